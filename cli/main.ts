@@ -1,0 +1,22 @@
+import { processIo, runCommand, type Command, type CliIo } from '../shared/cli/command.ts';
+import { checkConfigCommand } from './commands/check-config.ts';
+import { demoCommand } from './commands/demo.ts';
+import { eidCommand } from './commands/eid.ts';
+
+/** The `hushpoint` program: one CLI, one subcommand per job (DESIGN §2). */
+export function rootCommand(): Command {
+  return {
+    name: 'hushpoint',
+    summary: 'privacy-first in-store presence and offers',
+    subcommands: () => [eidCommand, checkConfigCommand, demoCommand],
+  };
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  return runCommand(rootCommand(), argv, { io, path: 'hushpoint' });
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (invokedDirectly || process.env.HUSHPOINT_CLI_ENTRY === '1') {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,67 @@
+/**
+ * The error catalogue. Codes are API: logs, HTTP bodies, MQTT replies and exit codes refer to
+ * them, so never rename one. Messages follow the Deno rules: say what was wrong, with the
+ * value, and what was expected.
+ */
+export const ERROR_CODES = {
+  CFG_INVALID: 'configuration file failed validation',
+  CFG_UNREADABLE: 'configuration file could not be read or parsed',
+  CLI_USAGE: 'command-line arguments are wrong',
+  PROTO_BAD_TOPIC: 'MQTT topic is not a hushpoint topic',
+  PROTO_BAD_PAYLOAD: 'MQTT payload failed validation',
+  EID_BAD_KEY: 'identity key is not 16 bytes of hex',
+  EID_BAD_EXPONENT: 'rotation exponent is outside 0..15',
+  EID_BAD_COUNTER: 'seconds counter is outside 0..2^32-1',
+  EID_BAD_FRAME: 'advertisement is not an opt-in EID frame',
+  BLE_ADAPTER_UNAVAILABLE: 'Bluetooth adapter could not be opened',
+  BLE_TRACE_INVALID: 'BLE trace line is not a valid HCI advertising report',
+  MQTT_UNREACHABLE: 'MQTT broker could not be reached',
+  STORE_FAILED: 'local database operation failed',
+  AUTH_BAD_CREDENTIAL: 'credential was not accepted',
+  AUTH_FORBIDDEN: 'not allowed',
+  API_BAD_REQUEST: 'request body or parameters are invalid',
+  API_NOT_FOUND: 'no such resource',
+  API_CONFLICT: 'resource already exists or was already used',
+  DP_INVALID_PARAMETER: 'privacy mechanism parameter is invalid',
+  DP_BUDGET_EXHAUSTED: 'privacy budget would be exceeded',
+  DP_RELEASE_EXISTS: 'a release for this key was already computed',
+  PROV_EXISTS: 'file already exists (use --force to overwrite)',
+  PROV_NOT_FOUND: 'store or gateway not found',
+  INTERNAL: 'internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An operational error with a stable code. `details` holds structured context for logs and APIs. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isAppError(value: unknown, code?: ErrorCode): value is AppError {
+  return value instanceof AppError && (code === undefined || value.code === code);
+}
+
+/** Exit codes (sysexits.h), used by every command. */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 64,
+  DATA: 65,
+  UNAVAILABLE: 69,
+  SOFTWARE: 70,
+  CONFIG: 78,
+} as const;
