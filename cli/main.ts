@@ -1,4 +1,5 @@
 import { processIo, runCommand, type Command, type CliIo } from '../shared/cli/command.ts';
+import { benchCommand } from './commands/bench.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { eidCommand } from './commands/eid.ts';
@@ -8,7 +9,12 @@ export function rootCommand(): Command {
   return {
     name: 'hushpoint',
     summary: 'privacy-first in-store presence and offers',
-    subcommands: () => [eidCommand, checkConfigCommand, demoCommand],
+    subcommands: () => [
+      eidCommand,
+      checkConfigCommand,
+      demoCommand,
+      benchCommand,
+    ],
   };
 }
 
