@@ -1,4 +1,5 @@
 import { processIo, runCommand, type Command, type CliIo } from '../shared/cli/command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { benchCommand } from './commands/bench.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -14,6 +15,7 @@ export function rootCommand(): Command {
       checkConfigCommand,
       demoCommand,
       benchCommand,
+      auditCommand,
     ],
   };
 }
