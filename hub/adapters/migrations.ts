@@ -1,0 +1,69 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Database } from 'better-sqlite3';
+import { AppError } from '../../shared/errors.ts';
+
+/**
+ * Numbered SQL migrations (hub/migrations/NNN-name.sql), applied in order, each in its own
+ * transaction together with its row in `schema_version`, so a crash leaves the database at a
+ * whole version. A database newer than this program (a version it does not know) is refused.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const FILE_RE = /^(\d{3,})-([a-z0-9-]+)\.sql$/;
+
+/** The migrations folder: beside the sources, or (compiled) the source tree's copy. */
+export function migrationsDir(): string {
+  const candidates = [new URL('../migrations/', import.meta.url), new URL('../../../hub/migrations/', import.meta.url)];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new AppError('STORE_FAILED', `Cannot find the hub's SQL migrations: looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`);
+}
+
+export function loadMigrations(dir = migrationsDir()): Migration[] {
+  const migrations: Migration[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const match = FILE_RE.exec(file);
+    if (match === null) throw new AppError('STORE_FAILED', `Migration file "${file}" has a bad name, expected NNN-lowercase-name.sql`);
+    migrations.push({ version: Number(match[1]), name: match[2] as string, sql: readFileSync(`${dir}/${file}`, 'utf8') });
+  }
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new AppError('STORE_FAILED', `Migration "${m.name}" has version ${m.version}, expected ${i + 1} (versions are consecutive from 1)`);
+  });
+  return migrations;
+}
+
+/** Applies every pending migration; returns the versions applied. */
+export function migrate(db: Database, migrations: Migration[] = loadMigrations(), nowMs = Date.now()): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  const current = row.v ?? 0;
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new AppError('STORE_FAILED', `Database schema is version ${current}, newer than this program knows (${latest}); run the newer hushpoint or restore a backup`);
+  }
+  const applied: number[] = [];
+  const record = db.prepare('INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)');
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, nowMs);
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}
+
+export function schemaVersion(db: Database): number {
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+  return row?.v ?? 0;
+}
