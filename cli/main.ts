@@ -4,6 +4,7 @@ import { benchCommand } from './commands/bench.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { eidCommand } from './commands/eid.ts';
+import { hubCommand } from './commands/hub.ts';
 
 /** The `hushpoint` program: one CLI, one subcommand per job (DESIGN §2). */
 export function rootCommand(): Command {
@@ -16,6 +17,7 @@ export function rootCommand(): Command {
       demoCommand,
       benchCommand,
       auditCommand,
+      hubCommand,
     ],
   };
 }
