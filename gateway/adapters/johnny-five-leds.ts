@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import type { Board, Button, Led } from 'johnny-five';
+import type { Logger } from '../../shared/ports/logger.ts';
+import { BLINK_MS, LED_NAMES, type LedMode, type LedName, type LedPattern } from '../core/led-state.ts';
+import type { StatusLeds } from '../ports.ts';
+import { FakeGpioIo } from './fake-gpio-io.ts';
+
+/**
+ * Status LEDs and the identify button through johnny-five. On a Raspberry Pi the raspi-io
+ * plugin (an optional dependency, absent elsewhere) is loaded with a dynamic import; everywhere
+ * else, or if it cannot load, the FakeGpioIo. The Board never starts a REPL, never prints and
+ * never installs a SIGINT handler (research/dependencies.md).
+ */
+
+export interface LedPins {
+  scanning: string;
+  hubLink: string;
+  buffering: string;
+  fault: string;
+  button: string;
+}
+
+export interface JohnnyFiveLedsOptions {
+  io: 'auto' | 'raspi' | 'fake';
+  pins: LedPins;
+  logger: Logger;
+  /** Board ready timeout. */
+  timeoutMs?: number;
+}
+
+const RASPI_IO = 'raspi-io';
+
+export function isRaspberryPi(): boolean {
+  try {
+    return readFileSync('/proc/device-tree/model', 'utf8').includes('Raspberry Pi');
+  } catch {
+    return false;
+  }
+}
+
+async function raspiIo(): Promise<unknown> {
+  const module = (await import(RASPI_IO)) as { RaspiIO?: new (options: Record<string, unknown>) => unknown; default?: { RaspiIO?: new (options: Record<string, unknown>) => unknown } };
+  const RaspiIO = module.RaspiIO ?? module.default?.RaspiIO;
+  if (RaspiIO === undefined) throw new Error('raspi-io has no RaspiIO export');
+  return new RaspiIO({ enableDefaultLed: false });
+}
+
+export class JohnnyFiveLeds implements StatusLeds {
+  /** The IO plugin in use; a FakeGpioIo off the Pi (tests read pin levels from it). */
+  readonly io: unknown;
+  readonly #leds: Record<LedName, Led>;
+  readonly #button: Button;
+  readonly #shown = new Map<LedName, LedMode>();
+  #closed = false;
+
+  private constructor(io: unknown, leds: Record<LedName, Led>, button: Button) {
+    this.io = io;
+    this.#leds = leds;
+    this.#button = button;
+  }
+
+  static async open(options: JohnnyFiveLedsOptions): Promise<JohnnyFiveLeds> {
+    const log = options.logger;
+    let io: unknown;
+    const wantRaspi = options.io === 'raspi' || (options.io === 'auto' && isRaspberryPi());
+    if (wantRaspi) {
+      try {
+        io = await raspiIo();
+      } catch (error) {
+        log.warn({ code: (error as NodeJS.ErrnoException).code ?? 'error', detail: (error as Error).message }, 'led io unavailable, using the fake io');
+      }
+    }
+    io ??= new FakeGpioIo();
+    const five = (await import('johnny-five')).default;
+    const boardOptions = { io, repl: false, debug: false, sigint: false, timeout: options.timeoutMs ?? 10_000 };
+    const board = new five.Board(boardOptions);
+    const events = board as unknown as NodeJS.EventEmitter;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the GPIO board did not become ready')), options.timeoutMs ?? 10_000);
+      events.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      events.once('error', (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    const led = (pin: string): Led => new five.Led({ pin, board } as { pin: string; board: Board });
+    const leds: Record<LedName, Led> = {
+      scanning: led(options.pins.scanning),
+      hubLink: led(options.pins.hubLink),
+      buffering: led(options.pins.buffering),
+      fault: led(options.pins.fault),
+    };
+    const button = new five.Button({ pin: options.pins.button, board, isPullup: true });
+    return new JohnnyFiveLeds(io, leds, button);
+  }
+
+  apply(pattern: LedPattern): void {
+    if (this.#closed) return;
+    const changed = LED_NAMES.filter((name) => this.#shown.get(name) !== pattern[name]);
+    if (changed.length === 0) return;
+    // Blinking LEDs restart together so that identify blinks all four in unison.
+    const restartBlinkers = changed.some((name) => pattern[name].startsWith('blink'));
+    for (const name of LED_NAMES) {
+      const mode = pattern[name];
+      if (!changed.includes(name) && !(restartBlinkers && mode.startsWith('blink'))) continue;
+      const led = this.#leds[name];
+      led.stop();
+      if (mode === 'on') led.on();
+      else if (mode === 'off') led.off();
+      else led.blink(BLINK_MS[mode]);
+      this.#shown.set(name, mode);
+    }
+  }
+
+  onButton(handler: () => void): void {
+    this.#button.on('press', handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const name of LED_NAMES) {
+      const led = this.#leds[name];
+      led.stop();
+      led.off();
+    }
+  }
+}

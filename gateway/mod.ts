@@ -1,0 +1,23 @@
+/**
+ * The gateway's public API (for `hushpoint gateway`, the store simulator and the demo).
+ *
+ *   const gw = createGateway({ config, ble, clock, logger, rng });   // → { start, stop, stats, tick, status }
+ *   const { source, inject } = createInjectedHciSource();            // live BLE for the simulator
+ *   const { config, resolvePath } = loadGatewayConfig('gateway.yaml');
+ */
+import { loadConfig, type LoadedConfig } from '../shared/config/load-config.ts';
+import { gatewayRole, type GatewayConfig } from './config.schema.ts';
+
+export { createGateway, bleSourceFromConfig, type Gateway, type GatewayDeps, type GatewayStats } from './app.ts';
+export { createInjectedHciSource, type InjectedHciSource } from './adapters/injected-source.ts';
+export { ReplaySource, checkTrace, type TraceSummary } from './adapters/replay-source.ts';
+export { FakeGpioIo } from './adapters/fake-gpio-io.ts';
+export { JohnnyFiveLeds } from './adapters/johnny-five-leds.ts';
+export type { BleSink, BleSource, BleSourceKind, StatusLeds } from './ports.ts';
+export type { LedPattern, LedMode } from './core/led-state.ts';
+export { gatewayRole, GatewayConfigSchema, type GatewayConfig } from './config.schema.ts';
+
+/** Loads and validates a gateway.yaml (throws ConfigError listing every problem). */
+export function loadGatewayConfig(file: string): LoadedConfig<GatewayConfig> {
+  return loadConfig(gatewayRole, file);
+}
