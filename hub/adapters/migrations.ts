@@ -35,8 +35,11 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
     if (match === null) throw new AppError('STORE_FAILED', `Migration file "${file}" has a bad name, expected NNN-lowercase-name.sql`);
     migrations.push({ version: Number(match[1]), name: match[2] as string, sql: readFileSync(`${dir}/${file}`, 'utf8') });
   }
+  // Features own version ranges (hub 001–009, privacy 010–019, offers 020+), so gaps are allowed;
+  // a version must still be unique.
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new AppError('STORE_FAILED', `Migration "${m.name}" has version ${m.version}, expected ${i + 1} (versions are consecutive from 1)`);
+    const previous = migrations[i - 1];
+    if (previous !== undefined && m.version === previous.version) throw new AppError('STORE_FAILED', `Migrations "${previous.name}" and "${m.name}" share version ${m.version}, expected unique versions`);
   });
   return migrations;
 }
@@ -44,16 +47,18 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
 /** Applies every pending migration; returns the versions applied. */
 export function migrate(db: Database, migrations: Migration[] = loadMigrations(), nowMs = Date.now()): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
-  const current = row.v ?? 0;
-  const latest = migrations.length;
-  if (current > latest) {
-    throw new AppError('STORE_FAILED', `Database schema is version ${current}, newer than this program knows (${latest}); run the newer hushpoint or restore a backup`);
+  const done = new Set((db.prepare('SELECT version FROM schema_version').all() as Array<{ version: number }>).map((r) => r.version));
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = [...done].filter((v) => !known.has(v));
+  if (unknown.length > 0) {
+    throw new AppError('STORE_FAILED', `Database schema has version ${Math.max(...unknown)}, which this program does not know; run the newer hushpoint or restore a backup`);
   }
   const applied: number[] = [];
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)');
+  // Every migration not yet recorded, in version order (a range's later file may arrive after
+  // a higher range's file was applied).
   for (const migration of migrations) {
-    if (migration.version <= current) continue;
+    if (done.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, nowMs);
