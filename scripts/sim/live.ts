@@ -65,6 +65,7 @@ export function runLive(sim: Simulation, sinks: SimSinks, options: LiveOptions):
   const paced = (): number => Math.min(sim.endMs, sim.startMs + (now() - wallStart) * options.speed);
 
   async function drive(): Promise<SimulationStats> {
+    await Promise.resolve(); // hand the caller its LiveRun before the first delivery
     const stream = sim.events();
     for (;;) {
       if (options.signal?.aborted) return sim.stats;
