@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatTraceHeader, formatTraceRecord } from '../../../shared/ble/trace.ts';
+import { formatTraceHeader } from '../../../shared/ble/trace.ts';
 import { formatTruthRecord, type TruthRecord } from '../core/truth.ts';
 import type { ReportSink, TruthSink } from '../sinks.ts';
 
@@ -49,6 +49,60 @@ class LineFile {
   }
 }
 
+const HEX = new TextEncoder().encode('0123456789abcdef');
+const PREFIX_T = Buffer.from('{"t":', 'latin1');
+const PREFIX_HCI = Buffer.from(',"hci":"', 'latin1');
+const SUFFIX = Buffer.from('"}\n', 'latin1');
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * A trace file written straight into a byte buffer: the same bytes as `formatTraceRecord` (the
+ * test checks it), without building a hex string and a line string per report — at millions of
+ * reports that garbage was a fifth of the generation time.
+ */
+export class TraceFile {
+  readonly #fd: number;
+  readonly #buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  #at = 0;
+  #closed = false;
+
+  constructor(path: string, header: string) {
+    this.#fd = openSync(path, 'w');
+    writeSync(this.#fd, `${header}\n`);
+  }
+
+  record(t: number, hci: Uint8Array): void {
+    if (this.#at + 64 + 2 * hci.length > CHUNK_BYTES) this.flush();
+    const buf = this.#buf;
+    let at = this.#at;
+    buf.set(PREFIX_T, at);
+    at += PREFIX_T.length;
+    at += buf.write(String(t), at, 'latin1');
+    buf.set(PREFIX_HCI, at);
+    at += PREFIX_HCI.length;
+    for (let i = 0; i < hci.length; i++) {
+      const b = hci[i] as number;
+      buf[at++] = HEX[b >> 4] as number;
+      buf[at++] = HEX[b & 15] as number;
+    }
+    buf.set(SUFFIX, at);
+    this.#at = at + SUFFIX.length;
+  }
+
+  flush(): void {
+    if (this.#at === 0) return;
+    writeSync(this.#fd, this.#buf, 0, this.#at);
+    this.#at = 0;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    closeSync(this.#fd);
+  }
+}
+
 export interface OutputFiles {
   report: ReportSink;
   truth: TruthSink;
@@ -78,20 +132,18 @@ export function openOutputFiles(dir: string, gateways: readonly { id: string }[]
     for (const name of previous) rmSync(join(dir, name), { recursive: true, force: true });
   }
   mkdirSync(join(dir, 'traces'), { recursive: true });
-  const traces = new Map<string, LineFile>();
+  const traces = new Map<string, TraceFile>();
   for (const gw of gateways) {
-    const file = new LineFile(join(dir, 'traces', `${gw.id}.jsonl`));
-    file.line(formatTraceHeader({ gateway: gw.id, source: 'sim', startMs }));
-    traces.set(gw.id, file);
+    traces.set(gw.id, new TraceFile(join(dir, 'traces', `${gw.id}.jsonl`), formatTraceHeader({ gateway: gw.id, source: 'sim', startMs })));
   }
   const truth = new LineFile(join(dir, 'truth.jsonl'));
-  const all = (): LineFile[] => [...traces.values(), truth];
+  const all = (): (TraceFile | LineFile)[] => [...traces.values(), truth];
   return {
     dir,
     report(gatewayId, tMs, hci) {
       const file = traces.get(gatewayId);
       if (file === undefined) throw new RangeError(`no trace file for gateway "${gatewayId}"`);
-      file.line(formatTraceRecord(tMs, hci));
+      file.record(tMs, hci);
     },
     truth(record: TruthRecord) {
       truth.line(formatTruthRecord(record));
