@@ -420,7 +420,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     clearInterval(heartbeatTimer);
     if (bleStarted) await ble.stop().catch((error: unknown) => log.warn({ detail: (error as Error).message }, 'ble stop failed'));
     bleStarted = false;
-    if (coarsener !== undefined) {
+    // The partial window heard so far is kept (the next start continues after it); a finished
+    // replay has already closed its last window.
+    if (coarsener !== undefined && !replayEnded) {
       coarsener.flush();
       storeWindows(coarsener.takeClosed());
     }

@@ -27,6 +27,8 @@ export interface NobleAdvertisement {
 
 export interface NoblePeripheral {
   uuid: string;
+  address: string;
+  connectable: boolean;
   rssi: number;
   advertisement: NobleAdvertisement;
 }

@@ -12,12 +12,14 @@ import type { LoadedNoble, NoblePeripheral } from './noble-loader.ts';
  * noble remembers every address it hears (a Peripheral per address, plus the advertisement
  * gap.js keeps to merge scan responses). On a shop floor full of phones with rotating random
  * addresses — or under a flood — that grows without bound and keeps MAC addresses in memory.
- * So each discovered peripheral is forgotten as soon as the callback returns, and gap.js's
- * table is swept generationally: an entry not refreshed since the previous sweep is deleted
- * (sweeps every SWEEP_REPORTS reports or SWEEP_MS, whichever comes first).
+ * So each discovered peripheral is forgotten as soon as the callback returns (a non-connectable
+ * advertiser's gap.js entry too: noble reports those at once and never merges a scan response
+ * into them), and the rest of gap.js's table is swept generationally: an entry not refreshed
+ * since the previous sweep is deleted (every SWEEP_REPORTS reports or SWEEP_MS, whichever
+ * comes first). The address is read only to delete these entries.
  */
 
-const SWEEP_REPORTS = 4096;
+const SWEEP_REPORTS = 2048;
 const SWEEP_MS = 10_000;
 const START_TIMEOUT_MS = 10_000;
 const STEP_TIMEOUT_MS = 5_000;
@@ -171,11 +173,13 @@ export class NobleScanner {
   readonly #onDiscover = (peripheral: NoblePeripheral): void => {
     const eid = optInEid(peripheral.advertisement);
     if (eid !== null) this.#sink?.sighting(eid, peripheral.rssi, this.#now());
-    this.#forget(peripheral.uuid);
+    this.#forget(peripheral);
   };
 
-  #forget(uuid: string): void {
+  #forget(peripheral: NoblePeripheral): void {
     const { noble, bindings } = this.#loaded;
+    const uuid = peripheral.uuid;
+    if (!peripheral.connectable) delete bindings._gap._discoveries[peripheral.address];
     delete noble._peripherals[uuid];
     delete noble._services[uuid];
     delete noble._characteristics[uuid];

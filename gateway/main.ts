@@ -1,0 +1,140 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { CliIo } from '../shared/cli/command.ts';
+import { ConfigError, type LoadedConfig } from '../shared/config/load-config.ts';
+import { AppError, EXIT, isAppError } from '../shared/errors.ts';
+import { systemClock } from '../shared/ports/clock.ts';
+import { createLogger } from '../shared/ports/logger.ts';
+import type { Problem } from '../shared/validation.ts';
+import { captureTrace } from './adapters/trace-recorder.ts';
+import { loadSystemNoble } from './adapters/noble-loader.ts';
+import { createGateway } from './app.ts';
+import type { GatewayConfig } from './config.schema.ts';
+import { loadGatewayConfig } from './mod.ts';
+
+/**
+ * The gateway's process entry (`hushpoint gateway`): load and check the config, build the
+ * real dependencies, start, and stop cleanly on SIGTERM/SIGINT. Arguments are parsed by
+ * cli/commands/gateway.ts.
+ */
+
+/** Files the config points at must exist and be readable: checked by --check-config and at start. */
+export function fileProblems(loaded: LoadedConfig<GatewayConfig>): Problem[] {
+  const { config } = loaded;
+  const problems: Problem[] = [];
+  const readable = (pointer: string, path: string): void => {
+    const absolute = loaded.resolvePath(path);
+    try {
+      accessSync(absolute, constants.R_OK);
+    } catch (error) {
+      problems.push({ path: pointer, message: `"${absolute}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    }
+  };
+  readable('/hub/credentialFile', config.hub.credentialFile);
+  if (config.hub.caFile !== undefined) readable('/hub/caFile', config.hub.caFile);
+  if (config.ble.source.startsWith('replay:')) readable('/ble/source', config.ble.source.slice('replay:'.length));
+  const outboxDir = dirname(loaded.resolvePath(config.outbox.path));
+  if (existsSync(outboxDir)) {
+    try {
+      accessSync(outboxDir, constants.W_OK);
+    } catch {
+      problems.push({ path: '/outbox/path', message: `folder "${outboxDir}" is not writable` });
+    }
+  }
+  return problems;
+}
+
+export function loadCheckedConfig(file: string): LoadedConfig<GatewayConfig> {
+  const loaded = loadGatewayConfig(file);
+  const problems = fileProblems(loaded);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return loaded;
+}
+
+/**
+ * noble's debug output (DEBUG=hci,gap,...) prints every advert with its address; the gateway
+ * process turns it off so that no MAC address can reach the journal that way.
+ */
+function silenceNobleDebug(): void {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve('@abandonware/noble/package.json'));
+    (require('debug') as { disable(): string }).disable();
+  } catch {
+    // no debug module: nothing can print
+  }
+}
+
+const EXIT_FOR: Partial<Record<string, number>> = {
+  BLE_ADAPTER_UNAVAILABLE: EXIT.UNAVAILABLE,
+  BLE_TRACE_INVALID: EXIT.DATA,
+  CFG_INVALID: EXIT.CONFIG,
+  CFG_UNREADABLE: EXIT.CONFIG,
+  STORE_FAILED: EXIT.FAILURE,
+};
+
+export async function runGateway(options: { configFile: string; logLevel?: string; io: CliIo; path: string }): Promise<number> {
+  const loaded = loadCheckedConfig(options.configFile);
+  const { config } = loaded;
+  silenceNobleDebug();
+  const logger = createLogger({ level: options.logLevel ?? config.log.level, name: 'hushpoint-gateway' });
+  const gateway = createGateway({
+    config,
+    resolvePath: loaded.resolvePath,
+    clock: systemClock,
+    logger,
+    reloadConfig: () => loadCheckedConfig(options.configFile).config,
+  });
+  let signalled: (signal: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolve) => { signalled = resolve; });
+  const onSignal = (signal: NodeJS.Signals): void => signalled(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await gateway.start();
+  } catch (error) {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    if (isAppError(error)) {
+      logger.error({ code: error.code, detail: error.message }, 'gateway failed to start');
+      logger.flush();
+      options.io.err(`${options.path}: ${error.code}: ${error.message}`);
+      return EXIT_FOR[error.code] ?? EXIT.FAILURE;
+    }
+    throw error;
+  }
+  const signal = await stopSignal;
+  logger.info({ signal }, 'stopping');
+  await gateway.stop();
+  process.removeListener('SIGTERM', onSignal);
+  process.removeListener('SIGINT', onSignal);
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return EXIT.OK;
+}
+
+export function checkGatewayConfigFile(file: string, io: CliIo): number {
+  const loaded = loadCheckedConfig(file);
+  io.out(`${file}: valid gateway config (store ${loaded.config.store}, gateway ${loaded.config.gateway}, BLE ${loaded.config.ble.source})`);
+  return EXIT.OK;
+}
+
+export async function runCapture(options: { seconds: number; out: string; configFile?: string; adapterIndex?: number; io: CliIo; path: string }): Promise<number> {
+  const loaded = options.configFile === undefined ? undefined : loadGatewayConfig(options.configFile);
+  const adapterIndex = options.adapterIndex ?? loaded?.config.ble.adapterIndex ?? 0;
+  if (existsSync(options.out)) throw new AppError('CLI_USAGE', `--out "${options.out}" already exists, expected a new file (the capture never overwrites)`);
+  silenceNobleDebug();
+  let noble;
+  try {
+    noble = loadSystemNoble(adapterIndex);
+  } catch (error) {
+    if (isAppError(error, 'BLE_ADAPTER_UNAVAILABLE')) {
+      options.io.err(`${options.path}: ${error.code}: ${error.message}`);
+      return EXIT.UNAVAILABLE;
+    }
+    throw error;
+  }
+  options.io.err(`capturing opt-in frames on hci${adapterIndex} for ${options.seconds} s to ${options.out} (addresses zeroed)...`);
+  const result = await captureTrace(noble, { seconds: options.seconds, out: options.out, clock: systemClock, ...(loaded !== undefined ? { gateway: loaded.config.gateway } : {}) });
+  options.io.out(`${options.out}: ${result.recorded} opt-in reports recorded of ${result.heard} heard`);
+  return EXIT.OK;
+}
