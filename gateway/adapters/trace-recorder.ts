@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { encodeAdvertisingReport, ZERO_ADDRESS } from '../../shared/ble/hci-report.ts';
+import { ADV_EVENT_TYPES, encodeAdvertisingReport, ZERO_ADDRESS } from '../../shared/ble/hci-report.ts';
 import { formatTraceHeader, formatTraceRecord } from '../../shared/ble/trace.ts';
 import { decodeAdvert } from '../../shared/eid/carriers.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
@@ -10,9 +10,12 @@ import { NobleScanner } from './noble-scanner.ts';
 
 /**
  * `hushpoint gateway capture`: records what an adapter hears as a trace (docs/trace-format.md)
- * — opt-in frames only, each re-encoded as the HCI report it arrived as but with the advertiser
- * address zeroed. Everything else is counted and forgotten. The raw reports are taken from
- * noble's HCI layer (the bytes noble itself parses), before its GAP layer.
+ * — opt-in frames only, each re-encoded from the HCI report it arrived as (same AD data and
+ * RSSI) with the advertiser address zeroed and the event type set to ADV_NONCONN_IND. Everything
+ * else is counted and forgotten. With every address zeroed, noble could no longer pair a
+ * connectable advert with its own scan response on replay (it keys that on the address), so
+ * each recorded frame is marked non-connectable: replayed, every recorded frame is one hit.
+ * The raw reports are taken from noble's HCI layer (the bytes noble itself parses).
  */
 
 export interface CaptureResult {
@@ -29,10 +32,10 @@ export async function captureTrace(loaded: LoadedNoble, options: { seconds: numb
   await once(out, 'open');
   const result: CaptureResult = { heard: 0, recorded: 0 };
   out.write(`${formatTraceHeader({ ...(options.gateway !== undefined ? { gateway: options.gateway } : {}), source: 'capture', startMs: options.clock.now() })}\n`);
-  const onReport: RawReportListener = (_status, type, _address, addressType, eir, rssi) => {
+  const onReport: RawReportListener = (_status, _type, _address, addressType, eir, rssi) => {
     result.heard++;
     if (decodeAdvert(eir) === null) return;
-    const hci = encodeAdvertisingReport({ eventType: type, addressType: addressType === 'random' ? 'random' : 'public', address: ZERO_ADDRESS, data: eir, rssi });
+    const hci = encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: addressType === 'random' ? 'random' : 'public', address: ZERO_ADDRESS, data: eir, rssi });
     out.write(`${formatTraceRecord(options.clock.now(), hci)}\n`);
     result.recorded++;
   };
