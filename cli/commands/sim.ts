@@ -1,10 +1,16 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { intOption, numberOption, requireString, usageError, type Command, type CommandContext, type OptionValues } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/ports/logger.ts';
 import { existingOutputs, openOutputFiles } from '../../scripts/sim/adapters/output-files.ts';
 import { scoreFiles, ScoreInputError } from '../../scripts/sim/adapters/score-files.ts';
 import type { Score } from '../../scripts/sim/core/score.ts';
 import { DEFAULT_START_ISO, generate, shoppersFile, simulationFor, summarize, type GenerateOptions, type Summary } from '../../scripts/sim/generate.ts';
 import { runLive } from '../../scripts/sim/live.ts';
+import { createLiveGateways, findGatewayConfigs, simulatedClock, type LiveGatewaySet } from '../../scripts/sim/live-gateways.ts';
+import { fanOut, type ReportSink } from '../../scripts/sim/sinks.ts';
 import { loadStore } from '../../scripts/sim/load-store.ts';
 
 /**
@@ -80,44 +86,92 @@ shoppers. The default --start is ${DEFAULT_START_ISO}.`,
   },
 };
 
+/**
+ * The default start of a live run: the simulated span ends when the run ends, so simulated time
+ * never runs ahead of the wall clock (a hub refuses presence windows from the future).
+ */
+function liveDefaultStart(minutes: number, speed: number): number {
+  const lead = speed > 1 ? minutes * 60_000 * (1 - 1 / speed) : 0;
+  return Math.floor((Date.now() - lead) / 1000) * 1000;
+}
+
 const runCommand: Command = {
   name: 'run',
-  summary: 'play the simulated store live, in compressed real time',
-  usage: 'hushpoint sim run --store FILE --minutes M --seed S --speed X --out DIR [--start ISO8601] [--window-seconds 10] [--force]',
+  summary: 'play the simulated store live, in compressed real time, into gateways and/or files',
+  usage: 'hushpoint sim run --store FILE --minutes M --seed S [--speed X] (--gateways DIR | --out DIR | both) [--start ISO8601] [--window-seconds 10] [--force]',
   description: `The same event stream as "generate", paced so that X simulated seconds pass per wall
-second, written live to DIR (traces grow while it runs; a gateway can tail them). The default
---start is now. Programs feed live gateways through the sink API in scripts/sim/live.ts.`,
+second. With --gateways, every store gateway that has a config in DIR ({id}.yaml, or a
+provisioning bundle {id}/gateway.yaml) runs here as a real gateway (noble's parser, filter,
+windows, outbox, MQTT to its hub) fed live on simulated time. With --out, the traces, truth and
+shoppers are written live. The default --start ends the simulated span when the run ends, so
+simulated time is never ahead of the hub's clock.`,
   options: {
     ...STORE_OPTIONS,
     speed: { type: 'string', value: 'X', description: 'simulated seconds per wall second', default: '1' },
+    gateways: { type: 'string', value: 'DIR', description: 'run real gateways from the configs in DIR, fed live' },
     out: { type: 'string', value: 'DIR', description: 'write the traces, truth and shoppers live to this folder' },
     force: { type: 'boolean', description: 'replace earlier simulator output in DIR' },
+    'log-level': { type: 'string', value: 'LEVEL', description: 'gateway log level (JSON lines on stderr)', default: 'warn' },
   },
   async run({ values }, { io }) {
-    const outDir = requireString(values, 'out', 'an output folder for the live traces and truth');
+    const outDir = typeof values.out === 'string' && values.out !== '' ? values.out : undefined;
+    const gatewaysDir = typeof values.gateways === 'string' && values.gateways !== '' ? values.gateways : undefined;
+    if (outDir === undefined && gatewaysDir === undefined) throw usageError('give --gateways DIR (gateway configs to feed live), --out DIR (live trace files), or both');
     const speed = numberOption(values, 'speed', { min: 0.01, max: 100_000 });
-    const options = commonOptions(values, () => Math.floor(Date.now() / 1000) * 1000);
-    const previous = existingOutputs(outDir);
-    if (previous.length > 0 && !values.force) throw usageError(`--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`);
-    const began = process.hrtime.bigint();
+    const minutes = numberOption(values, 'minutes', { min: 0.05, max: 24 * 60 });
+    const logLevel = String(values['log-level']);
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw usageError(`--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`);
+    const options = commonOptions(values, () => liveDefaultStart(minutes, speed));
+    if (outDir !== undefined) {
+      const previous = existingOutputs(outDir);
+      if (previous.length > 0 && !values.force) throw usageError(`--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`);
+    }
     const sim = simulationFor(options);
-    const files = openOutputFiles(outDir, sim.gateways, sim.startMs, { force: Boolean(values.force) });
-    files.writeJson('shoppers.json', shoppersFile(sim, options.seed));
+    const began = process.hrtime.bigint();
+    const files = outDir !== undefined ? openOutputFiles(outDir, sim.gateways, sim.startMs, { force: Boolean(values.force) }) : undefined;
+    files?.writeJson('shoppers.json', shoppersFile(sim, options.seed));
+    let gatewaySet: LiveGatewaySet | undefined;
+    const clock = simulatedClock(sim.startMs);
+    if (gatewaysDir !== undefined) {
+      try {
+        const stateDir = outDir !== undefined ? join(outDir, 'gateway-state') : mkdtempSync(join(tmpdir(), 'hushpoint-sim-gw-'));
+        mkdirSync(stateDir, { recursive: true });
+        const { setups, missing } = findGatewayConfigs(gatewaysDir, sim.gateways.map((g) => g.id), stateDir);
+        if (setups.length === 0) throw usageError(`--gateways ${gatewaysDir} has no config for any of the store's gateways (looked for {id}.yaml and {id}/gateway.yaml, e.g. ${sim.gateways[0]?.id}.yaml)`);
+        if (missing.length > 0) io.err(`hushpoint sim run: no config for ${missing.length} of ${sim.gateways.length} gateways (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}); their reports are dropped`);
+        const logger = createLogger({ level: logLevel, destination: { write: (line: string) => void process.stderr.write(line) } });
+        gatewaySet = createLiveGateways(setups, { clock, logger });
+      } catch (error) {
+        files?.close();
+        throw error;
+      }
+    }
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    io.out(`running ${sim.store.store}: ${options.minutes} simulated minutes at ${speed}× from ${new Date(sim.startMs).toISOString()}, live output in ${outDir} (Ctrl-C stops)`);
     try {
-      const live = runLive(sim, files, { speed, signal: abort.signal, onIdle: () => files.flush() });
+      await gatewaySet?.start();
+      const targets = [gatewaySet ? `${gatewaySet.gateways.length} live gateways` : '', outDir !== undefined ? `live output in ${outDir}` : ''].filter(Boolean).join(', ');
+      io.out(`running ${sim.store.store}: ${options.minutes} simulated minutes at ${speed}× from ${new Date(sim.startMs).toISOString()} into ${targets} (Ctrl-C stops)`);
+      const sinks = [gatewaySet?.sink, files?.report].filter((s): s is ReportSink => s !== undefined);
+      const live = runLive(sim, { report: fanOut(...sinks), ...(files ? { truth: files.truth } : {}) }, { speed, signal: abort.signal, ...(files ? { onIdle: () => files.flush() } : {}) });
+      clock.follow(() => live.simulatedNow());
       const stats = await live.done;
-      files.close();
+      files?.close();
       const summary = summarize(sim, options, stats, Number(process.hrtime.bigint() - began) / 1e9);
-      files.writeJson('summary.json', summary);
-      printSummary(io, summary, outDir, abort.signal.aborted ? 'stopped early; wrote' : 'wrote');
+      files?.writeJson('summary.json', summary);
+      if (outDir !== undefined) printSummary(io, summary, outDir, abort.signal.aborted ? 'stopped early; wrote' : 'wrote');
+      else io.out(`${abort.signal.aborted ? 'stopped early; ' : ''}${summary.advertsWritten} adverts played (${summary.advertsTransmitted} transmitted), ${summary.truthRecords} shopper-windows of truth`);
+      if (gatewaySet !== undefined) {
+        const drained = await gatewaySet.drain();
+        const c = gatewaySet.counts();
+        io.out(`gateways: ${c.injected} reports through noble, ${c.refused} refused (not scanning), ${c.unrouted} for gateways not running; ${drained ? 'every closed window delivered' : 'some windows still wait in the outboxes'}`);
+      }
       return EXIT.OK;
     } finally {
-      files.close();
+      files?.close();
+      await gatewaySet?.stop();
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
     }

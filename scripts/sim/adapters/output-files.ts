@@ -11,6 +11,7 @@ import type { ReportSink, TruthSink } from '../sinks.ts';
  *   DIR/truth.jsonl                ground truth, one line per window per detectable shopper
  *   DIR/shoppers.json              the enrolled (opted-in) shoppers and their simulated keys
  *   DIR/summary.json               counts and generation speed
+ *   DIR/gateway-state/             outboxes of the live gateways `sim run --gateways` starts
  *
  * Lines are buffered per file and written with writeSync in 256 KiB chunks; `flush()` pushes
  * everything out (the live mode calls it whenever it waits, so the files follow the run).
@@ -120,7 +121,7 @@ export function existingOutputs(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.filter((name) => ['traces', 'truth.jsonl', 'shoppers.json', 'summary.json'].includes(name));
+  return entries.filter((name) => ['traces', 'truth.jsonl', 'shoppers.json', 'summary.json', 'gateway-state'].includes(name));
 }
 
 export function openOutputFiles(dir: string, gateways: readonly { id: string }[], startMs: number, options: { force?: boolean } = {}): OutputFiles {
