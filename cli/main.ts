@@ -5,6 +5,7 @@ import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { eidCommand } from './commands/eid.ts';
 import { hubCommand } from './commands/hub.ts';
+import { simCommand } from './commands/sim.ts';
 
 /** The `hushpoint` program: one CLI, one subcommand per job (DESIGN §2). */
 export function rootCommand(): Command {
@@ -18,6 +19,7 @@ export function rootCommand(): Command {
       benchCommand,
       auditCommand,
       hubCommand,
+      simCommand,
     ],
   };
 }

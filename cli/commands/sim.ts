@@ -9,7 +9,7 @@ import { scoreFiles, ScoreInputError } from '../../scripts/sim/adapters/score-fi
 import type { Score } from '../../scripts/sim/core/score.ts';
 import { DEFAULT_START_ISO, generate, shoppersFile, simulationFor, summarize, type GenerateOptions, type Summary } from '../../scripts/sim/generate.ts';
 import { runLive } from '../../scripts/sim/live.ts';
-import { createLiveGateways, findGatewayConfigs, simulatedClock, type LiveGatewaySet } from '../../scripts/sim/live-gateways.ts';
+import type { LiveGatewaySet } from '../../scripts/sim/live-gateways.ts';
 import { fanOut, type ReportSink } from '../../scripts/sim/sinks.ts';
 import { loadStore } from '../../scripts/sim/load-store.ts';
 
@@ -131,6 +131,8 @@ simulated time is never ahead of the hub's clock.`,
     const files = outDir !== undefined ? openOutputFiles(outDir, sim.gateways, sim.startMs, { force: Boolean(values.force) }) : undefined;
     files?.writeJson('shoppers.json', shoppersFile(sim, options.seed));
     let gatewaySet: LiveGatewaySet | undefined;
+    // Loaded only when asked for: the gateway stack (SQLite, mqtt.js, noble) is not needed otherwise.
+    const { createLiveGateways, findGatewayConfigs, simulatedClock } = await import('../../scripts/sim/live-gateways.ts');
     const clock = simulatedClock(sim.startMs);
     if (gatewaysDir !== undefined) {
       try {
