@@ -7,6 +7,7 @@
  *   hushpoint/v1/{store}/gateways/{gw}/cmd/{name}      hub → gateway, QoS 1
  *   hushpoint/v1/{store}/gateways/{gw}/reply/{name}    gateway → hub, QoS 1
  *   hushpoint/v1/{store}/hub/clock                     hub → gateways, QoS 0
+ *   hushpoint/v1/{store}/releases/{kind}               hub → upstream broker, QoS 1 (DP releases, DESIGN §7)
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -66,6 +67,11 @@ export function clockTopic(store: string): string {
   return `${storeRoot(store)}/hub/clock`;
 }
 
+/** Upstream (hub → HQ broker): one DP release per message; the payload is the stored release body. */
+export function releaseTopic(store: string, kind: string): string {
+  return `${storeRoot(store)}/releases/${checkId('release kind', kind)}`;
+}
+
 /** Subscription filters. */
 export const filters = {
   /** What a gateway subscribes to for its commands. */
@@ -73,6 +79,8 @@ export const filters = {
   allPresence: (store: string): string => `${storeRoot(store)}/gateways/+/presence`,
   allStatus: (store: string): string => `${storeRoot(store)}/gateways/+/status`,
   allReplies: (store: string): string => `${storeRoot(store)}/gateways/+/reply/+`,
+  /** What an upstream consumer subscribes to: every store's DP releases. */
+  allReleases: (): string => `${TOPIC_ROOT}/${VERSION_SEGMENT}/+/releases/+`,
 };
 
 /** Parses any hushpoint topic; null for anything else (wrong root, version, shape or id). */
