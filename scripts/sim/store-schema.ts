@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN } from '../../shared/protocol/topics.ts';
 import type { RoleSchema } from '../../shared/config/load-config.ts';
 import type { Problem } from '../../shared/validation.ts';
+import { minutesOfDay } from './core/arrivals.ts';
 import { pointInPolygon, zonePolygon } from './core/geometry.ts';
 
 /**
@@ -138,11 +139,6 @@ export type StoreConfig = Static<typeof StoreSchema>;
 export type ZoneConfig = Static<typeof Zone>;
 export type GatewayPlacement = Static<typeof Gateway>;
 export type FixedDeviceConfig = Static<typeof FixedDevice>;
-
-export function minutesOfDay(clock: string): number {
-  const [h, m] = clock.split(':').map(Number) as [number, number];
-  return h * 60 + m;
-}
 
 function sumCheck(problems: Problem[], path: string, shares: Record<string, number>): void {
   const total = Object.values(shares).reduce((a, b) => a + b, 0);

@@ -19,6 +19,12 @@ export const DEFAULT_HOURLY_SHAPE: readonly number[] = [
   0.95, 0.9, 0.75, 0.75, 0.85, 1.0, 0.95, 0.75, 0.5, 0.3, 0.15, 0.1, // 12–23
 ];
 
+/** Minutes since midnight of an "HH:MM" clock time (opening hours). */
+export function minutesOfDay(clock: string): number {
+  const [h, m] = clock.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+}
+
 export interface ArrivalCurve {
   /** Arrivals per hour in each opening hour, in order. */
   perHour: readonly number[];

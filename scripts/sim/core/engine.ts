@@ -2,8 +2,7 @@ import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../../shared/ble/hc
 import { EidCalculator, periodStart } from '../../../shared/eid/eid.ts';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import type { StoreConfig } from '../store-schema.ts';
-import { minutesOfDay } from '../store-schema.ts';
-import { arrivalCurve, sampleArrivals } from './arrivals.ts';
+import { arrivalCurve, minutesOfDay, sampleArrivals } from './arrivals.ts';
 import { ADV_DELAY_MAX_MS, ADVERTISER_CLASSES, eidAdvert, formatAddress, noiseAdvert, scanResponse, type AdvertiserClass } from './device-classes.ts';
 import { EventHeap } from './event-heap.ts';
 import { distance } from './geometry.ts';
