@@ -76,8 +76,13 @@ const EidSection = Type.Object(
 const PresenceSection = Type.Object(
   {
     visitGapSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
-    /** Windows a new zone must win in a row before a shopper's zone changes. */
-    hysteresisWindows: Type.Integer({ minimum: 1, maximum: 60, default: 2 }),
+    /**
+     * Hysteresis: the evidence a change of zone must overcome (a near band scores 3, mid 2, far 0,
+     * a zone not heard −10; see hub/core/presence-model.ts). 0 places each window on its own evidence.
+     */
+    switchPenalty: Type.Number({ minimum: 0, maximum: 1000, default: 6 }),
+    /** Windows at the end of a visit the model may still relabel once later evidence shows a move. */
+    smoothingWindows: Type.Integer({ minimum: 1, maximum: 720, default: 60 }),
     /** A gateway that sent nothing for this long (hub clock) no longer holds back window finalisation. */
     gatewayStaleSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
     /** How often windows are finalised into zones and visits. */

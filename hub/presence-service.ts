@@ -80,8 +80,8 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
   const visitPk = db.prepare('SELECT pk FROM visits WHERE shopper_pk = ? AND started_at = ?');
   const seenVisit = db.prepare('UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) WHERE pk = ?');
   const endVisit = db.prepare('UPDATE visits SET ended_at = ?, last_seen_at = MAX(last_seen_at, ?) WHERE pk = ?');
-  const dwell = db.prepare(`INSERT INTO visit_zones (visit_pk, zone, dwell_seconds, first_at, last_at) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT(visit_pk, zone) DO UPDATE SET dwell_seconds = dwell_seconds + excluded.dwell_seconds, last_at = MAX(last_at, excluded.last_at)`);
+  const clearZones = db.prepare('DELETE FROM visit_zones WHERE visit_pk = ?');
+  const zoneDwell = db.prepare('INSERT INTO visit_zones (visit_pk, zone, dwell_seconds, first_at, last_at) VALUES (?, ?, ?, ?, ?)');
 
   const metaRow = getMeta.get() as { value: string } | undefined;
   let cursor = metaRow === undefined ? 0 : Number(metaRow.value);
@@ -118,10 +118,15 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
         case 'assign':
           assign.run(pk, op.windowStart, op.windowSeconds, op.zone);
           break;
-        case 'dwell': {
+        case 'visitZones': {
           const visit = visitOf(op.visitStartedAt);
-          dwell.run(visit, op.zone, op.seconds, op.at - Math.max(0, op.seconds), op.at);
-          seenVisit.run(op.at, visit);
+          clearZones.run(visit);
+          let lastAt = op.visitStartedAt;
+          for (const z of op.zones) {
+            zoneDwell.run(visit, z.zone, z.dwellSeconds, z.firstAt, z.lastAt);
+            lastAt = Math.max(lastAt, z.lastAt);
+          }
+          seenVisit.run(lastAt, visit);
           break;
         }
         case 'zoneEnter':

@@ -29,7 +29,7 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
   beforeAll(async () => {
     t = await startTestHub({
       gateways: [{ id: 'gw-produce', zone: 'produce' }, { id: 'gw-bakery', zone: 'bakery' }],
-      config: { presence: { hysteresisWindows: 2, visitGapSeconds: 120, finalizeIntervalMs: 60_000 } },
+      config: { presence: { switchPenalty: 6, visitGapSeconds: 120, finalizeIntervalMs: 60_000 } },
     });
     for (const id of ['ann', 'bob']) {
       const key = Buffer.alloc(16, id === 'ann' ? 1 : 2);
@@ -62,7 +62,7 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
     expect(await t.hub.finalizePresence()).toBe(0);
   });
 
-  it('places shoppers by best band then hits, with hysteresis, and exports the windows', async () => {
+  it('places shoppers by best band then hits, smoothed against flapping, and exports the windows', async () => {
     // Ann walks from produce to bakery at T+30; a one-window flap at T+70 is ignored. Bob is only in the bakery.
     await send(bakery, 'gw-bakery', T + 10, [['bob', 'near', 2]]);
     await send(bakery, 'gw-bakery', T + 20, [['ann', 'far', 1], ['bob', 'near', 2]]);
