@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import { runCommand, type CliIo } from '../../shared/cli/command.ts';
 import { simCommand } from '../../cli/commands/sim.ts';
@@ -19,8 +19,15 @@ async function sim(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'hp-sim-'));
+  const dir = mkdtempSync(join(tmpdir(), 'hp-sim-'));
+  made.push(dir);
+  return dir;
 }
 
 function files(dir: string): string[] {

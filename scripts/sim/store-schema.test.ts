@@ -1,15 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config/load-config.ts';
 import { loadStore } from './load-store.ts';
 
 const STORES = fileURLToPath(new URL('../stores/', import.meta.url));
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function write(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hp-store-')), 'store.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'hp-store-'));
+  made.push(dir);
+  const file = join(dir, 'store.yaml');
   writeFileSync(file, text);
   return file;
 }

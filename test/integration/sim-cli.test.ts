@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** `hushpoint sim` through the npm bin launcher, as a technician or CI runs it. */
 const run = promisify(execFile);
@@ -30,8 +30,10 @@ describe('hushpoint sim (launcher)', () => {
     expect(generate.stdout).toContain('hushpoint sim generate --store FILE --minutes M --seed S --out DIR');
   });
 
+  const dir = mkdtempSync(join(tmpdir(), 'hp-sim-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('generates a store, then scores a hand-made observation of it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hp-sim-cli-'));
     const out = join(dir, 'out');
     const generated = await hushpoint('sim', 'generate', '--store', SMALL, '--minutes', '20', '--seed', '3', '--out', out, '--json');
     expect(generated.code).toBe(0);

@@ -1,14 +1,25 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeAdvertisingReport } from '../../../shared/ble/hci-report.ts';
 import { formatTraceHeader, formatTraceRecord } from '../../../shared/ble/trace.ts';
 import { existingOutputs, openOutputFiles, TraceFile } from './output-files.ts';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function tmp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 describe('trace files', () => {
   it('writes exactly the bytes of formatTraceRecord, across buffer flushes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hp-trace-'));
+    const dir = tmp('hp-trace-');
     const file = new TraceFile(join(dir, 't.jsonl'), formatTraceHeader({ gateway: 'gw', source: 'sim', startMs: 5 }));
     const expected = [formatTraceHeader({ gateway: 'gw', source: 'sim', startMs: 5 })];
     for (let i = 0; i < 30_000; i++) {
@@ -24,7 +35,7 @@ describe('trace files', () => {
   });
 
   it('refuses to mix with earlier output unless forced, then replaces it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hp-out-'));
+    const dir = tmp('hp-out-');
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     expect(existingOutputs(dir)).toEqual([]);
     openOutputFiles(dir, [{ id: 'gw-a' }], 0).close();
