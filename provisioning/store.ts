@@ -6,7 +6,7 @@ import { AppError } from '../shared/errors.ts';
 import { CryptoRandomSource, type RandomSource } from '../shared/ports/random.ts';
 import { createStoreCa, issueServerCertificate } from '../shared/tls/certificates.ts';
 import {
-  addGateway, getGateway, hubRole, listGateways, newCredential, openHubDatabase, revokeGateway, rotateGatewayCredential, setGatewayZone,
+  addGateway, getGateway, HubConfigSchema, hubRole, listGateways, newCredential, openHubDatabase, revokeGateway, rotateGatewayCredential, setGatewayZone,
   type Database, type HubConfig,
 } from '../hub/mod.ts';
 import { formatMode, SECRET_MODE } from './core/file-plan.ts';
@@ -101,7 +101,7 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
   const apiPort = checkPort('api-port', options.apiPort ?? 8443);
   if (mqttPort !== 0 && mqttPort === apiPort) throw new AppError('CLI_USAGE', `--mqtt-port and --api-port are both ${mqttPort}, expected two different ports`);
   const dir = resolve(options.out);
-  const input = { store, mqttPort, apiPort, hostnames, ips };
+  const input = { store, mqttPort, apiPort, hostnames, ips, upstreamSection: 'upstream' in HubConfigSchema.properties };
 
   // Check for conflicts before spending time on RSA keys.
   const probe = planStoreFiles(input, {

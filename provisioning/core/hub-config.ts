@@ -25,6 +25,11 @@ export interface HubConfigInput {
   apiPort: number;
   hostnames: string[];
   ips: string[];
+  /**
+   * Whether the hub's schema has the `upstream` section (it is being added alongside): when it
+   * does, hub.yaml names the signing key file there, with upstream sync off until a URL is set.
+   */
+  upstreamSection?: boolean;
 }
 
 export function hubConfigDocument(input: HubConfigInput): Record<string, unknown> {
@@ -41,6 +46,7 @@ export function hubConfigDocument(input: HubConfigInput): Record<string, unknown
       technicianTokenFile: STORE_FILES.technicianToken,
       adminTokenFile: STORE_FILES.adminToken,
     },
+    ...(input.upstreamSection === true ? { upstream: { enabled: false, transport: 'https', signingKeyFile: STORE_FILES.signingKey } } : {}),
     log: { level: 'info' },
   };
 }
@@ -60,6 +66,7 @@ export function renderHubYaml(input: HubConfigInput, now: Date): string {
       broker: 'The MQTT broker the gateways connect to.',
       'broker.tls': `TLS listener. The certificate is signed by this store's CA (ca.pem) and names: ${names}.`,
       api: 'HTTPS API: shopper enrollment, the technician status page (technician token), admin routes (admin token).',
+      ...(input.upstreamSection === true ? { upstream: 'DP releases to head office: set enabled: true and url (HTTPS POST, signed with HMAC-SHA256 by the store key).' } : {}),
     },
   });
 }

@@ -47,6 +47,17 @@ describe('store folder plan', () => {
   });
 });
 
+describe('hub.yaml and the upstream section', () => {
+  it('names the signing key file in upstream (sync off) when the hub schema has that section, and omits it otherwise', () => {
+    const text = (upstreamSection: boolean): string => planStoreFiles({ ...hubInput, upstreamSection }, material, NOW).find((f) => f.path === 'hub.yaml')?.content ?? '';
+    expect(parse(text(true)).upstream).toEqual({ enabled: false, transport: 'https', signingKeyFile: 'upstream-signing.key' });
+    expect(text(true)).toContain('# DP releases to head office');
+    expect(parse(text(false)).upstream).toBeUndefined();
+    const current = 'upstream' in hubRole.schema.properties;
+    expect(validateConfig(hubRole, parse(text(current))).ok).toBe(true);
+  });
+});
+
 describe('gateway bundle plan', () => {
   const input = { store: 'store-1', gateway: 'gw-3', zone: 'produce', hubUrl: 'mqtts://hub.store-1.local:8883' };
   const files = planGatewayBundle(input, { caCertPem: 'CA CERT', credential: 'c'.repeat(43) }, NOW);
