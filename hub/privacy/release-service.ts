@@ -56,6 +56,8 @@ export interface ReleaseServiceDeps {
   /** Runs before releases are computed (the hub finalises presence windows here). */
   readonly beforeRelease?: () => Promise<unknown> | unknown;
   readonly checkpoint?: (step: ReleaseStep | SyncStep, releaseId: string) => void;
+  /** Where a kind released for the first time starts (default: the period containing the first run's `now`). */
+  readonly firstPeriodMs?: number;
 }
 
 export type ReleaseOutcome =
@@ -239,7 +241,7 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       if (unit !== null && d.unit !== unit) continue;
       let since = releases.sinceOf(d.kind);
       if (since === null) {
-        since = nowMs;
+        since = deps.firstPeriodMs ?? nowMs;
         releases.setSince(d.kind, since);
       }
       out.push({ kind: d.kind, unit: d.unit, sinceMs: since });

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileValidator } from '../../shared/validation.ts';
+import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
+import { FakeClock } from '../../shared/ports/clock.ts';
+import type { RandomSource } from '../../shared/ports/random.ts';
+import { openHubDatabase, type Database } from '../../hub/adapters/sqlite-database.ts';
+import { PrivacySection, UpstreamSection, type PrivacyConfig, type UpstreamConfig } from '../../hub/privacy/config-schema.ts';
+import { createReleaseService, type ReleaseService, type ReleaseServiceDeps } from '../../hub/privacy/release-service.ts';
+import type { UpstreamSender } from '../../hub/privacy/upstream-sender.ts';
+
+/**
+ * Fixtures for the release tests: a real, migrated hub database in a temp folder, shoppers and
+ * presence rows written straight into the presence model's tables (zone_windows, visits), and a
+ * release service with the defaults of the privacy and upstream config sections.
+ */
+
+export const ZONES = ['bakery', 'dairy', 'produce'];
+export const WINDOW = 10;
+
+const privacyValidator = compileValidator<PrivacyConfig>(PrivacySection, { useDefaults: true });
+const upstreamValidator = compileValidator<UpstreamConfig>(UpstreamSection, { useDefaults: true });
+
+export function privacyConfig(document: Record<string, unknown> = {}): PrivacyConfig {
+  const result = privacyValidator(structuredClone({ zones: ZONES, ...document }));
+  if (!result.ok) throw new Error(`bad privacy config: ${JSON.stringify(result.problems)}`);
+  return result.value;
+}
+
+export function upstreamConfig(document: Record<string, unknown> = {}): UpstreamConfig {
+  const result = upstreamValidator(structuredClone(document));
+  if (!result.ok) throw new Error(`bad upstream config: ${JSON.stringify(result.problems)}`);
+  return result.value;
+}
+
+function exactPrivacy(config: PrivacyConfig): PrivacyConfig {
+  const r = config.releases;
+  return {
+    ...config,
+    budget: { dailyRho: 1e6, thirtyDayRho: 1e7 },
+    releases: { footfall: { ...r.footfall, rho: 1000 }, visits: { ...r.visits, rho: 1000 }, dwell: { ...r.dwell, rho: 1000 }, transitions: { ...r.transitions, rho: 1000 } },
+  };
+}
+
+export interface TestDb {
+  db: Database;
+  dir: string;
+  file: string;
+  close(): void;
+}
+
+export function openTestDb(dir = mkdtempSync(join(tmpdir(), 'hp-releases-'))): TestDb {
+  const file = join(dir, 'hub.db');
+  const db = openHubDatabase(file);
+  return {
+    db,
+    dir,
+    file,
+    close() {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Inserts `count` shoppers (analytics consent unless `analytics(i)` says no); returns their pks. */
+export function addShoppers(db: Database, count: number, options: { analytics?: (i: number) => boolean; prefix?: string } = {}): number[] {
+  const insert = db.prepare('INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, randomblob(16), 9, 1, ?, 0)');
+  const pks: number[] = [];
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      pks.push(Number(insert.run(`${options.prefix ?? 's'}-${i}`, options.analytics?.(i) === false ? 0 : 1).lastInsertRowid));
+    }
+  })();
+  return pks;
+}
+
+/** One zone per shopper-window: `windows` consecutive windows of WINDOW s in `zone` from `startS`. */
+export function addPresence(db: Database, pk: number, zone: string, startS: number, windows = 1): void {
+  const insert = db.prepare('INSERT OR REPLACE INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?)');
+  for (let i = 0; i < windows; i++) insert.run(pk, startS + i * WINDOW, WINDOW, zone);
+}
+
+export function addVisit(db: Database, pk: number, startedAt: number, endedAt: number): void {
+  db.prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)').run(pk, startedAt, endedAt, endedAt);
+}
+
+export interface ServiceOptions {
+  privacy?: Record<string, unknown>;
+  /**
+   * Test only: after validation, set every release's ρ to 1000 and the caps to 10^6, beyond what
+   * a config may say. Count noise then vanishes (σ² ≤ 0.002, P(noise ≠ 0) < 1e-100), so counts
+   * can be checked exactly; the ledger's cells and the filter still work as in production.
+   */
+  exact?: boolean;
+  upstream?: Record<string, unknown>;
+  sender?: UpstreamSender | null;
+  random: RandomSource;
+  clock?: FakeClock;
+  firstPeriodMs?: number;
+  logger?: Logger;
+  checkpoint?: ReleaseServiceDeps['checkpoint'];
+}
+
+export function makeService(db: Database, options: ServiceOptions): ReleaseService {
+  return createReleaseService({
+    db,
+    store: 'store-1',
+    privacy: options.exact === true ? exactPrivacy(privacyConfig(options.privacy)) : privacyConfig(options.privacy),
+    upstream: upstreamConfig(options.upstream),
+    visitGapSeconds: 300,
+    clock: options.clock ?? new FakeClock(0),
+    random: options.random,
+    logger: options.logger ?? silentLogger(),
+    sender: options.sender ?? null,
+    ...(options.firstPeriodMs !== undefined ? { firstPeriodMs: options.firstPeriodMs } : {}),
+    ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
+  });
+}
+
+/** The release body as JSON. */
+export function bodyOf(service: ReleaseService, id: string): { cells: string[]; measures: Array<{ metric: string; values: number[] }>; [key: string]: unknown } {
+  const record = service.releases.get(id);
+  if (record === null) throw new Error(`no release ${id}`);
+  return JSON.parse(record.body.toString('utf8')) as { cells: string[]; measures: Array<{ metric: string; values: number[] }> };
+}
+
+/** Σ of a shopper-day's ledger and the largest per-day and 30-day totals. */
+export function ledgerTotals(db: Database): { maxDay: number; maxWindow: number; total: number; charged: number } {
+  const maxDay = (db.prepare('SELECT COALESCE(MAX(s), 0) FROM (SELECT SUM(rho_micro) AS s FROM privacy_ledger GROUP BY shopper_pk, day)').pluck().get() as number);
+  const maxWindow = (db.prepare(`SELECT COALESCE(MAX(s), 0) FROM (SELECT a.shopper_pk, a.day, (SELECT SUM(b.rho_micro) FROM privacy_ledger b WHERE b.shopper_pk = a.shopper_pk AND b.day > a.day - 30 AND b.day <= a.day) AS s FROM privacy_ledger a)`).pluck().get() as number);
+  const total = db.prepare('SELECT COALESCE(SUM(rho_micro), 0) FROM privacy_ledger').pluck().get() as number;
+  const charged = db.prepare('SELECT COALESCE(SUM(charged_micro), 0) FROM privacy_releases').pluck().get() as number;
+  return { maxDay, maxWindow, total, charged };
+}
