@@ -3,6 +3,7 @@ import { validate as validateCron } from 'node-cron';
 import { ID_PATTERN } from '../shared/protocol/topics.ts';
 import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
+import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config-schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.
@@ -120,6 +121,10 @@ export const HubConfigSchema = Type.Object(
     presence: PresenceSection,
     retention: RetentionSection,
     log: LogSection,
+    /** DP releases and their ledger (hub/privacy, docs/privacy.md). */
+    privacy: PrivacySection,
+    /** Where releases go: HTTPS to a collector or MQTT to an upstream broker (off by default). */
+    upstream: UpstreamSection,
   },
   closed,
 );
@@ -152,6 +157,7 @@ function semanticCheck(config: HubConfig): Problem[] {
   if (config.broker.tls !== undefined && config.broker.plain.enabled && config.broker.tls.port !== 0 && config.broker.tls.port === config.broker.plain.port) {
     problems.push({ path: '/broker/plain/port', message: `is ${config.broker.plain.port}, the same as broker.tls.port; expected a different port` });
   }
+  problems.push(...privacyConfigProblems(config));
   return problems;
 }
 

@@ -108,9 +108,12 @@ function parseUrl(text: string | undefined): URL | null {
 }
 
 /** Checks the schema cannot express, in the config loader's `/pointer message` format. */
-export function privacyConfigProblems(config: { privacy: PrivacyConfig; upstream: UpstreamConfig }): Problem[] {
+export function privacyConfigProblems(config: { privacy: PrivacyConfig; upstream: UpstreamConfig; retention?: { visitsDays: number } }): Problem[] {
   const problems: Problem[] = [];
   const { privacy, upstream } = config;
+  if (config.retention !== undefined && privacy.maxCatchUpDays > config.retention.visitsDays) {
+    problems.push({ path: '/privacy/maxCatchUpDays', message: `is ${privacy.maxCatchUpDays}, expected at most retention.visitsDays (${config.retention.visitsDays}): older presence data is already deleted` });
+  }
   if (!isTimeZone(privacy.timeZone)) {
     problems.push({ path: '/privacy/timeZone', message: `is "${privacy.timeZone}", expected an IANA time zone such as "Europe/Berlin" or "UTC"` });
   }
