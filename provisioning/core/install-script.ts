@@ -153,7 +153,9 @@ install -d -m 0750 -o "$SERVICE_USER" -g "$SERVICE_USER" "$DATA_DIR"
 # 6. The service
 install -m 0644 -o root -g root "$BUNDLE_DIR/${BUNDLE_FILES.unit}" "/etc/systemd/system/$SERVICE.service"
 systemctl daemon-reload
-/usr/bin/node "$APP_DIR/cli/hushpoint.mjs" check-config "$CONFIG_DIR/${BUNDLE_FILES.config}" || die "the config is invalid (see above); fix it in this bundle and run this script again"
+# Checked as the service user, so an unreadable credential or CA shows up here and not in a restart loop.
+runuser -u "$SERVICE_USER" -- /usr/bin/node "$APP_DIR/cli/hushpoint.mjs" gateway --config "$CONFIG_DIR/${BUNDLE_FILES.config}" --check-config \\
+  || die "the config or a file it names is not usable (see above); fix it in this bundle and run this script again"
 rfkill unblock bluetooth 2>/dev/null || true
 systemctl enable "$SERVICE.service"
 systemctl restart "$SERVICE.service"
