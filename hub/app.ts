@@ -22,6 +22,7 @@ import { createPresenceService, type PresenceService, type VisitEndEvent, type Z
 import { runRetention } from './retention.ts';
 import { readStats, type HubStats } from './stats.ts';
 import { registerShopperRoutes } from './shopper-routes.ts';
+import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
 
 /**
  * The hub's composition root: createHub(deps) → {start, stop, ...}. It opens the database (and
@@ -58,6 +59,8 @@ export interface Hub {
   readonly events: EventEmitter<HubEventMap>;
   readonly directory: ShopperDirectory;
   readonly ports: HubPorts;
+  /** DP releases, their ledger and the upstream sync (hub/privacy). */
+  readonly privacy: ReleaseService;
   start(): Promise<void>;
   stop(): Promise<void>;
   gateways: {
@@ -178,6 +181,19 @@ export function createHub(deps: HubDeps): Hub {
   let retentionJob: ScheduledJob | null = null;
   let started = false;
 
+  const privacy = createReleaseService({
+    db,
+    store: config.store,
+    privacy: config.privacy,
+    upstream: config.upstream,
+    visitGapSeconds: config.presence.visitGapSeconds,
+    clock,
+    random,
+    logger: logger.child({ component: 'privacy' }),
+    sender: upstreamSenderFromConfig(config.upstream, { store: config.store, resolvePath, logger: logger.child({ component: 'upstream' }) }),
+    beforeRelease: () => hub.finalizePresence(),
+  });
+
   const clockPayload = (): Buffer => encodePayload('HubClock', { v: 1, hubTimeMs: Math.max(0, Math.round(clock.now())) });
 
   function scheduleBoundary(): void {
@@ -200,6 +216,7 @@ export function createHub(deps: HubDeps): Hub {
     directory,
     ports,
     tokens,
+    privacy,
 
     async start() {
       if (started) throw new AppError('INTERNAL', 'hub already started');
@@ -256,6 +273,7 @@ export function createHub(deps: HubDeps): Hub {
       retentionJob = scheduleJob('retention', config.retention.cron, () => {
         hub.runRetention();
       }, config.retention.timezone !== undefined ? { timezone: config.retention.timezone } : {});
+      await privacy.start();
       logger.info({ store: config.store, ports }, 'hub started');
     },
 
@@ -266,6 +284,7 @@ export function createHub(deps: HubDeps): Hub {
       timers.length = 0;
       if (boundaryTimer !== null) clearTimeout(boundaryTimer);
       await retentionJob?.stop();
+      await privacy.stop();
       await api.close();
       await broker?.close();
       broker = null;

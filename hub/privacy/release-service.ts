@@ -252,7 +252,6 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   async function run(unit: PeriodUnit | null, nowMs: number): Promise<RunReport> {
     if (!privacy.enabled) return { computed: [], skipped: 0, failed: [] };
     return serial('release', async () => {
-      await deps.beforeRelease?.();
       const { due, skipped, nextSinceMs } = duePeriods({
         kinds: schedulesOf(unit, nowMs),
         nowMs,
@@ -266,6 +265,8 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         logger.warn({ periods: skipped.length, first: releaseId(firstSkipped.kind, firstSkipped.period), maxCatchUpDays: privacy.maxCatchUpDays }, 'releases skipped: older than the catch-up limit');
       }
       for (const [kind, since] of nextSinceMs) releases.setSince(kind, since);
+      // Presence windows are finalised first, only when there is something to release.
+      if (due.length > 0) await deps.beforeRelease?.();
       const computed: string[] = [];
       const failed: { id: string; error: string }[] = [];
       for (const [i, item] of due.entries()) {
