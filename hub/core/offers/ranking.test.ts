@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
+import { uniformInt } from '../../../shared/ports/random.ts';
+import { buildCatalogIndex, eligibleOffers, parseCatalog, withPopularity, type CatalogIndex } from './catalog.ts';
+import { compileProfile, rankEligible, rankOfPosition, scoreEligible, selectTopK, usablePurchases, type Purchase, type ShopperSignals } from './ranking.ts';
+
+const NOW = Date.parse('2026-11-15T12:00:00Z');
+
+function catalog(): CatalogIndex {
+  const rows: Array<[string, string, string]> = [
+    ['jeans-acme', 'denim', 'Acme'],
+    ['jeans-blue', 'denim', 'Bluefield'],
+    ['dress-rosa', 'dresses', 'Rosa'],
+    ['dress-acme', 'dresses', 'Acme'],
+    ['toy-kite', 'toys', 'Skyline'],
+    ['toy-train', 'toys', 'Choo'],
+    ['socks', 'basics', 'Acme'],
+    ['belt', 'accessories', 'Bluefield'],
+  ];
+  const { offers, rejected } = parseCatalog({
+    offers: rows.map(([id, category, brand]) => ({ id, title: id, category, brand, zones: ['store'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', ...(category === 'denim' ? { sizes: ['32', '34'] } : {}) })),
+  }, { classes: ['standard'] });
+  expect(rejected).toEqual([]);
+  return buildCatalogIndex(offers, { standard: 1_000_000 });
+}
+
+function signals(extra: Partial<ShopperSignals> = {}): ShopperSignals {
+  return { preferences: { categories: [], brands: [], sizes: [] }, purchases: [], exclusions: [], dismissedOfferIds: [], redeemedOfferIds: [], ...extra };
+}
+
+function ranking(index: CatalogIndex, s: ShopperSignals): string[] {
+  const eligible = eligibleOffers(index, 'store', NOW);
+  return rankEligible(compileProfile(s, index), index, eligible).map((i) => index.offers[i]?.id as string);
+}
+
+const purchase = (id: string, category: string, brand: string | null, sku: string | null = null): Purchase => ({ id, sku, category, brand, atMs: NOW - 86_400_000 });
+
+describe('ranking from the shopper\'s own data', () => {
+  it('puts declared categories and brands first, then catalog order', () => {
+    const index = catalog();
+    expect(ranking(index, signals())).toEqual(index.offers.map((o) => o.id));
+    const r = ranking(index, signals({ preferences: { categories: ['dresses'], brands: ['bluefield'], sizes: [] } }));
+    expect(r.slice(0, 4)).toEqual(['dress-rosa', 'dress-acme', 'jeans-blue', 'belt']);
+  });
+
+  it('uses purchase history and boosts brands already bought (retention)', () => {
+    const index = catalog();
+    const r = ranking(index, signals({ purchases: [purchase('p1', 'toys', 'Choo'), purchase('p2', 'toys', 'Choo')] }));
+    expect(r.slice(0, 2)).toEqual(['toy-train', 'toy-kite']);
+    const profile = compileProfile(signals({ purchases: [purchase('p1', 'basics', 'ACME ')] }), index);
+    expect(profile.dataCategories).toEqual(['presence', 'purchase-history']);
+    const scores = scoreEligible(profile, index, eligibleOffers(index, 'store', NOW));
+    // socks: category + brand; the other Acme offers: brand only.
+    expect([...scores]).toEqual([1.5, 0, 0, 1.5, 0, 0, 1.9, 0]);
+  });
+
+  it('an excluded gift purchase never influences the ranking (by purchase and by item)', () => {
+    const index = catalog();
+    const own = [purchase('p1', 'denim', 'Bluefield'), purchase('p2', 'accessories', 'Bluefield')];
+    const gift = purchase('gift', 'toys', 'Skyline', 'sku-kite');
+    const prefs = { categories: ['dresses'], brands: [], sizes: ['34'] };
+    const without = ranking(index, signals({ preferences: prefs, purchases: own }));
+    const withGift = ranking(index, signals({ preferences: prefs, purchases: [...own, gift] }));
+    expect(withGift).not.toEqual(without); // the gift would matter ...
+    const excluded = ranking(index, signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }));
+    expect(excluded).toEqual(without); // ... but once excluded it does not
+    const laterGift = purchase('gift-2', 'toys', 'Skyline', 'sku-kite');
+    const bySku = ranking(index, signals({ preferences: prefs, purchases: [...own, gift, laterGift], exclusions: [{ purchaseId: null, sku: 'sku-kite' }] }));
+    expect(bySku).toEqual(without);
+    // and scores are identical, not just the order
+    const eligible = eligibleOffers(index, 'store', NOW);
+    const a = scoreEligible(compileProfile(signals({ preferences: prefs, purchases: own }), index), index, eligible);
+    const b = scoreEligible(compileProfile(signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }), index), index, eligible);
+    expect([...b]).toEqual([...a]);
+    expect(usablePurchases([...own, gift], [{ purchaseId: 'gift', sku: null }])).toEqual(own);
+  });
+
+  it('sinks dismissed offers and matches declared sizes', () => {
+    const index = catalog();
+    const r = ranking(index, signals({ preferences: { categories: ['denim'], brands: [], sizes: ['34'] }, dismissedOfferIds: ['jeans-acme'] }));
+    expect(r[0]).toBe('jeans-blue');
+    expect(r.at(-1)).toBe('jeans-acme');
+    const s = compileProfile(signals({ dismissedOfferIds: ['x'], preferences: { categories: [], brands: [], sizes: ['S'] } }), index);
+    expect(s.dataCategories).toEqual(['presence', 'declared-preferences', 'offer-feedback']);
+  });
+
+  it('names DP aggregates when the popularity prior is used, and orders by it among equals', () => {
+    const index = withPopularity(catalog(), (o) => (o.id === 'belt' ? 1 : 0));
+    expect(ranking(index, signals())[0]).toBe('belt');
+    expect(compileProfile(signals(), index).dataCategories).toEqual(['presence', 'dp-aggregates']);
+  });
+
+  it('selectTopK finds exactly the top k of the full order (random scores with many ties)', () => {
+    const rng = new SeededRandomSource('select');
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 1 + uniformInt(rng, 60);
+      const k = 1 + uniformInt(rng, n);
+      const scores = Float64Array.from({ length: n }, () => uniformInt(rng, 5));
+      const positions = Int32Array.from({ length: n }, (_, j) => j);
+      selectTopK(scores, positions, k);
+      const byRank = Array.from({ length: n }, (_, j) => j).sort((x, y) => rankOfPosition(scores, x) - rankOfPosition(scores, y));
+      expect(new Set(positions.slice(0, k))).toEqual(new Set(byRank.slice(0, k)));
+      expect([...positions].sort((x, y) => x - y)).toEqual(byRank.slice().sort((x, y) => x - y));
+      expect(byRank.map((x) => rankOfPosition(scores, x))).toEqual(Array.from({ length: n }, (_, j) => j + 1));
+    }
+  });
+});
