@@ -1,0 +1,11 @@
+/**
+ * The technician status page (DESIGN §9; docs/status-page.md).
+ *
+ *   registerStatusPage(hub, { clock, random, logger, providers: { privacy: (now) => releases.status(now) } });
+ *   // → https://<hub>:<api port>/status, JSON at GET /v1/technician/status
+ */
+export {
+  registerStatusPage, STATUS_PAGE_PATH, TECHNICIAN_API,
+  type StatusPage, type StatusPageDeps, type StatusPageOptions, type StatusProviders,
+} from './routes.ts';
+export type { BudgetInput, PrivacyInput, StatusView, GatewayView, Connection } from './core/status-view.ts';
