@@ -155,10 +155,23 @@ export interface OpenedStore {
   resolvePath(path: string): string;
 }
 
+/**
+ * Root must not work in a folder another user owns (the hub's service user): the database's
+ * -wal/-shm files it would create belong to root, and the hub could no longer open them.
+ */
+function checkOwner(dir: string): void {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+  const owner = statSync(dir).uid;
+  if (uid === 0 && owner !== 0) {
+    throw new AppError('AUTH_FORBIDDEN', `The store folder "${dir}" belongs to uid ${owner} but this runs as root; files it creates would lock the hub out. Run it as the folder's owner, e.g. sudo -u '#${owner}' hushpoint provision ...`);
+  }
+}
+
 export function openStore(storeDir: string): OpenedStore {
   const dir = resolve(storeDir);
   const made = 'expected a store folder made by `hushpoint provision init-store`';
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new AppError('PROV_NOT_FOUND', `The store folder "${dir}" does not exist; ${made}`);
+  checkOwner(dir);
   const hubConfigFile = join(dir, STORE_FILES.hubConfig);
   if (!existsSync(hubConfigFile)) throw new AppError('PROV_NOT_FOUND', `"${dir}" has no ${STORE_FILES.hubConfig}; ${made}`);
   const loaded = loadConfig(hubRole, hubConfigFile);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,15 @@ describe('hushpoint provision errors name what was wrong and what was expected',
     expect(result.err).toMatch(message);
     expect(result.code).toBe(code);
     expect(existsSync(join(root, 'store-7', 'gateways', 'gw-9'))).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, refuses a store folder owned by another user (the hub\'s) and says how to run it', async () => {
+    const owned = join(root, 'store-owned');
+    await provision('init-store', '--store', 'store-o', '--out', owned, '--ip', '10.0.0.8');
+    chownSync(owned, 65534, 65534);
+    const result = await provision('list', '--store-dir', owned);
+    expect(result.err).toMatch(/AUTH_FORBIDDEN: The store folder ".*store-owned" belongs to uid 65534 but this runs as root.*sudo -u '#65534' hushpoint provision/);
+    expect(result.code).toBe(1);
   });
 
   it('a store folder with a broken hub.yaml is reported with the file, field and exit code 78', async () => {
