@@ -3,8 +3,10 @@ import { auditCommand } from './commands/audit.ts';
 import { benchCommand } from './commands/bench.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { eidCommand } from './commands/eid.ts';
 import { hubCommand } from './commands/hub.ts';
+import { provisionCommand } from './commands/provision.ts';
 import { simCommand } from './commands/sim.ts';
 
 /** The `hushpoint` program: one CLI, one subcommand per job (DESIGN §2). */
@@ -20,6 +22,8 @@ export function rootCommand(): Command {
       auditCommand,
       hubCommand,
       simCommand,
+      provisionCommand,
+      doctorCommand,
     ],
   };
 }
