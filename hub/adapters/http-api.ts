@@ -35,7 +35,9 @@ export interface ApiRequest {
 
 export type ApiResponse =
   | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { status: number; text: string; contentType: string; headers?: Record<string, string> };
+  | { status: number; text: string; contentType: string; headers?: Record<string, string> }
+  /** A long-lived response (server-sent events): the head is written, then `stream` owns `res`. */
+  | { status: number; stream: (res: ServerResponse) => void; headers?: Record<string, string> };
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
 
@@ -121,6 +123,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
 
   function send(res: ServerResponse, response: ApiResponse): void {
     const headers: Record<string, string> = { 'cache-control': 'no-store', ...(response.headers ?? {}) };
+    if ('stream' in response) {
+      res.writeHead(response.status, headers);
+      response.stream(res);
+      return;
+    }
     if ('text' in response) {
       res.writeHead(response.status, { ...headers, 'content-type': response.contentType });
       res.end(response.text);
