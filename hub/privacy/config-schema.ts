@@ -83,9 +83,13 @@ export const UpstreamSection = Type.Object(
     cron: Type.String({ default: '* * * * *' }),
     /** Releases sent per sync run at most. */
     batchSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    /** Retry delay after the n-th failure: min(maxSeconds, initialSeconds · 2^(n−1)). */
+    /**
+     * Retry delay after the n-th consecutive failure: min(maxSeconds, initialSeconds · 2^(n−1)).
+     * While upstream is down the whole sync waits this long between probes; a release the
+     * receiver fails on by itself waits its own delay.
+     */
     backoff: Type.Object(
-      { initialSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 30 }), maxSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600 }) },
+      { initialSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 30 }), maxSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }) },
       { ...closed, default: {} },
     ),
     timeoutSeconds: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),

@@ -21,7 +21,7 @@ import type { PrivacyConfig, UpstreamConfig } from './config-schema.ts';
 import type { DailyReleaseDefinition, ReleaseDefinition } from './release-definition.ts';
 import { builtInReleases } from './release-kinds.ts';
 import type { UpstreamSender } from './upstream-sender.ts';
-import { syncUpstreamOnce, type SyncReport, type SyncStep } from './upstream-sync.ts';
+import { backoffSeconds, syncUpstreamOnce, type SyncReport, type SyncStep } from './upstream-sync.ts';
 
 /**
  * The hub's DP release service: computes the scheduled releases (DESIGN §7) with the ledger, and
@@ -285,10 +285,15 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     });
   }
 
+  let syncFailures = 0;
+  let syncRetryAtMs = 0;
+
   async function syncUpstream(nowMs: number): Promise<SyncReport> {
     const sender = deps.sender;
-    if (sender === null) return { attempted: 0, sent: 0, duplicates: 0, failed: 0, rejected: 0, lastError: null };
+    const idle = { attempted: 0, sent: 0, duplicates: 0, failed: 0, rejected: 0, unavailable: false, lastError: null };
+    if (sender === null) return { ...idle, skipped: 'disabled' };
     return serial('sync', async () => {
+      if (nowMs < syncRetryAtMs) return { ...idle, unavailable: true, skipped: 'backoff' };
       const report = await syncUpstreamOnce({
         releases,
         sender,
@@ -297,12 +302,20 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         backoff: deps.upstream.backoff,
         ...(deps.checkpoint !== undefined ? { checkpoint: deps.checkpoint } : {}),
       }, nowMs);
-      if (report.failed > 0 && !upstreamDown) {
-        upstreamDown = true;
-        logger.warn({ transport: sender.transport, error: report.lastError }, 'upstream down: releases wait in the outbox');
-      } else if (report.sent > 0 && upstreamDown) {
-        upstreamDown = false;
-        logger.info({ transport: sender.transport }, 'upstream back');
+      if (report.unavailable) {
+        syncFailures++;
+        syncRetryAtMs = nowMs + backoffSeconds(syncFailures, deps.upstream.backoff) * 1000;
+        if (!upstreamDown) {
+          upstreamDown = true;
+          logger.warn({ transport: sender.transport, error: report.lastError }, 'upstream down: releases wait in the outbox');
+        }
+      } else if (report.attempted > 0) {
+        syncFailures = 0;
+        syncRetryAtMs = 0;
+        if (upstreamDown) {
+          upstreamDown = false;
+          logger.info({ transport: sender.transport }, 'upstream back');
+        }
       }
       return report;
     });

@@ -4,12 +4,20 @@ import type { UpstreamSender } from './upstream-sender.ts';
 
 /**
  * One run of the upstream sync: sends the pending releases whose retry time has come, oldest
- * period first, and records each outcome. What is sent is always the stored body (never rebuilt),
- * so a retry sends the identical bytes and the same idempotency key (the release id).
- * After a failure that may pass (upstream down), the run stops and the release waits
- * min(maxSeconds, initialSeconds · 2^(attempts − 1)) before its next attempt; a permanent refusal
- * (e.g. the collector holds different bytes for that id) marks it rejected and is logged as an
- * error (the caller logs "upstream down" / "upstream back" once per change). A crash between "sent" and "marked sent" only causes one identical resend, which the
+ * period first, and records each outcome. What is sent is always the stored body (never
+ * rebuilt), so every retry sends the identical bytes with the same idempotency key (the release
+ * id); only the HTTPS timestamp and signature are fresh per attempt.
+ *
+ * Failures are told apart:
+ * - upstream unavailable (network error, timeout, 502/503/504, broker not connected): the run
+ *   stops and reports `unavailable`; the caller backs off the whole sync (one probe per backoff
+ *   interval while upstream is down, everything flows again at the first run after it is back);
+ * - refused for good (400/409/413/422: e.g. the collector holds different bytes for that id):
+ *   the release is marked rejected and logged as an error; it is never re-sent;
+ * - anything else (e.g. 500 for this body, 401 from a clock or key problem): this release waits
+ *   min(maxSeconds, initialSeconds · 2^(attempts − 1)) and the run goes on with the next one, so
+ *   one bad release cannot hold back the others.
+ * A crash between "sent" and "marked sent" only causes one identical resend, which the
  * collector acknowledges as a duplicate.
  */
 
@@ -19,10 +27,15 @@ export interface SyncReport {
   readonly attempted: number;
   readonly sent: number;
   readonly duplicates: number;
+  /** Releases put into their own backoff in this run. */
   readonly failed: number;
   readonly rejected: number;
-  /** The error of the failed attempt that ended the run (upstream down), if any. */
+  /** The run stopped because upstream is unreachable (the caller backs off). */
+  readonly unavailable: boolean;
+  /** The last error of this run, if any. */
   readonly lastError: string | null;
+  /** The run was not attempted (sync backing off, or no sender). */
+  readonly skipped?: 'backoff' | 'disabled';
 }
 
 export interface UpstreamSyncDeps {
@@ -34,15 +47,17 @@ export interface UpstreamSyncDeps {
   readonly checkpoint?: (step: SyncStep, releaseId: string) => void;
 }
 
-/** Seconds to wait after the n-th failed attempt (n ≥ 1). */
-export function backoffSeconds(attempt: number, backoff: { initialSeconds: number; maxSeconds: number }): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+/** Seconds to wait after the n-th consecutive failure (n ≥ 1). */
+export function backoffSeconds(failures: number, backoff: { initialSeconds: number; maxSeconds: number }): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
   return Math.min(backoff.maxSeconds, backoff.initialSeconds * 2 ** exponent);
 }
 
 export async function syncUpstreamOnce(deps: UpstreamSyncDeps, nowMs: number): Promise<SyncReport> {
   const { releases, sender, logger } = deps;
-  const report = { attempted: 0, sent: 0, duplicates: 0, failed: 0, rejected: 0, lastError: null as string | null };
+  const report = { attempted: 0, sent: 0, duplicates: 0, failed: 0, rejected: 0, unavailable: false, lastError: null as string | null };
   for (const item of releases.duePending(nowMs, deps.batchSize)) {
     report.attempted++;
     deps.checkpoint?.('sync-before-send', item.releaseId);
@@ -54,18 +69,23 @@ export async function syncUpstreamOnce(deps: UpstreamSyncDeps, nowMs: number): P
       if (result.duplicate) report.duplicates++;
       continue;
     }
+    report.lastError = result.message;
     if (result.permanent) {
       releases.markRejected(item.releaseId, nowMs, result.message);
       report.rejected++;
       logger.error({ release: item.releaseId, status: result.status, error: result.message }, 'upstream refused release');
       continue;
     }
+    if (result.status === undefined || UNAVAILABLE_STATUSES.has(result.status)) {
+      // Upstream is down, not this release's fault: it keeps its place in the queue.
+      releases.markRetry(item.releaseId, nowMs, nowMs, result.message);
+      report.unavailable = true;
+      break;
+    }
     const waitSeconds = backoffSeconds(item.attempts + 1, deps.backoff);
     releases.markRetry(item.releaseId, nowMs, nowMs + waitSeconds * 1000, result.message);
     report.failed++;
-    report.lastError = result.message;
-    logger.debug({ release: item.releaseId, attempts: item.attempts + 1, retryInSeconds: waitSeconds, error: result.message }, 'upstream send failed');
-    break;
+    logger.warn({ release: item.releaseId, status: result.status, attempts: item.attempts + 1, retryInSeconds: waitSeconds, error: result.message }, 'upstream send failed');
   }
   if (report.sent > 0) logger.info({ sent: report.sent, duplicates: report.duplicates, transport: sender.transport }, 'releases sent upstream');
   return report;
