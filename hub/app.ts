@@ -22,6 +22,7 @@ import { createPresenceService, type PresenceService, type VisitEndEvent, type Z
 import { runRetention } from './retention.ts';
 import { readStats, type HubStats } from './stats.ts';
 import { registerShopperRoutes } from './shopper-routes.ts';
+import { registerStatusPage } from './status-page/mod.ts';
 import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
 
 /**
@@ -379,5 +380,6 @@ export function createHub(deps: HubDeps): Hub {
   };
 
   registerShopperRoutes(hub);
+  registerStatusPage(hub, { clock, random, logger: logger.child({ component: 'status-page' }), providers: { privacy: (nowMs) => privacy.status(nowMs) } });
   return hub;
 }

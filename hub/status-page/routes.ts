@@ -49,7 +49,7 @@ export interface StatusPageOptions {
   staleAfterSeconds?: number;
   /** Quarantined payloads listed (default 5). */
   quarantineRows?: number;
-  /** How long Identify waits for the gateway's reply (default 8 s). */
+  /** How long Identify waits for the gateway's reply (default 5 s; a gateway answers in milliseconds). */
   identifyTimeoutMs?: number;
   /** Browser session lifetime (default 12 h). */
   sessionHours?: number;
@@ -117,7 +117,7 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
   const refreshSeconds = options.refreshSeconds ?? 5;
   const staleAfterMs = (options.staleAfterSeconds ?? 120) * 1000;
   const quarantineRows = options.quarantineRows ?? 5;
-  const identifyTimeoutMs = options.identifyTimeoutMs ?? 8000;
+  const identifyTimeoutMs = options.identifyTimeoutMs ?? 5000;
   const sessionMs = (options.sessionHours ?? 12) * 3_600_000;
   const assets = loadStaticAssets();
   const sessions = createTechnicianSessions({ random: deps.random ?? new CryptoRandomSource(), lifetimeMs: sessionMs });
