@@ -118,5 +118,5 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
   };
 }
 
-/** A valid scrypt hash of a random value nobody knows (for unknown usernames). */
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$qmP2o8t3sPq8hGd0u4mBZ0a6r7Zk4i5L0g1h2j3k4l8';
+/** A scrypt hash (same parameters as real ones) of a random value nobody knows, checked for unknown usernames. */
+const DUMMY_HASH = 'scrypt$16384$2$1$EgAvCsGxfgrPxVJsDb96Sg$Yor7RJ_87yM_uyn1SSrIlyAWcXOBodNyoFSr9CchwqQ';

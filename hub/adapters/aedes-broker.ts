@@ -151,7 +151,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         callback(new Error('publish from an unauthenticated client'));
         return;
       }
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const request: PublishRequest = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, will: client.closed || !client.connected };
       policy.authorizePublish(session, request).then(
         (decision) => {
