@@ -5,6 +5,7 @@ import { checkConfigCommand } from './commands/check-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eidCommand } from './commands/eid.ts';
+import { gatewayCommand } from './commands/gateway.ts';
 import { hubCommand } from './commands/hub.ts';
 import { provisionCommand } from './commands/provision.ts';
 import { simCommand } from './commands/sim.ts';
@@ -24,6 +25,7 @@ export function rootCommand(): Command {
       simCommand,
       provisionCommand,
       doctorCommand,
+      gatewayCommand,
     ],
   };
 }

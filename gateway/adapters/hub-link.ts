@@ -1,4 +1,6 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { MqttClient, type IClientOptions } from 'mqtt';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
@@ -11,6 +13,9 @@ import { backoffDelay, type BackoffSettings } from '../core/backoff.ts';
  * 65,535 queued) and nothing is sent twice by two queues. Reconnects use exponential backoff
  * with jitter. Username = gateway id, password = the credential file's content; TLS verifies the
  * hub against the store CA. Connection state changes are logged once, not per attempt.
+ *
+ * The socket is opened here (net/tls) and handed to mqtt.js's MqttClient: mqtt.connect() would
+ * also load its WebSocket and SOCKS transports, memory a Pi does not need to spend.
  */
 
 export interface HubLinkOptions {
@@ -135,6 +140,20 @@ export class HubLink {
 
   #connect(): void {
     const o = this.#options;
+    const url = new URL(o.url);
+    const secure = url.protocol === 'mqtts:';
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = url.port === '' ? (secure ? 8883 : 1883) : Number(url.port);
+    const serverName = o.serverName ?? (isIP(host) === 0 ? host : undefined);
+    const openSocket = (): ReturnType<typeof netConnect> => {
+      const socket = secure
+        ? tlsConnect({ host, port, rejectUnauthorized: true, ...(o.ca !== undefined ? { ca: o.ca } : {}), ...(serverName !== undefined ? { servername: serverName } : {}) })
+        : netConnect({ host, port });
+      socket.once('error', (error) => {
+        this.#lastError = errorCode(error);
+      });
+      return socket;
+    };
     const options: IClientOptions = {
       protocolVersion: 4,
       clientId: o.gatewayId,
@@ -145,18 +164,19 @@ export class HubLink {
       reconnectPeriod: 0,
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       queueQoSZero: false,
+      // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers (~14 MB of RSS) to save
+      // one tiny allocation per packet; a gateway sends one packet every few seconds.
+      writeCache: false,
       will: { topic: o.will.topic, payload: o.will.payload, qos: 1, retain: true },
-      ...(o.ca !== undefined ? { ca: o.ca, rejectUnauthorized: true } : {}),
-      ...(o.serverName !== undefined ? { servername: o.serverName } : {}),
     };
-    const client = mqtt.connect(o.url, options);
+    const client = new MqttClient(openSocket, options);
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
     client.on('message', (topic, payload) => {
       if (client === this.#client) this.#events.message(topic, payload);
     });
     client.on('error', (error) => {
-      this.#lastError = errorCode(error);
+      this.#lastError ??= errorCode(error);
     });
     client.on('close', () => this.#onClose(client));
   }

@@ -116,10 +116,10 @@ export async function recordMessages(url: string, filters: string[], options: { 
 }
 
 /** Polls `condition` every 20 ms until it holds. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string | (() => string), timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
   }
 }
