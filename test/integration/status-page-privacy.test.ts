@@ -52,7 +52,7 @@ describe('technician status API: releases, upstream sync and budget', () => {
     const eids = keys.map((identityKey) => computeEidHex({ identityKey, exponent: 9, counter: windowStart }));
     for (const [gateway, heard] of [['gw-1', eids.slice(0, 3)], ['gw-2', eids.slice(3)]] as const) {
       const client = await t.connectGateway(gateway);
-      const batch = { v: 1, gateway, seq: 1, windowStart, windowSeconds: 10, sightings: heard.map((eid) => ({ eid, band: 'near' as const, hits: 4 })), dropped: 0 };
+      const batch = { v: 1 as const, gateway, seq: 1, windowStart, windowSeconds: 10, sightings: heard.map((eid) => ({ eid, band: 'near' as const, hits: 4 })), dropped: 0 };
       await client.publishAsync(presenceTopic(TEST_STORE, gateway), encodePayload('PresenceBatch', batch), { qos: 1 });
     }
     await t.hub.finalizePresence({ all: true });
