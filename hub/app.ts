@@ -24,6 +24,7 @@ import { readStats, type HubStats } from './stats.ts';
 import { registerShopperRoutes } from './shopper-routes.ts';
 import { registerStatusPage } from './status-page/mod.ts';
 import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
+import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
 
 /**
  * The hub's composition root: createHub(deps) → {start, stop, ...}. It opens the database (and
@@ -62,6 +63,8 @@ export interface Hub {
   readonly ports: HubPorts;
   /** DP releases, their ledger and the upstream sync (hub/privacy). */
   readonly privacy: ReleaseService;
+  /** Offers: catalog, decisions on zone entry, audit trail, shopper API (hub/offers). */
+  readonly offers: OfferService;
   start(): Promise<void>;
   stop(): Promise<void>;
   gateways: {
@@ -195,6 +198,16 @@ export function createHub(deps: HubDeps): Hub {
     beforeRelease: () => hub.finalizePresence(),
   });
 
+  const offers = createOfferService({
+    db,
+    config: config.offers,
+    timeZone: config.privacy.timeZone,
+    clock,
+    random,
+    logger: logger.child({ component: 'offers' }),
+    resolvePath,
+  });
+
   const clockPayload = (): Buffer => encodePayload('HubClock', { v: 1, hubTimeMs: Math.max(0, Math.round(clock.now())) });
 
   function scheduleBoundary(): void {
@@ -218,6 +231,7 @@ export function createHub(deps: HubDeps): Hub {
     ports,
     tokens,
     privacy,
+    offers,
 
     async start() {
       if (started) throw new AppError('INTERNAL', 'hub already started');
@@ -231,6 +245,7 @@ export function createHub(deps: HubDeps): Hub {
       directory.load(unixSeconds(clock.now()));
       logger.info({ shoppers: directory.size, ms: Math.round(performance.now() - loadStart) }, 'resolver loaded');
       scheduleBoundary();
+      offers.start();
 
       broker = await startBroker({
         ...(config.broker.tls !== undefined && tlsMaterial !== undefined ? { tls: { host: config.broker.tls.host, port: config.broker.tls.port, ...tlsMaterial } } : {}),
@@ -286,6 +301,7 @@ export function createHub(deps: HubDeps): Hub {
       if (boundaryTimer !== null) clearTimeout(boundaryTimer);
       await retentionJob?.stop();
       await privacy.stop();
+      offers.stop();
       await api.close();
       await broker?.close();
       broker = null;
@@ -335,6 +351,7 @@ export function createHub(deps: HubDeps): Hub {
         deleteShopper(db, id);
         directory.remove(shopper.pk);
         presence.forget(shopper.pk);
+        offers.forget(shopper.pk);
         return true;
       },
     },
@@ -380,6 +397,7 @@ export function createHub(deps: HubDeps): Hub {
   };
 
   registerShopperRoutes(hub);
+  wireOffers(hub, { random, clock });
   registerStatusPage(hub, { clock, random, logger: logger.child({ component: 'status-page' }), providers: { privacy: (nowMs) => privacy.status(nowMs) } });
   return hub;
 }

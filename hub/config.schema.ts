@@ -4,6 +4,7 @@ import { ID_PATTERN } from '../shared/protocol/topics.ts';
 import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
 import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config-schema.ts';
+import { OffersSection, offersConfigProblems } from './offers/config-schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.
@@ -125,6 +126,8 @@ export const HubConfigSchema = Type.Object(
     privacy: PrivacySection,
     /** Where releases go: HTTPS to a collector or MQTT to an upstream broker (off by default). */
     upstream: UpstreamSection,
+    /** Offers: catalog, ε per sensitivity class, budgets, frequency caps, quiet hours, holdout (hub/offers, docs/shopper-api.md). */
+    offers: OffersSection,
   },
   closed,
 );
@@ -158,6 +161,7 @@ function semanticCheck(config: HubConfig): Problem[] {
     problems.push({ path: '/broker/plain/port', message: `is ${config.broker.plain.port}, the same as broker.tls.port; expected a different port` });
   }
   problems.push(...privacyConfigProblems(config));
+  problems.push(...offersConfigProblems(config));
   return problems;
 }
 

@@ -116,7 +116,8 @@ describe('offer decision', () => {
       if (d.kind !== 'shown') throw new Error('expected an offer');
       if (d.arm === 'holdout') {
         holdout++;
-        perOffer[index.indexOf.get(d.offer.id) as number]++;
+        const at = index.indexOf.get(d.offer.id) as number;
+        perOffer[at] = (perOffer[at] as number) + 1;
         expect(d.epsilonMicro).toBe(0);
         expect(d.rank).toBeNull();
         expect(d.dataCategories).toEqual(['presence']);
