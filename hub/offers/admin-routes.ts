@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
 import { requireToken, type ApiRequest } from '../adapters/http-api.ts';
@@ -61,8 +61,14 @@ export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: {
   for (const method of ['PUT', 'POST'] as const) {
     api.route(method, '/v1/admin/offers', async (req) => {
       admin(req);
-      const result = offers.catalog.apply(await req.json(), { replace: method === 'PUT', nowMs: deps.now() });
-      return { status: 200, body: { accepted: result.accepted, offers: offers.catalog.offers().length } };
+      try {
+        const result = offers.catalog.apply(await req.json(), { replace: method === 'PUT', nowMs: deps.now() });
+        return { status: 200, body: { accepted: result.accepted, offers: offers.catalog.offers().length } };
+      } catch (error) {
+        // The router's error body plus every problem, so the admin can fix all entries at once.
+        if (!isAppError(error, 'API_BAD_REQUEST') || !Array.isArray(error.details?.problems)) throw error;
+        return { status: 400, body: { error: { code: error.code, message: error.message, field: error.details.field, problems: error.details.problems } } };
+      }
     });
   }
 

@@ -44,7 +44,7 @@ const ConsentPatch = Type.Object(
     /** Own quiet hours, null for none, or "default" for the store's. */
     quietHours: Type.Optional(Type.Union([Quiet, Type.Null(), Type.Literal('default')])),
   },
-  { ...closed, minProperties: 1 },
+  closed,
 );
 interface ConsentPatchBody {
   presenceForOffers?: boolean;
@@ -135,7 +135,11 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
 
   api.route('PATCH', '/v1/me/consent', async (req) => {
     const shopper = currentShopper(hub, req);
-    const checked = validateConsent(await req.json());
+    const raw = await req.json();
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) {
+      throw new AppError('API_BAD_REQUEST', 'Consent body / is empty, expected at least one of presenceForOffers, analytics, pausedUntil, quietHours', { details: { field: '' } });
+    }
+    const checked = validateConsent(raw);
     if (!checked.ok) throw badRequest(checked.problems, 'Consent body');
     const body = checked.value;
     const nowMs = deps.now();
