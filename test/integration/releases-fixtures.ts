@@ -134,3 +134,9 @@ export function ledgerTotals(db: Database): { maxDay: number; maxWindow: number;
   const charged = db.prepare('SELECT COALESCE(SUM(charged_micro), 0) FROM privacy_releases').pluck().get() as number;
   return { maxDay, maxWindow, total, charged };
 }
+
+/** The privacy settings of the crash test: caps tight enough that the filter binds during the day. */
+export const CRASH_PRIVACY = {
+  budget: { dailyRho: 0.3, thirtyDayRho: 1 },
+  releases: { footfall: { rho: 0.05 }, visits: { rho: 0.02 }, dwell: { rho: 0.03 }, transitions: { rho: 0.03 } },
+};
