@@ -22,6 +22,8 @@ export interface MqttSenderOptions {
   readonly ca?: Buffer | string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Delay between reconnection attempts (default 5 s). */
+  readonly reconnectMs?: number;
 }
 
 export function createMqttSender(options: MqttSenderOptions): UpstreamSender {
@@ -34,7 +36,7 @@ export function createMqttSender(options: MqttSenderOptions): UpstreamSender {
       clientId: `hushpoint-${options.store}-releases`,
       protocolVersion: 4,
       clean: true,
-      reconnectPeriod: 5000,
+      reconnectPeriod: options.reconnectMs ?? 5000,
       connectTimeout: options.timeoutMs,
       queueQoSZero: false,
       ...(options.username !== undefined ? { username: options.username } : {}),
