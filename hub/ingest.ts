@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from '../shared/ports/logger.ts';
 import type { Clock } from '../shared/ports/clock.ts';
 import { decodePayload, decodePresenceBatch } from '../shared/protocol/codec.ts';
-import type { CommandReply, GatewayStatus, PresenceBatch } from '../shared/protocol/messages.ts';
+import type { CommandReply, GatewayStatus } from '../shared/protocol/messages.ts';
 import type { Problem } from '../shared/validation.ts';
 import { BAND_CODES } from './core/presence-model.ts';
 import { recordGatewayStatus } from './adapters/gateway-registry.ts';
@@ -18,9 +18,17 @@ import type { ShopperDirectory } from './shopper-directory.ts';
  * is acknowledged too, and kept in the quarantine table with every problem found.
  */
 
+export interface CommittedBatch {
+  seq: number;
+  windowStart: number;
+  windowSeconds: number;
+  /** Sightings in the batch (resolved or not). */
+  sightings: number;
+}
+
 export interface IngestHooks {
   /** After commit, for each new (not replayed) presence batch. */
-  batchCommitted?(gateway: string, batch: PresenceBatch, nowMs: number): void;
+  batchCommitted?(gateway: string, batch: CommittedBatch, nowMs: number): void;
   statusCommitted?(gateway: string, status: GatewayStatus): void;
   replyCommitted?(gateway: string, command: string, reply: CommandReply): void;
 }
@@ -137,9 +145,11 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (zone === undefined) {
         return quarantine(clientId, gateway, topic, payload, [{ path: '', message: `gateway "${gateway}" has no zone in the registry` }]);
       }
-      // Resolve before the transaction: the resolver may have to build a period table.
+      // Resolve before the transaction (the resolver may have to build a period table), and keep
+      // only what the commit needs: a queued batch holds a small typed array, not the parsed JSON.
       const lookup = deps.directory.resolver.lookupFor(batch.windowStart);
-      const rows: Array<[number, number, number]> = [];
+      const rows = new Int32Array(batch.sightings.length * 3);
+      let resolved = 0;
       let unresolved = 0;
       let paused = 0;
       for (const s of batch.sightings) {
@@ -153,28 +163,33 @@ export function createIngest(deps: IngestDeps): Ingest {
           paused++;
           continue;
         }
-        rows.push([pk, BAND_CODES[s.band], s.hits]);
+        rows[resolved * 3] = pk;
+        rows[resolved * 3 + 1] = BAND_CODES[s.band];
+        rows[resolved * 3 + 2] = s.hits;
+        resolved++;
       }
-      const late = batch.windowStart < deps.presenceCursor();
+      const { seq, windowStart, windowSeconds, dropped } = batch;
+      const total = batch.sightings.length;
+      const late = windowStart < deps.presenceCursor();
       return submit(
         () => {
-          const inserted = insertBatch.run(gateway, batch.seq, batch.windowStart, batch.windowSeconds, nowMs, batch.sightings.length, rows.length, batch.dropped).changes;
+          const inserted = insertBatch.run(gateway, seq, windowStart, windowSeconds, nowMs, total, resolved, dropped).changes;
           if (inserted === 0) {
             counters.add('duplicateBatches');
             return 'duplicate';
           }
-          for (const [pk, band, hits] of rows) insertSighting.run(batch.windowStart, batch.windowSeconds, pk, gateway, zone, band, hits);
-          touchGateway.run(nowMs, batch.seq, gateway);
+          for (let i = 0; i < resolved * 3; i += 3) insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
+          touchGateway.run(nowMs, seq, gateway);
           counters.add('batches');
-          counters.add('sightings', batch.sightings.length);
-          counters.add('resolved', rows.length);
+          counters.add('sightings', total);
+          counters.add('resolved', resolved);
           counters.add('unresolved', unresolved);
           counters.add('pausedDiscarded', paused);
-          if (late) counters.add('lateSightings', rows.length);
+          if (late) counters.add('lateSightings', resolved);
           return 'stored';
         },
         (outcome) => {
-          if (outcome === 'stored') deps.hooks?.batchCommitted?.(gateway, batch, nowMs);
+          if (outcome === 'stored') deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
         },
       );
     },
