@@ -215,7 +215,9 @@
     var current = state.identify[gw.id];
     var button = el('button', { type: 'button', class: 'btn small', 'data-identify': gw.id, disabled: gw.connection === 'revoked' || (current && current.status === 'wait') }, 'Identify');
     button.addEventListener('click', function () { identify(gw.id); });
-    var reply = current ? el('span', { class: 'reply ' + current.status, role: 'status', 'data-reply': gw.id }, current.text) : null;
+    var reply = current ? el('span', { class: 'reply ' + current.status, role: 'status', 'data-reply': gw.id },
+      el('span', { class: 'reply-text' }, current.text),
+      current.detail ? el('span', { class: 'reply-detail' }, current.detail) : null) : null;
     return el('td', { class: 'r', 'data-label': 'Identify' }, el('div', { class: 'identify' }, button, reply));
   }
 
@@ -257,7 +259,7 @@
       var d = res.data;
       if (res.status === 200 && d && d.ok) {
         var seconds = d.data && typeof d.data.seconds === 'number' ? d.data.seconds : null;
-        state.identify[id] = { status: 'ok', text: 'LEDs blinking' + (seconds !== null ? ' for ' + seconds + ' s' : '') + ' · replied in ' + d.roundTripMs + ' ms · tx ' + d.transaction };
+        state.identify[id] = { status: 'ok', text: 'LEDs blinking' + (seconds !== null ? ' for ' + seconds + ' s' : ''), detail: 'replied in ' + d.roundTripMs + ' ms · tx ' + d.transaction };
       } else if (res.status === 200 && d) {
         state.identify[id] = { status: 'bad', text: 'Gateway refused: ' + (d.error ? d.error.code + ' ' + d.error.message : 'no reason given') };
       } else {
@@ -322,18 +324,21 @@
     b.distributions.forEach(function (d) {
       var max = 0;
       d.bins.forEach(function (bin) { max = Math.max(max, bin.units); });
-      parts.push(el('div', { class: 'histogram', 'data-budget': d.name },
-        el('div', { class: 'title' }, d.label),
-        el('div', { class: 'caption' }, 'cap ' + d.unit + ' = ' + number(d.cap, 6) + ' · ' + number(d.units) + ' shopper' + (d.units === 1 ? '' : 's') + ' with spending'),
-        d.bins.map(function (bin) {
+      parts.push(el('figure', { class: 'histogram', 'data-budget': d.name },
+        el('figcaption', null,
+          el('span', { class: 'title' }, d.label),
+          el('span', { class: 'caption' }, 'cap ' + d.unit + ' = ' + number(d.cap, 6) + ' · ' + number(d.units) + ' shopper' + (d.units === 1 ? '' : 's') + ' with spending')),
+        el('div', { class: 'columns-chart' }, d.bins.map(function (bin) {
           var full = bin.fromPercent >= 100;
-          var bar = el('div', { class: 'bar' + (full ? ' full' : '') });
-          bar.style.width = (max > 0 ? (100 * bin.units) / max : 0) + '%';
-          return el('div', { class: 'bar-row' },
-            el('span', { class: 'range' }, full ? 'cap reached' : bin.fromPercent + '–' + bin.toPercent + ' %'),
-            el('div', { class: 'bar-track', role: 'img', 'aria-label': bin.units + ' shoppers' }, bar),
-            el('span', { class: 'count' }, number(bin.units)));
-        })));
+          var range = full ? 'cap reached' : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
+          var bar = el('div', { class: 'column-bar' + (full ? ' full' : '') + (bin.units === 0 ? ' zero' : '') });
+          bar.style.height = (max > 0 && bin.units > 0 ? Math.max(4, (100 * bin.units) / max) : 0) + '%';
+          return el('div', { class: 'column', title: range + ': ' + bin.units + ' shopper' + (bin.units === 1 ? '' : 's'), 'data-bin': bin.fromPercent },
+            el('span', { class: 'count' }, number(bin.units)),
+            el('div', { class: 'column-track', role: 'img', 'aria-label': range + ': ' + bin.units + ' shoppers' }, bar),
+            el('span', { class: 'tick' }, full ? 'cap' : String(bin.fromPercent)));
+        })),
+        el('div', { class: 'axis' }, 'share of the cap used, in 10 % steps (bars: shoppers)')));
     });
     replace($('budget'), parts);
   }
@@ -342,13 +347,13 @@
     $('quarantine-note').textContent = q.total === 0 ? '' : number(q.total) + ' in total' + (q.latest.length < q.total ? ', latest ' + q.latest.length + ' shown' : '');
     if (q.total === 0) { replace($('quarantine'), el('p', { class: 'empty' }, 'Nothing quarantined: every payload from the gateways was valid.')); return; }
     replace($('quarantine'), el('table', { class: 'table stack' },
-      el('thead', null, el('tr', null, el('th', null, 'Received'), el('th', null, 'Gateway'), el('th', null, 'Topic'), el('th', null, 'Reason'), el('th', { class: 'r' }, 'Bytes'), el('th', null, 'Excerpt'))),
+      el('thead', null, el('tr', null, el('th', null, 'Gateway'), el('th', null, 'Received'), el('th', null, 'Topic'), el('th', null, 'Reason'), el('th', { class: 'r' }, 'Bytes'), el('th', null, 'Excerpt'))),
       el('tbody', null, q.latest.map(function (row) {
         var topic = String(row.topic).split('/').slice(-1)[0];
         return el('tr', { 'data-quarantine': '' },
-          el('td', { 'data-label': 'Received' }, timeCell(row.receivedMs)),
-          el('td', { class: 'id', 'data-label': 'Gateway' }, row.gateway),
-          el('td', { 'data-label': 'Topic', title: row.topic }, topic),
+          el('td', { class: 'id nowrap', 'data-label': 'Gateway' }, row.gateway),
+          el('td', { class: 'nowrap', 'data-label': 'Received' }, timeCell(row.receivedMs)),
+          el('td', { class: 'nowrap', 'data-label': 'Topic', title: row.topic }, topic),
           el('td', { 'data-label': 'Reason' }, row.reason),
           el('td', { class: 'r', 'data-label': 'Bytes' }, number(row.bytes)),
           el('td', { 'data-label': 'Excerpt' }, el('code', { class: 'excerpt' }, row.excerpt)));
