@@ -496,12 +496,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
           ble.finished.then(
             () => {
               replayEnded = true;
-              if (coarsener !== undefined && !stopping) {
-                coarsener.flush();
-                storeWindows(coarsener.takeClosed());
+              if (!stopping) {
+                if (coarsener !== undefined) {
+                  coarsener.flush();
+                  storeWindows(coarsener.takeClosed());
+                }
+                const summary = ble instanceof ReplaySource ? ble.summary : undefined;
+                log.info({ records: summary?.records, windowsClosed: counters.windowsClosed }, 'replay finished');
               }
-              const summary = ble instanceof ReplaySource ? ble.summary : undefined;
-              log.info({ records: summary?.records, windowsClosed: counters.windowsClosed }, 'replay finished');
               replayFinishedResolve?.();
             },
             (error: unknown) => {
