@@ -5,8 +5,9 @@ import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { getShopperByPk } from '../adapters/shopper-store.ts';
 import type { ZoneEnterEvent } from '../presence-service.ts';
 import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from '../core/offers/budget.ts';
-import { publicOffer, type CatalogOffer } from '../core/offers/catalog.ts';
 import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from '../core/offers/decide.ts';
+import { eligibleOffers, publicOffer, type CatalogOffer } from '../core/offers/catalog.ts';
+import { compileProfile, rankEligible, type ShopperSignals } from '../core/offers/ranking.ts';
 import { makeLocalClock, type LocalClock } from '../core/offers/local-time.ts';
 import { payoffCurve, PolicyCache } from '../core/offers/policy-cache.ts';
 import { createOfferStore, type DecisionRecord, type NewDecision, type OfferCounts, type OfferStore } from './adapters/sqlite-offer-store.ts';
@@ -59,9 +60,13 @@ export interface OfferService {
   readonly epsilonMicroByClass: Readonly<Record<string, number>>;
   start(): void;
   stop(): void;
+  /** 'crypto' in production (the hub's CryptoRandomSource draws the holdout and the sampler). */
+  readonly randomKind: string;
   /** One decision for a zone entry; the stored record, or null when nothing was decided (no eligible offer, unknown shopper). */
   onZoneEnter(event: ZoneEnterEvent): DecisionRecord | null;
   budget(shopperPk: number, nowMs: number): OfferBudget;
+  /** The shopper's private ranking of the offers eligible in `zone` now, best first (offer ids; for audits and tests). */
+  ranking(shopperPk: number, zone: string, nowMs: number): string[];
   stats(range: { fromMs: number; toMs: number }, nowMs: number): OfferStats;
   /** Refreshes the popularity prior from released DP footfall (if any has been released). */
   refreshPrior(nowMs: number): boolean;
@@ -106,6 +111,12 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
   const footfall = db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
     WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? GROUP BY v.cell`);
   let priorTimer: NodeJS.Timeout | null = null;
+
+  /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
+  function signalsOf(pk: number, preferences: ShopperSignals['preferences']): ShopperSignals {
+    const feedback = store.feedback(pk);
+    return { preferences, purchases: store.purchases(pk), exclusions: store.exclusions(pk), dismissedOfferIds: feedback.dismissed, redeemedOfferIds: feedback.redeemed };
+  }
 
   function record(event: ZoneEnterEvent, nowMs: number, decision: Exclude<OfferDecision, { kind: 'none' }>): DecisionRecord {
     const base = {
@@ -159,6 +170,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     streams,
     localClock,
     epsilonMicroByClass,
+    randomKind: String((random as { kind?: unknown }).kind ?? 'unknown'),
 
     start() {
       const nowMs = clock.now();
@@ -194,7 +206,6 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       const profile = store.profile(shopper.pk);
       const local = localClock(nowMs);
       const activity = store.activity(shopper.pk, local.day, event.visitStartedAt);
-      const feedback = store.feedback(shopper.pk);
       const decision = decideOffer({
         nowMs,
         zone: event.zone,
@@ -202,13 +213,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
         catalog: index,
         shopper: {
           consent: { presenceForOffers: shopper.consent.presenceForOffers, pausedUntilMs: shopper.consent.pausedUntilMs, quietHours: profile.quietHours },
-          signals: {
-            preferences: profile.preferences,
-            purchases: store.purchases(shopper.pk),
-            exclusions: store.exclusions(shopper.pk),
-            dismissedOfferIds: feedback.dismissed,
-            redeemedOfferIds: feedback.redeemed,
-          },
+          signals: signalsOf(shopper.pk, profile.preferences),
           activity: {
             shownToday: activity.shownToday,
             shownThisVisit: activity.shownThisVisit,
@@ -233,6 +238,12 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       const activity = store.activity(shopperPk, day, -1);
       const spent = { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro };
       return { day, caps, spent, left: budgetLeft(caps, spent) };
+    },
+
+    ranking(shopperPk, zone, nowMs) {
+      const index = catalog.index();
+      const profile = compileProfile(signalsOf(shopperPk, store.profile(shopperPk).preferences), index);
+      return rankEligible(profile, index, eligibleOffers(index, zone, nowMs)).map((i) => index.offers[i]?.id as string);
     },
 
     stats(range, nowMs) {
