@@ -76,11 +76,12 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
       return { ok: false, reason: `payload is ${request.payload.length} bytes, expected at most ${deps.maxPacketBytes}` };
     }
     if (!request.will) {
+      // One bucket per gateway, kept across reconnects (a reconnect must not refill it).
       const now = deps.clock.now();
-      let bucket = buckets.get(clientId);
+      let bucket = buckets.get(gateway);
       if (bucket === undefined) {
         bucket = createBucket(deps.rate, now);
-        buckets.set(clientId, bucket);
+        buckets.set(gateway, bucket);
       }
       if (!tryTake(bucket, deps.rate, now)) {
         refuse('rateLimited', clientId, 'publish rate exceeded', { gateway, ratePerSecond: deps.rate.ratePerSecond });
@@ -108,9 +109,6 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
     },
     subscribed(_session, filter, send) {
       if (filter === clockTopic(store)) send(filter, deps.clockPayload());
-    },
-    disconnected(session) {
-      buckets.delete(session.clientId);
     },
     oversized(clientId, bytes) {
       refuse('oversizedPackets', clientId ?? '(connecting)', 'packet too large', { bytes, maxPacketBytes: deps.maxPacketBytes });

@@ -151,8 +151,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         callback(new Error('publish from an unauthenticated client'));
         return;
       }
+      const will = client.closed || !client.connected;
+      if (!will && client.conn.destroyed) {
+        // Already parsed when the connection was cut (e.g. by the packet-size guard): no PUBACK can
+        // reach the client, which re-sends after reconnecting.
+        callback(new Error('connection closed'));
+        return;
+      }
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const request: PublishRequest = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, will: client.closed || !client.connected };
+      const request: PublishRequest = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, will };
       policy.authorizePublish(session, request).then(
         (decision) => {
           // Only status is retained (DESIGN §4); a retained presence batch would sit in memory forever.
