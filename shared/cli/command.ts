@@ -46,8 +46,19 @@ export interface Command {
   /** Positional arguments (names for the usage line); more are an error unless `variadic`. */
   positionals?: string[];
   variadic?: boolean;
-  subcommands?: () => Command[];
+  subcommands?: () => Array<Command | LazyCommand>;
   run?: (args: { values: OptionValues; positionals: string[] }, ctx: CommandContext) => Promise<number> | number;
+}
+
+/**
+ * A subcommand whose module is imported only when it runs, so that `hushpoint gateway` on a Pi
+ * does not load the hub, the simulator or the browser test tooling (memory, start-up time, and
+ * one broken module cannot stop another command).
+ */
+export interface LazyCommand {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
 }
 
 export function usageError(message: string): AppError {
@@ -91,8 +102,11 @@ export async function runCommand(command: Command, argv: string[], ctx: CommandC
     return EXIT.OK;
   }
   if (subs.length > 0 && first !== undefined && !first.startsWith('-')) {
-    const sub = subs.find((s) => s.name === first);
-    if (sub) return runCommand(sub, argv.slice(1), { ...ctx, path: `${ctx.path} ${sub.name}` });
+    const found = subs.find((s) => s.name === first);
+    if (found) {
+      const sub = 'load' in found ? await found.load() : found;
+      return runCommand(sub, argv.slice(1), { ...ctx, path: `${ctx.path} ${sub.name}` });
+    }
     if (!command.run) {
       ctx.io.err(`${ctx.path}: unknown command "${first}", expected one of: ${subs.map((s) => s.name).join(', ')}. See "${ctx.path} --help".`);
       return EXIT.USAGE;
