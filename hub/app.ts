@@ -22,7 +22,7 @@ import { createPresenceService, type PresenceService, type VisitEndEvent, type Z
 import { runRetention } from './retention.ts';
 import { readStats, type HubStats } from './stats.ts';
 import { registerShopperRoutes } from './shopper-routes.ts';
-import { registerStatusPage } from './status-page/mod.ts';
+import { hubStatusProviders, registerStatusPage } from './status-page/mod.ts';
 import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
 import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
 
@@ -398,6 +398,6 @@ export function createHub(deps: HubDeps): Hub {
 
   registerShopperRoutes(hub);
   wireOffers(hub, { random, clock });
-  registerStatusPage(hub, { clock, random, logger: logger.child({ component: 'status-page' }), providers: { privacy: (nowMs) => privacy.status(nowMs) } });
+  registerStatusPage(hub, { clock, random, logger: logger.child({ component: 'status-page' }), providers: hubStatusProviders(hub) });
   return hub;
 }

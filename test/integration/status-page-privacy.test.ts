@@ -104,4 +104,12 @@ describe('technician status API: releases, upstream sync and budget', () => {
     expect(day?.bins.map((b) => [b.fromPercent, b.toPercent])).toEqual([...Array.from({ length: 10 }, (_, i) => [i * 10, i * 10 + 10]), [100, 100]]);
     for (const id of SHOPPERS) expect(text).not.toContain(id);
   });
+
+  it('adds the offers\' budget use today as a further histogram', () => {
+    const offers = view.budget.distributions.find((d) => d.name === 'offers-day');
+    const today = t.hub.offers.stats({ fromMs: clock.now(), toMs: clock.now() }, clock.now()).budgetToday;
+    expect(offers).toMatchObject({ unit: 'ε', cap: t.hub.config.offers.budget.dailyEpsilon, units: today.shoppers });
+    expect(offers?.bins.map((b) => b.units)).toEqual(today.buckets.map((b) => b.shoppers));
+    expect(offers?.bins.map((b) => b.label)).toEqual(['none', '≤25', '≤50', '≤75', '≤100']);
+  });
 });

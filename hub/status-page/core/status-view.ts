@@ -101,7 +101,8 @@ export interface BudgetInput {
   /** The cap in the unit (not micro-units). */
   readonly cap: number;
   readonly units: number;
-  readonly bins: readonly { readonly fromPercent: number; readonly toPercent: number; readonly units: number }[];
+  /** Bins by share of the cap; `label` names a bin whose edges are not tenths (the page shows it under the bar). */
+  readonly bins: readonly { readonly fromPercent: number; readonly toPercent: number; readonly units: number; readonly label?: string }[];
 }
 
 export interface BudgetView {
@@ -110,7 +111,7 @@ export interface BudgetView {
   unit: 'ρ' | 'ε';
   cap: number;
   units: number;
-  bins: Array<{ fromPercent: number; toPercent: number; units: number }>;
+  bins: Array<{ fromPercent: number; toPercent: number; units: number; label?: string }>;
 }
 
 /** A feature's section: not wired into this hub, wired but its provider failed, or its data. */

@@ -328,17 +328,17 @@
         el('figcaption', null,
           el('span', { class: 'title' }, d.label),
           el('span', { class: 'caption' }, 'cap ' + d.unit + ' = ' + number(d.cap, 6) + ' · ' + number(d.units) + ' shopper' + (d.units === 1 ? '' : 's') + ' with spending')),
-        el('div', { class: 'columns-chart' }, d.bins.map(function (bin) {
+        el('div', { class: 'columns-chart', 'data-bins': d.bins.length }, d.bins.map(function (bin) {
           var full = bin.fromPercent >= 100;
-          var range = full ? 'cap reached' : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
+          var range = full ? 'cap reached' : bin.fromPercent === bin.toPercent ? 'nothing spent' : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
           var bar = el('div', { class: 'column-bar' + (full ? ' full' : '') + (bin.units === 0 ? ' zero' : '') });
           bar.style.height = (max > 0 && bin.units > 0 ? Math.max(4, (100 * bin.units) / max) : 0) + '%';
           return el('div', { class: 'column', title: range + ': ' + bin.units + ' shopper' + (bin.units === 1 ? '' : 's'), 'data-bin': bin.fromPercent },
             el('span', { class: 'count' }, number(bin.units)),
             el('div', { class: 'column-track', role: 'img', 'aria-label': range + ': ' + bin.units + ' shoppers' }, bar),
-            el('span', { class: 'tick' }, full ? 'cap' : String(bin.fromPercent)));
+            el('span', { class: 'tick' }, typeof bin.label === 'string' ? bin.label : full ? 'cap' : String(bin.fromPercent)));
         })),
-        el('div', { class: 'axis' }, 'share of the cap used, in 10 % steps (bars: shoppers)')));
+        el('div', { class: 'axis' }, d.bins.some(function (bin) { return typeof bin.label === 'string'; }) ? 'share of the cap used, in % (bars: shoppers)' : 'share of the cap used, in 10 % steps (bars: shoppers)')));
     });
     replace($('budget'), parts);
   }
