@@ -1,5 +1,12 @@
-import { intOption, numberOption, type Command } from '../../shared/cli/command.ts';
-import { EXIT } from '../../shared/errors.ts';
+import { intOption, numberOption, requireString, usageError, type Command } from '../../shared/cli/command.ts';
+import { EXIT, isAppError } from '../../shared/errors.ts';
+import { loadConfig } from '../../shared/config/load-config.ts';
+import { makeDiscreteGaussian } from '../../shared/privacy/mechanisms/discrete-gaussian.ts';
+import { makeDiscreteLaplace } from '../../shared/privacy/mechanisms/discrete-laplace.ts';
+import { formatRational } from '../../shared/privacy/rational.ts';
+import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { hubRole } from '../../hub/config.schema.ts';
+import { formatLedgerReport, ledgerReport, parseDayLabel } from '../../hub/privacy/mod.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { chooseK, makeThresholdPolicy, rankProbability, sampleRank } from '../../hub/core/offers/threshold-sampler.ts';
 
@@ -45,8 +52,76 @@ one line per decision on stdout: the rank of the chosen offer. On stderr it prin
   },
 };
 
+const noiseCommand: Command = {
+  name: 'noise',
+  summary: 'print samples of the production DP noise (exact sampler, CryptoRandomSource), one integer per line',
+  usage: 'hushpoint audit noise --mechanism discrete-laplace|discrete-gaussian (--scale S | --sigma S) --count N',
+  description: `The same mechanisms the hub's releases use, applied to zeros: each line is one noise draw.
+S is read as an exact decimal (6.3 means 63/10). stderr names the exact distribution.`,
+  options: {
+    mechanism: { type: 'string', value: 'NAME', description: 'discrete-laplace or discrete-gaussian' },
+    scale: { type: 'string', value: 'S', description: 'discrete Laplace scale t: P(x) ∝ exp(−|x|/t)' },
+    sigma: { type: 'string', value: 'S', description: 'discrete Gaussian σ: P(x) ∝ exp(−x²/(2σ²))' },
+    count: { type: 'string', value: 'N', description: 'number of samples, 1..100000000' },
+  },
+  run({ values }, { io }) {
+    const name = requireString(values, 'mechanism', 'discrete-laplace or discrete-gaussian');
+    const count = intOption(values, 'count', { min: 1, max: 100_000_000 });
+    const [wanted, unwanted] = name === 'discrete-laplace' ? ['scale', 'sigma'] : name === 'discrete-gaussian' ? ['sigma', 'scale'] : [null, null];
+    if (wanted === null || unwanted === null) throw usageError(`--mechanism is "${name}", expected discrete-laplace or discrete-gaussian`);
+    if (values[unwanted] !== undefined) throw usageError(`--${unwanted} does not apply to ${name}, expected --${wanted}`);
+    const parameter = requireString(values, wanted, `the ${wanted === 'scale' ? 'scale t' : 'σ'} of the ${name}, e.g. 6`);
+    const rng = new CryptoRandomSource();
+    let release: (zeros: number[]) => number[];
+    try {
+      if (name === 'discrete-laplace') {
+        const m = makeDiscreteLaplace({ scale: parameter });
+        io.err(`discrete Laplace, scale t = ${formatRational(m.scale)}: P(x) ∝ exp(−|x|/t), x ∈ ℤ`);
+        release = (zeros) => m.release(zeros, rng);
+      } else {
+        const m = makeDiscreteGaussian({ sigma: parameter });
+        io.err(`discrete Gaussian, σ² = ${formatRational(m.sigmaSquared)}: P(x) ∝ exp(−x²/(2σ²)), x ∈ ℤ`);
+        release = (zeros) => m.release(zeros, rng);
+      }
+    } catch (error) {
+      if (isAppError(error, 'DP_INVALID_PARAMETER')) throw usageError(`--${error.message.replace(/^sigma /, 'sigma: ').replace(/^scale /, 'scale: ')}`);
+      throw error;
+    }
+    for (let done = 0; done < count;) {
+      const n = Math.min(10_000, count - done);
+      io.out(release(new Array<number>(n).fill(0)).join('\n'));
+      done += n;
+    }
+    return EXIT.OK;
+  },
+};
+
+const ledgerCommand: Command = {
+  name: 'ledger',
+  summary: 'print how the analytics privacy budget is used, as distributions (no shopper identities)',
+  options: {
+    config: { type: 'string', value: 'FILE', description: 'the hub config file (hub.yaml)' },
+    day: { type: 'string', value: 'YYYY-MM-DD', description: 'the store-local day to report (default: today)' },
+    json: { type: 'boolean', description: 'print one JSON object' },
+  },
+  run({ values }, { io }) {
+    const loaded = loadConfig(hubRole, requireString(values, 'config', 'the hub config file (hub.yaml)'));
+    const day = typeof values.day === 'string' ? parseDayLabel(values.day) : undefined;
+    if (day === null) throw usageError(`--day is "${String(values.day)}", expected a date such as 2026-11-28`);
+    const db = openHubDatabase(loaded.resolvePath(loaded.config.database), { readonly: true });
+    try {
+      const report = ledgerReport(db, loaded.config.privacy, { nowMs: Date.now(), ...(day !== undefined ? { day } : {}) });
+      if (values.json) io.out(JSON.stringify(report));
+      else for (const line of formatLedgerReport(report)) io.out(line);
+    } finally {
+      db.close();
+    }
+    return EXIT.OK;
+  },
+};
+
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'privacy audit tools: sample the production mechanisms, read the budget ledger',
-  subcommands: () => [offersCommand],
+  subcommands: () => [offersCommand, noiseCommand, ledgerCommand],
 };
