@@ -74,7 +74,7 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
   const windowRows = db.prepare('SELECT window_start, window_seconds, shopper_pk, zone, band, hits FROM sightings WHERE window_start >= ? AND window_start <= ? ORDER BY window_start, shopper_pk');
   const loadState = db.prepare('SELECT state FROM presence_state WHERE shopper_pk = ?');
   const saveState = db.prepare('INSERT INTO presence_state (shopper_pk, state) VALUES (?, ?) ON CONFLICT(shopper_pk) DO UPDATE SET state = excluded.state');
-  const openStates = db.prepare("SELECT shopper_pk, state FROM presence_state WHERE json_extract(state, '$.visitStartedAt') IS NOT NULL");
+  const openStates = db.prepare("SELECT shopper_pk FROM presence_state WHERE json_extract(state, '$.visitStartedAt') IS NOT NULL");
   const assign = db.prepare('INSERT INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?) ON CONFLICT(shopper_pk, window_start) DO UPDATE SET zone = excluded.zone, window_seconds = excluded.window_seconds');
   const startVisit = db.prepare('INSERT OR IGNORE INTO visits (shopper_pk, started_at, last_seen_at) VALUES (?, ?, ?)');
   const visitPk = db.prepare('SELECT pk FROM visits WHERE shopper_pk = ? AND started_at = ?');
@@ -83,6 +83,8 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
   const clearZones = db.prepare('DELETE FROM visit_zones WHERE visit_pk = ?');
   const zoneDwell = db.prepare('INSERT INTO visit_zones (visit_pk, zone, dwell_seconds, first_at, last_at) VALUES (?, ?, ?, ?, ?)');
 
+  /** Shoppers with an open visit (read once; kept in step by `apply`). */
+  const open = new Set((openStates.all() as Array<{ shopper_pk: number }>).map((r) => r.shopper_pk));
   const metaRow = getMeta.get() as { value: string } | undefined;
   let cursor = metaRow === undefined ? 0 : Number(metaRow.value);
 
@@ -112,6 +114,7 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
     for (const op of ops) {
       switch (op.type) {
         case 'visitStart':
+          open.add(pk);
           startVisit.run(pk, op.at, op.at);
           counters.add('visitsStarted');
           break;
@@ -133,6 +136,7 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
           events.push(() => deps.onZoneEnter({ shopperPk: pk, shopperId, zone: op.zone, previousZone: op.previousZone, at: op.at, visitStartedAt: op.visitStartedAt }));
           break;
         case 'visitEnd':
+          open.delete(pk);
           endVisit.run(op.at, op.at, visitOf(op.visitStartedAt));
           counters.add('visitsEnded');
           events.push(() => deps.onVisitEnd({ shopperPk: pk, shopperId, startedAt: op.visitStartedAt, endedAt: op.at }));
@@ -162,13 +166,12 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
       }
     }
     // Visits of shoppers unheard for longer than the gap end at the finalised time.
-    for (const row of openStates.all() as Array<{ shopper_pk: number; state: string }>) {
-      if (touched.has(row.shopper_pk)) continue;
-      const state = stateOf(row.shopper_pk);
-      const ops = closeIdleVisit(state, next, params);
+    for (const pk of [...open]) {
+      if (touched.has(pk)) continue;
+      const ops = closeIdleVisit(stateOf(pk), next, params);
       if (ops.length > 0) {
-        apply(row.shopper_pk, ops, events);
-        touched.add(row.shopper_pk);
+        apply(pk, ops, events);
+        touched.add(pk);
       }
     }
     for (const pk of touched) saveState.run(pk, JSON.stringify(stateOf(pk)));
@@ -212,6 +215,7 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
     },
     forget(shopperPk) {
       states.delete(shopperPk);
+      open.delete(shopperPk);
     },
   };
 }
