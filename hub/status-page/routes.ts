@@ -9,6 +9,7 @@ import { packageVersion } from '../../shared/version.ts';
 import { tokenMatches, type ApiRequest, type ApiResponse } from '../adapters/http-api.ts';
 import { badRequest } from '../shopper-routes.ts';
 import { createBucket, tryTake, type TokenBucket } from '../core/token-bucket.ts';
+import { createOnceFilter, type OnceFilter } from '../core/once-filter.ts';
 import type { Hub } from '../app.ts';
 import { buildStatusView, type BudgetInput, type PrivacyInput, type StatusView } from './core/status-view.ts';
 import { SESSION_COOKIE, setCookieHeader } from './core/cookies.ts';
@@ -97,13 +98,15 @@ function hasBody(req: ApiRequest): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function settle<T>(provider: ((nowMs: number) => T) | undefined, nowMs: number, logger: Logger, what: string): T | Error | null {
+/** Runs a provider; a failure becomes its section's error (logged once per provider and message, not per refresh). */
+function settle<T>(provider: ((nowMs: number) => T) | undefined, nowMs: number, log: { logger: Logger; once: OnceFilter }, what: string): T | Error | null {
   if (provider === undefined) return null;
   try {
     return provider(nowMs);
   } catch (error) {
-    logger.warn({ err: error, provider: what }, 'status provider failed');
-    return error instanceof Error ? error : new Error(String(error));
+    const failure = error instanceof Error ? error : new Error(String(error));
+    if (log.once.first(`${what}\u0000${failure.message}`)) log.logger.warn({ err: failure, provider: what }, 'status provider failed');
+    return failure;
   }
 }
 
@@ -123,6 +126,7 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
   const sessions = createTechnicianSessions({ random: deps.random ?? new CryptoRandomSource(), lifetimeMs: sessionMs });
   const failedSignIns = new Map<string, TokenBucket>();
   const hubVersion = packageVersion();
+  const providerLog = { logger, once: createOnceFilter(100) };
   let quarantine: ReturnType<typeof createQuarantineReader> | null = null;
 
   const auth = (req: ApiRequest) => authorizeTechnician(req, { token: hub.tokens.technician, sessions, secure: api.secure, nowMs: sessionClock.now() });
@@ -140,8 +144,8 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
       quarantineTotal: quarantine.total(),
       quarantine: quarantine.latest(quarantineRows),
       counters: hub.stats(),
-      privacy: settle(providers.privacy, nowMs, logger, 'privacy'),
-      budgets: settle(providers.budgets, nowMs, logger, 'budgets'),
+      privacy: settle(providers.privacy, nowMs, providerLog, 'privacy'),
+      budgets: settle(providers.budgets, nowMs, providerLog, 'budgets'),
     }, nowMs);
   }
 

@@ -20,7 +20,7 @@ import { startStatusHub, type StatusHub } from './status-page-fixture.ts';
 const T0 = Date.UTC(2026, 8, 21, 9, 0, 0); // an hour boundary (UTC)
 const SHOPPERS = ['shopper-alpha', 'shopper-bravo', 'shopper-charlie', 'shopper-delta'];
 
-interface Budget { name: string; unit: string; cap: number; units: number; bins: Array<{ fromPercent: number; toPercent: number; units: number }> }
+interface Budget { name: string; unit: string; cap: number; units: number; bins: Array<{ fromPercent: number; toPercent: number; units: number; label?: string }> }
 interface View {
   releases: { configured: boolean; error: string | null; enabled: boolean; timeZone: string; kinds: Array<{ kind: string; releases: number; lastPeriodEndMs: number | null }>; upstream: { enabled: boolean; transport: string; down: boolean; unsent: number; sent: number; rejected: number; oldestUnsentMs: number | null; lastSentMs: number | null; lastError: string | null } };
   budget: { configured: boolean; error: string | null; date: string; filteredToday: number; distributions: Budget[]; problems: string[] };
@@ -111,5 +111,17 @@ describe('technician status API: releases, upstream sync and budget', () => {
     expect(offers).toMatchObject({ unit: 'ε', cap: t.hub.config.offers.budget.dailyEpsilon, units: today.shoppers });
     expect(offers?.bins.map((b) => b.units)).toEqual(today.buckets.map((b) => b.shoppers));
     expect(offers?.bins.map((b) => b.label)).toEqual(['none', '≤25', '≤50', '≤75', '≤100']);
+  });
+
+  // Runs last: it damages the database on purpose.
+  it('shows a failing provider as its section\'s error while the rest of the page still answers', async () => {
+    t.hub.db.exec('DROP TABLE upstream_outbox');
+    const res = await t.call('GET', '/v1/technician/status', { headers: { authorization: `Bearer ${t.technicianToken}` } });
+    expect(res.status).toBe(200);
+    const broken = res.body as View & { gateways: { total: number } };
+    expect(broken.releases).toEqual({ configured: true, error: expect.stringContaining('no such table: upstream_outbox') });
+    expect(broken.budget).toMatchObject({ configured: true, error: null, problems: [expect.stringContaining('privacy: no such table')] });
+    expect(broken.budget.distributions.map((d) => d.name)).toEqual(['offers-day']);
+    expect(broken.gateways.total).toBe(2);
   });
 });
