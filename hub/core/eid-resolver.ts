@@ -184,18 +184,18 @@ export class EidResolver {
       });
       for (const [epoch, indexes] of perEpoch) {
         const input = inputBlocks(exponent, indexes.map((i) => missing[i] as number));
-        const prefixes = Buffer.allocUnsafe(pks.length * indexes.length * 8);
-        pks.forEach((pk, s) => {
-          const out = this.#cipherFor(this.#shoppers.get(pk) as Entry, epoch).update(input);
-          for (let j = 0; j < indexes.length; j++) out.copy(prefixes, (s * indexes.length + j) * 8, j * 16, j * 16 + 8);
-        });
-        const hex = prefixes.toString('hex');
-        pks.forEach((pk, s) => {
-          for (let j = 0; j < indexes.length; j++) {
-            const at = (s * indexes.length + j) * EID_HEX;
-            addTo(tables[indexes[j] as number] as Map<string, number>, hex.slice(at, at + EID_HEX), pk);
+        const targets = indexes.map((i) => tables[i] as Map<string, number>);
+        // One cipher call per shopper, then one concat and one hex conversion for all of them.
+        const outs = pks.map((pk) => this.#cipherFor(this.#shoppers.get(pk) as Entry, epoch).update(input));
+        const hex = Buffer.concat(outs).toString('hex');
+        const stride = input.length * 2;
+        for (let s = 0; s < pks.length; s++) {
+          const pk = pks[s] as number;
+          for (let j = 0; j < targets.length; j++) {
+            const at = s * stride + j * 32;
+            addTo(targets[j] as Map<string, number>, hex.slice(at, at + EID_HEX), pk);
           }
-        });
+        }
       }
     }
     missing.forEach((ps, i) => this.#tables.set(tableKey(exponent, ps), tables[i] as Map<string, number>));
@@ -224,9 +224,14 @@ function tableKey(exponent: number, ps: number): string {
   return `${exponent}:${ps}`;
 }
 
+/**
+ * Adds one EID. A table never gets the same shopper twice (upsert removes first), so an EID that
+ * is already there belongs to another shopper: it becomes ambiguous (one map operation per add).
+ */
 function addTo(table: Map<string, number>, eid: string, pk: number): void {
-  const existing = table.get(eid);
-  table.set(eid, existing === undefined || existing === pk ? pk : AMBIGUOUS);
+  const before = table.size;
+  table.set(eid, pk);
+  if (table.size === before) table.set(eid, AMBIGUOUS);
 }
 
 /** The EID input block of the spec for each period: 0x00×11 ‖ K ‖ periodStart (BE32). */
