@@ -14,6 +14,11 @@ export interface ReleaseContext {
   readonly period: Period;
   /** The public zone list at release time (config or gateway registry). */
   readonly zones: readonly string[];
+  /**
+   * A memo shared by the releases of one run (e.g. footfall and dwell read the same per
+   * shopper-zone aggregate of an hour once). Keys should name the query and the period.
+   */
+  readonly cache: Map<string, unknown>;
 }
 
 /** One shopper's contribution to one cell of the period: ONE row per (shopperPk, cell). */

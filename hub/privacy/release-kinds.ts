@@ -24,14 +24,27 @@ function seconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+/**
+ * Seconds per (shopper, zone) in the hour, read once per run for footfall and dwell (the covering
+ * index privacy_zone_windows_hour answers it from the index alone).
+ */
+function zoneHourRows(db: Database, context: ReleaseContext): readonly SourceRow[] {
+  const key = `zone-hour:${context.period.startMs}`;
+  let rows = context.cache.get(key) as SourceRow[] | undefined;
+  if (rows === undefined) {
+    rows = db.prepare('SELECT shopper_pk AS shopperPk, zone AS cell, SUM(window_seconds) AS value FROM zone_windows WHERE window_start >= ? AND window_start < ? GROUP BY shopper_pk, zone')
+      .all(seconds(context.period.startMs), seconds(context.period.endMs)) as SourceRow[];
+    context.cache.set(key, rows);
+  }
+  return rows;
+}
+
 function footfall(config: PrivacyConfig['releases']['footfall']): ReleaseDefinition {
   return {
     kind: 'footfall',
     unit: 'hour',
     cells: ({ zones }) => zones,
-    rows: (db, { period }) =>
-      db.prepare('SELECT DISTINCT shopper_pk AS shopperPk, zone AS cell FROM zone_windows WHERE window_start >= ? AND window_start < ?')
-        .iterate(seconds(period.startMs), seconds(period.endMs)) as Iterable<SourceRow>,
+    rows: (db, context) => zoneHourRows(db, context).map((r) => ({ shopperPk: r.shopperPk, cell: r.cell })),
     measures: [{ metric: 'shoppers', query: 'count', share: ALL }],
     maxCellsPerDay: config.maxZonesPerDay,
     rho: rationalFromDecimal(config.rho, 'privacy.releases.footfall.rho'),
@@ -59,9 +72,7 @@ function dwell(config: PrivacyConfig['releases']['dwell']): ReleaseDefinition {
     kind: 'dwell',
     unit: 'hour',
     cells: ({ zones }) => zones,
-    rows: (db, { period }) =>
-      db.prepare('SELECT shopper_pk AS shopperPk, zone AS cell, SUM(window_seconds) AS value FROM zone_windows WHERE window_start >= ? AND window_start < ? GROUP BY shopper_pk, zone')
-        .iterate(seconds(period.startMs), seconds(period.endMs)) as Iterable<SourceRow>,
+    rows: zoneHourRows,
     measures: [
       { metric: 'dwellSeconds', query: 'sum', clamp: { lo: 0, hi: config.maxSeconds }, share: HALF },
       { metric: 'shoppers', query: 'count', share: HALF },

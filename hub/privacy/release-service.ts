@@ -166,12 +166,12 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     return definition;
   }
 
-  function computeRelease(kind: string, period: Period, nowMs: number): ReleaseOutcome {
+  function computeRelease(kind: string, period: Period, nowMs: number, cache: Map<string, unknown> = new Map()): ReleaseOutcome {
     const definition = definitionOf(kind);
     if (period.unit !== definition.unit) throw new AppError('DP_INVALID_PARAMETER', `release kind "${kind}" is per ${definition.unit}, not per ${period.unit}`);
     const id = releaseId(kind, period);
     if (releases.has(id)) return { status: 'exists', id };
-    const context = { period, zones: zones() };
+    const context = { period, zones: zones(), cache };
     const calibrated = calibrateRelease({
       cells: [...definition.cells(context)],
       measures: definition.measures,
@@ -269,9 +269,16 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       if (due.length > 0) await deps.beforeRelease?.();
       const computed: string[] = [];
       const failed: { id: string; error: string }[] = [];
+      const cache = new Map<string, unknown>();
+      let cachedStart = Number.NaN;
       for (const [i, item] of due.entries()) {
+        // The memo holds one period's shared reads only (due is ordered by period).
+        if (item.period.startMs !== cachedStart) {
+          cache.clear();
+          cachedStart = item.period.startMs;
+        }
         try {
-          const outcome = computeRelease(item.kind, item.period, nowMs);
+          const outcome = computeRelease(item.kind, item.period, nowMs, cache);
           if (outcome.status === 'computed') computed.push(outcome.id);
         } catch (error) {
           const id = releaseId(item.kind, item.period);
@@ -365,7 +372,7 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     runHourly: (nowMs) => run('hour', nowMs),
     runDaily: (nowMs) => run('day', nowMs),
     syncUpstream,
-    computeRelease,
+    computeRelease: (kind, period, nowMs) => computeRelease(kind, period, nowMs),
 
     registerDailyRelease(definition) {
       if (!isValidId(definition.kind)) throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is invalid, expected [a-z0-9-]`);
