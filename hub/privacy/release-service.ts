@@ -99,7 +99,7 @@ export interface ReleaseService {
   runDue(nowMs: number): Promise<RunReport>;
   /** The hourly job: due hourly releases (the previous hour, and any missed). */
   runHourly(nowMs: number): Promise<RunReport>;
-  /** The daily job: due daily releases (transitions and registered extra ones). */
+  /** The daily job: due daily releases (transitions and registered extra ones), then ledger retention. */
   runDaily(nowMs: number): Promise<RunReport>;
   /** The sync job: sends pending releases. */
   syncUpstream(nowMs: number): Promise<SyncReport>;
@@ -370,7 +370,14 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
 
     runDue: (nowMs) => run(null, nowMs),
     runHourly: (nowMs) => run('hour', nowMs),
-    runDaily: (nowMs) => run('day', nowMs),
+    async runDaily(nowMs) {
+      const report = await run('day', nowMs);
+      // The ledger is needed for 30-day windows only, also those of a caught-up period up to
+      // maxCatchUpDays back; older rows are personal data without a use.
+      const deleted = ledger.prune(localDay(nowMs, timeZone) - WINDOW_DAYS - privacy.maxCatchUpDays);
+      if (deleted > 0) logger.info({ rows: deleted }, 'privacy ledger pruned');
+      return report;
+    },
     syncUpstream,
     computeRelease: (kind, period, nowMs) => computeRelease(kind, period, nowMs),
 

@@ -157,4 +157,18 @@ describe('DP releases from the presence tables', () => {
     expect(bodyOf(service, 'offer-response:2026-11-28').measures[0]?.values).toEqual([3, 5]);
     expect(service.kinds().map((k) => k.kind)).toContain('offer-response');
   });
+
+  it('prunes ledger rows and exact release counts once no window or catch-up can need them', async () => {
+    t = openTestDb();
+    const [a] = addShoppers(t.db, 1) as [number];
+    addPresence(t.db, a, 'bakery', S0, 1);
+    const service = makeService(t.db, { random: new SeededRandomSource(8), firstPeriodMs: T0 });
+    await service.runHourly(T0 + H + 60_001);
+    await service.runDaily(T0 + 36 * 86_400_000);
+    expect(t.db.prepare('SELECT COUNT(*) FROM privacy_ledger').pluck().get()).toBe(2); // footfall and dwell
+    await service.runDaily(T0 + 38 * 86_400_000);
+    expect(t.db.prepare('SELECT COUNT(*) FROM privacy_ledger').pluck().get()).toBe(0);
+    expect(service.releases.get('footfall:2026-11-28T08:00+00:00')).toMatchObject({ contributors: 0, chargedMicro: 0 });
+    expect(ledgerTotals(t.db).total).toBe(ledgerTotals(t.db).charged);
+  });
 });

@@ -32,6 +32,12 @@ export interface SqliteLedger {
   /** Every shopper with charges in the window ending `today`: their spending (no identities). */
   spendingOn(today: number, windowDays?: number): BudgetSpent[];
   filteredCount(day: number): number;
+  /**
+   * Retention: deletes ledger and filter rows of days before `firstKeptDay` (they no longer count
+   * in any window, and they show on which days a shopper was present), and clears the exact
+   * per-release counts of those days. Returns the rows deleted.
+   */
+  prune(firstKeptDay: number): number;
 }
 
 export function createSqliteLedger(db: Database): SqliteLedger {
@@ -48,6 +54,14 @@ export function createSqliteLedger(db: Database): SqliteLedger {
   const spending = db.prepare(`SELECT COALESCE(SUM(CASE WHEN day >= @today THEN rho_micro END), 0) AS dayRho, SUM(rho_micro) AS windowRho
     FROM privacy_ledger WHERE day > @first AND day <= @today GROUP BY shopper_pk`);
   const filteredOn = db.prepare('SELECT COUNT(*) FROM privacy_filtered WHERE day = ?').pluck();
+  const pruneLedger = db.prepare('DELETE FROM privacy_ledger WHERE day < ?');
+  const pruneFiltered = db.prepare('DELETE FROM privacy_filtered WHERE day < ?');
+  const clearCounts = db.prepare('UPDATE privacy_releases SET contributors = 0, excluded_budget = 0, excluded_filtered = 0, excluded_cell_cap = 0, charged_micro = 0 WHERE day < ? AND (contributors > 0 OR charged_micro > 0 OR excluded_budget > 0 OR excluded_filtered > 0 OR excluded_cell_cap > 0)');
+  const prune = db.transaction((firstKeptDay: number): number => {
+    const deleted = pruneLedger.run(firstKeptDay).changes + pruneFiltered.run(firstKeptDay).changes;
+    clearCounts.run(firstKeptDay);
+    return deleted;
+  });
 
   return {
     budgetOf(unit, day, kind) {
@@ -77,5 +91,6 @@ export function createSqliteLedger(db: Database): SqliteLedger {
     filteredCount(day) {
       return filteredOn.get(day) as number;
     },
+    prune: (firstKeptDay) => prune.immediate(firstKeptDay),
   };
 }
