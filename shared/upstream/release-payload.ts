@@ -16,11 +16,11 @@ import { IDEMPOTENCY_KEY_PATTERN } from './signing.ts';
  *   {"v":1,"store":"store-1","release":"footfall:2026-11-28T10:00+01:00","kind":"footfall",
  *    "period":{"unit":"hour","start":"2026-11-28T10:00:00+01:00","end":"2026-11-28T11:00:00+01:00",
  *              "startUnix":1795856400,"endUnix":1795860000,"timeZone":"Europe/Berlin"},
- *    "privacyUnit":"shopper-day","bounds":{"maxCellsPerRelease":8,"maxCellsPerDay":8,"maxPerCell":1},
+ *    "privacyUnit":"shopper-day","bounds":{"maxCellsPerRelease":2,"maxCellsPerDay":8,"maxPerCell":1},
  *    "cost":{"rho":"1/20","rhoUpper":0.05,"epsilon":1.47,"epsilonBunSteinke":1.71,"delta":1e-6},
  *    "cells":["bakery","produce"],
- *    "measures":[{"metric":"shoppers","query":"count","mechanism":"discrete-gaussian","sigma":8.95,
- *                 "sigmaSquared":"80","sensitivity":{"l0":8,"lInf":1,"l1":8,"l2Squared":8,"l2":2.83},
+ *    "measures":[{"metric":"shoppers","query":"count","mechanism":"discrete-gaussian","sigma":4.48,
+ *                 "sigmaSquared":"20","sensitivity":{"l0":2,"lInf":1,"l1":2,"l2Squared":2,"l2":1.42},
  *                 "rho":"1/20","values":[12,-3]}]}
  */
 
