@@ -7,7 +7,7 @@ import type { ZoneEnterEvent } from '../presence-service.ts';
 import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from '../core/offers/budget.ts';
 import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from '../core/offers/decide.ts';
 import { eligibleOffers, publicOffer, type CatalogOffer } from '../core/offers/catalog.ts';
-import { compileProfile, rankEligible, type ShopperSignals } from '../core/offers/ranking.ts';
+import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from '../core/offers/ranking.ts';
 import { makeLocalClock, type LocalClock } from '../core/offers/local-time.ts';
 import { payoffCurve, PolicyCache } from '../core/offers/policy-cache.ts';
 import { createOfferStore, type DecisionRecord, type NewDecision, type OfferCounts, type OfferStore } from './adapters/sqlite-offer-store.ts';
@@ -98,6 +98,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     maxEntryAgeMs: config.maxEntryAgeSeconds * 1000,
     localClock,
     policies: new PolicyCache(payoffCurve(config.payoffCurve)),
+    scratch: new RankingScratch(),
     holdoutPpm: Math.round(config.holdoutShare * PPM),
   };
   const catalog = createCatalogService({

@@ -76,7 +76,8 @@ describe('offer catalog', () => {
     expect(ids('denim', '2026-12-01T00:00:00Z')).toEqual([]);
     expect(ids('checkout', '2026-11-05T00:00:00Z')).toEqual([]);
     expect(index.brand[0]).toBe(index.brand[3]);
-    expect(index.brand[2]).toBe(-1);
+    expect(index.brand[2]).toBe(index.brandCount);
+    expect(index.brandCount).toBe(1);
     expect([...index.epsilonMicro]).toEqual([1_000_000, 1_000_000, 250_000, 1_000_000]);
     expect(index.popularity).toBeNull();
     const prior = withPopularity(index, (o) => (o.id === 'a' ? 2 : 0.25));

@@ -185,10 +185,15 @@ export function parseCatalog(document: unknown, options: { classes: readonly str
 export interface CatalogIndex {
   readonly offers: readonly CatalogOffer[];
   readonly categoryIds: ReadonlyMap<string, number>;
-  /** Brands are matched case-insensitively (trimmed, lowercase). */
+  /**
+   * Brands are matched case-insensitively (trimmed, lowercase keys); the catalog's own
+   * spellings are keys too, so an exact spelling is found without normalising.
+   */
   readonly brandIds: ReadonlyMap<string, number>;
+  /** Number of distinct brands (ids 0..brandCount−1). */
+  readonly brandCount: number;
   readonly category: Int32Array;
-  /** −1 for an offer without a brand. */
+  /** An offer without a brand has id brandCount, a slot whose weight is always 0. */
   readonly brand: Int32Array;
   readonly validFromMs: Float64Array;
   readonly validToMs: Float64Array;
@@ -196,12 +201,24 @@ export interface CatalogIndex {
   /** Offer indices per zone, ascending. */
   readonly byZone: ReadonlyMap<string, Int32Array>;
   readonly indexOf: ReadonlyMap<string, number>;
+  /** Sizes interned (trimmed, lowercase); offer i's sizes are sizeList[sizeStart[i] .. sizeStart[i+1]). */
+  readonly sizeIds: ReadonlyMap<string, number>;
+  readonly sizeStart: Int32Array;
+  readonly sizeList: Int32Array;
+  /** With at most 30 distinct sizes: offer i's sizes as a bit mask (bit = size id), 0 for none; else null. */
+  readonly sizeMask: Int32Array | null;
   /** Popularity prior per offer in [0, 1] from released DP aggregates; null when none is available. */
   readonly popularity: Float64Array | null;
+  /** The prior, or zeros when there is none (branch-free scoring). */
+  readonly popularityOrZero: Float64Array;
 }
 
 export function normaliseBrand(brand: string): string {
   return brand.trim().toLowerCase();
+}
+
+export function normaliseSize(size: string): string {
+  return size.trim().toLowerCase();
 }
 
 /** Builds the index; `epsilonMicroByClass` must hold every offer's class. */
@@ -216,7 +233,17 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
   const epsilonMicro = new Int32Array(n);
   const zones = new Map<string, number[]>();
   const indexOf = new Map<string, number>();
+  let brandCount = 0;
+  const sizeIds = new Map<string, number>();
+  const sizeStart = new Int32Array(n + 1);
+  const sizes: number[] = [];
   offers.forEach((offer, i) => {
+    sizeStart[i] = sizes.length;
+    for (const size of new Set((offer.sizes ?? []).map(normaliseSize))) {
+      let id = sizeIds.get(size);
+      if (id === undefined) sizeIds.set(size, (id = sizeIds.size));
+      sizes.push(id);
+    }
     let c = categoryIds.get(offer.category);
     if (c === undefined) categoryIds.set(offer.category, (c = categoryIds.size));
     category[i] = c;
@@ -224,7 +251,7 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
     else {
       const key = normaliseBrand(offer.brand);
       let b = brandIds.get(key);
-      if (b === undefined) brandIds.set(key, (b = brandIds.size));
+      if (b === undefined) brandIds.set(key, (b = brandCount++));
       brand[i] = b;
     }
     validFromMs[i] = offer.validFromMs;
@@ -239,34 +266,80 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
     }
     indexOf.set(offer.id, i);
   });
+  sizeStart[n] = sizes.length;
+  let sizeMask: Int32Array | null = null;
+  if (sizeIds.size <= 30) {
+    sizeMask = new Int32Array(n);
+    for (let i = 0; i < n; i++) for (let x = sizeStart[i] as number; x < (sizeStart[i + 1] as number); x++) sizeMask[i] = (sizeMask[i] as number) | (1 << (sizes[x] as number));
+  }
+  for (let i = 0; i < n; i++) if (brand[i] === -1) brand[i] = brandCount;
+  for (const offer of offers) if (offer.brand !== undefined && !brandIds.has(offer.brand)) brandIds.set(offer.brand, brandIds.get(normaliseBrand(offer.brand)) as number);
   const byZone = new Map<string, Int32Array>();
   for (const [zone, list] of zones) byZone.set(zone, Int32Array.from(list));
-  return { offers, categoryIds, brandIds, category, brand, validFromMs, validToMs, epsilonMicro, byZone, indexOf, popularity: null };
+  return { offers, categoryIds, brandIds, brandCount, category, brand, validFromMs, validToMs, epsilonMicro, byZone, indexOf, sizeIds, sizeStart, sizeList: Int32Array.from(sizes), sizeMask, popularity: null, popularityOrZero: new Float64Array(n) };
 }
 
 /** The same index with a popularity prior (values are clamped to [0, 1]; missing offers get 0). */
 export function withPopularity(index: CatalogIndex, prior: ((offer: CatalogOffer) => number) | null): CatalogIndex {
-  if (prior === null) return { ...index, popularity: null };
+  if (prior === null) return { ...index, popularity: null, popularityOrZero: new Float64Array(index.offers.length) };
   const popularity = new Float64Array(index.offers.length);
   index.offers.forEach((offer, i) => {
     const v = prior(offer);
     popularity[i] = Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
   });
-  return { ...index, popularity };
+  return { ...index, popularity, popularityOrZero: popularity };
 }
 
+export interface Eligibility {
+  /** Catalog indices, ascending (read only: shared by every decision in the same period). */
+  readonly eligible: Int32Array;
+  /** The smallest ε (µε) among them; +∞ when none. */
+  readonly epsilonMicro: number;
+}
+
+interface CachedEligibility extends Eligibility {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+const eligibilityCaches = new WeakMap<ReadonlyMap<string, Int32Array>, Map<string, CachedEligibility>>();
+
 /**
- * The offers eligible in `zone` at `nowMs` (public: zone and validity only, never the
- * shopper's data, so the number of eligible offers n — and with it k — is public).
+ * The offers eligible in `zone` at `nowMs` and the smallest ε among them (public: zone and
+ * validity only, never the shopper's data, so n — and with it k — is public). The answer only
+ * changes when `nowMs` crosses a validFrom/validTo of the zone's offers, so it is memoised per
+ * zone for the period between two such boundaries.
  */
-export function eligibleOffers(index: CatalogIndex, zone: string, nowMs: number): Int32Array {
-  const inZone = index.byZone.get(zone);
-  if (inZone === undefined) return new Int32Array(0);
-  let count = 0;
-  const out = new Int32Array(inZone.length);
+export function eligibility(index: CatalogIndex, zone: string, nowMs: number): Eligibility {
+  let cache = eligibilityCaches.get(index.byZone);
+  if (cache === undefined) eligibilityCaches.set(index.byZone, (cache = new Map()));
+  const cached = cache.get(zone);
+  if (cached !== undefined && cached.fromMs <= nowMs && nowMs < cached.toMs) return cached;
+  const inZone = index.byZone.get(zone) ?? new Int32Array(0);
+  const { validFromMs, validToMs, epsilonMicro } = index;
+  const list: number[] = [];
+  let minEpsilon = Number.POSITIVE_INFINITY;
+  let fromMs = Number.NEGATIVE_INFINITY;
+  let toMs = Number.POSITIVE_INFINITY;
   for (let j = 0; j < inZone.length; j++) {
     const i = inZone[j] as number;
-    if ((index.validFromMs[i] as number) <= nowMs && nowMs < (index.validToMs[i] as number)) out[count++] = i;
+    const from = validFromMs[i] as number;
+    const to = validToMs[i] as number;
+    if (from > nowMs) toMs = Math.min(toMs, from);
+    else fromMs = Math.max(fromMs, from);
+    if (to > nowMs) toMs = Math.min(toMs, to);
+    else fromMs = Math.max(fromMs, to);
+    if (from <= nowMs && nowMs < to) {
+      list.push(i);
+      minEpsilon = Math.min(minEpsilon, epsilonMicro[i] as number);
+    }
   }
-  return count === out.length ? out : out.slice(0, count);
+  const entry: CachedEligibility = { eligible: list.length === inZone.length ? inZone : Int32Array.from(list), epsilonMicro: minEpsilon, fromMs, toMs };
+  cache.set(zone, entry);
+  return entry;
+}
+
+/** The offers eligible in `zone` at `nowMs`, ascending catalog indices (read only). */
+export function eligibleOffers(index: CatalogIndex, zone: string, nowMs: number): Int32Array {
+  return eligibility(index, zone, nowMs).eligible;
 }

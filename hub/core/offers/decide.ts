@@ -1,10 +1,10 @@
 import { uniformInt, type RandomSource } from '../../../shared/ports/random.ts';
 import { budgetLeft, type BudgetLeftMicro } from './budget.ts';
-import { eligibleOffers, type CatalogIndex, type CatalogOffer } from './catalog.ts';
+import { eligibility, type CatalogIndex, type CatalogOffer } from './catalog.ts';
 import { checkGuards, type GuardConfig, type OfferActivity, type OfferConsent, type RefusalReason } from './guards.ts';
 import type { LocalClock } from './local-time.ts';
 import type { PolicyCache } from './policy-cache.ts';
-import { compileProfile, rankOfPosition, scoreEligible, selectTopK, type DataCategory, type ShopperSignals } from './ranking.ts';
+import { compileProfile, memberAt, rankOfPosition, RankingScratch, scoreEligible, topKThreshold, type DataCategory, type ShopperSignals } from './ranking.ts';
 import { sampleRank, uniformBelow53 } from './threshold-sampler.ts';
 
 /**
@@ -37,6 +37,8 @@ export interface DecisionConfig extends GuardConfig {
   readonly policies: PolicyCache;
   /** Holdout share in parts per million (0 = no holdout). */
   readonly holdoutPpm: number;
+  /** Reused buffers (one per thread); fresh ones per decision when omitted. */
+  readonly scratch?: RankingScratch;
 }
 
 export interface DecisionInput {
@@ -88,11 +90,9 @@ export const PPM = 1_000_000;
 
 export function decideOffer(input: DecisionInput, rng: RandomSource, config: DecisionConfig): OfferDecision {
   const { catalog, shopper, nowMs } = input;
-  const eligible = eligibleOffers(catalog, input.zone, nowMs);
+  const { eligible, epsilonMicro } = eligibility(catalog, input.zone, nowMs);
   const n = eligible.length;
   if (n === 0) return { kind: 'none', reason: 'no-eligible-offers' };
-  let epsilonMicro = Number.POSITIVE_INFINITY;
-  for (let j = 0; j < n; j++) epsilonMicro = Math.min(epsilonMicro, catalog.epsilonMicro[eligible[j] as number] as number);
   const local = config.localClock(nowMs);
   const refusal = checkGuards({ nowMs, local, entryAtMs: input.entryAtMs, consent: shopper.consent, activity: shopper.activity, epsilonMicro }, config);
   const spent = shopper.activity.spent;
@@ -118,15 +118,17 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   }
 
   const policy = config.policies.get(n, epsilonMicro);
-  const profile = compileProfile(shopper.signals, catalog);
-  const scores = scoreEligible(profile, catalog, eligible);
-  const positions = new Int32Array(n);
-  for (let j = 0; j < n; j++) positions[j] = j;
-  if (policy.k < n) selectTopK(scores, positions, policy.k);
-  // The draw depends on the public W only; the ranking only maps the drawn slot to an offer.
+  const scratch = config.scratch ?? new RankingScratch();
+  const profile = compileProfile(shopper.signals, catalog, scratch);
+  const buffers = scratch.forOffers(n);
+  const scores = scoreEligible(profile, catalog, eligible, buffers.scores);
+  // The draw depends on the public W only; the ranking only maps the drawn slot to an offer:
+  // slot ≤ k → the slot-th of the shopper's top k, else the (slot − k)-th of the others (each
+  // group in catalog order; the group, not the order inside it, is what the guarantee needs).
   const slot = sampleRank(policy, rng);
-  const chosen = positions[slot - 1] as number;
-  const rank = rankOfPosition(scores, chosen);
+  const split = policy.k < n ? topKThreshold(scores, n, policy.k, buffers.work) : { threshold: Number.NEGATIVE_INFINITY, ties: 0 };
+  const chosen = slot <= policy.k ? memberAt(scores, n, split, slot, true) : memberAt(scores, n, split, slot - policy.k, false);
+  const rank = rankOfPosition(scores, chosen, n);
   return {
     kind: 'shown',
     arm: 'personalised',

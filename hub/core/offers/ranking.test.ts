@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import { uniformInt } from '../../../shared/ports/random.ts';
 import { buildCatalogIndex, eligibleOffers, parseCatalog, withPopularity, type CatalogIndex } from './catalog.ts';
-import { compileProfile, rankEligible, rankOfPosition, scoreEligible, selectTopK, usablePurchases, type Purchase, type ShopperSignals } from './ranking.ts';
+import { compileProfile, kthLargest, memberAt, rankEligible, rankOfPosition, scoreEligible, selectTopK, topKThreshold, usablePurchases, type Purchase, type ShopperSignals } from './ranking.ts';
 
 const NOW = Date.parse('2026-11-15T12:00:00Z');
 
@@ -84,13 +84,35 @@ describe('ranking from the shopper\'s own data', () => {
     expect(s.dataCategories).toEqual(['presence', 'declared-preferences', 'offer-feedback']);
   });
 
+  it('matches sizes the same way with many distinct sizes (list) as with few (bit masks)', () => {
+    const build = (extraSizes: number): CatalogIndex => {
+      const { offers } = parseCatalog({
+        offers: [
+          { id: 'a', title: 'a', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: ['S', 'M'] },
+          { id: 'b', title: 'b', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: ['XL'] },
+          { id: 'c', title: 'c', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z' },
+          { id: 'd', title: 'd', category: 'x', zones: ['other'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: Array.from({ length: extraSizes }, (_, i) => `EU ${i}`) },
+        ],
+      }, { classes: ['standard'] });
+      return buildCatalogIndex(offers, { standard: 1_000_000 });
+    };
+    const few = build(3);
+    const many = build(40);
+    expect(few.sizeMask).not.toBeNull();
+    expect(many.sizeMask).toBeNull();
+    for (const index of [few, many]) {
+      const profile = compileProfile(signals({ preferences: { categories: [], brands: [], sizes: [' m '] } }), index);
+      expect([...scoreEligible(profile, index, eligibleOffers(index, 'z', NOW))]).toEqual([1, -0.5, 0]);
+    }
+  });
+
   it('names DP aggregates when the popularity prior is used, and orders by it among equals', () => {
     const index = withPopularity(catalog(), (o) => (o.id === 'belt' ? 1 : 0));
     expect(ranking(index, signals())[0]).toBe('belt');
     expect(compileProfile(signals(), index).dataCategories).toEqual(['presence', 'dp-aggregates']);
   });
 
-  it('selectTopK finds exactly the top k of the full order (random scores with many ties)', () => {
+  it('selectTopK and the threshold split find exactly the top k of the full order (random scores with many ties)', () => {
     const rng = new SeededRandomSource('select');
     for (let trial = 0; trial < 400; trial++) {
       const n = 1 + uniformInt(rng, 60);
@@ -102,6 +124,15 @@ describe('ranking from the shopper\'s own data', () => {
       expect(new Set(positions.slice(0, k))).toEqual(new Set(byRank.slice(0, k)));
       expect([...positions].sort((x, y) => x - y)).toEqual(byRank.slice().sort((x, y) => x - y));
       expect(byRank.map((x) => rankOfPosition(scores, x))).toEqual(Array.from({ length: n }, (_, j) => j + 1));
+      // The decision path: a threshold split gives the same top group, each member at exactly one slot.
+      const split = topKThreshold(scores, n, k, new Float64Array(n));
+      const top = Array.from({ length: k }, (_, slot) => memberAt(scores, n, split, slot + 1, true));
+      const rest = Array.from({ length: n - k }, (_, slot) => memberAt(scores, n, split, slot + 1, false));
+      expect(new Set(top)).toEqual(new Set(byRank.slice(0, k)));
+      expect(new Set(rest)).toEqual(new Set(byRank.slice(k)));
+      expect(memberAt(scores, n, split, k + 1, true)).toBe(-1);
+      const sorted = [...scores].sort((x, y) => y - x);
+      expect(kthLargest(Float64Array.from(scores), n, k)).toBe(sorted[k - 1]);
     }
   });
 });

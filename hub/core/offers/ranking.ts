@@ -1,4 +1,4 @@
-import { normaliseBrand, type CatalogIndex } from './catalog.ts';
+import { normaliseBrand, normaliseSize, type CatalogIndex } from './catalog.ts';
 
 /**
  * The shopper's private ranking of the eligible offers (DESIGN §8), pure. It uses ONLY:
@@ -62,105 +62,215 @@ export const RANKING_WEIGHTS = {
   redeemed: -2,
 } as const;
 
+/**
+ * Reusable buffers for decisions (typed arrays of a few KiB cost a malloc each when allocated
+ * per call): the caller owns one per thread and passes it to compileProfile / scoreEligible.
+ * A profile compiled with a scratch is valid until the next use of that scratch.
+ */
+export class RankingScratch {
+  categoryWeight = new Float64Array(0);
+  brandWeight = new Float64Array(0);
+  sizes = new Uint8Array(0);
+  scores = new Float64Array(0);
+  work = new Float64Array(0);
+
+  /** Zeroed weight buffers for `catalog`, grown (doubling) as needed. */
+  weights(catalog: CatalogIndex): { categoryWeight: Float64Array; brandWeight: Float64Array } {
+    const c = catalog.categoryIds.size;
+    const b = catalog.brandCount + 1;
+    if (this.categoryWeight.length < c) this.categoryWeight = new Float64Array(Math.max(c, this.categoryWeight.length * 2));
+    if (this.brandWeight.length < b) this.brandWeight = new Float64Array(Math.max(b, this.brandWeight.length * 2));
+    this.categoryWeight.fill(0, 0, c);
+    this.brandWeight.fill(0, 0, b);
+    return { categoryWeight: this.categoryWeight, brandWeight: this.brandWeight };
+  }
+
+  perCategory = new Int32Array(0);
+  bought = new Uint8Array(0);
+
+  /** Zeroed purchase counters per category and brand. */
+  counters(catalog: CatalogIndex): { perCategory: Int32Array; bought: Uint8Array } {
+    const c = catalog.categoryIds.size;
+    const b = catalog.brandCount + 1;
+    if (this.perCategory.length < c) this.perCategory = new Int32Array(Math.max(c, this.perCategory.length * 2));
+    if (this.bought.length < b) this.bought = new Uint8Array(Math.max(b, this.bought.length * 2));
+    this.perCategory.fill(0, 0, c);
+    this.bought.fill(0, 0, b);
+    return { perCategory: this.perCategory, bought: this.bought };
+  }
+
+  sizeFlags(catalog: CatalogIndex): Uint8Array {
+    const n = catalog.sizeIds.size;
+    if (this.sizes.length < n) this.sizes = new Uint8Array(Math.max(n, this.sizes.length * 2));
+    this.sizes.fill(0, 0, n);
+    return this.sizes;
+  }
+
+  /** Score and work buffers of at least n entries (contents undefined). */
+  forOffers(n: number): { scores: Float64Array; work: Float64Array } {
+    if (this.scores.length < n) {
+      const size = Math.max(n, this.scores.length * 2);
+      this.scores = new Float64Array(size);
+      this.work = new Float64Array(size);
+    }
+    return { scores: this.scores, work: this.work };
+  }
+}
+
 export interface CompiledProfile {
   readonly categoryWeight: Float64Array;
   readonly brandWeight: Float64Array;
-  /** Declared sizes (lowercase), or null when none are declared. */
-  readonly sizes: ReadonlySet<string> | null;
-  /** Per-offer adjustments (catalog index → score delta): feedback on earlier offers. */
-  readonly offerAdjust: ReadonlyMap<number, number>;
+  /** Per catalog size id: 1 when the shopper declared that size; null when no size is declared. */
+  readonly sizes: Uint8Array | null;
+  /** Per-offer adjustments (feedback on earlier offers): catalog indices ascending, and their score deltas. */
+  readonly adjustOffers: readonly number[];
+  readonly adjustDeltas: readonly number[];
   readonly usePopularity: boolean;
   /** The data categories this profile actually draws on (for the audit trail). */
   readonly dataCategories: readonly DataCategory[];
 }
 
-/** The purchases the ranking may use: the history minus excluded purchases and items. */
-export function usablePurchases(purchases: readonly Purchase[], exclusions: readonly Exclusion[]): Purchase[] {
-  if (exclusions.length === 0) return [...purchases];
+/** A test for excluded purchases (by purchase id, or by item SKU), or null when nothing is excluded. */
+function exclusionTest(exclusions: readonly Exclusion[]): ((p: Purchase) => boolean) | null {
+  if (exclusions.length === 0) return null;
   const ids = new Set<string>();
   const skus = new Set<string>();
   for (const e of exclusions) {
     if (e.purchaseId !== null) ids.add(e.purchaseId);
     if (e.sku !== null) skus.add(e.sku);
   }
-  return purchases.filter((p) => !ids.has(p.id) && (p.sku === null || !skus.has(p.sku)));
+  return (p) => ids.has(p.id) || (p.sku !== null && skus.has(p.sku));
 }
 
-export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex): CompiledProfile {
+/** The purchases the ranking may use: the history minus excluded purchases and items. */
+export function usablePurchases(purchases: readonly Purchase[], exclusions: readonly Exclusion[]): Purchase[] {
+  const excluded = exclusionTest(exclusions);
+  return excluded === null ? [...purchases] : purchases.filter((p) => !excluded(p));
+}
+
+/** The catalog's id of a brand: its exact spelling first, then trimmed and lowercase. */
+function brandId(catalog: CatalogIndex, brand: string): number | undefined {
+  return catalog.brandIds.get(brand) ?? catalog.brandIds.get(normaliseBrand(brand));
+}
+
+export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, scratch?: RankingScratch): CompiledProfile {
   const w = RANKING_WEIGHTS;
-  const categoryWeight = new Float64Array(catalog.categoryIds.size);
-  const brandWeight = new Float64Array(catalog.brandIds.size);
+  const { categoryWeight, brandWeight } = scratch?.weights(catalog) ?? { categoryWeight: new Float64Array(catalog.categoryIds.size), brandWeight: new Float64Array(catalog.brandCount + 1) };
   const categories: DataCategory[] = ['presence'];
   const { preferences } = signals;
   if (preferences.categories.length + preferences.brands.length + preferences.sizes.length > 0) categories.push('declared-preferences');
-  for (const name of new Set(preferences.categories)) {
+  // Declared first, into zeroed arrays: a name declared twice counts once.
+  for (const name of preferences.categories) {
     const c = catalog.categoryIds.get(name);
-    if (c !== undefined) categoryWeight[c] = (categoryWeight[c] as number) + w.declaredCategory;
+    if (c !== undefined) categoryWeight[c] = w.declaredCategory;
   }
-  for (const name of new Set(preferences.brands.map(normaliseBrand))) {
-    const b = catalog.brandIds.get(name);
-    if (b !== undefined) brandWeight[b] = (brandWeight[b] as number) + w.declaredBrand;
+  for (const name of preferences.brands) {
+    const b = brandId(catalog, name);
+    if (b !== undefined) brandWeight[b] = w.declaredBrand;
   }
-  const usable = usablePurchases(signals.purchases, signals.exclusions);
-  if (usable.length > 0) {
+  const excluded = exclusionTest(signals.exclusions);
+  let usable = 0;
+  for (const p of signals.purchases) if (excluded === null || !excluded(p)) usable++;
+  if (usable > 0) {
     categories.push('purchase-history');
-    const perCategory = new Map<number, number>();
-    const boughtBrands = new Set<number>();
-    for (const p of usable) {
+    const { perCategory, bought } = scratch?.counters(catalog) ?? { perCategory: new Int32Array(catalog.categoryIds.size), bought: new Uint8Array(catalog.brandCount + 1) };
+    for (const p of signals.purchases) {
+      if (excluded !== null && excluded(p)) continue;
       const c = catalog.categoryIds.get(p.category);
-      if (c !== undefined) perCategory.set(c, (perCategory.get(c) ?? 0) + 1);
+      if (c !== undefined) perCategory[c] = (perCategory[c] as number) + 1;
       if (p.brand !== null) {
-        const b = catalog.brandIds.get(normaliseBrand(p.brand));
-        if (b !== undefined) boughtBrands.add(b);
+        const b = brandId(catalog, p.brand);
+        if (b !== undefined) bought[b] = 1;
       }
     }
-    for (const [c, count] of perCategory) categoryWeight[c] = (categoryWeight[c] as number) + w.categoryPurchase * Math.min(count, w.categoryPurchasesMax);
-    for (const b of boughtBrands) brandWeight[b] = (brandWeight[b] as number) + w.retentionBrand;
+    for (let c = 0; c < catalog.categoryIds.size; c++) {
+      const count = perCategory[c] as number;
+      if (count > 0) categoryWeight[c] = (categoryWeight[c] as number) + w.categoryPurchase * Math.min(count, w.categoryPurchasesMax);
+    }
+    for (let b = 0; b < catalog.brandCount; b++) if (bought[b] === 1) brandWeight[b] = (brandWeight[b] as number) + w.retentionBrand;
   }
-  const offerAdjust = new Map<number, number>();
-  for (const id of signals.redeemedOfferIds) {
-    const i = catalog.indexOf.get(id);
-    if (i !== undefined) offerAdjust.set(i, w.redeemed);
+  // Feedback on earlier offers (a dismissal wins over a redemption of the same offer).
+  const adjust: Array<[number, number]> = [];
+  for (const [ids, delta] of [[signals.redeemedOfferIds, w.redeemed], [signals.dismissedOfferIds, w.dismissed]] as const) {
+    for (const id of ids) {
+      const i = catalog.indexOf.get(id);
+      if (i === undefined) continue;
+      const existing = adjust.find((a) => a[0] === i);
+      if (existing !== undefined) existing[1] = delta;
+      else adjust.push([i, delta]);
+    }
   }
-  for (const id of signals.dismissedOfferIds) {
-    const i = catalog.indexOf.get(id);
-    if (i !== undefined) offerAdjust.set(i, w.dismissed);
-  }
+  adjust.sort((x, y) => x[0] - y[0]);
   if (signals.dismissedOfferIds.length + signals.redeemedOfferIds.length > 0) categories.push('offer-feedback');
   const usePopularity = catalog.popularity !== null;
   if (usePopularity) categories.push('dp-aggregates');
-  const sizes = preferences.sizes.length > 0 ? new Set(preferences.sizes.map((s) => s.trim().toLowerCase())) : null;
-  return { categoryWeight, brandWeight, sizes, offerAdjust, usePopularity, dataCategories: categories };
+  let sizes: Uint8Array | null = null;
+  if (preferences.sizes.length > 0) {
+    sizes = scratch?.sizeFlags(catalog) ?? new Uint8Array(catalog.sizeIds.size);
+    for (const size of preferences.sizes) {
+      const id = catalog.sizeIds.get(size) ?? catalog.sizeIds.get(normaliseSize(size));
+      if (id !== undefined) sizes[id] = 1;
+    }
+  }
+  return { categoryWeight, brandWeight, sizes, adjustOffers: adjust.map((a) => a[0]), adjustDeltas: adjust.map((a) => a[1]), usePopularity, dataCategories: categories };
 }
 
-/** Scores of the eligible offers (catalog indices), aligned with `eligible`. */
-export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array): Float64Array {
+/** Scores of the eligible offers (catalog indices), aligned with `eligible`, written to `scores[0..n)`. */
+export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array, scores: Float64Array = new Float64Array(eligible.length)): Float64Array {
   const n = eligible.length;
-  const scores = new Float64Array(n);
   const { categoryWeight, brandWeight } = profile;
   const cat = catalog.category;
   const brand = catalog.brand;
-  const popularity = profile.usePopularity ? catalog.popularity : null;
-  for (let j = 0; j < n; j++) {
-    const i = eligible[j] as number;
-    const b = brand[i] as number;
-    let s = (categoryWeight[cat[i] as number] as number) + (b >= 0 ? (brandWeight[b] as number) : 0);
-    if (popularity !== null) s += RANKING_WEIGHTS.popularity * (popularity[i] as number);
-    scores[j] = s;
-  }
-  if (profile.sizes !== null) {
-    const declared = profile.sizes;
+  const popularity = catalog.popularityOrZero;
+  const wp = profile.usePopularity ? RANKING_WEIGHTS.popularity : 0;
+  const declared = profile.sizes;
+  if (declared === null) {
     for (let j = 0; j < n; j++) {
-      const sizes = catalog.offers[eligible[j] as number]?.sizes;
-      if (sizes === undefined || sizes.length === 0) continue;
-      const match = sizes.some((s) => declared.has(s.trim().toLowerCase()));
-      scores[j] = (scores[j] as number) + (match ? RANKING_WEIGHTS.sizeMatch : RANKING_WEIGHTS.sizeMismatch);
+      const i = eligible[j] as number;
+      scores[j] = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number);
+    }
+  } else if (catalog.sizeMask !== null) {
+    // Sizes as bit masks: a match, a mismatch (the offer has sizes, none declared), or no sizes.
+    const mask = catalog.sizeMask;
+    let declaredMask = 0;
+    for (let id = 0; id < catalog.sizeIds.size; id++) if (declared[id] === 1) declaredMask |= 1 << id;
+    const hit = RANKING_WEIGHTS.sizeMatch;
+    const miss = RANKING_WEIGHTS.sizeMismatch;
+    for (let j = 0; j < n; j++) {
+      const i = eligible[j] as number;
+      const m = mask[i] as number;
+      scores[j] = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number) + (m === 0 ? 0 : (m & declaredMask) !== 0 ? hit : miss);
+    }
+  } else {
+    const { sizeStart, sizeList } = catalog;
+    for (let j = 0; j < n; j++) {
+      const i = eligible[j] as number;
+      let s = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number);
+      const from = sizeStart[i] as number;
+      const to = sizeStart[i + 1] as number;
+      if (from !== to) {
+        let match = false;
+        for (let x = from; x < to && !match; x++) match = declared[sizeList[x] as number] === 1;
+        s += match ? RANKING_WEIGHTS.sizeMatch : RANKING_WEIGHTS.sizeMismatch;
+      }
+      scores[j] = s;
     }
   }
-  if (profile.offerAdjust.size > 0) {
-    for (let j = 0; j < n; j++) {
-      const delta = profile.offerAdjust.get(eligible[j] as number);
-      if (delta !== undefined) scores[j] = (scores[j] as number) + delta;
+  // Feedback: find each adjusted offer among the eligible ones (ascending) by binary search.
+  const { adjustOffers, adjustDeltas } = profile;
+  for (let a = 0; a < adjustOffers.length; a++) {
+    const target = adjustOffers[a] as number;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = eligible[mid] as number;
+      if (v === target) {
+        scores[mid] = (scores[mid] as number) + (adjustDeltas[a] as number);
+        break;
+      }
+      if (v < target) lo = mid + 1;
+      else hi = mid - 1;
     }
   }
   return scores;
@@ -174,20 +284,87 @@ function better(scores: Float64Array, x: number, y: number): boolean {
 }
 
 /**
- * Rearranges `positions` (a permutation of 0..n−1) so that its first k entries are the k
- * best positions (in no particular order): Hoare quickselect with a median-of-three pivot,
- * expected O(n). The order keys are distinct (ties broken by position), so it always ends.
+ * The k-th largest of `work[0..n)` (1 ≤ k ≤ n), by Hoare quickselect with a median-of-three
+ * pivot: expected O(n). `work` is reordered so that work[0..k−1) ≥ work[k−1] ≥ work[k..n).
  */
-export function selectTopK(scores: Float64Array, positions: Int32Array, k: number): void {
+export function kthLargest(work: Float64Array, n: number, k: number): number {
   const t = k - 1;
   let lo = 0;
-  let hi = positions.length - 1;
+  let hi = n - 1;
+  while (lo < hi) {
+    const a = work[lo] as number;
+    const b = work[(lo + hi) >>> 1] as number;
+    const c = work[hi] as number;
+    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((work[i] as number) > pivot) i++;
+      while ((work[j] as number) < pivot) j--;
+      if (i <= j) {
+        const tmp = work[i] as number;
+        work[i] = work[j] as number;
+        work[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (t <= j) hi = j;
+    else if (t >= i) lo = i;
+    else break;
+  }
+  return work[t] as number;
+}
+
+/**
+ * The shopper's top k as a threshold: position x is in the top group iff its score is above
+ * `threshold`, or equal to it and among the first `ties` such positions (catalog order). The
+ * same set as the first k of the full order (score, then position).
+ */
+export interface TopK {
+  readonly threshold: number;
+  readonly ties: number;
+}
+
+export function topKThreshold(scores: Float64Array, n: number, k: number, work: Float64Array): TopK {
+  work.set(n === scores.length ? scores : scores.subarray(0, n));
+  const threshold = kthLargest(work, n, k);
+  // After the selection every value left of k−1 is ≥ the threshold, every value right of it ≤.
+  let above = 0;
+  for (let x = 0; x < k - 1; x++) if ((work[x] as number) > threshold) above++;
+  return { threshold, ties: k - above };
+}
+
+/**
+ * The position in the slot-th place (1-based) of the top group (`top`) or of the others, each
+ * group in catalog order. One pass; −1 when the group has fewer members.
+ */
+export function memberAt(scores: Float64Array, n: number, split: TopK, slot: number, top: boolean): number {
+  let seen = 0;
+  let ties = 0;
+  for (let x = 0; x < n; x++) {
+    const s = scores[x] as number;
+    let inTop = s > split.threshold;
+    if (!inTop && s === split.threshold) inTop = ties++ < split.ties;
+    if (inTop === top && ++seen === slot) return x;
+  }
+  return -1;
+}
+
+/**
+ * Rearranges `positions[0..n)` (a permutation of 0..n−1) so that its first k entries are the k
+ * best positions (in no particular order): Hoare quickselect on the full order, expected O(n).
+ * (Reference implementation for tests and audits; decisions use topKThreshold.)
+ */
+export function selectTopK(scores: Float64Array, positions: Int32Array, k: number, n: number = positions.length): void {
+  const t = k - 1;
+  let lo = 0;
+  let hi = n - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const a = positions[lo] as number;
     const b = positions[mid] as number;
     const c = positions[hi] as number;
-    // median of three by the order
     const pivot = better(scores, a, b) ? (better(scores, b, c) ? b : better(scores, a, c) ? c : a) : better(scores, a, c) ? a : better(scores, b, c) ? c : b;
     let i = lo;
     let j = hi;
@@ -208,10 +385,14 @@ export function selectTopK(scores: Float64Array, positions: Int32Array, k: numbe
   }
 }
 
-/** 1-based rank of position `x` among all positions (1 = the shopper's best). O(n). */
-export function rankOfPosition(scores: Float64Array, x: number): number {
+/** 1-based rank of position `x` among positions 0..n−1 (1 = the shopper's best). O(n). */
+export function rankOfPosition(scores: Float64Array, x: number, n: number = scores.length): number {
+  const sx = scores[x] as number;
   let rank = 1;
-  for (let y = 0; y < scores.length; y++) if (y !== x && better(scores, y, x)) rank++;
+  for (let y = 0; y < n; y++) {
+    const sy = scores[y] as number;
+    if (sy > sx || (sy === sx && y < x)) rank++;
+  }
   return rank;
 }
 
