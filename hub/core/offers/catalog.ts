@@ -295,6 +295,28 @@ export interface Eligibility {
   readonly eligible: Int32Array;
   /** The smallest ε (µε) among them; +∞ when none. */
   readonly epsilonMicro: number;
+  /** The eligible offers' category ids, brand ids, popularity prior and size masks, aligned with `eligible` (sequential reads when scoring). */
+  readonly category: Int32Array;
+  readonly brand: Int32Array;
+  readonly popularity: Float64Array;
+  readonly sizeMask: Int32Array | null;
+}
+
+/** The per-offer arrays of `eligible`, gathered from the index. */
+export function alignEligible(index: CatalogIndex, eligible: Int32Array, epsilonMicro = Number.POSITIVE_INFINITY): Eligibility {
+  const n = eligible.length;
+  const category = new Int32Array(n);
+  const brand = new Int32Array(n);
+  const popularity = new Float64Array(n);
+  const sizeMask = index.sizeMask === null ? null : new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = eligible[j] as number;
+    category[j] = index.category[i] as number;
+    brand[j] = index.brand[i] as number;
+    popularity[j] = index.popularityOrZero[i] as number;
+    if (sizeMask !== null) sizeMask[j] = (index.sizeMask as Int32Array)[i] as number;
+  }
+  return { eligible, epsilonMicro, category, brand, popularity, sizeMask };
 }
 
 interface CachedEligibility extends Eligibility {
@@ -302,17 +324,17 @@ interface CachedEligibility extends Eligibility {
   readonly toMs: number;
 }
 
-const eligibilityCaches = new WeakMap<ReadonlyMap<string, Int32Array>, Map<string, CachedEligibility>>();
+const eligibilityCaches = new WeakMap<CatalogIndex, Map<string, CachedEligibility>>();
 
 /**
  * The offers eligible in `zone` at `nowMs` and the smallest ε among them (public: zone and
  * validity only, never the shopper's data, so n — and with it k — is public). The answer only
  * changes when `nowMs` crosses a validFrom/validTo of the zone's offers, so it is memoised per
- * zone for the period between two such boundaries.
+ * index and zone for the period between two such boundaries.
  */
 export function eligibility(index: CatalogIndex, zone: string, nowMs: number): Eligibility {
-  let cache = eligibilityCaches.get(index.byZone);
-  if (cache === undefined) eligibilityCaches.set(index.byZone, (cache = new Map()));
+  let cache = eligibilityCaches.get(index);
+  if (cache === undefined) eligibilityCaches.set(index, (cache = new Map()));
   const cached = cache.get(zone);
   if (cached !== undefined && cached.fromMs <= nowMs && nowMs < cached.toMs) return cached;
   const inZone = index.byZone.get(zone) ?? new Int32Array(0);
@@ -334,7 +356,7 @@ export function eligibility(index: CatalogIndex, zone: string, nowMs: number): E
       minEpsilon = Math.min(minEpsilon, epsilonMicro[i] as number);
     }
   }
-  const entry: CachedEligibility = { eligible: list.length === inZone.length ? inZone : Int32Array.from(list), epsilonMicro: minEpsilon, fromMs, toMs };
+  const entry: CachedEligibility = { ...alignEligible(index, list.length === inZone.length ? inZone : Int32Array.from(list), minEpsilon), fromMs, toMs };
   cache.set(zone, entry);
   return entry;
 }

@@ -90,7 +90,8 @@ export const PPM = 1_000_000;
 
 export function decideOffer(input: DecisionInput, rng: RandomSource, config: DecisionConfig): OfferDecision {
   const { catalog, shopper, nowMs } = input;
-  const { eligible, epsilonMicro } = eligibility(catalog, input.zone, nowMs);
+  const zone = eligibility(catalog, input.zone, nowMs);
+  const { eligible, epsilonMicro } = zone;
   const n = eligible.length;
   if (n === 0) return { kind: 'none', reason: 'no-eligible-offers' };
   const local = config.localClock(nowMs);
@@ -121,7 +122,7 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   const scratch = config.scratch ?? new RankingScratch();
   const profile = compileProfile(shopper.signals, catalog, scratch);
   const buffers = scratch.forOffers(n);
-  const scores = scoreEligible(profile, catalog, eligible, buffers.scores);
+  const scores = scoreEligible(profile, catalog, zone, buffers.scores);
   // The draw depends on the public W only; the ranking only maps the drawn slot to an offer:
   // slot ≤ k → the slot-th of the shopper's top k, else the (slot − k)-th of the others (each
   // group in catalog order; the group, not the order inside it, is what the guarantee needs).

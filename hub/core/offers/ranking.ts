@@ -1,4 +1,4 @@
-import { normaliseBrand, normaliseSize, type CatalogIndex } from './catalog.ts';
+import { alignEligible, normaliseBrand, normaliseSize, type CatalogIndex, type Eligibility } from './catalog.ts';
 
 /**
  * The shopper's private ranking of the eligible offers (DESIGN §8), pure. It uses ONLY:
@@ -215,37 +215,40 @@ export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, s
   return { categoryWeight, brandWeight, sizes, adjustOffers: adjust.map((a) => a[0]), adjustDeltas: adjust.map((a) => a[1]), usePopularity, dataCategories: categories };
 }
 
-/** Scores of the eligible offers (catalog indices), aligned with `eligible`, written to `scores[0..n)`. */
-export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array, scores: Float64Array = new Float64Array(eligible.length)): Float64Array {
-  const n = eligible.length;
+/**
+ * Scores of the eligible offers, aligned with them, written to `scores[0..n)`. `eligible` is
+ * catalog indices (ascending), or an Eligibility whose per-offer arrays are already gathered.
+ */
+export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array | Eligibility, scores?: Float64Array): Float64Array {
+  const e = eligible instanceof Int32Array ? alignEligible(catalog, eligible) : eligible;
+  const n = e.eligible.length;
+  const out = scores ?? new Float64Array(n);
   const { categoryWeight, brandWeight } = profile;
-  const cat = catalog.category;
-  const brand = catalog.brand;
-  const popularity = catalog.popularityOrZero;
+  const cat = e.category;
+  const brand = e.brand;
+  const popularity = e.popularity;
   const wp = profile.usePopularity ? RANKING_WEIGHTS.popularity : 0;
   const declared = profile.sizes;
   if (declared === null) {
     for (let j = 0; j < n; j++) {
-      const i = eligible[j] as number;
-      scores[j] = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number);
+      out[j] = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number);
     }
-  } else if (catalog.sizeMask !== null) {
+  } else if (e.sizeMask !== null) {
     // Sizes as bit masks: a match, a mismatch (the offer has sizes, none declared), or no sizes.
-    const mask = catalog.sizeMask;
+    const mask = e.sizeMask;
     let declaredMask = 0;
     for (let id = 0; id < catalog.sizeIds.size; id++) if (declared[id] === 1) declaredMask |= 1 << id;
     const hit = RANKING_WEIGHTS.sizeMatch;
     const miss = RANKING_WEIGHTS.sizeMismatch;
     for (let j = 0; j < n; j++) {
-      const i = eligible[j] as number;
-      const m = mask[i] as number;
-      scores[j] = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number) + (m === 0 ? 0 : (m & declaredMask) !== 0 ? hit : miss);
+      const m = mask[j] as number;
+      out[j] = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number) + (m === 0 ? 0 : (m & declaredMask) !== 0 ? hit : miss);
     }
   } else {
     const { sizeStart, sizeList } = catalog;
     for (let j = 0; j < n; j++) {
-      const i = eligible[j] as number;
-      let s = (categoryWeight[cat[i] as number] as number) + (brandWeight[brand[i] as number] as number) + wp * (popularity[i] as number);
+      const i = e.eligible[j] as number;
+      let s = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number);
       const from = sizeStart[i] as number;
       const to = sizeStart[i + 1] as number;
       if (from !== to) {
@@ -253,27 +256,28 @@ export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, e
         for (let x = from; x < to && !match; x++) match = declared[sizeList[x] as number] === 1;
         s += match ? RANKING_WEIGHTS.sizeMatch : RANKING_WEIGHTS.sizeMismatch;
       }
-      scores[j] = s;
+      out[j] = s;
     }
   }
   // Feedback: find each adjusted offer among the eligible ones (ascending) by binary search.
   const { adjustOffers, adjustDeltas } = profile;
+  const ids = e.eligible;
   for (let a = 0; a < adjustOffers.length; a++) {
     const target = adjustOffers[a] as number;
     let lo = 0;
     let hi = n - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const v = eligible[mid] as number;
+      const v = ids[mid] as number;
       if (v === target) {
-        scores[mid] = (scores[mid] as number) + (adjustDeltas[a] as number);
+        out[mid] = (out[mid] as number) + (adjustDeltas[a] as number);
         break;
       }
       if (v < target) lo = mid + 1;
       else hi = mid - 1;
     }
   }
-  return scores;
+  return out;
 }
 
 /** True when position x ranks above position y (higher score; ties by position, i.e. catalog order). */
