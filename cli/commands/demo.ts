@@ -1,25 +1,46 @@
-import type { Command } from '../../shared/cli/command.ts';
+import { fileURLToPath } from 'node:url';
+import { intOption, numberOption, type Command } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
 
-/**
- * `hushpoint demo` — the one-command tour. It runs what exists and says plainly what does not
- * exist yet, rather than pretending.
- */
+const DEFAULT_STORE = fileURLToPath(new URL('../../scripts/stores/fashion-small.yaml', import.meta.url));
+
+/** `hushpoint demo` (= `npm run demo`): the whole system on this machine, with a simulated store. */
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the whole system on this machine with a simulated store',
-  run(_args, { io }) {
-    io.out(`hushpoint demo
-
-What exists today:
-  - the wire protocol and its validators (shared/protocol)
-  - Eddystone-EID and its two advertisement carriers:
-      npx hushpoint eid --identity-key 0102030405060708090a111213141516 --exponent 10 --counter 0
-  - device configuration checking:
-      npx hushpoint check-config test/fixtures/config/gateway.valid.yaml
-
-Not built yet, so the demo cannot run them: the gateway, the store simulator, the hub, the
-privacy releases, offers and provisioning. The demo will start them all once they exist.`);
+  description: `Provisions a temporary store, starts the hub, the store's gateways fed live by the simulator
+(noble's real parser, TLS, durable outboxes), a simulated shopper app that enrolls shoppers,
+declares preferences and receives offers, and a local HQ collector. After the walk the store
+"closes": the day's DP releases are computed and sent upstream. Ends with a summary; leaves
+nothing running (unless --keep-running) and removes its temporary files.`,
+  options: {
+    minutes: { type: 'string', value: 'M', description: 'store minutes to simulate (1..660)', default: '60' },
+    speed: { type: 'string', value: 'X', description: 'store seconds per wall second (1..600)', default: '30' },
+    store: { type: 'string', value: 'FILE', description: 'store description (YAML)', default: 'scripts/stores/fashion-small.yaml' },
+    seed: { type: 'string', value: 'S', description: 'simulator seed (same seed, same shoppers)', default: 'demo' },
+    'keep-running': { type: 'boolean', description: 'keep the hub and its status page up after the summary, until Ctrl-C' },
+    json: { type: 'boolean', description: 'print the summary as one JSON object on stdout (progress on stderr)' },
+  },
+  async run({ values }, { io }) {
+    const minutes = intOption(values, 'minutes', { min: 1, max: 660 });
+    const speed = numberOption(values, 'speed', { min: 1, max: 600 });
+    const storeFile = values.store === 'scripts/stores/fashion-small.yaml' ? DEFAULT_STORE : String(values.store);
+    const json = values.json === true;
+    const progress = (line: string): void => (json ? io.err(line) : io.out(line));
+    const { runDemo } = await import('../../scripts/demo/run-demo.ts');
+    const { formatSummary } = await import('../../scripts/demo/summary.ts');
+    const keepRunning = values['keep-running'] === true;
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    const summary = await runDemo({ storeFile, minutes, speed, seed: String(values.seed), keepRunning, progress, untilStopped: () => stopped });
+    const { keepRunning: wait, ...printable } = summary;
+    io.out(json ? JSON.stringify(printable) : formatSummary(summary));
+    if (wait) {
+      await wait();
+      progress('stopping');
+    }
     return EXIT.OK;
   },
 };

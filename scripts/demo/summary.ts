@@ -1,0 +1,165 @@
+import type { Hub } from '../../hub/mod.ts';
+import type { Collector } from '../../hub/collector/mod.ts';
+import type { DoctorReport } from '../../provisioning/doctor/run-doctor.ts';
+import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';
+import type { Score } from '../sim/core/score.ts';
+import type { SimulationStats } from '../sim/core/engine.ts';
+import type { AppShopper } from './shopper-app.ts';
+
+/** The demo's end-of-run summary (`--json` prints it as one object). */
+export interface DemoSummary {
+  store: string;
+  seed: string;
+  storeMinutes: number;
+  speed: number;
+  wallSeconds: number;
+  advertsHeard: number;
+  sightings: number;
+  resolvedSightings: number;
+  zoneAccuracy: number | null;
+  precision: number | null;
+  recall: number | null;
+  visits: number;
+  appShoppers: number;
+  detectableShoppers: number;
+  /** Releases computed by the hub (every kind, every due period, zeros included). */
+  releasesComputed: number;
+  /** Releases the collector stored, byte-verified and signature-checked. */
+  releases: number;
+  releaseKinds: Array<{ kind: string; count: number; mechanism: string; sigma: Record<string, number>; rho: string; epsilon: number; delta: number }>;
+  upstream: { sent: number; pending: number; rejected: number };
+  offersShown: number;
+  offersShownByArm: { personalised: number; holdout: number };
+  offersRedeemed: number;
+  offersDismissed: number;
+  shoppersWithOffers: number;
+  budget: {
+    analyticsShoppers: number;
+    analyticsDailyCapRho: number;
+    analyticsMaxShareOfDailyCap: number;
+    offersShoppersToday: number;
+  };
+  doctor: { ok: boolean; pass: number; warn: number; fail: number; failures: string[] };
+  statusPageUrl: string;
+  keepRunning?: () => Promise<void>;
+}
+
+export interface SummaryInput {
+  store: string;
+  seed: string;
+  minutes: number;
+  speed: number;
+  wallSeconds: number;
+  hub: Hub;
+  collector: Collector;
+  score: Score;
+  simStats: SimulationStats;
+  released: number;
+  shoppers: readonly AppShopper[];
+  detectable: number;
+  statusPageUrl: string;
+  doctor: DoctorReport;
+  nowMs: number;
+  startMs: number;
+}
+
+function round(value: number | null, digits = 4): number | null {
+  return value === null ? null : Number(value.toFixed(digits));
+}
+
+export function summarise(input: SummaryInput): DemoSummary {
+  const { hub } = input;
+  const stats = hub.stats();
+  const visits = (hub.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE started_at >= ?').get(Math.floor(input.startMs / 1000)) as { n: number }).n;
+  const stored = input.collector.store.list({ store: input.store });
+  const kinds = new Map<string, DemoSummary['releaseKinds'][number]>();
+  for (const release of stored) {
+    const decoded = decodeReleasePayload(release.body);
+    if (!decoded.ok) continue;
+    const p = decoded.value;
+    const entry = kinds.get(p.kind) ?? {
+      kind: p.kind,
+      count: 0,
+      mechanism: p.measures[0]?.mechanism ?? 'unknown',
+      sigma: Object.fromEntries(p.measures.map((m) => [m.metric, Number((m.sigma ?? 0).toFixed(2))])),
+      rho: p.cost.rho,
+      epsilon: p.cost.epsilon,
+      delta: p.cost.delta,
+    };
+    entry.count++;
+    kinds.set(p.kind, entry);
+  }
+  const privacy = hub.privacy.status(input.nowMs - 86_400_000);
+  const caps = hub.privacy.caps();
+  const offers = hub.offers.stats({ fromMs: input.startMs, toMs: input.nowMs + 1 }, input.nowMs - 86_400_000);
+  const checks = input.doctor.checks;
+  return {
+    store: input.store,
+    seed: input.seed,
+    storeMinutes: input.minutes,
+    speed: input.speed,
+    wallSeconds: Number(input.wallSeconds.toFixed(1)),
+    advertsHeard: input.simStats.reports,
+    sightings: stats.sightings,
+    resolvedSightings: stats.resolved,
+    zoneAccuracy: round(input.score.zoneAccuracy),
+    precision: round(input.score.precision),
+    recall: round(input.score.recallHeard),
+    visits,
+    appShoppers: input.shoppers.length,
+    detectableShoppers: input.detectable,
+    releasesComputed: input.released,
+    releases: stored.length,
+    releaseKinds: [...kinds.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
+    upstream: { sent: privacy.upstream.sent, pending: privacy.upstream.pending, rejected: privacy.upstream.rejected },
+    offersShown: offers.counts.shown.personalised + offers.counts.shown.holdout,
+    offersShownByArm: { personalised: offers.counts.shown.personalised, holdout: offers.counts.shown.holdout },
+    offersRedeemed: offers.counts.redeemed.personalised + offers.counts.redeemed.holdout,
+    offersDismissed: offers.counts.dismissed.personalised + offers.counts.dismissed.holdout,
+    shoppersWithOffers: input.shoppers.filter((s) => s.offersReceived > 0).length,
+    budget: {
+      analyticsShoppers: privacy.budget.units,
+      analyticsDailyCapRho: caps.dailyRho / 1_000_000,
+      analyticsMaxShareOfDailyCap: Number((privacy.budget.day.maxSpent / caps.dailyRho).toFixed(3)),
+      offersShoppersToday: offers.budgetToday.shoppers,
+    },
+    doctor: {
+      ok: input.doctor.ok,
+      pass: checks.filter((c) => c.status === 'PASS').length,
+      warn: checks.filter((c) => c.status === 'WARN').length,
+      fail: checks.filter((c) => c.status === 'FAIL').length,
+      failures: checks.filter((c) => c.status === 'FAIL').map((c) => `${c.name}: ${c.detail}`),
+    },
+    statusPageUrl: input.statusPageUrl,
+  };
+}
+
+const pct = (value: number | null): string => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+
+export function formatSummary(s: DemoSummary): string {
+  const lines = [
+    '',
+    `hushpoint demo — store "${s.store}", ${s.storeMinutes} store minutes at ${s.speed}×, seed "${s.seed}", ${s.wallSeconds} s`,
+    '',
+    'Presence',
+    `  adverts heard by the gateways   ${s.advertsHeard}  (everything; only opt-in frames were kept)`,
+    `  sightings sent to the hub       ${s.sightings}  (${s.resolvedSightings} resolved to enrolled shoppers)`,
+    `  zone accuracy vs the simulator  ${pct(s.zoneAccuracy)}  (precision ${pct(s.precision)}, recall ${pct(s.recall)})`,
+    `  visits                          ${s.visits}  (${s.appShoppers} app shoppers, ${s.detectableShoppers} detectable)`,
+    '',
+    'Differentially private releases (what leaves the store)',
+    `  computed ${s.releasesComputed}, received by HQ ${s.releases}; upstream sent ${s.upstream.sent}, pending ${s.upstream.pending}, rejected ${s.upstream.rejected}`,
+    ...s.releaseKinds.map((k) => `  ${k.kind.padEnd(16)} ×${String(k.count).padEnd(3)} ${k.mechanism}, σ ${Object.entries(k.sigma).map(([m, v]) => `${m} ${v}`).join(', ')}; cost ρ ${k.rho} ≈ (ε ${k.epsilon.toFixed(2)}, δ ${k.delta}) per shopper-day`),
+    '',
+    'Offers (threshold sampler, ε-DP in the shopper\'s ranking)',
+    `  shown ${s.offersShown} (personalised ${s.offersShownByArm.personalised}, holdout ${s.offersShownByArm.holdout}), redeemed ${s.offersRedeemed}, dismissed ${s.offersDismissed}; ${s.shoppersWithOffers} shoppers got at least one`,
+    '',
+    'Privacy budget',
+    `  analytics: ${s.budget.analyticsShoppers} shoppers charged; the most charged used ${pct(s.budget.analyticsMaxShareOfDailyCap)} of the daily cap (ρ ${s.budget.analyticsDailyCapRho})`,
+    `  offers: ${s.budget.offersShoppersToday} shoppers spent offer budget on the demo day`,
+    '',
+    `Doctor on the hub: ${s.doctor.pass} PASS, ${s.doctor.warn} WARN, ${s.doctor.fail} FAIL${s.doctor.failures.length > 0 ? ` (${s.doctor.failures.join('; ')})` : ''}`,
+    `Status page: ${s.statusPageUrl}`,
+  ];
+  return lines.join('\n');
+}
