@@ -211,6 +211,8 @@ export interface CatalogIndex {
   readonly popularity: Float64Array | null;
   /** The prior, or zeros when there is none (branch-free scoring). */
   readonly popularityOrZero: Float64Array;
+  /** Memo of eligibility() per zone (public data only; owned by this index). */
+  readonly eligibilityMemo: Map<string, CachedEligibility>;
 }
 
 export function normaliseBrand(brand: string): string {
@@ -276,18 +278,18 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
   for (const offer of offers) if (offer.brand !== undefined && !brandIds.has(offer.brand)) brandIds.set(offer.brand, brandIds.get(normaliseBrand(offer.brand)) as number);
   const byZone = new Map<string, Int32Array>();
   for (const [zone, list] of zones) byZone.set(zone, Int32Array.from(list));
-  return { offers, categoryIds, brandIds, brandCount, category, brand, validFromMs, validToMs, epsilonMicro, byZone, indexOf, sizeIds, sizeStart, sizeList: Int32Array.from(sizes), sizeMask, popularity: null, popularityOrZero: new Float64Array(n) };
+  return { offers, categoryIds, brandIds, brandCount, category, brand, validFromMs, validToMs, epsilonMicro, byZone, indexOf, sizeIds, sizeStart, sizeList: Int32Array.from(sizes), sizeMask, popularity: null, popularityOrZero: new Float64Array(n), eligibilityMemo: new Map() };
 }
 
 /** The same index with a popularity prior (values are clamped to [0, 1]; missing offers get 0). */
 export function withPopularity(index: CatalogIndex, prior: ((offer: CatalogOffer) => number) | null): CatalogIndex {
-  if (prior === null) return { ...index, popularity: null, popularityOrZero: new Float64Array(index.offers.length) };
+  if (prior === null) return { ...index, popularity: null, popularityOrZero: new Float64Array(index.offers.length), eligibilityMemo: new Map() };
   const popularity = new Float64Array(index.offers.length);
   index.offers.forEach((offer, i) => {
     const v = prior(offer);
     popularity[i] = Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
   });
-  return { ...index, popularity, popularityOrZero: popularity };
+  return { ...index, popularity, popularityOrZero: popularity, eligibilityMemo: new Map() };
 }
 
 export interface Eligibility {
@@ -319,12 +321,10 @@ export function alignEligible(index: CatalogIndex, eligible: Int32Array, epsilon
   return { eligible, epsilonMicro, category, brand, popularity, sizeMask };
 }
 
-interface CachedEligibility extends Eligibility {
+export interface CachedEligibility extends Eligibility {
   readonly fromMs: number;
   readonly toMs: number;
 }
-
-const eligibilityCaches = new WeakMap<CatalogIndex, Map<string, CachedEligibility>>();
 
 /**
  * The offers eligible in `zone` at `nowMs` and the smallest ε among them (public: zone and
@@ -333,8 +333,7 @@ const eligibilityCaches = new WeakMap<CatalogIndex, Map<string, CachedEligibilit
  * index and zone for the period between two such boundaries.
  */
 export function eligibility(index: CatalogIndex, zone: string, nowMs: number): Eligibility {
-  let cache = eligibilityCaches.get(index);
-  if (cache === undefined) eligibilityCaches.set(index, (cache = new Map()));
+  const cache = index.eligibilityMemo;
   const cached = cache.get(zone);
   if (cached !== undefined && cached.fromMs <= nowMs && nowMs < cached.toMs) return cached;
   const inZone = index.byZone.get(zone) ?? new Int32Array(0);
