@@ -352,6 +352,9 @@ export function createHub(deps: HubDeps): Hub {
         directory.remove(shopper.pk);
         presence.forget(shopper.pk);
         offers.forget(shopper.pk);
+        // Copy the WAL's pages (which still hold the deleted rows' old versions) back into the
+        // zeroed database file and truncate it, so the erased bytes leave the disk now.
+        db.pragma('wal_checkpoint(TRUNCATE)');
         return true;
       },
     },

@@ -152,15 +152,22 @@ export function createIngest(deps: IngestDeps): Ingest {
       let resolved = 0;
       let unresolved = 0;
       let paused = 0;
+      let noConsent = 0;
       for (const s of batch.sightings) {
         const pk = lookup(s.eid);
         if (pk === undefined) {
           unresolved++;
           continue;
         }
-        const until = deps.directory.info(pk)?.pausedUntilMs ?? null;
+        const info = deps.directory.info(pk);
+        const until = info?.pausedUntilMs ?? null;
         if (until !== null && until > nowMs) {
           paused++;
+          continue;
+        }
+        // Neither presence for offers nor analytics consented: the shopper's presence is not collected at all.
+        if (info !== undefined && !info.collect) {
+          noConsent++;
           continue;
         }
         rows[resolved * 3] = pk;
@@ -185,6 +192,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           counters.add('resolved', resolved);
           counters.add('unresolved', unresolved);
           counters.add('pausedDiscarded', paused);
+          counters.add('noConsentDiscarded', noConsent);
           if (late) counters.add('lateSightings', resolved);
           return 'stored';
         },

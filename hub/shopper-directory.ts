@@ -11,6 +11,8 @@ import { listShoppers, shoppersGeneration, type EnrolledShopper } from './adapte
 export interface ShopperInfo {
   id: string;
   pausedUntilMs: number | null;
+  /** False when the shopper consented to neither presence for offers nor analytics: nothing is collected. */
+  collect: boolean;
 }
 
 export class ShopperDirectory {
@@ -68,6 +70,7 @@ export class ShopperDirectory {
 
   #add(shopper: EnrolledShopper): void {
     this.resolver.upsert({ pk: shopper.pk, identityKey: shopper.identityKey, exponent: shopper.exponent });
-    this.#info.set(shopper.pk, { id: shopper.id, pausedUntilMs: shopper.consent.pausedUntilMs });
+    const { presenceForOffers, analytics, pausedUntilMs } = shopper.consent;
+    this.#info.set(shopper.pk, { id: shopper.id, pausedUntilMs, collect: presenceForOffers || analytics });
   }
 }

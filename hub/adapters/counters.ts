@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3';
  * and by a timer for the rest.
  */
 export const COUNTER_NAMES = [
-  'batches', 'duplicateBatches', 'sightings', 'resolved', 'unresolved', 'pausedDiscarded', 'lateSightings',
+  'batches', 'duplicateBatches', 'sightings', 'resolved', 'unresolved', 'pausedDiscarded', 'noConsentDiscarded', 'lateSightings',
   'quarantined', 'statusMessages', 'commandReplies', 'refusedConnections', 'refusedPublishes',
   'refusedSubscriptions', 'oversizedPackets', 'rateLimited', 'windowsFinalized', 'visitsStarted', 'visitsEnded',
   'retentionRuns', 'retentionDeletedRows',

@@ -26,6 +26,8 @@ export function openHubDatabase(file: string, options: OpenOptions = {}): Databa
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Erasure means erasure: deleted rows are overwritten with zeros, not left in free pages.
+    db.pragma('secure_delete = ON');
     migrate(db);
   }
   return db;

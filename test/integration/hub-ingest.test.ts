@@ -137,6 +137,24 @@ describe('hub ingest over MQTT (real aedes, SQLite, mqtt.js)', () => {
     await client.endAsync();
   });
 
+  it('collects nothing of a shopper who consented to neither offers nor analytics', async () => {
+    const { shopper } = t.hub.shoppers.enroll({ exponent: 9, consent: { presenceForOffers: false, analytics: false } });
+    const before = t.hub.stats().noConsentDiscarded;
+    const client = await t.connectGateway('gw-2');
+    await client.publishAsync(presenceTopic(TEST_STORE, 'gw-2'), batch('gw-2', 8, windowStart, [
+      { eid: eidOf(shopper.identityKey, windowStart), band: 'near', hits: 3 },
+    ]), { qos: 1 });
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM sightings WHERE shopper_pk = ?').get(shopper.pk)).toEqual({ n: 0 });
+    expect(t.hub.stats().noConsentDiscarded).toBe(before + 1);
+    // Giving analytics consent takes effect at once: the next batch is kept.
+    t.hub.shoppers.updateConsent(shopper.id, { analytics: true });
+    await client.publishAsync(presenceTopic(TEST_STORE, 'gw-2'), batch('gw-2', 9, windowStart + 10, [
+      { eid: eidOf(shopper.identityKey, windowStart + 10), band: 'near', hits: 2 },
+    ]), { qos: 1 });
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM sightings WHERE shopper_pk = ?').get(shopper.pk)).toEqual({ n: 1 });
+    await client.endAsync();
+  });
+
   it('refuses a revoked gateway and disconnects its session', async () => {
     const credential = await t.addGateway('gw-3', 'checkout');
     const client = await t.connectGateway('gw-3');

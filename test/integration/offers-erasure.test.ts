@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { FakeClock } from '../../shared/ports/clock.ts';
@@ -120,6 +122,12 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
     expect(res.status).toBe(204);
     expect(scan(t, ann)).toEqual([]);
     expect(scan(t, bob)).toEqual(bobBefore);
+    // Not only the tables: the database file and its WAL no longer hold the identity key or the
+    // token hash anywhere (secure_delete zeroes freed pages; the deletion checkpoints the WAL).
+    const raw = Buffer.concat([t.hub.config.database, `${t.hub.config.database}-wal`].map((f) => (f.startsWith('/') ? f : join(t.dir, f))).filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+    expect(raw.indexOf(ann.key)).toBe(-1);
+    expect(raw.indexOf(Buffer.from(ann.tokenHash))).toBe(-1);
+    expect(raw.indexOf(bob.key)).toBeGreaterThan(-1);
     // Anonymous totals stay: the release itself (noisy counts, no identities) is kept.
     expect(t.hub.privacy.releases.list({ kind: 'footfall' })).toHaveLength(1);
     expect((await t.request('GET', '/v1/me', { token: annToken })).status).toBe(401);

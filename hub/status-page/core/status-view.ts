@@ -285,7 +285,7 @@ function budgetSection(privacy: StatusInput['privacy'], extra: StatusInput['budg
 }
 
 const COUNTER_GROUPS: ReadonlyArray<{ group: string; items: ReadonlyArray<readonly [string, string]> }> = [
-  { group: 'Ingest', items: [['batches', 'Presence batches'], ['duplicateBatches', 'Duplicate batches (replays)'], ['sightings', 'Sightings'], ['resolved', 'Resolved'], ['unresolved', 'Unresolved'], ['pausedDiscarded', 'Discarded (shopper paused)'], ['lateSightings', 'Late sightings'], ['statusMessages', 'Status messages'], ['commandReplies', 'Command replies']] },
+  { group: 'Ingest', items: [['batches', 'Presence batches'], ['duplicateBatches', 'Duplicate batches (replays)'], ['sightings', 'Sightings'], ['resolved', 'Resolved'], ['unresolved', 'Unresolved'], ['pausedDiscarded', 'Discarded (shopper paused)'], ['noConsentDiscarded', 'Discarded (no consent)'], ['lateSightings', 'Late sightings'], ['statusMessages', 'Status messages'], ['commandReplies', 'Command replies']] },
   { group: 'Refused', items: [['quarantined', 'Quarantined payloads'], ['refusedConnections', 'Connections'], ['refusedPublishes', 'Publishes'], ['refusedSubscriptions', 'Subscriptions'], ['oversizedPackets', 'Oversized packets'], ['rateLimited', 'Rate limited']] },
   { group: 'Presence', items: [['windowsFinalized', 'Windows finalised'], ['visitsStarted', 'Visits started'], ['visitsEnded', 'Visits ended'], ['openVisits', 'Open visits'], ['shoppersEnrolled', 'Shoppers enrolled']] },
   { group: 'Housekeeping', items: [['retentionRuns', 'Retention runs'], ['retentionDeletedRows', 'Rows deleted by retention']] },
