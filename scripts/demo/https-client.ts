@@ -1,4 +1,5 @@
 import { request, type RequestOptions } from 'node:https';
+import { createSseParser } from '../../shared/sse-parser.ts';
 
 /**
  * A small HTTPS JSON client for the demo's simulated shopper app and operator steps: it trusts
@@ -60,29 +61,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     stream(path, token, onEvent) {
       const req = request(requestOptions('GET', path, token, null), (res) => {
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let event = 'message';
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) event = line.slice(7);
-              else if (line.startsWith('data: ')) data.push(line.slice(6));
-            }
-            if (data.length > 0) {
-              try {
-                onEvent(event, JSON.parse(data.join('\n')));
-              } catch {
-                onEvent(event, data.join('\n'));
-              }
-            }
+        const push = createSseParser(({ event, data }) => {
+          try {
+            onEvent(event, JSON.parse(data));
+          } catch {
+            onEvent(event, data);
           }
         });
+        res.setEncoding('utf8');
+        res.on('data', push);
         res.on('error', () => undefined);
       });
       req.on('error', () => undefined);

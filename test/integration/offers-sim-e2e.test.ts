@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSseParser } from '../../shared/sse-parser.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../gateway/mod.ts';
 import { gatewayWorkspace, type GatewayWorkspace } from '../../gateway/testing/harness.ts';
@@ -31,18 +32,10 @@ interface AuditEntry { id: string; zone: string; outcome: string; arm: string | 
 
 function listen(t: TestHub, token: string, into: StreamEvent[]): () => void {
   const req = request(t.apiUrl('/v1/me/offers/stream'), { ca: t.caPem, headers: { authorization: `Bearer ${token}` } }, (res) => {
-    let buffer = '';
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const lines = new Map(block.split('\n').filter((l) => /^(id|event|data): /.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(': ') + 2)]));
-        if (lines.get('event') === 'offer') into.push({ id: lines.get('id') ?? '', data: JSON.parse(lines.get('data') ?? 'null') as StreamEvent['data'] });
-      }
-    });
+    res.on('data', createSseParser((e) => {
+      if (e.event === 'offer') into.push({ id: e.id ?? '', data: JSON.parse(e.data) as StreamEvent['data'] });
+    }));
   });
   req.on('error', () => undefined);
   req.end();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSseParser } from '../../shared/sse-parser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
@@ -40,19 +41,11 @@ function openStream(t: TestHub, token: string, lastEventId?: string): Promise<{ 
         return;
       }
       expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      let buffer = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
-          if (fields.event !== undefined) messages.push({ id: fields.id ?? '', event: fields.event, data: JSON.parse(fields.data ?? 'null') as Record<string, unknown> });
-          for (const w of waiters.splice(0)) w();
-        }
-      });
+      res.on('data', createSseParser((e) => {
+        messages.push({ id: e.id ?? '', event: e.event, data: JSON.parse(e.data || 'null') as Record<string, unknown> });
+        for (const w of waiters.splice(0)) w();
+      }));
       resolve({
         messages,
         close: () => req.destroy(),
