@@ -1,3 +1,6 @@
+import { checkConfigCommand } from '../../cli/commands/check-config.ts';
+import { eidCommand } from '../../cli/commands/eid.ts';
+import { gatewayCommand } from '../../cli/commands/gateway.ts';
 import { createGateway, createInjectedHciSource } from '../../gateway/mod.ts';
 import { loadFakeHciNoble, type NobleAdvertisement } from '../../gateway/adapters/noble-loader.ts';
 import { optInEid, type AdvertisementView } from '../../gateway/core/opt-in-filter.ts';
@@ -10,9 +13,12 @@ import { silentLogger } from '../../shared/ports/logger.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 
 /**
- * One run of the gateway benchmark, in a plain Node process (scripts/bench/gateway.ts bundles
- * this file with esbuild and runs it without the tsx loader, the way the compiled release runs
- * on a Pi). Prints one JSON line with the run's figures.
+ * One run of the gateway benchmark, in a plain Node process (scripts/bench/gateway.ts compiles
+ * this file with the release and runs it without the tsx loader, the way the compiled release
+ * runs on a Pi). Prints one JSON line with the run's figures.
+ *
+ * The process loads what `hushpoint gateway` loads: the dispatcher's eagerly imported commands
+ * (check-config, eid) and the gateway command with gateway/main.ts, besides the gateway itself.
  *
  * The air: 800 advertisers — 500 opted-in Android phones (Eddystone-EID, non-connectable),
  * 60 iPhones in the foreground (hushpoint UUID, connectable) and 240 other devices (iBeacons,
@@ -165,6 +171,10 @@ function corePath(pool: PoolEntry[]): number {
   if (kept === 0) throw new Error('the filter kept nothing');
   return CORE_REPORTS / run.seconds;
 }
+
+// The modules `hushpoint gateway` has loaded by the time the gateway runs (cli/main.ts imports
+// check-config and eid eagerly, and gateway/main.ts through the gateway command).
+if ([checkConfigCommand, eidCommand, gatewayCommand].some((command) => typeof command.run !== 'function')) throw new Error('a CLI command did not load');
 
 const pool = buildPool();
 const noble = await noblePath(pool);

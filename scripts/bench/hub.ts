@@ -11,20 +11,27 @@ import { presenceTopic } from '../../shared/protocol/topics.ts';
 import { createStoreCa, issueServerCertificate } from '../../shared/tls/certificates.ts';
 import { EidResolver } from '../../hub/core/eid-resolver.ts';
 import { hashCredential, importShoppers, openHubDatabase } from '../../hub/mod.ts';
+import { buildRelease } from './release-build.ts';
 
 /**
  * `npm run bench -- hub [--json] [--runs N]`
  *
  *   sightingsPerSec        durable ingest end to end: 64 mqtt.js clients (one per gateway) publish
  *                          QoS 1 presence batches of 100 resolvable sightings over TLS to a hub in
- *                          its own process (`node cli/hushpoint.mjs hub`); sightings acknowledged per
- *                          second (every PUBACK follows the SQLite commit)
+ *                          its own process; sightings acknowledged per second (every PUBACK follows
+ *                          the SQLite commit)
  *   bareSqliteRowsPerSec   the same rows inserted with better-sqlite3 alone into the same schema,
  *                          100 rows per transaction, measured in the same run right after
  *   resolverRebuildMs100k  rebuilding all the EID tables (previous, current, next period) for
  *                          100,000 shoppers with the ciphers cached (the boundary timer itself only
  *                          computes the one new period; printed too)
  *   peakRssMb              the hub process's peak resident set (VmHWM) during the ingest run
+ *
+ * The hub process runs the compiled release (release-build.ts: tsc output in .bench/release,
+ * started as `node dist/cli/main.js hub`), which is what a store runs — not the sources under
+ * the tsx dev loader, which adds ~55 MB of RSS and its own start-up work. One extra ingest run
+ * under the dev loader (`node cli/hushpoint.mjs hub` in this checkout) is printed for
+ * comparison; it is not part of the figures.
  *
  * Medians of `runs` runs. The presence finaliser's timer is set out of the way (this measures
  * ingest; a store's presence work is a few thousand sightings per window, not 250,000 per second).
@@ -37,7 +44,14 @@ const IN_FLIGHT = 16;
 const SHOPPERS = 10_000;
 const RESOLVER_SHOPPERS = 100_000;
 const STORE = 'bench-store';
-const CLI = join(import.meta.dirname, '../../cli/hushpoint.mjs');
+/** The development launcher: the TypeScript sources under the tsx loader. */
+const DEV_CLI = join(import.meta.dirname, '../../cli/hushpoint.mjs');
+
+/** How the hub child is started: the compiled release's entry, or the dev launcher. */
+interface HubLauncher {
+  entry: string;
+  label: string;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -127,10 +141,11 @@ async function prepare(tls: { ca: string; cert: string; key: string }, rng: Cryp
   return { dir, configFile, caPem: tls.ca, credential, batches, rows };
 }
 
-function startHub(configFile: string): Promise<{ child: ChildProcess; port: number }> {
+function startHub(configFile: string, launcher: HubLauncher): Promise<{ child: ChildProcess; port: number }> {
   // HUSHPOINT_BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the hub process.
   const nodeArgs = (process.env.HUSHPOINT_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'hub', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // HUSHPOINT_CLI_ENTRY=1 is what cli/hushpoint.mjs sets before it imports dist/cli/main.js.
+  const child = spawn(process.execPath, [...nodeArgs, launcher.entry, 'hub', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HUSHPOINT_CLI_ENTRY: '1' } });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -151,8 +166,8 @@ function peakRssMb(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-async function ingestRun(ws: Workspace): Promise<{ sightingsPerSec: number; peakRssMb: number; stored: number }> {
-  const hub = await startHub(ws.configFile);
+async function ingestRun(ws: Workspace, launcher: HubLauncher): Promise<{ sightingsPerSec: number; peakRssMb: number; stored: number }> {
+  const hub = await startHub(ws.configFile, launcher);
   const clients: MqttClient[] = [];
   try {
     for (let c = 0; c < CLIENTS; c++) {
@@ -212,6 +227,8 @@ export async function runBench(options: { runs: number; progress: (line: string)
   const ca = createStoreCa(STORE);
   const server = issueServerCertificate(ca, { hostnames: ['localhost'], ips: ['127.0.0.1'] });
   const tls = { ca: ca.certPem, cert: server.certPem, key: server.keyPem };
+  const release: HubLauncher = { entry: join(await buildRelease(), 'cli', 'main.js'), label: 'compiled release' };
+  const dev: HubLauncher = { entry: DEV_CLI, label: 'tsx dev loader' };
 
   const ingest: number[] = [];
   const bare: number[] = [];
@@ -219,16 +236,23 @@ export async function runBench(options: { runs: number; progress: (line: string)
   for (let run = 0; run < runs; run++) {
     const ws = await prepare(tls, rng);
     try {
-      const result = await ingestRun(ws);
+      const result = await ingestRun(ws, release);
       if (result.stored !== ws.rows.length) throw new Error(`hub stored ${result.stored} sightings, expected ${ws.rows.length}`);
       const baseline = bareSqlite(ws);
       ingest.push(result.sightingsPerSec);
       bare.push(baseline);
       rss.push(result.peakRssMb);
-      progress(`run ${run + 1}/${runs}: hub ${Math.round(result.sightingsPerSec)} sightings/s, bare SQLite ${Math.round(baseline)} rows/s (ratio ${(result.sightingsPerSec / baseline).toFixed(2)}), hub peak RSS ${result.peakRssMb.toFixed(0)} MB`);
+      progress(`run ${run + 1}/${runs} (${release.label}): hub ${Math.round(result.sightingsPerSec)} sightings/s, bare SQLite ${Math.round(baseline)} rows/s (ratio ${(result.sightingsPerSec / baseline).toFixed(2)}), hub peak RSS ${result.peakRssMb.toFixed(0)} MB`);
     } finally {
       rmSync(ws.dir, { recursive: true, force: true });
     }
+  }
+  const ws = await prepare(tls, rng);
+  try {
+    const result = await ingestRun(ws, dev);
+    progress(`for comparison, one run under the ${dev.label} (not in the figures): hub ${Math.round(result.sightingsPerSec)} sightings/s, peak RSS ${result.peakRssMb.toFixed(0)} MB (compiled release, median: ${median(rss).toFixed(0)} MB)`);
+  } finally {
+    rmSync(ws.dir, { recursive: true, force: true });
   }
   const resolverMs = resolverRebuild(runs, progress);
   const figures = {
