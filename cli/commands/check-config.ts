@@ -1,7 +1,6 @@
 import { ConfigError, readYamlFile, roleOf, validateConfig } from '../../shared/config/load-config.ts';
 import type { Command } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
-import { ROLES } from '../roles.ts';
 
 export const checkConfigCommand: Command = {
   name: 'check-config',
@@ -9,7 +8,7 @@ export const checkConfigCommand: Command = {
   positionals: ['FILE'],
   description: `The role comes from the file's "role:" key. Each problem is printed as
 "FILE: /json/pointer message". Exit code 0 when valid, 78 (EX_CONFIG) when not.`,
-  run({ positionals }, { io, path }) {
+  async run({ positionals }, { io, path }) {
     const file = positionals[0];
     if (file === undefined) {
       io.err(`${path}: FILE is required: the YAML config file to check. See "${path} --help".`);
@@ -25,6 +24,9 @@ export const checkConfigCommand: Command = {
       }
       throw error;
     }
+    // Loaded here, not at the top: the `hushpoint` dispatcher imports this command, and the
+    // role schemas pull in the hub's (node-cron, privacy, offers) — ~1.4 MB a gateway never needs.
+    const { ROLES } = await import('../roles.ts');
     const roleName = roleOf(document);
     const role = roleName === undefined ? undefined : ROLES[roleName];
     if (role === undefined) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Board, Button, Led } from 'johnny-five';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { BLINK_MS, LED_NAMES, type LedMode, type LedName, type LedPattern } from '../core/led-state.ts';
@@ -29,6 +30,23 @@ export interface JohnnyFiveLedsOptions {
 }
 
 const RASPI_IO = 'raspi-io';
+
+type JohnnyFive = typeof import('johnny-five');
+
+/**
+ * Only the three johnny-five classes the gateway uses. The package's index requires all of its
+ * ~50 component modules (servos, IMUs, LCDs, LED matrices...): about 1.5 MB of heap and 2 MB of
+ * RSS on a gateway that drives four LEDs and a button. johnny-five 2.1 has no `exports` map,
+ * so its lib/ files are requirable; they are the same classes the index re-exports.
+ */
+function loadJohnnyFive(): Pick<JohnnyFive, 'Board' | 'Led' | 'Button'> {
+  const require = createRequire(import.meta.url);
+  return {
+    Board: require('johnny-five/lib/board') as JohnnyFive['Board'],
+    Led: require('johnny-five/lib/led/led') as JohnnyFive['Led'],
+    Button: require('johnny-five/lib/button') as JohnnyFive['Button'],
+  };
+}
 
 export function isRaspberryPi(): boolean {
   try {
@@ -71,7 +89,7 @@ export class JohnnyFiveLeds implements StatusLeds {
       }
     }
     io ??= new FakeGpioIo();
-    const five = (await import('johnny-five')).default;
+    const five = loadJohnnyFive();
     const boardOptions = { io, repl: false, debug: false, sigint: false, timeout: options.timeoutMs ?? 10_000 };
     const board = new five.Board(boardOptions);
     const events = board as unknown as NodeJS.EventEmitter;
