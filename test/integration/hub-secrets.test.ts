@@ -46,7 +46,10 @@ describe('hub secrets never reach logs or MQTT', () => {
 
     // A refused login with a wrong password that looks like the real one, and the real one as a username.
     const refused = mqtt.connect(t.mqttsUrl(), { ca: t.caPem, username: 'gw-1', password: `${credential}x`, reconnectPeriod: 0, connectTimeout: 2000 });
-    await new Promise((resolve) => { refused.once('error', resolve); refused.once('close', resolve); });
+    await new Promise<void>((resolve) => {
+      refused.once('error', () => resolve());
+      refused.once('close', () => resolve());
+    });
     refused.end(true);
 
     expect((await t.request('GET', '/v1/me', { token: enrolled.token })).status).toBe(200);
