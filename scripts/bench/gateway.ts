@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildRelease } from './release-build.ts';
 import { median } from './stats.ts';
+import { GATEWAY_NODE_OPTIONS } from '../../provisioning/core/systemd-unit.ts';
 
 /**
  * Gateway benchmark (issue 3): adverts/s through noble's real parser + the opt-in filter + the
@@ -29,7 +30,7 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Node flags the gateway's service runs with (NODE_OPTIONS in its systemd unit). */
-export const SERVICE_FLAGS = ['--max-semi-space-size=2'];
+export const SERVICE_FLAGS: string[] = [...GATEWAY_NODE_OPTIONS];
 
 interface WorkerFigures {
   advertsPerSecNoble: number;
