@@ -13,7 +13,7 @@ import { startBroker, type RunningBroker } from './adapters/aedes-broker.ts';
 import { createApiServer, type ApiServer } from './adapters/http-api.ts';
 import { Counters } from './adapters/counters.ts';
 import { scheduleJob, type ScheduledJob } from './adapters/cron-scheduler.ts';
-import { addGateway, getGateway, listGateways, revokeGateway, rotateGatewayCredential, type GatewayRecord } from './adapters/gateway-registry.ts';
+import { addGateway, credentialOf, getGateway, listGateways, revokeGateway, rotateGatewayCredential, type GatewayRecord } from './adapters/gateway-registry.ts';
 import { deleteShopper, enrollShopper, getShopper, importShoppers, updateConsent, type Consent, type EnrolledShopper, type EnrollInput, type ImportedShopper } from './adapters/shopper-store.ts';
 import { ShopperDirectory } from './shopper-directory.ts';
 import { createIngest, type Ingest } from './ingest.ts';
@@ -31,6 +31,9 @@ import { createOfferService, wireOffers, type OfferService } from './offers/mod.
  * migrates it) at once, so callers may use `db` and the registry functions before `start()`;
  * `start()` loads the resolver and opens the broker listeners, the API and the timers.
  */
+
+/** How often the hub checks live sessions against the registry for revoked or rotated credentials. */
+const CREDENTIAL_WATCH_MS = 2000;
 
 export interface HubEventMap {
   /** A shopper was placed in a zone (a visit's first zone, or a change of zone). */
@@ -285,6 +288,16 @@ export function createHub(deps: HubDeps): Hub {
           logger.error({ err: error }, 'periodic work failed');
         }
       }, config.presence.finalizeIntervalMs));
+      // Credentials revoked or rotated by another process (provisioning writes this database while
+      // the hub runs): a session whose credential is no longer current is closed, so the old
+      // credential stops working at once, not at the gateway's next reconnect.
+      timers.push(setInterval(() => {
+        const stale = running.closeStaleSessions((session) => {
+          const current = credentialOf(db, session.gateway);
+          return current !== null && !current.revoked && current.hash === session.credentialHash;
+        });
+        for (const session of stale) logger.info({ gateway: session.gateway, clientId: session.clientId }, 'gateway credential revoked or rotated: session closed');
+      }, CREDENTIAL_WATCH_MS));
       for (const t of timers) t.unref();
       retentionJob = scheduleJob('retention', config.retention.cron, () => {
         hub.runRetention();
@@ -318,7 +331,11 @@ export function createHub(deps: HubDeps): Hub {
 
     gateways: {
       add: (gateway) => addGateway(db, gateway, { random, nowMs: clock.now() }),
-      rotate: (id, credential) => rotateGatewayCredential(db, id, { random, nowMs: clock.now(), ...(credential !== undefined ? { credential } : {}) }),
+      async rotate(id, credential) {
+        const rotated = await rotateGatewayCredential(db, id, { random, nowMs: clock.now(), ...(credential !== undefined ? { credential } : {}) });
+        broker?.disconnectGateway(id);
+        return rotated;
+      },
       revoke(id) {
         const known = revokeGateway(db, id, clock.now());
         if (known) broker?.disconnectGateway(id);

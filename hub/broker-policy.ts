@@ -62,7 +62,7 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
       refuse('refusedConnections', clientId, 'gateway revoked', { gateway: username });
       return { ok: false, returnCode: 5, reason: `gateway "${username}" is revoked` };
     }
-    return { ok: true, gateway: username };
+    return { ok: true, gateway: username, credentialHash: stored.hash };
   }
 
   async function authorizePublish(session: Session, request: PublishRequest): Promise<PublishDecision> {

@@ -133,7 +133,7 @@ const revokeGatewayCommand: Command = {
     io.out(result.alreadyRevoked
       ? `Gateway ${result.gateway} was already revoked (since ${result.revokedAt}).`
       : `Gateway ${result.gateway} revoked at ${result.revokedAt}: the hub refuses its credential on every new connection.`);
-    io.out('A connection open right now ends when it drops or the hub restarts (sudo systemctl restart hushpoint-hub).');
+    io.out('A running hub also closes a connection open right now within a few seconds.');
     io.out(`To bring it back with a new credential: hushpoint provision rotate-gateway --store-dir ${values['store-dir'] as string} --gateway ${result.gateway}`);
     return EXIT.OK;
   },

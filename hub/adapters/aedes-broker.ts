@@ -15,9 +15,11 @@ export interface Session {
   clientId: string;
   /** The authenticated gateway (the MQTT username). */
   gateway: string;
+  /** The stored credential hash the session authenticated against (to notice a later rotate/revoke). */
+  credentialHash: string;
 }
 
-export type AuthDecision = { ok: true; gateway: string } | { ok: false; returnCode: 2 | 3 | 4 | 5; reason: string };
+export type AuthDecision = { ok: true; gateway: string; credentialHash: string } | { ok: false; returnCode: 2 | 3 | 4 | 5; reason: string };
 export type PublishDecision = { ok: true } | { ok: false; reason: string };
 
 export interface PublishRequest {
@@ -57,6 +59,8 @@ export interface RunningBroker {
   publish(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /** Disconnects every session of a gateway (after revocation). */
   disconnectGateway(gateway: string): number;
+  /** Closes every session whose credential is no longer current (rotated or revoked since it connected). */
+  closeStaleSessions(isCurrent: (session: Session) => boolean): Session[];
   close(): Promise<void>;
 }
 
@@ -130,7 +134,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       policy.authenticate(client.id, username, password).then(
         (decision) => {
           if (decision.ok) {
-            sessions.set(client, { clientId: client.id, gateway: decision.gateway });
+            sessions.set(client, { clientId: client.id, gateway: decision.gateway, credentialHash: decision.credentialHash });
             active.add(client);
             done(null, true);
           } else {
@@ -235,6 +239,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         }
       }
       return n;
+    },
+    closeStaleSessions(isCurrent) {
+      const closed: Session[] = [];
+      for (const client of active) {
+        const session = sessions.get(client);
+        if (session !== undefined && !isCurrent(session)) {
+          client.close();
+          closed.push(session);
+        }
+      }
+      return closed;
     },
     async close() {
       for (const server of servers) server.close();

@@ -98,4 +98,23 @@ describe('a provisioned store: hub and gateway over TLS', () => {
     // Another gateway's credential does not open gw-1, nor gw-1's open gw-2.
     expect(await tryConnect({ gateway: 'gw-2', credential })).toBe('4');
   });
+
+  it('a running hub closes the live session of a gateway revoked or rotated by provisioning (another process)', async () => {
+    await addGatewayToStore({ storeDir, gateway: 'gw-3', zone: 'bakery', hubUrl: `mqtts://127.0.0.1:${port}` });
+    const live = async (): Promise<{ closed: Promise<void>; client: mqtt.MqttClient }> => {
+      const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+        protocolVersion: 4, clientId: 'gw-3', username: 'gw-3', password: bundleCredential('gw-3'),
+        ca: readFileSync(join(storeDir, 'ca.pem')), reconnectPeriod: 0,
+      });
+      return { client, closed: new Promise<void>((resolve) => client.once('close', () => resolve())) };
+    };
+    const first = await live();
+    await rotateGatewayInStore({ storeDir, gateway: 'gw-3' });
+    await first.closed; // within the hub's 2 s credential watch
+    const second = await live(); // the new credential from the bundle works
+    await revokeGatewayInStore({ storeDir, gateway: 'gw-3' });
+    await second.closed;
+    first.client.end(true);
+    second.client.end(true);
+  });
 });
