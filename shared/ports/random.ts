@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 /**
  * The one funnel for randomness. Production code gets a CryptoRandomSource (node:crypto,
  * pooled); a seeded source exists only in shared/testing for tests and the simulator.
- * Privacy code must draw every random bit from here: never Math.random.
+ * Privacy code must draw every random bit from here, never from V8's non-cryptographic generator.
  */
 export interface RandomSource {
   /** Fills `target` with independent uniform bytes. */
