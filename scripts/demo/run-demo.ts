@@ -20,6 +20,7 @@ import { scorePairs, type TruthPair } from '../sim/core/score.ts';
 import { runLive } from '../sim/live.ts';
 import { createLiveGateways, findGatewayConfigs } from '../sim/live-gateways.ts';
 import { loadStore } from '../sim/load-store.ts';
+import { calibratedBands } from '../sim/calibration.ts';
 import { DEMO_BRANDS, demoCatalog } from './catalog.ts';
 import { createApiClient } from './https-client.ts';
 import { createShopperApp } from './shopper-app.ts';
@@ -111,9 +112,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       await addGatewayToStore({ storeDir, gateway: g.id, zone: g.zone, hubUrl: `mqtts://localhost:${mqttPort}` });
       // Calibration (docs/field-guide.md): band thresholds follow each receiver's gain, measured
       // on site with a reference tag; the simulator knows each gateway's offset exactly.
+      const bands = calibratedBands(g);
       editYaml(join(storeDir, 'gateways', g.id, 'gateway.yaml'), (doc) => {
-        doc.setIn(['window', 'nearDbm'], -72 + g.receiverOffsetDb);
-        doc.setIn(['window', 'midDbm'], -80 + g.receiverOffsetDb);
+        doc.setIn(['window', 'nearDbm'], bands.nearDbm);
+        doc.setIn(['window', 'midDbm'], bands.midDbm);
       });
     }
 

@@ -7,6 +7,8 @@ import { exportZones, parseShopperImport, type HubConfig } from '../../hub/mod.t
 import { startTestHub, type TestHub } from '../../test/helpers/hub-fixtures.ts';
 import { generate } from '../sim/generate.ts';
 import { loadStore } from '../sim/load-store.ts';
+import { BASE_BANDS, calibratedBands } from '../sim/calibration.ts';
+import type { StoreConfig } from '../sim/store-schema.ts';
 import { scorePairs, type ObservedPair, type Score, type TruthPair } from '../sim/core/score.ts';
 
 /**
@@ -22,12 +24,9 @@ import { scorePairs, type ObservedPair, type Score, type TruthPair } from '../si
  */
 
 export const SMALL_STORE = join(import.meta.dirname, '../stores/fashion-small.yaml');
-/**
- * Band thresholds of each gateway (median RSSI): calibrated for its receiver's gain difference,
- * as a technician does with a reference tag (the simulator's receiverOffsetDb).
- */
-export const NEAR_DBM = -72;
-export const MID_DBM = -80;
+/** The gateways' base band thresholds (calibrated per receiver: scripts/sim/calibration.ts). */
+export const NEAR_DBM = BASE_BANDS.nearDbm;
+export const MID_DBM = BASE_BANDS.midDbm;
 
 export interface SightingRow {
   windowStart: number;
@@ -66,8 +65,7 @@ export interface PipelineOptions {
 export async function runZoneAccuracyPipeline(options: PipelineOptions): Promise<PipelineRun> {
   const simDir = mkdtempSync(join(tmpdir(), 'hp-sim-'));
   let hub: TestHub | null = null;
-  const gateways: Gateway[] = [];
-  const workspaces: GatewayWorkspace[] = [];
+  let replay: ReplayedGateways | null = null;
   try {
     // Yesterday's lunchtime (UTC): the same time of day on every run, and never in the future.
     const startMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 12 * 3_600_000;
@@ -80,28 +78,7 @@ export async function runZoneAccuracyPipeline(options: PipelineOptions): Promise
       config: { presence: { ...options.presence, finalizeIntervalMs: 600_000 } },
     });
     hub.hub.shoppers.import(parseShopperImport(JSON.parse(readFileSync(join(simDir, 'shoppers.json'), 'utf8')), 9));
-    const caFile = join(simDir, 'ca.pem');
-    writeFileSync(caFile, hub.caPem);
-
-    for (const g of store.gateways) {
-      const ws = gatewayWorkspace({
-        gateway: g.id,
-        zone: g.zone,
-        hub: { url: hub.mqttsUrl(), caFile, serverName: 'localhost' },
-        ble: { source: `replay:${join(simDir, 'traces', `${g.id}.jsonl`)}`, replaySpeed: 0 },
-        window: { seconds: 10, nearDbm: (options.nearDbm ?? NEAR_DBM) + g.receiverOffsetDb, midDbm: (options.midDbm ?? MID_DBM) + g.receiverOffsetDb },
-      }, { credential: hub.credentials.get(g.id) as string });
-      workspaces.push(ws);
-      gateways.push(createGateway({ config: ws.config, resolvePath: ws.resolvePath, leds: null }));
-    }
-    await Promise.all(gateways.map((gw) => gw.start()));
-    await Promise.all(gateways.map((gw) => gw.replayFinished));
-    for (const gw of gateways) gw.tick();
-    const deadline = Date.now() + 60_000;
-    while (!gateways.every((gw) => gw.stats().outboxDepth === 0 && gw.stats().inFlight === 0)) {
-      if (Date.now() > deadline) throw new Error('gateways did not deliver their outboxes within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    replay = await replayTracesIntoHub(hub, store, simDir, { nearDbm: options.nearDbm ?? NEAR_DBM, midDbm: options.midDbm ?? MID_DBM });
 
     await hub.hub.finalizePresence({ all: true });
     const observed: ObservedPair[] = [...exportZones(hub.hub.db)];
@@ -125,9 +102,55 @@ export async function runZoneAccuracyPipeline(options: PipelineOptions): Promise
       observed,
     };
   } finally {
-    for (const gw of gateways) await gw.stop().catch(() => undefined);
-    for (const ws of workspaces) ws.remove();
+    await replay?.stop();
     await hub?.stop();
     rmSync(simDir, { recursive: true, force: true });
   }
+}
+
+export interface ReplayedGateways {
+  readonly gateways: readonly Gateway[];
+  /** Stops the gateways and removes their workspaces. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One real gateway per simulated trace in `simDir/traces` (noble's parser, opt-in filter, window
+ * coarsener, SQLite outbox, mqtt.js over TLS to `hub`), with band thresholds calibrated per
+ * receiver; resolves once every trace is replayed and every window is delivered.
+ */
+export async function replayTracesIntoHub(hub: TestHub, store: StoreConfig, simDir: string, bands: { nearDbm: number; midDbm: number } = BASE_BANDS): Promise<ReplayedGateways> {
+  const caFile = join(simDir, 'ca.pem');
+  writeFileSync(caFile, hub.caPem);
+  const gateways: Gateway[] = [];
+  const workspaces: GatewayWorkspace[] = [];
+  const stop = async (): Promise<void> => {
+    for (const gw of gateways) await gw.stop().catch(() => undefined);
+    for (const ws of workspaces) ws.remove();
+  };
+  try {
+    for (const g of store.gateways) {
+      const ws = gatewayWorkspace({
+        gateway: g.id,
+        zone: g.zone,
+        hub: { url: hub.mqttsUrl(), caFile, serverName: 'localhost' },
+        ble: { source: `replay:${join(simDir, 'traces', `${g.id}.jsonl`)}`, replaySpeed: 0 },
+        window: { seconds: 10, ...calibratedBands(g, bands) },
+      }, { credential: hub.credentials.get(g.id) as string });
+      workspaces.push(ws);
+      gateways.push(createGateway({ config: ws.config, resolvePath: ws.resolvePath, leds: null }));
+    }
+    await Promise.all(gateways.map((gw) => gw.start()));
+    await Promise.all(gateways.map((gw) => gw.replayFinished));
+    for (const gw of gateways) gw.tick();
+    const deadline = Date.now() + 60_000;
+    while (!gateways.every((gw) => gw.stats().outboxDepth === 0 && gw.stats().inFlight === 0)) {
+      if (Date.now() > deadline) throw new Error('gateways did not deliver their outboxes within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { gateways, stop };
 }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSseParser } from '../../shared/sse-parser.ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../gateway/mod.ts';
-import { gatewayWorkspace, type GatewayWorkspace } from '../../gateway/testing/harness.ts';
+import { replayTracesIntoHub, type ReplayedGateways } from '../../scripts/zone-accuracy/pipeline.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { generate, type ShoppersFile } from '../../scripts/sim/generate.ts';
 import { loadStore } from '../../scripts/sim/load-store.ts';
@@ -45,13 +44,11 @@ function listen(t: TestHub, token: string, into: StreamEvent[]): () => void {
 describe('offers end to end on a simulated store', () => {
   const simDir = mkdtempSync(join(tmpdir(), 'hp-offers-sim-'));
   let t: TestHub | null = null;
-  const gateways: Gateway[] = [];
-  const workspaces: GatewayWorkspace[] = [];
+  let replay: ReplayedGateways | null = null;
   const closers: Array<() => void> = [];
   afterAll(async () => {
     for (const close of closers) close();
-    for (const gw of gateways) await gw.stop().catch(() => undefined);
-    for (const ws of workspaces) ws.remove();
+    await replay?.stop();
     await t?.stop();
     rmSync(simDir, { recursive: true, force: true });
   });
@@ -96,23 +93,7 @@ describe('offers end to end on a simulated store', () => {
     const entries: ZoneEnterEvent[] = [];
     hub.hub.events.on('zoneEnter', (e) => entries.push(e));
 
-    const caFile = join(simDir, 'ca.pem');
-    writeFileSync(caFile, hub.caPem);
-    for (const g of store.gateways) {
-      const ws = gatewayWorkspace({
-        gateway: g.id,
-        zone: g.zone,
-        hub: { url: hub.mqttsUrl(), caFile, serverName: 'localhost' },
-        ble: { source: `replay:${join(simDir, 'traces', `${g.id}.jsonl`)}`, replaySpeed: 0 },
-        window: { seconds: 10, nearDbm: NEAR_DBM + g.receiverOffsetDb, midDbm: MID_DBM + g.receiverOffsetDb },
-      }, { credential: hub.credentials.get(g.id) as string });
-      workspaces.push(ws);
-      gateways.push(createGateway({ config: ws.config, resolvePath: ws.resolvePath, leds: null }));
-    }
-    await Promise.all(gateways.map((gw) => gw.start()));
-    await Promise.all(gateways.map((gw) => gw.replayFinished));
-    for (const gw of gateways) gw.tick();
-    await expect.poll(() => gateways.every((gw) => gw.stats().outboxDepth === 0 && gw.stats().inFlight === 0), { timeout: 60_000, interval: 100 }).toBe(true);
+    replay = await replayTracesIntoHub(hub, store, simDir, { nearDbm: NEAR_DBM, midDbm: MID_DBM });
     await hub.hub.finalizePresence({ all: true });
 
     const shownInDb = (hub.hub.db.prepare("SELECT COUNT(*) FROM offer_decisions WHERE outcome = 'shown'").pluck().get() as number);
