@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { hushpoint as runHushpoint, type CliRun } from '../test/helpers/cli.ts';
 import { describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
-const LAUNCHER = fileURLToPath(new URL('./hushpoint.mjs', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/config/', import.meta.url));
 
-async function hushpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [LAUNCHER, ...args], { env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const hushpoint = (...args: string[]): Promise<CliRun> => runHushpoint(args);
 
 describe('hushpoint CLI (through the npm bin launcher)', () => {
   it('prints the EID and nothing else (ephemeral_calc vector)', async () => {

@@ -1,24 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { hushpoint as runHushpoint, type CliRun } from '../helpers/cli.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gatewayWorkspace } from '../../gateway/testing/harness.ts';
 
-const run = promisify(execFile);
-const LAUNCHER = fileURLToPath(new URL('../../cli/hushpoint.mjs', import.meta.url));
 const HAS_BLUETOOTH = existsSync('/sys/class/bluetooth/hci0');
 
-async function hushpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [LAUNCHER, ...args], { env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const hushpoint = (...args: string[]): Promise<CliRun> => runHushpoint(args, { timeoutMs: 30000 });
 
 const ws = gatewayWorkspace({ hub: { url: 'mqtt://127.0.0.1:1' }, ble: { source: 'noble' } });
 const config = ws.writeConfig();

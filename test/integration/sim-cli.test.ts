@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { hushpoint as runHushpoint, type CliRun } from '../helpers/cli.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /** `hushpoint sim` through the npm bin launcher, as a technician or CI runs it. */
-const run = promisify(execFile);
-const LAUNCHER = join(import.meta.dirname, '../../cli/hushpoint.mjs');
 const SMALL = join(import.meta.dirname, '../../scripts/stores/fashion-small.yaml');
 
-async function hushpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [LAUNCHER, ...args], { env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const hushpoint = (...args: string[]): Promise<CliRun> => runHushpoint(args);
 
 describe('hushpoint sim (launcher)', () => {
   it('lists generate, run and score, each with --help', async () => {
