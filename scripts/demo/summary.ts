@@ -89,9 +89,10 @@ export function summarise(input: SummaryInput): DemoSummary {
     entry.count++;
     kinds.set(p.kind, entry);
   }
-  const privacy = hub.privacy.status(input.nowMs - 86_400_000);
+  // Budgets are per store day: read them for the demo's day (the clock has since moved past midnight).
+  const privacy = hub.privacy.status(input.startMs);
   const caps = hub.privacy.caps();
-  const offers = hub.offers.stats({ fromMs: input.startMs, toMs: input.nowMs + 1 }, input.nowMs - 86_400_000);
+  const offers = hub.offers.stats({ fromMs: input.startMs, toMs: input.nowMs + 1 }, input.startMs);
   const checks = input.doctor.checks;
   return {
     store: input.store,
