@@ -8,7 +8,17 @@ const LAUNCHER = fileURLToPath(new URL('./hushpoint.mjs', import.meta.url));
 
 describe('hushpoint audit offers', () => {
   it('prints one rank per decision and the exact probabilities on stderr', async () => {
-    const { stdout, stderr } = await run(process.execPath, [LAUNCHER, 'audit', 'offers', '--items', '20', '--epsilon', '2', '--count', '20000']);
+    const { stdout, stderr } = await run(process.execPath, [
+      LAUNCHER,
+      'audit',
+      'offers',
+      '--items',
+      '20',
+      '--epsilon',
+      '2',
+      '--count',
+      '20000',
+    ]);
     const ranks = stdout.trim().split('\n').map(Number);
     expect(ranks).toHaveLength(20000);
     expect(ranks.every((r) => Number.isInteger(r) && r >= 1 && r <= 20)).toBe(true);
@@ -20,9 +30,40 @@ describe('hushpoint audit offers', () => {
   });
 
   it('honours --k and rejects bad arguments by name', async () => {
-    const { stderr } = await run(process.execPath, [LAUNCHER, 'audit', 'offers', '--items', '20', '--epsilon', '2', '--count', '1', '--k', '3']);
+    const { stderr } = await run(process.execPath, [
+      LAUNCHER,
+      'audit',
+      'offers',
+      '--items',
+      '20',
+      '--epsilon',
+      '2',
+      '--count',
+      '1',
+      '--k',
+      '3',
+    ]);
     expect(stderr).toMatch(/^k=3 /m);
-    await expect(run(process.execPath, [LAUNCHER, 'audit', 'offers', '--items', '0', '--epsilon', '2', '--count', '1'])).rejects.toMatchObject({ code: 64, stderr: expect.stringMatching(/--items is "0", expected an integer 1\.\.1000000/) });
-    await expect(run(process.execPath, [LAUNCHER, 'audit', 'offers', '--items', '5', '--epsilon', '2', '--count', '1', '--k', '9'])).rejects.toMatchObject({ code: 64, stderr: expect.stringMatching(/--k is "9", expected an integer 1\.\.5/) });
+    await expect(
+      run(process.execPath, [LAUNCHER, 'audit', 'offers', '--items', '0', '--epsilon', '2', '--count', '1']),
+    ).rejects.toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/--items is "0", expected an integer 1\.\.1000000/),
+    });
+    await expect(
+      run(process.execPath, [
+        LAUNCHER,
+        'audit',
+        'offers',
+        '--items',
+        '5',
+        '--epsilon',
+        '2',
+        '--count',
+        '1',
+        '--k',
+        '9',
+      ]),
+    ).rejects.toMatchObject({ code: 64, stderr: expect.stringMatching(/--k is "9", expected an integer 1\.\.5/) });
   });
 });

@@ -12,17 +12,53 @@ function lazy(name: string, summary: string, load: () => Promise<Command>): Lazy
 }
 
 export const COMMANDS: Array<Command | LazyCommand> = [
-  lazy('gateway', 'run the beacon gateway (BLE → opt-in filter → coarse windows → hub)', async () => (await import('./commands/gateway.ts')).gatewayCommand),
-  lazy('hub', 'run the in-store hub (MQTT broker, ingest, EID resolution, presence, API)', async () => (await import('./commands/hub.ts')).hubCommand),
-  lazy('sim', 'simulate a store: BLE traces for the gateways, ground truth, scoring', async () => (await import('./commands/sim.ts')).simCommand),
-  lazy('demo', 'run the whole system on this machine with a simulated store', async () => (await import('./commands/demo.ts')).demoCommand),
-  lazy('provision', 'create a store and its gateway bundles; revoke, rotate and list gateways', async () => (await import('./commands/provision.ts')).provisionCommand),
-  lazy('doctor', 'check a gateway or hub: config, Node, Bluetooth, hub over TLS, clock, disk, service', async () => (await import('./commands/doctor.ts')).doctorCommand),
-  lazy('collector', 'run the reference HQ receiver of DP releases (HTTPS, signed, idempotent)', async () => (await import('./commands/collector.ts')).collectorCommand),
-  lazy('audit', 'privacy audit tools: sample the production mechanisms, read the budget ledger', async () => (await import('./commands/audit.ts')).auditCommand),
+  lazy(
+    'gateway',
+    'run the beacon gateway (BLE → opt-in filter → coarse windows → hub)',
+    async () => (await import('./commands/gateway.ts')).gatewayCommand,
+  ),
+  lazy(
+    'hub',
+    'run the in-store hub (MQTT broker, ingest, EID resolution, presence, API)',
+    async () => (await import('./commands/hub.ts')).hubCommand,
+  ),
+  lazy(
+    'sim',
+    'simulate a store: BLE traces for the gateways, ground truth, scoring',
+    async () => (await import('./commands/sim.ts')).simCommand,
+  ),
+  lazy(
+    'demo',
+    'run the whole system on this machine with a simulated store',
+    async () => (await import('./commands/demo.ts')).demoCommand,
+  ),
+  lazy(
+    'provision',
+    'create a store and its gateway bundles; revoke, rotate and list gateways',
+    async () => (await import('./commands/provision.ts')).provisionCommand,
+  ),
+  lazy(
+    'doctor',
+    'check a gateway or hub: config, Node, Bluetooth, hub over TLS, clock, disk, service',
+    async () => (await import('./commands/doctor.ts')).doctorCommand,
+  ),
+  lazy(
+    'collector',
+    'run the reference HQ receiver of DP releases (HTTPS, signed, idempotent)',
+    async () => (await import('./commands/collector.ts')).collectorCommand,
+  ),
+  lazy(
+    'audit',
+    'privacy audit tools: sample the production mechanisms, read the budget ledger',
+    async () => (await import('./commands/audit.ts')).auditCommand,
+  ),
   eidCommand,
   checkConfigCommand,
-  lazy('bench', 'run a benchmark suite (gateway, hub, dp, offers, sim)', async () => (await import('./commands/bench.ts')).benchCommand),
+  lazy(
+    'bench',
+    'run a benchmark suite (gateway, hub, dp, offers, sim)',
+    async () => (await import('./commands/bench.ts')).benchCommand,
+  ),
 ];
 
 export function rootCommand(): Command {

@@ -6,13 +6,28 @@ import { silentLogger, type Logger } from '../shared/ports/logger.ts';
 import { CryptoRandomSource, type RandomSource } from '../shared/ports/random.ts';
 import { decodePayload, encodePayload } from '../shared/protocol/codec.ts';
 import type { GatewayStatus } from '../shared/protocol/messages.ts';
-import { clockTopic, filters, parseTopic, presenceTopic, PROTOCOL_VERSION, replyTopic, statusTopic } from '../shared/protocol/topics.ts';
+import {
+  clockTopic,
+  filters,
+  parseTopic,
+  presenceTopic,
+  PROTOCOL_VERSION,
+  replyTopic,
+  statusTopic,
+} from '../shared/protocol/topics.ts';
 import { packageVersion } from '../shared/version.ts';
 import type { GatewayConfig } from './config.schema.ts';
 import { applyLiveSettings, changedSettings, splitReload } from './core/config-reload.ts';
 import { parseCommand, replyError, replyOk } from './core/commands.ts';
 import { activeFaults, ledPattern, type LedInputs } from './core/led-state.ts';
-import { initialMark, offlineStatus, onlineStatus, type AdapterState, type HeartbeatMark, type StatusIdentity } from './core/status-report.ts';
+import {
+  initialMark,
+  offlineStatus,
+  onlineStatus,
+  type AdapterState,
+  type HeartbeatMark,
+  type StatusIdentity,
+} from './core/status-report.ts';
 import { initialWatchdogState, watchdogCheck, type WatchdogState } from './core/watchdog.ts';
 import { WindowCoarsener, type ClosedWindow } from './core/window-coarsener.ts';
 import { HubLink } from './adapters/hub-link.ts';
@@ -102,10 +117,15 @@ function readSecret(path: string, pointer: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AppError('CFG_INVALID', `${pointer} "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new AppError(
+      'CFG_INVALID',
+      `${pointer} "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
   const secret = text.trim();
-  if (secret.length === 0) throw new AppError('CFG_INVALID', `${pointer} "${path}" is empty, expected the gateway's credential`);
+  if (secret.length === 0)
+    throw new AppError('CFG_INVALID', `${pointer} "${path}" is empty, expected the gateway's credential`);
   return secret;
 }
 
@@ -113,13 +133,21 @@ function readCa(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new AppError('CFG_INVALID', `/hub/caFile "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new AppError(
+      'CFG_INVALID',
+      `/hub/caFile "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
 }
 
 /** The BLE source a config asks for. */
-export function bleSourceFromConfig(config: GatewayConfig, options: { resolvePath: (path: string) => string; clock: Clock; logger: Logger }): BleSource {
-  if (config.ble.source === 'noble') return new NobleSource({ adapterIndex: config.ble.adapterIndex, clock: options.clock, logger: options.logger });
+export function bleSourceFromConfig(
+  config: GatewayConfig,
+  options: { resolvePath: (path: string) => string; clock: Clock; logger: Logger },
+): BleSource {
+  if (config.ble.source === 'noble')
+    return new NobleSource({ adapterIndex: config.ble.adapterIndex, clock: options.clock, logger: options.logger });
   const file = options.resolvePath(config.ble.source.slice('replay:'.length));
   return new ReplaySource({ file, speed: config.ble.replaySpeed, clock: options.clock, logger: options.logger });
 }
@@ -134,7 +162,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const rss = deps.rss ?? (() => process.memoryUsage.rss());
   const ble = deps.ble ?? bleSourceFromConfig(config, { resolvePath, clock, logger: log.child({ component: 'ble' }) });
   const windowClock = ble.clock ?? clock;
-  const identity: StatusIdentity = { gateway: gatewayId, zone: config.zone, version: packageVersion(), startedMs: clock.now() };
+  const identity: StatusIdentity = {
+    gateway: gatewayId,
+    zone: config.zone,
+    version: packageVersion(),
+    startedMs: clock.now(),
+  };
   const topics = {
     presence: presenceTopic(store, gatewayId),
     status: statusTopic(store, gatewayId),
@@ -177,12 +210,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let lastBoundsMs = clock.now();
   let replayFinishedResolve: (() => void) | undefined;
   let replayFinishedReject: ((error: unknown) => void) | undefined;
-  const replayFinished = ble.finished === undefined
-    ? undefined
-    : new Promise<void>((resolvePromise, rejectPromise) => {
-        replayFinishedResolve = resolvePromise;
-        replayFinishedReject = rejectPromise;
-      });
+  const replayFinished =
+    ble.finished === undefined
+      ? undefined
+      : new Promise<void>((resolvePromise, rejectPromise) => {
+          replayFinishedResolve = resolvePromise;
+          replayFinishedReject = rejectPromise;
+        });
   replayFinished?.catch(() => undefined);
 
   const windowSettings = (): ConstructorParameters<typeof WindowCoarsener>[0] => ({
@@ -202,7 +236,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function reportDrops(drops: DropReport[]): void {
     for (const drop of drops) {
       lastOutboxDropMs = clock.now();
-      log.warn({ reason: drop.reason, count: drop.count, firstSeq: drop.firstSeq, lastSeq: drop.lastSeq }, 'outbox dropped batches');
+      log.warn(
+        { reason: drop.reason, count: drop.count, firstSeq: drop.firstSeq, lastSeq: drop.lastSeq },
+        'outbox dropped batches',
+      );
     }
   }
 
@@ -213,18 +250,44 @@ export function createGateway(deps: GatewayDeps): Gateway {
       counters.sightingsTotal += w.sightings.length;
       counters.overflowAdverts += w.dropped;
       lastWindow = { windowStart: w.windowStart, sightings: w.sightings.length, dropped: w.dropped };
-      if (w.dropped > 0) log.warn({ windowStart: w.windowStart, dropped: w.dropped, maxEids: config.window.maxEids }, 'window overflow');
+      if (w.dropped > 0)
+        log.warn({ windowStart: w.windowStart, dropped: w.dropped, maxEids: config.window.maxEids }, 'window overflow');
       try {
         const { seq, drops } = outbox.append(
           w.windowStart,
-          (seq) => encodePayload('PresenceBatch', { v: PROTOCOL_VERSION, gateway: gatewayId, seq, windowStart: w.windowStart, windowSeconds: w.windowSeconds, sightings: w.sightings, dropped: w.dropped }),
+          (seq) =>
+            encodePayload('PresenceBatch', {
+              v: PROTOCOL_VERSION,
+              gateway: gatewayId,
+              seq,
+              windowStart: w.windowStart,
+              windowSeconds: w.windowSeconds,
+              sightings: w.sightings,
+              dropped: w.dropped,
+            }),
           clock.now(),
         );
-        log.debug({ seq, windowStart: w.windowStart, sightings: w.sightings.length, dropped: w.dropped, belowMinHits: w.belowMinHits }, 'window stored');
+        log.debug(
+          {
+            seq,
+            windowStart: w.windowStart,
+            sightings: w.sightings.length,
+            dropped: w.dropped,
+            belowMinHits: w.belowMinHits,
+          },
+          'window stored',
+        );
         reportDrops(drops);
       } catch (error) {
         counters.windowsLost++;
-        log.error({ windowStart: w.windowStart, code: isAppError(error) ? error.code : 'INTERNAL', detail: (error as Error).message }, 'window not stored');
+        log.error(
+          {
+            windowStart: w.windowStart,
+            code: isAppError(error) ? error.code : 'INTERNAL',
+            detail: (error as Error).message,
+          },
+          'window not stored',
+        );
       }
     }
     delivery?.kick();
@@ -266,7 +329,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (link === undefined || !link.connected) return;
     const next = onlineStatus(identity, statusCounters(), mark, clock.now());
     mark = next.mark;
-    link.publish(topics.status, encodePayload('GatewayStatus', next.status), { qos: 1, retain: true }).catch(() => undefined);
+    link
+      .publish(topics.status, encodePayload('GatewayStatus', next.status), { qos: 1, retain: true })
+      .catch(() => undefined);
     log.debug({ advertsPerSecond: next.status.advertsPerSecond, outboxDepth: next.status.outboxDepth }, 'heartbeat');
   }
 
@@ -290,7 +355,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function watchdogTick(): void {
     if (!bleStarted || stopping || replayEnded) return;
-    const decision = watchdogCheck(watchdog, { nowMs: clock.now(), lastAdvertMs: lastAdvertWallMs }, { silenceMs: config.ble.watchdogSeconds * 1000, resetAfterRestarts: config.ble.resetAfterRestarts });
+    const decision = watchdogCheck(
+      watchdog,
+      { nowMs: clock.now(), lastAdvertMs: lastAdvertWallMs },
+      { silenceMs: config.ble.watchdogSeconds * 1000, resetAfterRestarts: config.ble.resetAfterRestarts },
+    );
     watchdog = decision.state;
     if (decision.action === 'none') return;
     if (decision.action === 'recovered') {
@@ -301,11 +370,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (decision.action === 'restart-scan') {
       counters.scanRestarts++;
       if (decision.log) log.warn({ silentSeconds, restarts: counters.scanRestarts }, 'watchdog restarted scanning');
-      ble.restartScan().catch((error: unknown) => log.error({ code: isAppError(error) ? error.code : 'error', detail: (error as Error).message }, 'watchdog step failed'));
+      ble
+        .restartScan()
+        .catch((error: unknown) =>
+          log.error(
+            { code: isAppError(error) ? error.code : 'error', detail: (error as Error).message },
+            'watchdog step failed',
+          ),
+        );
     } else {
       counters.resets++;
       if (decision.log) log.warn({ silentSeconds, resets: counters.resets }, 'watchdog reset adapter');
-      ble.resetAdapter().catch((error: unknown) => log.error({ code: isAppError(error) ? error.code : 'error', detail: (error as Error).message }, 'watchdog step failed'));
+      ble
+        .resetAdapter()
+        .catch((error: unknown) =>
+          log.error(
+            { code: isAppError(error) ? error.code : 'error', detail: (error as Error).message },
+            'watchdog step failed',
+          ),
+        );
     }
   }
 
@@ -331,11 +414,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function reply(name: string, payload: Parameters<typeof encodePayload<'CommandReply'>>[1]): void {
     if (link === undefined || !link.connected) return;
-    link.publish(replyTopic(store, gatewayId, name), encodePayload('CommandReply', payload), { qos: 1 }).catch(() => undefined);
+    link
+      .publish(replyTopic(store, gatewayId, name), encodePayload('CommandReply', payload), { qos: 1 })
+      .catch(() => undefined);
   }
 
   function reload(): { ok: true; data: Record<string, unknown> } | { ok: false; code: string; message: string } {
-    if (deps.reloadConfig === undefined) return { ok: false, code: 'CFG_UNREADABLE', message: 'this gateway was started without a config file to reload' };
+    if (deps.reloadConfig === undefined)
+      return { ok: false, code: 'CFG_UNREADABLE', message: 'this gateway was started without a config file to reload' };
     let next: GatewayConfig;
     try {
       next = deps.reloadConfig();
@@ -357,7 +443,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const parsed = parseCommand(name, payload);
     if (!parsed.ok) {
       counters.rejectedMessages++;
-      log.warn({ code: parsed.code, command: name.slice(0, 64), answered: parsed.transaction !== null }, 'command rejected');
+      log.warn(
+        { code: parsed.code, command: name.slice(0, 64), answered: parsed.transaction !== null },
+        'command rejected',
+      );
       if (parsed.transaction !== null) reply(name, replyError(parsed.transaction, parsed.code, parsed.message));
       return;
     }
@@ -373,9 +462,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
         try {
           await ble.restartScan();
           counters.scanRestarts++;
-          reply(parsed.name, replyOk(parsed.transaction, { adapterState: ble.adapterState(), scanning: ble.scanning() }));
+          reply(
+            parsed.name,
+            replyOk(parsed.transaction, { adapterState: ble.adapterState(), scanning: ble.scanning() }),
+          );
         } catch (error) {
-          reply(parsed.name, replyError(parsed.transaction, isAppError(error) ? error.code : 'BLE_ADAPTER_UNAVAILABLE', (error as Error).message));
+          reply(
+            parsed.name,
+            replyError(
+              parsed.transaction,
+              isAppError(error) ? error.code : 'BLE_ADAPTER_UNAVAILABLE',
+              (error as Error).message,
+            ),
+          );
         }
         return;
       case 'status':
@@ -383,7 +482,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return;
       case 'reload': {
         const result = reload();
-        reply(parsed.name, result.ok ? replyOk(parsed.transaction, result.data) : replyError(parsed.transaction, result.code, result.message));
+        reply(
+          parsed.name,
+          result.ok
+            ? replyOk(parsed.transaction, result.data)
+            : replyError(parsed.transaction, result.code, result.message),
+        );
         return;
       }
     }
@@ -401,7 +505,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clockOffsetMs = decoded.value.hubTimeMs - clock.now();
       const large = Math.abs(clockOffsetMs) > 30_000;
       if (previous === null || large !== Math.abs(previous) > 30_000) {
-        (large ? log.warn.bind(log) : log.info.bind(log))({ clockOffsetMs: Math.round(clockOffsetMs) }, large ? 'clock offset large' : 'clock offset');
+        (large ? log.warn.bind(log) : log.info.bind(log))(
+          { clockOffsetMs: Math.round(clockOffsetMs) },
+          large ? 'clock offset large' : 'clock offset',
+        );
       }
       return;
     }
@@ -418,7 +525,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     for (const timer of timers) clearInterval(timer);
     timers.length = 0;
     clearInterval(heartbeatTimer);
-    if (bleStarted) await ble.stop().catch((error: unknown) => log.warn({ detail: (error as Error).message }, 'ble stop failed'));
+    if (bleStarted)
+      await ble.stop().catch((error: unknown) => log.warn({ detail: (error as Error).message }, 'ble stop failed'));
     bleStarted = false;
     // The partial window heard so far is kept (the next start continues after it); a finished
     // replay has already closed its last window.
@@ -426,7 +534,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       coarsener.flush();
       storeWindows(coarsener.takeClosed());
     }
-    await link?.stop({ topic: topics.status, payload: encodePayload('GatewayStatus', offlineStatus(identity, clock.now())) });
+    await link?.stop({
+      topic: topics.status,
+      payload: encodePayload('GatewayStatus', offlineStatus(identity, clock.now())),
+    });
     await leds?.close();
     outbox?.close();
   }
@@ -438,21 +549,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (running) return;
       running = true;
       stopping = false;
-      log.info({ store, gateway: gatewayId, zone: config.zone, version: identity.version, source: ble.kind }, 'gateway starting');
+      log.info(
+        { store, gateway: gatewayId, zone: config.zone, version: identity.version, source: ble.kind },
+        'gateway starting',
+      );
       try {
         const credential = readSecret(resolvePath(config.hub.credentialFile), '/hub/credentialFile');
         const ca = config.hub.caFile === undefined ? undefined : readCa(resolvePath(config.hub.caFile));
-        outbox = SqliteOutbox.open(resolvePath(config.outbox.path), { maxAgeMs: config.outbox.maxAgeHours * 3_600_000, maxBytes: config.outbox.maxBytes });
+        outbox = SqliteOutbox.open(resolvePath(config.outbox.path), {
+          maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
+          maxBytes: config.outbox.maxBytes,
+        });
         const last = outbox.lastWindowStart;
         notBeforeMs = last === null ? 0 : (last + config.window.seconds) * 1000;
         reportDrops(outbox.enforceBounds(clock.now()));
         if (outbox.depth > 0) log.info({ depth: outbox.depth, nextSeq: outbox.nextSeq }, 'outbox resumed');
-        leds = deps.leds !== undefined
-          ? deps.leds
-          : await JohnnyFiveLeds.open({ io: config.leds.io, pins: config.leds, logger: log.child({ component: 'leds' }) }).catch((error: unknown) => {
-              log.warn({ detail: (error as Error).message }, 'status leds unavailable');
-              return null;
-            });
+        leds =
+          deps.leds !== undefined
+            ? deps.leds
+            : await JohnnyFiveLeds.open({
+                io: config.leds.io,
+                pins: config.leds,
+                logger: log.child({ component: 'leds' }),
+              }).catch((error: unknown) => {
+                log.warn({ detail: (error as Error).message }, 'status leds unavailable');
+                return null;
+              });
         leds?.onButton(() => {
           identifyUntilMs = clock.now() + 10_000;
           log.info({}, 'identify button pressed');
@@ -469,7 +591,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
             keepaliveSeconds: config.hub.keepaliveSeconds,
             backoff: { minMs: config.hub.reconnectMinMs, maxMs: config.hub.reconnectMaxMs },
             will: { topic: topics.status, payload: encodePayload('GatewayStatus', offlineStatus(identity)) },
-            subscriptions: [{ filter: topics.commands, qos: 1 }, { filter: topics.clock, qos: 0 }],
+            subscriptions: [
+              { filter: topics.commands, qos: 1 },
+              { filter: topics.clock, qos: 0 },
+            ],
             rng,
             logger: log.child({ component: 'hub' }),
           },
@@ -486,7 +611,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
             message: onMessage,
           },
         );
-        delivery = new Delivery({ outbox, link, topic: topics.presence, maxInFlight: config.outbox.maxInFlight, logger: log.child({ component: 'delivery' }) });
+        delivery = new Delivery({
+          outbox,
+          link,
+          topic: topics.presence,
+          maxInFlight: config.outbox.maxInFlight,
+          logger: log.child({ component: 'delivery' }),
+        });
         await ble.start(sink);
         bleStarted = true;
         lastAdvertWallMs = clock.now();
@@ -508,7 +639,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
             },
             (error: unknown) => {
               replayEnded = true;
-              log.error({ code: isAppError(error) ? error.code : 'error', detail: (error as Error).message }, 'replay failed');
+              log.error(
+                { code: isAppError(error) ? error.code : 'error', detail: (error as Error).message },
+                'replay failed',
+              );
               replayFinishedReject?.(error);
             },
           );
@@ -569,4 +703,3 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   };
 }
-

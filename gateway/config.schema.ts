@@ -76,7 +76,15 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
-    log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { ...closed, default: {} }),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { ...closed, default: {} },
+    ),
   },
   closed,
 );
@@ -86,13 +94,22 @@ export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 function semanticCheck(config: GatewayConfig): Problem[] {
   const problems: Problem[] = [];
   if (config.window.midDbm > config.window.nearDbm) {
-    problems.push({ path: '/window/midDbm', message: `is ${config.window.midDbm}, expected at most nearDbm (${config.window.nearDbm})` });
+    problems.push({
+      path: '/window/midDbm',
+      message: `is ${config.window.midDbm}, expected at most nearDbm (${config.window.nearDbm})`,
+    });
   }
   if (config.window.minHits > config.window.maxHits) {
-    problems.push({ path: '/window/minHits', message: `is ${config.window.minHits}, expected at most maxHits (${config.window.maxHits})` });
+    problems.push({
+      path: '/window/minHits',
+      message: `is ${config.window.minHits}, expected at most maxHits (${config.window.maxHits})`,
+    });
   }
   if (config.hub.reconnectMinMs > config.hub.reconnectMaxMs) {
-    problems.push({ path: '/hub/reconnectMinMs', message: `is ${config.hub.reconnectMinMs}, expected at most reconnectMaxMs (${config.hub.reconnectMaxMs})` });
+    problems.push({
+      path: '/hub/reconnectMinMs',
+      message: `is ${config.hub.reconnectMinMs}, expected at most reconnectMaxMs (${config.hub.reconnectMaxMs})`,
+    });
   }
   if (config.hub.url.startsWith('mqtts://') && config.hub.caFile === undefined) {
     problems.push({ path: '/hub/caFile', message: 'is required with an mqtts:// hub URL (the store CA certificate)' });

@@ -28,7 +28,10 @@ export function fileProblems(loaded: LoadedConfig<GatewayConfig>): Problem[] {
     try {
       accessSync(absolute, constants.R_OK);
     } catch (error) {
-      problems.push({ path: pointer, message: `"${absolute}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+      problems.push({
+        path: pointer,
+        message: `"${absolute}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
     }
   };
   readable('/hub/credentialFile', config.hub.credentialFile);
@@ -73,7 +76,12 @@ const EXIT_FOR: Partial<Record<string, number>> = {
   STORE_FAILED: EXIT.FAILURE,
 };
 
-export async function runGateway(options: { configFile: string; logLevel?: string; io: CliIo; path: string }): Promise<number> {
+export async function runGateway(options: {
+  configFile: string;
+  logLevel?: string;
+  io: CliIo;
+  path: string;
+}): Promise<number> {
   const loaded = loadCheckedConfig(options.configFile);
   const { config } = loaded;
   silenceNobleDebug();
@@ -86,7 +94,9 @@ export async function runGateway(options: { configFile: string; logLevel?: strin
     reloadConfig: () => loadCheckedConfig(options.configFile).config,
   });
   let signalled: (signal: string) => void = () => undefined;
-  const stopSignal = new Promise<string>((resolve) => { signalled = resolve; });
+  const stopSignal = new Promise<string>((resolve) => {
+    signalled = resolve;
+  });
   const onSignal = (signal: NodeJS.Signals): void => signalled(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
@@ -114,14 +124,27 @@ export async function runGateway(options: { configFile: string; logLevel?: strin
 
 export function checkGatewayConfigFile(file: string, io: CliIo): number {
   const loaded = loadCheckedConfig(file);
-  io.out(`${file}: valid gateway config (store ${loaded.config.store}, gateway ${loaded.config.gateway}, BLE ${loaded.config.ble.source})`);
+  io.out(
+    `${file}: valid gateway config (store ${loaded.config.store}, gateway ${loaded.config.gateway}, BLE ${loaded.config.ble.source})`,
+  );
   return EXIT.OK;
 }
 
-export async function runCapture(options: { seconds: number; out: string; configFile?: string; adapterIndex?: number; io: CliIo; path: string }): Promise<number> {
+export async function runCapture(options: {
+  seconds: number;
+  out: string;
+  configFile?: string;
+  adapterIndex?: number;
+  io: CliIo;
+  path: string;
+}): Promise<number> {
   const loaded = options.configFile === undefined ? undefined : loadGatewayConfig(options.configFile);
   const adapterIndex = options.adapterIndex ?? loaded?.config.ble.adapterIndex ?? 0;
-  if (existsSync(options.out)) throw new AppError('CLI_USAGE', `--out "${options.out}" already exists, expected a new file (the capture never overwrites)`);
+  if (existsSync(options.out))
+    throw new AppError(
+      'CLI_USAGE',
+      `--out "${options.out}" already exists, expected a new file (the capture never overwrites)`,
+    );
   silenceNobleDebug();
   let noble;
   try {
@@ -133,8 +156,15 @@ export async function runCapture(options: { seconds: number; out: string; config
     }
     throw error;
   }
-  options.io.err(`capturing opt-in frames on hci${adapterIndex} for ${options.seconds} s to ${options.out} (addresses zeroed)...`);
-  const result = await captureTrace(noble, { seconds: options.seconds, out: options.out, clock: systemClock, ...(loaded !== undefined ? { gateway: loaded.config.gateway } : {}) });
+  options.io.err(
+    `capturing opt-in frames on hci${adapterIndex} for ${options.seconds} s to ${options.out} (addresses zeroed)...`,
+  );
+  const result = await captureTrace(noble, {
+    seconds: options.seconds,
+    out: options.out,
+    clock: systemClock,
+    ...(loaded !== undefined ? { gateway: loaded.config.gateway } : {}),
+  });
   options.io.out(`${options.out}: ${result.recorded} opt-in reports recorded of ${result.heard} heard`);
   return EXIT.OK;
 }

@@ -13,12 +13,35 @@ import { startBroker, type RunningBroker } from './adapters/aedes-broker.ts';
 import { createApiServer, type ApiServer } from './adapters/http-api.ts';
 import { Counters } from './adapters/counters.ts';
 import { scheduleJob, type ScheduledJob } from './adapters/cron-scheduler.ts';
-import { addGateway, credentialOf, getGateway, listGateways, revokeGateway, rotateGatewayCredential, type GatewayRecord } from './adapters/gateway-registry.ts';
-import { deleteShopper, enrollShopper, getShopper, importShoppers, updateConsent, type Consent, type EnrolledShopper, type EnrollInput, type ImportedShopper } from './adapters/shopper-store.ts';
+import {
+  addGateway,
+  credentialOf,
+  getGateway,
+  listGateways,
+  revokeGateway,
+  rotateGatewayCredential,
+  type GatewayRecord,
+} from './adapters/gateway-registry.ts';
+import {
+  deleteShopper,
+  enrollShopper,
+  getShopper,
+  importShoppers,
+  updateConsent,
+  type Consent,
+  type EnrolledShopper,
+  type EnrollInput,
+  type ImportedShopper,
+} from './adapters/shopper-store.ts';
 import { ShopperDirectory } from './shopper-directory.ts';
 import { createIngest, type Ingest } from './ingest.ts';
 import { createBrokerPolicy } from './broker-policy.ts';
-import { createPresenceService, type PresenceService, type VisitEndEvent, type ZoneEnterEvent } from './presence-service.ts';
+import {
+  createPresenceService,
+  type PresenceService,
+  type VisitEndEvent,
+  type ZoneEnterEvent,
+} from './presence-service.ts';
 import { runRetention } from './retention.ts';
 import { readStats, type HubStats } from './stats.ts';
 import { registerShopperRoutes } from './shopper-routes.ts';
@@ -86,7 +109,12 @@ export interface Hub {
     delete(id: string): boolean;
   };
   /** Sends a command to a gateway and waits for its reply (rejects after `timeoutMs`). */
-  sendCommand(gateway: string, name: CommandName, args?: GatewayCommand['args'], options?: { timeoutMs?: number }): Promise<CommandReply>;
+  sendCommand(
+    gateway: string,
+    name: CommandName,
+    args?: GatewayCommand['args'],
+    options?: { timeoutMs?: number },
+  ): Promise<CommandReply>;
   /** Finalises windows now (all received ones with `all`); returns windows finalised. */
   finalizePresence(options?: { all?: boolean }): Promise<number>;
   /** Runs the retention job now. */
@@ -100,11 +128,18 @@ function readToken(path: string | undefined, resolvePath: (p: string) => string,
   if (path === undefined) return null;
   try {
     const token = readFileSync(resolvePath(path), 'utf8').trim();
-    if (token.length < 16) throw new AppError('CFG_INVALID', `The ${what} token file "${path}" holds ${token.length} characters, expected at least 16`);
+    if (token.length < 16)
+      throw new AppError(
+        'CFG_INVALID',
+        `The ${what} token file "${path}" holds ${token.length} characters, expected at least 16`,
+      );
     return token;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError('CFG_UNREADABLE', `The ${what} token file "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new AppError(
+      'CFG_UNREADABLE',
+      `The ${what} token file "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -112,7 +147,10 @@ function readPem(path: string, resolvePath: (p: string) => string, what: string)
   try {
     return readFileSync(resolvePath(path));
   } catch (error) {
-    throw new AppError('CFG_UNREADABLE', `The ${what} "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new AppError(
+      'CFG_UNREADABLE',
+      `The ${what} "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -129,7 +167,10 @@ export function createHub(deps: HubDeps): Hub {
   const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
   const tokens = { admin: null as string | null, technician: null as string | null };
   const zones = new Map<string, string>();
-  const pending = new Map<string, { resolve: (reply: CommandReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  const pending = new Map<
+    string,
+    { resolve: (reply: CommandReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   const zoneOf = (gateway: string): string | undefined => {
     let zone = zones.get(gateway);
@@ -160,7 +201,8 @@ export function createHub(deps: HubDeps): Hub {
     zoneOf,
     presenceCursor: () => presence.cursor(),
     hooks: {
-      batchCommitted: (gateway, batch, nowMs) => presence.noteBatch(gateway, batch.windowStart + batch.windowSeconds, nowMs),
+      batchCommitted: (gateway, batch, nowMs) =>
+        presence.noteBatch(gateway, batch.windowStart + batch.windowSeconds, nowMs),
       replyCommitted: (_gateway, _command, reply) => {
         const waiter = pending.get(reply.transaction);
         if (waiter === undefined) return;
@@ -175,7 +217,18 @@ export function createHub(deps: HubDeps): Hub {
   const apiCert = config.api.certFile ?? config.broker.tls?.certFile;
   const apiKey = config.api.keyFile ?? config.broker.tls?.keyFile;
   const api = createApiServer({
-    ...(apiCert !== undefined && apiKey !== undefined ? { tls: { get cert() { return readPem(apiCert, resolvePath, 'API certificate'); }, get key() { return readPem(apiKey, resolvePath, 'API key'); } } } : {}),
+    ...(apiCert !== undefined && apiKey !== undefined
+      ? {
+          tls: {
+            get cert() {
+              return readPem(apiCert, resolvePath, 'API certificate');
+            },
+            get key() {
+              return readPem(apiKey, resolvePath, 'API key');
+            },
+          },
+        }
+      : {}),
     host: config.api.host,
     port: config.api.port,
     maxBodyBytes: config.api.maxBodyBytes,
@@ -197,7 +250,11 @@ export function createHub(deps: HubDeps): Hub {
     clock,
     random,
     logger: logger.child({ component: 'privacy' }),
-    sender: upstreamSenderFromConfig(config.upstream, { store: config.store, resolvePath, logger: logger.child({ component: 'upstream' }) }),
+    sender: upstreamSenderFromConfig(config.upstream, {
+      store: config.store,
+      resolvePath,
+      logger: logger.child({ component: 'upstream' }),
+    }),
     beforeRelease: () => hub.finalizePresence(),
   });
 
@@ -211,7 +268,8 @@ export function createHub(deps: HubDeps): Hub {
     resolvePath,
   });
 
-  const clockPayload = (): Buffer => encodePayload('HubClock', { v: 1, hubTimeMs: Math.max(0, Math.round(clock.now())) });
+  const clockPayload = (): Buffer =>
+    encodePayload('HubClock', { v: 1, hubTimeMs: Math.max(0, Math.round(clock.now())) });
 
   function scheduleBoundary(): void {
     const seconds = directory.resolver.secondsToNextBoundary(unixSeconds(clock.now()));
@@ -219,7 +277,10 @@ export function createHub(deps: HubDeps): Hub {
     boundaryTimer = setTimeout(() => {
       const started = performance.now();
       directory.resolver.prepare(unixSeconds(clock.now()));
-      logger.debug({ ms: Math.round(performance.now() - started), ...directory.resolver.stats() }, 'resolver tables prepared');
+      logger.debug(
+        { ms: Math.round(performance.now() - started), ...directory.resolver.stats() },
+        'resolver tables prepared',
+      );
       scheduleBoundary();
     }, delay);
     boundaryTimer.unref();
@@ -242,7 +303,10 @@ export function createHub(deps: HubDeps): Hub {
       tokens.admin = readToken(config.api.adminTokenFile, resolvePath, 'admin');
       tokens.technician = readToken(config.api.technicianTokenFile, resolvePath, 'technician');
       if (config.broker.tls !== undefined) {
-        tlsMaterial = { cert: readPem(config.broker.tls.certFile, resolvePath, 'broker certificate'), key: readPem(config.broker.tls.keyFile, resolvePath, 'broker key') };
+        tlsMaterial = {
+          cert: readPem(config.broker.tls.certFile, resolvePath, 'broker certificate'),
+          key: readPem(config.broker.tls.keyFile, resolvePath, 'broker key'),
+        };
       }
       const loadStart = performance.now();
       directory.load(unixSeconds(clock.now()));
@@ -251,7 +315,9 @@ export function createHub(deps: HubDeps): Hub {
       offers.start();
 
       broker = await startBroker({
-        ...(config.broker.tls !== undefined && tlsMaterial !== undefined ? { tls: { host: config.broker.tls.host, port: config.broker.tls.port, ...tlsMaterial } } : {}),
+        ...(config.broker.tls !== undefined && tlsMaterial !== undefined
+          ? { tls: { host: config.broker.tls.host, port: config.broker.tls.port, ...tlsMaterial } }
+          : {}),
         ...(config.broker.plain.enabled ? { plain: { port: config.broker.plain.port } } : {}),
         maxPacketBytes: config.broker.maxPacketBytes,
         policy: createBrokerPolicy({
@@ -276,32 +342,50 @@ export function createHub(deps: HubDeps): Hub {
       }
 
       const running = broker;
-      timers.push(setInterval(() => {
-        running.publish(clockTopic(config.store), clockPayload()).catch((error: unknown) => logger.warn({ err: error }, 'clock publish failed'));
-      }, config.broker.clockIntervalSeconds * 1000));
-      timers.push(setInterval(() => {
-        try {
-          if (directory.refreshIfChanged(unixSeconds(clock.now()))) logger.info({ shoppers: directory.size }, 'shoppers reloaded');
-          presence.finalize();
-          counters.flush();
-        } catch (error) {
-          logger.error({ err: error }, 'periodic work failed');
-        }
-      }, config.presence.finalizeIntervalMs));
+      timers.push(
+        setInterval(() => {
+          running
+            .publish(clockTopic(config.store), clockPayload())
+            .catch((error: unknown) => logger.warn({ err: error }, 'clock publish failed'));
+        }, config.broker.clockIntervalSeconds * 1000),
+      );
+      timers.push(
+        setInterval(() => {
+          try {
+            if (directory.refreshIfChanged(unixSeconds(clock.now())))
+              logger.info({ shoppers: directory.size }, 'shoppers reloaded');
+            presence.finalize();
+            counters.flush();
+          } catch (error) {
+            logger.error({ err: error }, 'periodic work failed');
+          }
+        }, config.presence.finalizeIntervalMs),
+      );
       // Credentials revoked or rotated by another process (provisioning writes this database while
       // the hub runs): a session whose credential is no longer current is closed, so the old
       // credential stops working at once, not at the gateway's next reconnect.
-      timers.push(setInterval(() => {
-        const stale = running.closeStaleSessions((session) => {
-          const current = credentialOf(db, session.gateway);
-          return current !== null && !current.revoked && current.hash === session.credentialHash;
-        });
-        for (const session of stale) logger.info({ gateway: session.gateway, clientId: session.clientId }, 'gateway credential revoked or rotated: session closed');
-      }, CREDENTIAL_WATCH_MS));
+      timers.push(
+        setInterval(() => {
+          const stale = running.closeStaleSessions((session) => {
+            const current = credentialOf(db, session.gateway);
+            return current !== null && !current.revoked && current.hash === session.credentialHash;
+          });
+          for (const session of stale)
+            logger.info(
+              { gateway: session.gateway, clientId: session.clientId },
+              'gateway credential revoked or rotated: session closed',
+            );
+        }, CREDENTIAL_WATCH_MS),
+      );
       for (const t of timers) t.unref();
-      retentionJob = scheduleJob('retention', config.retention.cron, () => {
-        hub.runRetention();
-      }, config.retention.timezone !== undefined ? { timezone: config.retention.timezone } : {});
+      retentionJob = scheduleJob(
+        'retention',
+        config.retention.cron,
+        () => {
+          hub.runRetention();
+        },
+        config.retention.timezone !== undefined ? { timezone: config.retention.timezone } : {},
+      );
       await privacy.start();
       logger.info({ store: config.store, ports }, 'hub started');
     },
@@ -332,7 +416,11 @@ export function createHub(deps: HubDeps): Hub {
     gateways: {
       add: (gateway) => addGateway(db, gateway, { random, nowMs: clock.now() }),
       async rotate(id, credential) {
-        const rotated = await rotateGatewayCredential(db, id, { random, nowMs: clock.now(), ...(credential !== undefined ? { credential } : {}) });
+        const rotated = await rotateGatewayCredential(db, id, {
+          random,
+          nowMs: clock.now(),
+          ...(credential !== undefined ? { credential } : {}),
+        });
         broker?.disconnectGateway(id);
         return rotated;
       },
@@ -384,14 +472,21 @@ export function createHub(deps: HubDeps): Hub {
       return new Promise<CommandReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(transaction);
-          reject(new AppError('MQTT_UNREACHABLE', `gateway "${gateway}" did not reply to "${name}" within ${options.timeoutMs ?? 10_000} ms`));
+          reject(
+            new AppError(
+              'MQTT_UNREACHABLE',
+              `gateway "${gateway}" did not reply to "${name}" within ${options.timeoutMs ?? 10_000} ms`,
+            ),
+          );
         }, options.timeoutMs ?? 10_000);
         pending.set(transaction, { resolve, reject, timer });
-        running.publish(commandTopic(config.store, gateway, name), encodePayload('Command', command), { qos: 1 }).catch((error: unknown) => {
-          clearTimeout(timer);
-          pending.delete(transaction);
-          reject(error as Error);
-        });
+        running
+          .publish(commandTopic(config.store, gateway, name), encodePayload('Command', command), { qos: 1 })
+          .catch((error: unknown) => {
+            clearTimeout(timer);
+            pending.delete(transaction);
+            reject(error as Error);
+          });
       });
     },
 
@@ -418,6 +513,11 @@ export function createHub(deps: HubDeps): Hub {
 
   registerShopperRoutes(hub);
   wireOffers(hub, { random, clock });
-  registerStatusPage(hub, { clock, random, logger: logger.child({ component: 'status-page' }), providers: hubStatusProviders(hub) });
+  registerStatusPage(hub, {
+    clock,
+    random,
+    logger: logger.child({ component: 'status-page' }),
+    providers: hubStatusProviders(hub),
+  });
   return hub;
 }

@@ -1,7 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../shared/ports/logger.ts';
 import type { Clock } from '../shared/ports/clock.ts';
-import { clockTopic, gatewayMayPublish, gatewayMaySubscribe, isValidId, parseTopic } from '../shared/protocol/topics.ts';
+import {
+  clockTopic,
+  gatewayMayPublish,
+  gatewayMaySubscribe,
+  isValidId,
+  parseTopic,
+} from '../shared/protocol/topics.ts';
 import { createBucket, tryTake, type TokenBucket } from './core/token-bucket.ts';
 import { createOnceFilter } from './core/once-filter.ts';
 import { credentialOf } from './adapters/gateway-registry.ts';
@@ -42,14 +48,22 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
     if (once.first(`${clientId}\u0000${reason}`)) logger.warn({ clientId, reason, ...fields }, 'broker refused');
   }
 
-  async function authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthDecision> {
+  async function authenticate(
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthDecision> {
     if (deps.connectedClients() >= deps.maxClients) {
       refuse('refusedConnections', clientId, 'too many clients', { maxClients: deps.maxClients });
       return { ok: false, returnCode: 3, reason: `too many clients (${deps.maxClients})` };
     }
     if (username === undefined || password === undefined || !isValidId(username)) {
       refuse('refusedConnections', clientId, 'missing or malformed username or password');
-      return { ok: false, returnCode: 4, reason: 'username (the gateway id) and password (its credential) are required' };
+      return {
+        ok: false,
+        returnCode: 4,
+        reason: 'username (the gateway id) and password (its credential) are required',
+      };
     }
     const stored = credentialOf(db, username);
     // Unknown gateways cost a scrypt too, so timing does not tell which gateway ids exist.
@@ -73,7 +87,10 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
     }
     if (request.payload.length > deps.maxPacketBytes) {
       refuse('oversizedPackets', clientId, 'payload too large', { gateway, bytes: request.payload.length });
-      return { ok: false, reason: `payload is ${request.payload.length} bytes, expected at most ${deps.maxPacketBytes}` };
+      return {
+        ok: false,
+        reason: `payload is ${request.payload.length} bytes, expected at most ${deps.maxPacketBytes}`,
+      };
     }
     if (!request.will) {
       // One bucket per gateway, kept across reconnects (a reconnect must not refill it).
@@ -94,7 +111,8 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
     else if (topic?.kind === 'status') {
       request.retain = request.retain && request.qos > 0;
       await deps.ingest.status(clientId, gateway, request.topic, request.payload);
-    } else if (topic?.kind === 'reply') await deps.ingest.reply(clientId, gateway, topic.command, request.topic, request.payload);
+    } else if (topic?.kind === 'reply')
+      await deps.ingest.reply(clientId, gateway, topic.command, request.topic, request.payload);
     if (topic?.kind !== 'status') request.retain = false;
     return { ok: true };
   }
@@ -104,14 +122,20 @@ export function createBrokerPolicy(deps: PolicyDeps): BrokerPolicy {
     authorizePublish,
     authorizeSubscribe(session, filter) {
       if (gatewayMaySubscribe(store, session.gateway, filter)) return true;
-      refuse('refusedSubscriptions', session.clientId, 'subscription not allowed', { gateway: session.gateway, filter: filter.slice(0, 200) });
+      refuse('refusedSubscriptions', session.clientId, 'subscription not allowed', {
+        gateway: session.gateway,
+        filter: filter.slice(0, 200),
+      });
       return false;
     },
     subscribed(_session, filter, send) {
       if (filter === clockTopic(store)) send(filter, deps.clockPayload());
     },
     oversized(clientId, bytes) {
-      refuse('oversizedPackets', clientId ?? '(connecting)', 'packet too large', { bytes, maxPacketBytes: deps.maxPacketBytes });
+      refuse('oversizedPackets', clientId ?? '(connecting)', 'packet too large', {
+        bytes,
+        maxPacketBytes: deps.maxPacketBytes,
+      });
     },
   };
 }

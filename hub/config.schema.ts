@@ -22,17 +22,22 @@ const FilePath = Type.String({ minLength: 1 });
 /** The embedded MQTT broker (DESIGN §4). */
 const BrokerSection = Type.Object(
   {
-    tls: Type.Optional(Type.Object(
-      {
-        host: Type.String({ default: '0.0.0.0' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883 }),
-        certFile: FilePath,
-        keyFile: FilePath,
-      },
-      closed,
-    )),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ default: '0.0.0.0' }),
+          port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883 }),
+          certFile: FilePath,
+          keyFile: FilePath,
+        },
+        closed,
+      ),
+    ),
     /** A plain-TCP listener, bound to 127.0.0.1 only; off unless enabled (development and local tools). */
-    plain: Type.Object({ enabled: Type.Boolean({ default: false }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }) }, { ...closed, default: {} }),
+    plain: Type.Object(
+      { enabled: Type.Boolean({ default: false }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }) },
+      { ...closed, default: {} },
+    ),
     /** Largest MQTT packet accepted; a client that sends a larger one is disconnected. */
     maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 ** 2, default: 1024 ** 2 }),
     maxClients: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
@@ -106,7 +111,12 @@ const RetentionSection = Type.Object(
 );
 
 const LogSection = Type.Object(
-  { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
   { ...closed, default: {} },
 );
 
@@ -146,19 +156,39 @@ function isValidTimezone(zone: string): boolean {
 function semanticCheck(config: HubConfig): Problem[] {
   const problems: Problem[] = [];
   if (config.broker.tls === undefined && !config.broker.plain.enabled) {
-    problems.push({ path: '/broker', message: 'has no listener: configure broker.tls or enable broker.plain (loopback only)' });
+    problems.push({
+      path: '/broker',
+      message: 'has no listener: configure broker.tls or enable broker.plain (loopback only)',
+    });
   }
   if ((config.api.certFile === undefined) !== (config.api.keyFile === undefined)) {
-    problems.push({ path: config.api.certFile === undefined ? '/api/certFile' : '/api/keyFile', message: 'is required together with the other of api.certFile / api.keyFile' });
+    problems.push({
+      path: config.api.certFile === undefined ? '/api/certFile' : '/api/keyFile',
+      message: 'is required together with the other of api.certFile / api.keyFile',
+    });
   }
   if (!validateCron(config.retention.cron)) {
-    problems.push({ path: '/retention/cron', message: `is "${config.retention.cron}", expected a cron expression such as "17 * * * *" (minute hour day month weekday)` });
+    problems.push({
+      path: '/retention/cron',
+      message: `is "${config.retention.cron}", expected a cron expression such as "17 * * * *" (minute hour day month weekday)`,
+    });
   }
   if (config.retention.timezone !== undefined && !isValidTimezone(config.retention.timezone)) {
-    problems.push({ path: '/retention/timezone', message: `is "${config.retention.timezone}", expected an IANA time zone such as "Europe/Berlin"` });
+    problems.push({
+      path: '/retention/timezone',
+      message: `is "${config.retention.timezone}", expected an IANA time zone such as "Europe/Berlin"`,
+    });
   }
-  if (config.broker.tls !== undefined && config.broker.plain.enabled && config.broker.tls.port !== 0 && config.broker.tls.port === config.broker.plain.port) {
-    problems.push({ path: '/broker/plain/port', message: `is ${config.broker.plain.port}, the same as broker.tls.port; expected a different port` });
+  if (
+    config.broker.tls !== undefined &&
+    config.broker.plain.enabled &&
+    config.broker.tls.port !== 0 &&
+    config.broker.tls.port === config.broker.plain.port
+  ) {
+    problems.push({
+      path: '/broker/plain/port',
+      message: `is ${config.broker.plain.port}, the same as broker.tls.port; expected a different port`,
+    });
   }
   problems.push(...privacyConfigProblems(config));
   problems.push(...offersConfigProblems(config));

@@ -15,7 +15,10 @@ export function* exportZones(db: Database, range: { from?: number; to?: number }
   const statement = db.prepare(`SELECT z.window_start AS windowStart, s.id AS shopperId, z.zone AS zone
     FROM zone_windows z JOIN shoppers s ON s.pk = z.shopper_pk
     WHERE z.window_start >= ? AND z.window_start < ? ORDER BY z.window_start, s.id`);
-  for (const row of statement.iterate(range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER) as Iterable<ZoneWindowRow>) {
+  for (const row of statement.iterate(
+    range.from ?? 0,
+    range.to ?? Number.MAX_SAFE_INTEGER,
+  ) as Iterable<ZoneWindowRow>) {
     yield { windowStart: row.windowStart, shopperId: row.shopperId, zone: row.zone };
   }
 }

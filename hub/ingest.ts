@@ -68,11 +68,21 @@ export interface Ingest {
 export function createIngest(deps: IngestDeps): Ingest {
   const { db, counters, clock, logger } = deps;
   const maxGroup = deps.maxGroup ?? 256;
-  const insertBatch = db.prepare('INSERT OR IGNORE INTO batches (gateway, seq, window_start, window_seconds, received_ms, sightings, resolved, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertSighting = db.prepare('INSERT INTO sightings (window_start, window_seconds, shopper_pk, gateway, zone, band, hits) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const touchGateway = db.prepare('UPDATE gateways SET last_batch_ms = ?, last_seq = MAX(COALESCE(last_seq, -1), ?) WHERE id = ?');
-  const insertQuarantine = db.prepare('INSERT INTO quarantine (received_ms, client_id, gateway, topic, problems, payload) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertReply = db.prepare('INSERT INTO command_replies (received_ms, gateway, command, transaction_id, ok, body) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertBatch = db.prepare(
+    'INSERT OR IGNORE INTO batches (gateway, seq, window_start, window_seconds, received_ms, sightings, resolved, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertSighting = db.prepare(
+    'INSERT INTO sightings (window_start, window_seconds, shopper_pk, gateway, zone, band, hits) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const touchGateway = db.prepare(
+    'UPDATE gateways SET last_batch_ms = ?, last_seq = MAX(COALESCE(last_seq, -1), ?) WHERE id = ?',
+  );
+  const insertQuarantine = db.prepare(
+    'INSERT INTO quarantine (received_ms, client_id, gateway, topic, problems, payload) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertReply = db.prepare(
+    'INSERT INTO command_replies (received_ms, gateway, command, transaction_id, ok, body) VALUES (?, ?, ?, ?, ?, ?)',
+  );
 
   let queue: Pending[] = [];
   let scheduled = false;
@@ -122,10 +132,26 @@ export function createIngest(deps: IngestDeps): Ingest {
     });
   }
 
-  function quarantine(clientId: string, gateway: string, topic: string, payload: Buffer, problems: Problem[]): Promise<IngestOutcome> {
+  function quarantine(
+    clientId: string,
+    gateway: string,
+    topic: string,
+    payload: Buffer,
+    problems: Problem[],
+  ): Promise<IngestOutcome> {
     const nowMs = clock.now();
     counters.add('quarantined');
-    logger.warn({ code: 'PROTO_BAD_PAYLOAD', clientId, gateway, topic, problems: problems.slice(0, 5), problemCount: problems.length }, 'payload quarantined');
+    logger.warn(
+      {
+        code: 'PROTO_BAD_PAYLOAD',
+        clientId,
+        gateway,
+        topic,
+        problems: problems.slice(0, 5),
+        problemCount: problems.length,
+      },
+      'payload quarantined',
+    );
     return submit(() => {
       insertQuarantine.run(nowMs, clientId, gateway, topic, JSON.stringify(problems), payload);
       return 'quarantined';
@@ -139,11 +165,15 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
       const batch = decoded.value;
       if (batch.gateway !== gateway) {
-        return quarantine(clientId, gateway, topic, payload, [{ path: '/gateway', message: `is "${batch.gateway}", expected "${gateway}" (the gateway that published it)` }]);
+        return quarantine(clientId, gateway, topic, payload, [
+          { path: '/gateway', message: `is "${batch.gateway}", expected "${gateway}" (the gateway that published it)` },
+        ]);
       }
       const zone = deps.zoneOf(gateway);
       if (zone === undefined) {
-        return quarantine(clientId, gateway, topic, payload, [{ path: '', message: `gateway "${gateway}" has no zone in the registry` }]);
+        return quarantine(clientId, gateway, topic, payload, [
+          { path: '', message: `gateway "${gateway}" has no zone in the registry` },
+        ]);
       }
       // Resolve before the transaction (the resolver may have to build a period table), and keep
       // only what the commit needs: a queued batch holds a small typed array, not the parsed JSON.
@@ -180,12 +210,22 @@ export function createIngest(deps: IngestDeps): Ingest {
       const late = windowStart < deps.presenceCursor();
       return submit(
         () => {
-          const inserted = insertBatch.run(gateway, seq, windowStart, windowSeconds, nowMs, total, resolved, dropped).changes;
+          const inserted = insertBatch.run(
+            gateway,
+            seq,
+            windowStart,
+            windowSeconds,
+            nowMs,
+            total,
+            resolved,
+            dropped,
+          ).changes;
           if (inserted === 0) {
             counters.add('duplicateBatches');
             return 'duplicate';
           }
-          for (let i = 0; i < resolved * 3; i += 3) insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
+          for (let i = 0; i < resolved * 3; i += 3)
+            insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
           touchGateway.run(nowMs, seq, gateway);
           counters.add('batches');
           counters.add('sightings', total);
@@ -197,7 +237,8 @@ export function createIngest(deps: IngestDeps): Ingest {
           return 'stored';
         },
         (outcome) => {
-          if (outcome === 'stored') deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
+          if (outcome === 'stored')
+            deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
         },
       );
     },
@@ -207,7 +248,12 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
       const status = decoded.value;
       if (status.gateway !== gateway) {
-        return quarantine(clientId, gateway, topic, payload, [{ path: '/gateway', message: `is "${status.gateway}", expected "${gateway}" (the gateway that published it)` }]);
+        return quarantine(clientId, gateway, topic, payload, [
+          {
+            path: '/gateway',
+            message: `is "${status.gateway}", expected "${gateway}" (the gateway that published it)`,
+          },
+        ]);
       }
       const nowMs = clock.now();
       return submit(

@@ -20,8 +20,14 @@ export function runRetention(db: Database, policy: RetentionPolicy, nowMs: numbe
     deleted.sightings = db.prepare('DELETE FROM sightings WHERE window_start < ?').run(rawCutoffS).changes;
     deleted.quarantine = db.prepare('DELETE FROM quarantine WHERE received_ms < ?').run(rawCutoffMs).changes;
     deleted.zone_windows = db.prepare('DELETE FROM zone_windows WHERE window_start < ?').run(longCutoffS).changes;
-    deleted.visit_zones = db.prepare('DELETE FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE ended_at IS NOT NULL AND ended_at < ?)').run(longCutoffS).changes;
-    deleted.visits = db.prepare('DELETE FROM visits WHERE ended_at IS NOT NULL AND ended_at < ?').run(longCutoffS).changes;
+    deleted.visit_zones = db
+      .prepare(
+        'DELETE FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE ended_at IS NOT NULL AND ended_at < ?)',
+      )
+      .run(longCutoffS).changes;
+    deleted.visits = db
+      .prepare('DELETE FROM visits WHERE ended_at IS NOT NULL AND ended_at < ?')
+      .run(longCutoffS).changes;
     deleted.batches = db.prepare('DELETE FROM batches WHERE received_ms < ?').run(longCutoffMs).changes;
     deleted.command_replies = db.prepare('DELETE FROM command_replies WHERE received_ms < ?').run(longCutoffMs).changes;
     return deleted;

@@ -18,16 +18,26 @@ import type { Hub } from './app.ts';
 
 const EnrollBody = Type.Object(
   {
-    consent: Type.Object({ presenceForOffers: Type.Boolean(), analytics: Type.Boolean() }, { additionalProperties: false }),
+    consent: Type.Object(
+      { presenceForOffers: Type.Boolean(), analytics: Type.Boolean() },
+      { additionalProperties: false },
+    ),
     exponent: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
   },
   { additionalProperties: false },
 );
-const validateEnroll = compileValidator<{ consent: { presenceForOffers: boolean; analytics: boolean }; exponent?: number }>(EnrollBody);
+const validateEnroll = compileValidator<{
+  consent: { presenceForOffers: boolean; analytics: boolean };
+  exponent?: number;
+}>(EnrollBody);
 
 export function badRequest(problems: Array<{ path: string; message: string }>, what: string): AppError {
   const first = problems[0] ?? { path: '', message: 'is invalid' };
-  return new AppError('API_BAD_REQUEST', `${what} ${first.path || '/'} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { details: { field: first.path, problems } });
+  return new AppError(
+    'API_BAD_REQUEST',
+    `${what} ${first.path || '/'} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    { details: { field: first.path, problems } },
+  );
 }
 
 export function publicShopper(shopper: EnrolledShopper): Record<string, unknown> {
@@ -37,7 +47,8 @@ export function publicShopper(shopper: EnrolledShopper): Record<string, unknown>
     consent: {
       presenceForOffers: shopper.consent.presenceForOffers,
       analytics: shopper.consent.analytics,
-      pausedUntil: shopper.consent.pausedUntilMs === null ? null : new Date(shopper.consent.pausedUntilMs).toISOString(),
+      pausedUntil:
+        shopper.consent.pausedUntilMs === null ? null : new Date(shopper.consent.pausedUntilMs).toISOString(),
     },
     enrolledAt: new Date(shopper.createdMs).toISOString(),
   };
@@ -46,7 +57,8 @@ export function publicShopper(shopper: EnrolledShopper): Record<string, unknown>
 /** The shopper addressed by `:id`, if the request carries their token or the admin token. */
 export function authorizedShopper(hub: Hub, req: ApiRequest): EnrolledShopper {
   const id = req.params.id as string;
-  if (req.bearer === null) throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
+  if (req.bearer === null)
+    throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
   if (!tokenMatches(req.bearer, hub.tokens.admin)) {
     const owner = shopperByToken(hub.db, req.bearer);
     if (owner === null) throw new AppError('AUTH_BAD_CREDENTIAL', 'The bearer token is not a shopper token');
@@ -64,7 +76,10 @@ export function registerShopperRoutes(hub: Hub): void {
   api.route('POST', '/v1/shoppers', async (req) => {
     const checked = validateEnroll(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Enrollment body');
-    const { shopper, token } = hub.shoppers.enroll({ consent: checked.value.consent, exponent: checked.value.exponent ?? hub.config.eid.defaultExponent });
+    const { shopper, token } = hub.shoppers.enroll({
+      consent: checked.value.consent,
+      exponent: checked.value.exponent ?? hub.config.eid.defaultExponent,
+    });
     return {
       status: 201,
       headers: { location: `/v1/shoppers/${shopper.id}` },

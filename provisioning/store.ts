@@ -6,14 +6,34 @@ import { AppError } from '../shared/errors.ts';
 import { CryptoRandomSource, type RandomSource } from '../shared/ports/random.ts';
 import { createStoreCa, issueServerCertificate } from '../shared/tls/certificates.ts';
 import {
-  addGateway, getGateway, HubConfigSchema, hubRole, listGateways, newCredential, openHubDatabase, revokeGateway, rotateGatewayCredential, setGatewayZone,
-  type Database, type HubConfig,
+  addGateway,
+  getGateway,
+  HubConfigSchema,
+  hubRole,
+  listGateways,
+  newCredential,
+  openHubDatabase,
+  revokeGateway,
+  rotateGatewayCredential,
+  setGatewayZone,
+  type Database,
+  type HubConfig,
 } from '../hub/mod.ts';
 import { formatMode, SECRET_MODE } from './core/file-plan.ts';
 import { planGatewayBundle, credentialFile } from './core/gateway-bundle.ts';
 import { BUNDLE_FILES } from './core/gateway-config.ts';
 import { STORE_FILES } from './core/hub-config.ts';
-import { certificateNames, checkHostname, checkId, checkIp, checkPort, hubUrlFor, parseHubUrl, DEFAULT_MQTTS_PORT, type HubUrl } from './core/names.ts';
+import {
+  certificateNames,
+  checkHostname,
+  checkId,
+  checkIp,
+  checkPort,
+  hubUrlFor,
+  parseHubUrl,
+  DEFAULT_MQTTS_PORT,
+  type HubUrl,
+} from './core/names.ts';
 import { planStoreFiles } from './core/store-plan.ts';
 import { certificateInfo } from './adapters/certificate-info.ts';
 import { conflictError, ensurePrivateDir, writeFileAtomic, writePlan } from './adapters/fs-writer.ts';
@@ -95,18 +115,30 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
   const hostnames = [...new Set((options.hostnames ?? []).map(checkHostname))];
   const ips = [...new Set((options.ips ?? []).map(checkIp))];
   if (hostnames.length + ips.length === 0) {
-    throw new AppError('CLI_USAGE', 'no --hostname or --ip given: expected at least one host name or IP address by which the gateways reach the hub (it goes into the hub certificate)');
+    throw new AppError(
+      'CLI_USAGE',
+      'no --hostname or --ip given: expected at least one host name or IP address by which the gateways reach the hub (it goes into the hub certificate)',
+    );
   }
   const mqttPort = checkPort('mqtt-port', options.mqttPort ?? DEFAULT_MQTTS_PORT);
   const apiPort = checkPort('api-port', options.apiPort ?? 8443);
-  if (mqttPort !== 0 && mqttPort === apiPort) throw new AppError('CLI_USAGE', `--mqtt-port and --api-port are both ${mqttPort}, expected two different ports`);
+  if (mqttPort !== 0 && mqttPort === apiPort)
+    throw new AppError('CLI_USAGE', `--mqtt-port and --api-port are both ${mqttPort}, expected two different ports`);
   const dir = resolve(options.out);
   const input = { store, mqttPort, apiPort, hostnames, ips, upstreamSection: 'upstream' in HubConfigSchema.properties };
 
   // Check for conflicts before spending time on RSA keys.
-  const probe = planStoreFiles(input, {
-    ca: { certPem: '', keyPem: '' }, server: { certPem: '', keyPem: '' }, signingKey: new Uint8Array(32), technicianToken: '', adminToken: '',
-  }, now());
+  const probe = planStoreFiles(
+    input,
+    {
+      ca: { certPem: '', keyPem: '' },
+      server: { certPem: '', keyPem: '' },
+      signingKey: new Uint8Array(32),
+      technicianToken: '',
+      adminToken: '',
+    },
+    now(),
+  );
   const hint = 'use --force to replace them (a new CA: every gateway bundle then needs the new ca.pem)';
   if (!options.force) {
     const conflicts = probe.map((f) => join(dir, f.path)).filter((p) => existsSync(p));
@@ -117,7 +149,11 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
   const server = issueServerCertificate(ca, { hostnames, ips }, { now: now() });
   const signingKey = new Uint8Array(32);
   random.fillBytes(signingKey);
-  const files = planStoreFiles(input, { ca, server, signingKey, technicianToken: randomToken(random), adminToken: randomToken(random) }, now());
+  const files = planStoreFiles(
+    input,
+    { ca, server, signingKey, technicianToken: randomToken(random), adminToken: randomToken(random) },
+    now(),
+  );
   const written = writePlan(dir, files, { force: options.force === true, hint });
   ensurePrivateDir(join(dir, STORE_FILES.gateways));
 
@@ -137,7 +173,10 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
     apiPort,
     caFingerprint256: certificateInfo(ca.certPem).fingerprint256,
     hubCertificateExpires: info.validTo.toISOString(),
-    files: [...summarise(written.written), { path: database, mode: formatMode(SECRET_MODE), description: 'hub database (gateway registry)' }],
+    files: [
+      ...summarise(written.written),
+      { path: database, mode: formatMode(SECRET_MODE), description: 'hub database (gateway registry)' },
+    ],
     tightenedDir: written.tightened,
   };
 }
@@ -163,20 +202,26 @@ function checkOwner(dir: string): void {
   const uid = typeof process.getuid === 'function' ? process.getuid() : null;
   const owner = statSync(dir).uid;
   if (uid === 0 && owner !== 0) {
-    throw new AppError('AUTH_FORBIDDEN', `The store folder "${dir}" belongs to uid ${owner} but this runs as root; files it creates would lock the hub out. Run it as the folder's owner, e.g. sudo -u '#${owner}' hushpoint provision ...`);
+    throw new AppError(
+      'AUTH_FORBIDDEN',
+      `The store folder "${dir}" belongs to uid ${owner} but this runs as root; files it creates would lock the hub out. Run it as the folder's owner, e.g. sudo -u '#${owner}' hushpoint provision ...`,
+    );
   }
 }
 
 export function openStore(storeDir: string): OpenedStore {
   const dir = resolve(storeDir);
   const made = 'expected a store folder made by `hushpoint provision init-store`';
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new AppError('PROV_NOT_FOUND', `The store folder "${dir}" does not exist; ${made}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new AppError('PROV_NOT_FOUND', `The store folder "${dir}" does not exist; ${made}`);
   checkOwner(dir);
   const hubConfigFile = join(dir, STORE_FILES.hubConfig);
-  if (!existsSync(hubConfigFile)) throw new AppError('PROV_NOT_FOUND', `"${dir}" has no ${STORE_FILES.hubConfig}; ${made}`);
+  if (!existsSync(hubConfigFile))
+    throw new AppError('PROV_NOT_FOUND', `"${dir}" has no ${STORE_FILES.hubConfig}; ${made}`);
   const loaded = loadConfig(hubRole, hubConfigFile);
   const caFile = join(dir, STORE_FILES.caCert);
-  if (!existsSync(caFile)) throw new AppError('PROV_NOT_FOUND', `"${dir}" has no ${STORE_FILES.caCert} (the store CA certificate); ${made}`);
+  if (!existsSync(caFile))
+    throw new AppError('PROV_NOT_FOUND', `"${dir}" has no ${STORE_FILES.caCert} (the store CA certificate); ${made}`);
   return {
     dir,
     hubConfigFile,
@@ -188,9 +233,16 @@ export function openStore(storeDir: string): OpenedStore {
   };
 }
 
-function withDatabase<T>(store: OpenedStore, use: (db: Database) => Promise<T> | T, options: { readonly?: boolean } = {}): Promise<T> {
+function withDatabase<T>(
+  store: OpenedStore,
+  use: (db: Database) => Promise<T> | T,
+  options: { readonly?: boolean } = {},
+): Promise<T> {
   if (options.readonly === true && !existsSync(store.databaseFile)) {
-    throw new AppError('PROV_NOT_FOUND', `The hub database "${store.databaseFile}" does not exist; expected the one init-store created (hub.yaml "database")`);
+    throw new AppError(
+      'PROV_NOT_FOUND',
+      `The hub database "${store.databaseFile}" does not exist; expected the one init-store created (hub.yaml "database")`,
+    );
   }
   const db = openHubDatabase(store.databaseFile, options);
   if (options.readonly !== true) protectDatabase(store.databaseFile);
@@ -202,11 +254,23 @@ function withDatabase<T>(store: OpenedStore, use: (db: Database) => Promise<T> |
 /** The URL gateways use by default: the first name in the hub certificate and the TLS port. */
 function defaultHubUrl(store: OpenedStore): HubUrl {
   const tls = store.config.broker.tls;
-  if (tls === undefined) throw new AppError('CLI_USAGE', `${store.hubConfigFile} has no broker.tls listener, so there is no default hub URL; give --hub-url mqtts://HOST:PORT`);
-  if (tls.port === 0) throw new AppError('CLI_USAGE', `${store.hubConfigFile} has broker.tls.port 0 (an ephemeral port), so there is no default hub URL; give --hub-url mqtts://HOST:PORT`);
+  if (tls === undefined)
+    throw new AppError(
+      'CLI_USAGE',
+      `${store.hubConfigFile} has no broker.tls listener, so there is no default hub URL; give --hub-url mqtts://HOST:PORT`,
+    );
+  if (tls.port === 0)
+    throw new AppError(
+      'CLI_USAGE',
+      `${store.hubConfigFile} has broker.tls.port 0 (an ephemeral port), so there is no default hub URL; give --hub-url mqtts://HOST:PORT`,
+    );
   const info = certificateInfo(readFileSync(store.resolvePath(tls.certFile)));
   const host = info.hostnames[0] ?? info.ips[0];
-  if (host === undefined) throw new AppError('CLI_USAGE', `the hub certificate ${tls.certFile} names no host or IP; give --hub-url mqtts://HOST:PORT`);
+  if (host === undefined)
+    throw new AppError(
+      'CLI_USAGE',
+      `the hub certificate ${tls.certFile} names no host or IP; give --hub-url mqtts://HOST:PORT`,
+    );
   return hubUrlFor(host, tls.port);
 }
 
@@ -216,7 +280,10 @@ function checkHubUrl(store: OpenedStore, hubUrl: HubUrl): void {
   const info = certificateInfo(readFileSync(store.resolvePath(tls.certFile)));
   if (!certificateNames(hubUrl.host, info)) {
     const names = [...info.hostnames, ...info.ips].join(', ');
-    throw new AppError('CLI_USAGE', `--hub-url host "${hubUrl.host}" is not named by the hub certificate (${tls.certFile} names: ${names}); expected one of those, because gateways verify the hub's name`);
+    throw new AppError(
+      'CLI_USAGE',
+      `--hub-url host "${hubUrl.host}" is not named by the hub certificate (${tls.certFile} names: ${names}); expected one of those, because gateways verify the hub's name`,
+    );
   }
 }
 
@@ -248,7 +315,10 @@ export interface AddGatewayResult {
   files: FileSummary[];
 }
 
-export async function addGatewayToStore(options: AddGatewayOptions, deps: ProvisionDeps = {}): Promise<AddGatewayResult> {
+export async function addGatewayToStore(
+  options: AddGatewayOptions,
+  deps: ProvisionDeps = {},
+): Promise<AddGatewayResult> {
   const { random, now } = depsOf(deps);
   const gateway = checkId('gateway', options.gateway);
   const zone = checkId('zone', options.zone);
@@ -259,12 +329,23 @@ export async function addGatewayToStore(options: AddGatewayOptions, deps: Provis
 
   return withDatabase(store, async (db) => {
     const registered = getGateway(db, gateway);
-    const conflicts = [...(existsSync(target) ? [target] : []), ...(registered !== null ? [`gateway "${gateway}" in ${store.databaseFile}`] : [])];
+    const conflicts = [
+      ...(existsSync(target) ? [target] : []),
+      ...(registered !== null ? [`gateway "${gateway}" in ${store.databaseFile}`] : []),
+    ];
     if (conflicts.length > 0 && options.force !== true) {
-      throw new AppError('PROV_EXISTS', `Gateway "${gateway}" already exists (${conflicts.join('; ')}); use rotate-gateway for a new credential, or --force to re-make its bundle and credential`, { details: { paths: conflicts } });
+      throw new AppError(
+        'PROV_EXISTS',
+        `Gateway "${gateway}" already exists (${conflicts.join('; ')}); use rotate-gateway for a new credential, or --force to re-make its bundle and credential`,
+        { details: { paths: conflicts } },
+      );
     }
     const credential = newCredential(random);
-    const files = planGatewayBundle({ store: store.config.store, gateway, zone, hubUrl: hubUrl.url }, { caCertPem: store.caCertPem, credential }, now());
+    const files = planGatewayBundle(
+      { store: store.config.store, gateway, zone, hubUrl: hubUrl.url },
+      { caCertPem: store.caCertPem, credential },
+      now(),
+    );
     ensurePrivateDir(store.gatewaysDir);
     const partial = join(store.gatewaysDir, `.${gateway}.partial-${randomBytes(4).toString('hex')}`);
     try {
@@ -312,10 +393,16 @@ export interface RevokeGatewayResult {
 }
 
 function notRegistered(store: OpenedStore, gateway: string): AppError {
-  return new AppError('PROV_NOT_FOUND', `Gateway "${gateway}" is not registered in ${store.databaseFile}; expected one added with add-gateway (see \`hushpoint provision list --store-dir ${store.dir}\`)`);
+  return new AppError(
+    'PROV_NOT_FOUND',
+    `Gateway "${gateway}" is not registered in ${store.databaseFile}; expected one added with add-gateway (see \`hushpoint provision list --store-dir ${store.dir}\`)`,
+  );
 }
 
-export async function revokeGatewayInStore(options: { storeDir: string; gateway: string }, deps: ProvisionDeps = {}): Promise<RevokeGatewayResult> {
+export async function revokeGatewayInStore(
+  options: { storeDir: string; gateway: string },
+  deps: ProvisionDeps = {},
+): Promise<RevokeGatewayResult> {
   const { now } = depsOf(deps);
   const gateway = checkId('gateway', options.gateway);
   const store = openStore(options.storeDir);
@@ -342,7 +429,10 @@ export interface RotateGatewayResult {
   wasRevoked: boolean;
 }
 
-export async function rotateGatewayInStore(options: { storeDir: string; gateway: string }, deps: ProvisionDeps = {}): Promise<RotateGatewayResult> {
+export async function rotateGatewayInStore(
+  options: { storeDir: string; gateway: string },
+  deps: ProvisionDeps = {},
+): Promise<RotateGatewayResult> {
   const { random, now } = depsOf(deps);
   const gateway = checkId('gateway', options.gateway);
   const store = openStore(options.storeDir);
@@ -394,25 +484,30 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export async function listStoreGateways(options: { storeDir: string }): Promise<{ store: string; database: string; gateways: ListedGateway[] }> {
+export async function listStoreGateways(options: {
+  storeDir: string;
+}): Promise<{ store: string; database: string; gateways: ListedGateway[] }> {
   const store = openStore(options.storeDir);
-  return withDatabase(store, (db) => ({
-    store: store.config.store,
-    database: store.databaseFile,
-    gateways: listGateways(db).map((g) => {
-      const dir = bundleDir(store, g.id);
-      return {
-        id: g.id,
-        zone: g.zone,
-        revoked: g.revokedMs !== null,
-        createdAt: new Date(g.createdMs).toISOString(),
-        rotatedAt: iso(g.rotatedMs),
-        revokedAt: iso(g.revokedMs),
-        state: g.state,
-        lastStatusAt: iso(g.lastStatusMs),
-        bundle: existsSync(join(dir, BUNDLE_FILES.config)) ? dir : null,
-      };
+  return withDatabase(
+    store,
+    (db) => ({
+      store: store.config.store,
+      database: store.databaseFile,
+      gateways: listGateways(db).map((g) => {
+        const dir = bundleDir(store, g.id);
+        return {
+          id: g.id,
+          zone: g.zone,
+          revoked: g.revokedMs !== null,
+          createdAt: new Date(g.createdMs).toISOString(),
+          rotatedAt: iso(g.rotatedMs),
+          revokedAt: iso(g.revokedMs),
+          state: g.state,
+          lastStatusAt: iso(g.lastStatusMs),
+          bundle: existsSync(join(dir, BUNDLE_FILES.config)) ? dir : null,
+        };
+      }),
     }),
-  }), { readonly: true });
+    { readonly: true },
+  );
 }
-

@@ -21,7 +21,8 @@ import { replayPresence } from './zone-accuracy/replay.ts';
  * Hold seeds out: choose settings on some seeds, report them on others.
  */
 
-const USAGE = 'usage: zone-accuracy.ts (--seeds A,B,… [--minutes N] [--near-dbm D --mid-dbm D] [--save DIR] | --from DIR) [--switch-penalty X] [--smoothing-windows N] [--json]';
+const USAGE =
+  'usage: zone-accuracy.ts (--seeds A,B,… [--minutes N] [--near-dbm D --mid-dbm D] [--save DIR] | --from DIR) [--switch-penalty X] [--smoothing-windows N] [--json]';
 
 function fail(message: string): never {
   process.stderr.write(`zone-accuracy: ${message}\n${USAGE}\n`);
@@ -31,19 +32,24 @@ function fail(message: string): never {
 function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) fail(`--${name} is "${value}", expected a non-negative ${integer ? 'integer' : 'number'}`);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    fail(`--${name} is "${value}", expected a non-negative ${integer ? 'integer' : 'number'}`);
   return n;
 }
 
 function dbm(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < -127 || n > 20) fail(`--${name} is "${value}", expected an integer dBm from -127 to 20`);
+  if (!Number.isInteger(n) || n < -127 || n > 20)
+    fail(`--${name} is "${value}", expected an integer dBm from -127 to 20`);
   return n;
 }
 
 function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as T);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
 }
 
 const { values } = parseArgs({
@@ -87,7 +93,14 @@ interface SeedResult {
 }
 
 const results: SeedResult[] = [];
-const row = (seed: string, score: Score): SeedResult => ({ seed, windows: score.matched, zoneCorrect: score.zoneCorrect, zoneAccuracy: score.zoneAccuracy, precision: score.precision, recall: score.recall });
+const row = (seed: string, score: Score): SeedResult => ({
+  seed,
+  windows: score.matched,
+  zoneCorrect: score.zoneCorrect,
+  zoneAccuracy: score.zoneAccuracy,
+  precision: score.precision,
+  recall: score.recall,
+});
 
 if (values.from !== undefined) {
   const dir = values.from;
@@ -98,7 +111,10 @@ if (values.from !== undefined) {
     results.push(row(seed, scorePairs(truth, replayPresence(sightings, params))));
   }
 } else {
-  const seeds = (values.seeds as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const seeds = (values.seeds as string)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (seeds.length === 0) fail('--seeds is empty');
   const minutes = numberOption(values.minutes, 'minutes', true) as number;
   if (values.save !== undefined) {
@@ -108,7 +124,14 @@ if (values.from !== undefined) {
   for (const seed of seeds) {
     const keepDir = values.save === undefined ? undefined : join(values.save, seed);
     if (keepDir !== undefined) mkdirSync(keepDir, { recursive: true });
-    const run = await runZoneAccuracyPipeline({ seed, minutes, nearDbm: dbm(values['near-dbm'], 'near-dbm'), midDbm: dbm(values['mid-dbm'], 'mid-dbm'), presence: { switchPenalty: params.switchPenalty, smoothingWindows: params.smoothingWindows }, keepDir });
+    const run = await runZoneAccuracyPipeline({
+      seed,
+      minutes,
+      nearDbm: dbm(values['near-dbm'], 'near-dbm'),
+      midDbm: dbm(values['mid-dbm'], 'mid-dbm'),
+      presence: { switchPenalty: params.switchPenalty, smoothingWindows: params.smoothingWindows },
+      keepDir,
+    });
     results.push(row(seed, run.score));
     if (!values.json) process.stderr.write(`seed ${seed}: done\n`);
   }
@@ -119,9 +142,18 @@ const correct = results.reduce((sum, r) => sum + r.zoneCorrect, 0);
 const overall = windows === 0 ? null : correct / windows;
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ params, seeds: results, overall: { windows, zoneCorrect: correct, zoneAccuracy: overall } })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ params, seeds: results, overall: { windows, zoneCorrect: correct, zoneAccuracy: overall } })}\n`,
+  );
 } else {
-  process.stdout.write(`presence: switchPenalty ${params.switchPenalty}, smoothingWindows ${params.smoothingWindows}\n`);
-  for (const r of results) process.stdout.write(`${r.seed.padEnd(20)} ${String(r.windows).padStart(6)} windows  zone accuracy ${pct(r.zoneAccuracy)}\n`);
-  process.stdout.write(`${'overall'.padEnd(20)} ${String(windows).padStart(6)} windows  zone accuracy ${pct(overall)}\n`);
+  process.stdout.write(
+    `presence: switchPenalty ${params.switchPenalty}, smoothingWindows ${params.smoothingWindows}\n`,
+  );
+  for (const r of results)
+    process.stdout.write(
+      `${r.seed.padEnd(20)} ${String(r.windows).padStart(6)} windows  zone accuracy ${pct(r.zoneAccuracy)}\n`,
+    );
+  process.stdout.write(
+    `${'overall'.padEnd(20)} ${String(windows).padStart(6)} windows  zone accuracy ${pct(overall)}\n`,
+  );
 }

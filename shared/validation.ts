@@ -67,16 +67,20 @@ export function formatAjvErrors(errors: ErrorObject[], root: unknown): Problem[]
         const options = errors
           .filter((e) => e.instancePath === path && (e.keyword === 'const' || e.keyword === 'enum'))
           .map((e) => JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue));
-        message = options.length > 0 ? `is ${describe(actual)}, expected one of ${options.join(', ')}` : `is ${describe(actual)}, which matches none of the allowed forms`;
+        message =
+          options.length > 0
+            ? `is ${describe(actual)}, expected one of ${options.join(', ')}`
+            : `is ${describe(actual)}, which matches none of the allowed forms`;
         break;
       }
       case 'const':
       case 'enum':
       case 'type':
         if (unionPaths.has(path)) continue;
-        message = error.keyword === 'type'
-          ? `is ${describe(actual)}, expected ${String(p.type)}`
-          : `is ${describe(actual)}, expected ${JSON.stringify(p.allowedValue ?? p.allowedValues)}`;
+        message =
+          error.keyword === 'type'
+            ? `is ${describe(actual)}, expected ${String(p.type)}`
+            : `is ${describe(actual)}, expected ${JSON.stringify(p.allowedValue ?? p.allowedValues)}`;
         break;
       case 'minimum':
       case 'maximum':
@@ -114,7 +118,8 @@ export function formatAjvErrors(errors: ErrorObject[], root: unknown): Problem[]
  */
 export function compileValidator<T>(schema: TSchema, options: { useDefaults?: boolean } = {}): Validator<T> {
   const fn: ValidateFunction = (options.useDefaults ? defaultingAjv : strictAjv).compile(schema);
-  return (value: unknown) => (fn(value) ? { ok: true, value: value as T } : { ok: false, problems: formatAjvErrors(fn.errors ?? [], value) });
+  return (value: unknown) =>
+    fn(value) ? { ok: true, value: value as T } : { ok: false, problems: formatAjvErrors(fn.errors ?? [], value) };
 }
 
 export function formatProblems(problems: Problem[], prefix = ''): string[] {

@@ -15,7 +15,9 @@ function write(text: string): string {
 
 describe('loadConfig', () => {
   it('fills defaults from the schema, freezes the result and resolves paths beside the file', () => {
-    const file = write('role: gateway\nstore: s1\ngateway: g1\nzone: z1\nhub: { url: "mqtt://127.0.0.1:1883", credentialFile: cred }\n');
+    const file = write(
+      'role: gateway\nstore: s1\ngateway: g1\nzone: z1\nhub: { url: "mqtt://127.0.0.1:1883", credentialFile: cred }\n',
+    );
     const loaded = loadConfig(gatewayRole, file);
     expect(loaded.config.window).toMatchObject({ seconds: 10, maxEids: 5000, minHits: 1 });
     expect(loaded.config.outbox.maxInFlight).toBe(20);
@@ -25,7 +27,9 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem, including semantic ones, as FILE: /pointer message', () => {
-    const file = write('role: gateway\nstore: s1\ngateway: g1\nzone: z1\nhub: { url: "mqtts://hub:8883", credentialFile: cred }\nwindow: { nearDbm: -90, midDbm: -70 }\n');
+    const file = write(
+      'role: gateway\nstore: s1\ngateway: g1\nzone: z1\nhub: { url: "mqtts://hub:8883", credentialFile: cred }\nwindow: { nearDbm: -90, midDbm: -70 }\n',
+    );
     try {
       loadConfig(gatewayRole, file);
       expect.unreachable();

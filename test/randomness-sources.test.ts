@@ -24,17 +24,28 @@ describe('randomness in shipped code', () => {
 
   it('scans the privacy core, the gateway and the hub', () => {
     const names = files.map((file) => relative(ROOT, file));
-    expect(names).toEqual(expect.arrayContaining(['shared/privacy/samplers/discrete-gaussian.ts', 'shared/ports/random.ts', 'hub/core/offers/threshold-sampler.ts']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'shared/privacy/samplers/discrete-gaussian.ts',
+        'shared/ports/random.ts',
+        'hub/core/offers/threshold-sampler.ts',
+      ]),
+    );
   });
 
   it('never uses Math.random (comments aside)', () => {
-    const code = (file: string) => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+    const code = (file: string) =>
+      readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:])\/\/.*$/gm, '$1');
     const offenders = files.filter((file) => /Math\s*\.\s*random|Math\s*\[\s*['"]random/.test(code(file)));
     expect(offenders.map((file) => relative(ROOT, file))).toEqual([]);
   });
 
   it('never imports the seeded generator outside tests', () => {
-    const offenders = files.filter((file) => /seeded-random/.test(readFileSync(file, 'utf8')) && !file.includes(`${join('shared', 'testing')}`));
+    const offenders = files.filter(
+      (file) => /seeded-random/.test(readFileSync(file, 'utf8')) && !file.includes(`${join('shared', 'testing')}`),
+    );
     expect(offenders.map((file) => relative(ROOT, file))).toEqual([]);
   });
 });

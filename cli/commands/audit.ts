@@ -67,10 +67,21 @@ S is read as an exact decimal (6.3 means 63/10). stderr names the exact distribu
   run({ values }, { io }) {
     const name = requireString(values, 'mechanism', 'discrete-laplace or discrete-gaussian');
     const count = intOption(values, 'count', { min: 1, max: 100_000_000 });
-    const [wanted, unwanted] = name === 'discrete-laplace' ? ['scale', 'sigma'] : name === 'discrete-gaussian' ? ['sigma', 'scale'] : [null, null];
-    if (wanted === null || unwanted === null) throw usageError(`--mechanism is "${name}", expected discrete-laplace or discrete-gaussian`);
-    if (values[unwanted] !== undefined) throw usageError(`--${unwanted} does not apply to ${name}, expected --${wanted}`);
-    const parameter = requireString(values, wanted, `the ${wanted === 'scale' ? 'scale t' : 'σ'} of the ${name}, e.g. 6`);
+    const [wanted, unwanted] =
+      name === 'discrete-laplace'
+        ? ['scale', 'sigma']
+        : name === 'discrete-gaussian'
+          ? ['sigma', 'scale']
+          : [null, null];
+    if (wanted === null || unwanted === null)
+      throw usageError(`--mechanism is "${name}", expected discrete-laplace or discrete-gaussian`);
+    if (values[unwanted] !== undefined)
+      throw usageError(`--${unwanted} does not apply to ${name}, expected --${wanted}`);
+    const parameter = requireString(
+      values,
+      wanted,
+      `the ${wanted === 'scale' ? 'scale t' : 'σ'} of the ${name}, e.g. 6`,
+    );
     const rng = new CryptoRandomSource();
     let release: (zeros: number[]) => number[];
     try {
@@ -84,7 +95,8 @@ S is read as an exact decimal (6.3 means 63/10). stderr names the exact distribu
         release = (zeros) => m.release(zeros, rng);
       }
     } catch (error) {
-      if (isAppError(error, 'DP_INVALID_PARAMETER')) throw usageError(`--${error.message.replace(/^sigma /, 'sigma: ').replace(/^scale /, 'scale: ')}`);
+      if (isAppError(error, 'DP_INVALID_PARAMETER'))
+        throw usageError(`--${error.message.replace(/^sigma /, 'sigma: ').replace(/^scale /, 'scale: ')}`);
       throw error;
     }
     for (let done = 0; done < count;) {
@@ -110,7 +122,10 @@ const ledgerCommand: Command = {
     if (day === null) throw usageError(`--day is "${String(values.day)}", expected a date such as 2026-11-28`);
     const db = openHubDatabase(loaded.resolvePath(loaded.config.database), { readonly: true });
     try {
-      const report = ledgerReport(db, loaded.config.privacy, { nowMs: Date.now(), ...(day !== undefined ? { day } : {}) });
+      const report = ledgerReport(db, loaded.config.privacy, {
+        nowMs: Date.now(),
+        ...(day !== undefined ? { day } : {}),
+      });
       if (values.json) io.out(JSON.stringify(report));
       else for (const line of formatLedgerReport(report)) io.out(line);
     } finally {

@@ -7,7 +7,10 @@ import { EXIT } from '../../shared/errors.ts';
  * with any baseline measured in the same run). `--json` prints them as one JSON object.
  */
 export interface BenchSuite {
-  runBench(options: { runs: number; progress: (line: string) => void }): Promise<Record<string, number | string | boolean>>;
+  runBench(options: {
+    runs: number;
+    progress: (line: string) => void;
+  }): Promise<Record<string, number | string | boolean>>;
 }
 
 export const BENCH_SUITES = ['gateway', 'hub', 'dp', 'offers', 'sim'] as const;
@@ -18,12 +21,19 @@ export const benchCommand: Command = {
   positionals: ['SUITE'],
   options: {
     json: { type: 'boolean', description: 'print the figures as one JSON object on stdout (progress on stderr)' },
-    runs: { type: 'string', value: 'N', description: 'interleaved runs per figure; the median is reported', default: '5' },
+    runs: {
+      type: 'string',
+      value: 'N',
+      description: 'interleaved runs per figure; the median is reported',
+      default: '5',
+    },
   },
   async run({ values, positionals }, { io }) {
     const suite = positionals[0];
     if (suite === undefined || !(BENCH_SUITES as readonly string[]).includes(suite)) {
-      throw usageError(`SUITE is ${suite === undefined ? 'missing' : `"${suite}"`}, expected one of: ${BENCH_SUITES.join(', ')}`);
+      throw usageError(
+        `SUITE is ${suite === undefined ? 'missing' : `"${suite}"`}, expected one of: ${BENCH_SUITES.join(', ')}`,
+      );
     }
     const runs = intOption(values, 'runs', { min: 1, max: 101 });
     const module = (await import(`../../scripts/bench/${suite}.ts`)) as BenchSuite;
@@ -33,7 +43,8 @@ export const benchCommand: Command = {
       io.out(JSON.stringify(figures));
     } else {
       const width = Math.max(...Object.keys(figures).map((k) => k.length));
-      for (const [key, value] of Object.entries(figures)) io.out(`${key.padEnd(width)}  ${typeof value === 'number' ? Number(value.toPrecision(4)) : String(value)}`);
+      for (const [key, value] of Object.entries(figures))
+        io.out(`${key.padEnd(width)}  ${typeof value === 'number' ? Number(value.toPrecision(4)) : String(value)}`);
     }
     return EXIT.OK;
   },

@@ -30,7 +30,13 @@ export const checkConfigCommand: Command = {
     const roleName = roleOf(document);
     const role = roleName === undefined ? undefined : ROLES[roleName];
     if (role === undefined) {
-      io.err(`${file}: /role ${roleName === undefined ? 'is required' : `is "${roleName}"`}, expected one of ${Object.keys(ROLES).map((r) => `"${r}"`).join(', ')}`);
+      io.err(
+        `${file}: /role ${roleName === undefined ? 'is required' : `is "${roleName}"`}, expected one of ${Object.keys(
+          ROLES,
+        )
+          .map((r) => `"${r}"`)
+          .join(', ')}`,
+      );
       return EXIT.CONFIG;
     }
     const result = validateConfig(role, document);

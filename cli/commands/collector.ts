@@ -1,7 +1,13 @@
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { requireString, usageError, type Command, type OptionValues } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
-import { collectorRole, computeTotals, formatTotals, openCollectorStore, runCollector } from '../../hub/collector/mod.ts';
+import {
+  collectorRole,
+  computeTotals,
+  formatTotals,
+  openCollectorStore,
+  runCollector,
+} from '../../hub/collector/mod.ts';
 
 /** `hushpoint collector`: the reference HQ receiver of DP releases, and its totals report. */
 
@@ -11,7 +17,10 @@ function timeOption(values: OptionValues, name: string): number | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
   const ms = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(ms)) throw usageError(`--${name} is "${String(raw)}", expected Unix seconds, a date such as 2026-11-28 or an ISO 8601 date-time`);
+  if (Number.isNaN(ms))
+    throw usageError(
+      `--${name} is "${String(raw)}", expected Unix seconds, a date such as 2026-11-28 or an ISO 8601 date-time`,
+    );
   return Math.floor(ms / 1000);
 }
 
@@ -24,14 +33,21 @@ non-negative integers that add up to the release's rounded non-negative total (l
   options: {
     config: { type: 'string', value: 'FILE', description: 'the collector config file (collector.yaml)' },
     store: { type: 'string', value: 'ID', description: 'only this store' },
-    kind: { type: 'string', value: 'KIND', description: 'only this release kind (footfall, visits, dwell, transitions, ...)' },
+    kind: {
+      type: 'string',
+      value: 'KIND',
+      description: 'only this release kind (footfall, visits, dwell, transitions, ...)',
+    },
     from: { type: 'string', value: 'TIME', description: 'periods starting at or after (date, ISO 8601 or Unix s)' },
     to: { type: 'string', value: 'TIME', description: 'periods starting before (date, ISO 8601 or Unix s)' },
     periods: { type: 'boolean', description: 'also print one line per release' },
     json: { type: 'boolean', description: 'print the totals as JSON' },
   },
   run({ values }, { io }) {
-    const loaded = loadConfig(collectorRole, requireString(values, 'config', 'the collector config file (collector.yaml)'));
+    const loaded = loadConfig(
+      collectorRole,
+      requireString(values, 'config', 'the collector config file (collector.yaml)'),
+    );
     const store = openCollectorStore(loaded.resolvePath(loaded.config.database), { readonly: true });
     try {
       const fromUnix = timeOption(values, 'from');
@@ -55,7 +71,8 @@ non-negative integers that add up to the release's rounded non-negative total (l
 export const collectorCommand: Command = {
   name: 'collector',
   summary: 'run the reference HQ receiver of DP releases (HTTPS, signed, idempotent)',
-  usage: 'hushpoint collector --config FILE [--check-config] [--log-level LEVEL] | hushpoint collector totals --config FILE ...',
+  usage:
+    'hushpoint collector --config FILE [--check-config] [--log-level LEVEL] | hushpoint collector totals --config FILE ...',
   options: {
     config: { type: 'string', value: 'FILE', description: 'the collector config file (collector.yaml)' },
     'check-config': { type: 'boolean', description: 'validate the config file and exit (78 when invalid)' },
@@ -68,6 +85,10 @@ export const collectorCommand: Command = {
     if (logLevel !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
       throw usageError(`--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`);
     }
-    return runCollector(configFile, { io, checkOnly: values['check-config'] === true, ...(logLevel !== undefined ? { logLevel } : {}) });
+    return runCollector(configFile, {
+      io,
+      checkOnly: values['check-config'] === true,
+      ...(logLevel !== undefined ? { logLevel } : {}),
+    });
   },
 };

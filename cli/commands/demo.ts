@@ -16,9 +16,17 @@ nothing running (unless --keep-running) and removes its temporary files.`,
   options: {
     minutes: { type: 'string', value: 'M', description: 'store minutes to simulate (1..660)', default: '60' },
     speed: { type: 'string', value: 'X', description: 'store seconds per wall second (1..600)', default: '30' },
-    store: { type: 'string', value: 'FILE', description: 'store description (YAML)', default: 'scripts/stores/fashion-small.yaml' },
+    store: {
+      type: 'string',
+      value: 'FILE',
+      description: 'store description (YAML)',
+      default: 'scripts/stores/fashion-small.yaml',
+    },
     seed: { type: 'string', value: 'S', description: 'simulator seed (same seed, same shoppers)', default: 'demo' },
-    'keep-running': { type: 'boolean', description: 'keep the hub and its status page up after the summary, until Ctrl-C' },
+    'keep-running': {
+      type: 'boolean',
+      description: 'keep the hub and its status page up after the summary, until Ctrl-C',
+    },
     json: { type: 'boolean', description: 'print the summary as one JSON object on stdout (progress on stderr)' },
   },
   async run({ values }, { io }) {
@@ -34,7 +42,15 @@ nothing running (unless --keep-running) and removes its temporary files.`,
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
-    const summary = await runDemo({ storeFile, minutes, speed, seed: String(values.seed), keepRunning, progress, untilStopped: () => stopped });
+    const summary = await runDemo({
+      storeFile,
+      minutes,
+      speed,
+      seed: String(values.seed),
+      keepRunning,
+      progress,
+      untilStopped: () => stopped,
+    });
     const { keepRunning: wait, ...printable } = summary;
     io.out(json ? JSON.stringify(printable) : formatSummary(summary));
     if (wait) {

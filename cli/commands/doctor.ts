@@ -17,12 +17,21 @@ from the hub's hub/clock message: WARN beyond 2 s, FAIL beyond 30 s), disk (WARN
 Exit code 1 when any check FAILs, 0 otherwise. Run it with sudo on a Pi (it reads the credential).`,
   options: {
     config: { type: 'string', value: 'FILE', description: 'the device config (gateway.yaml or hub.yaml)' },
-    skip: { type: 'string', multiple: true, value: 'CHECK', description: `leave a check out (repeatable): ${SKIPPABLE.join(', ')}` },
-    json: { type: 'boolean', description: 'print one JSON object: {file, role, ok, exitCode, checks: [{name, status, detail, fix}]}' },
+    skip: {
+      type: 'string',
+      multiple: true,
+      value: 'CHECK',
+      description: `leave a check out (repeatable): ${SKIPPABLE.join(', ')}`,
+    },
+    json: {
+      type: 'boolean',
+      description: 'print one JSON object: {file, role, ok, exitCode, checks: [{name, status, detail, fix}]}',
+    },
   },
   async run({ values }, { io }) {
     const file = requireString(values, 'config', 'the device config file, e.g. --config /etc/hushpoint/gateway.yaml');
-    const skip = values.skip === undefined ? [] : (Array.isArray(values.skip) ? values.skip : [values.skip]).map(String);
+    const skip =
+      values.skip === undefined ? [] : (Array.isArray(values.skip) ? values.skip : [values.skip]).map(String);
     const report = await runDoctor(file, { skip });
     if (values.json) io.out(JSON.stringify(report));
     else for (const line of formatReport(report.checks)) io.out(line);

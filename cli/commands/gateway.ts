@@ -5,7 +5,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const captureCommand: Command = {
   name: 'capture',
-  summary: 'record opt-in frames heard by this Pi\'s adapter as a trace (addresses zeroed)',
+  summary: "record opt-in frames heard by this Pi's adapter as a trace (addresses zeroed)",
   description: `Writes a JSONL trace (docs/trace-format.md) of the opt-in frames the adapter hears for N
 seconds; every other advert is counted and forgotten, and the advertiser address of each kept
 report is replaced by 00:00:00:00:00:00. The trace can be replayed with
@@ -19,16 +19,25 @@ ble.source "replay:FILE". Needs a Bluetooth adapter (exit 69 without one).`,
   async run({ values }, { io, path }) {
     const seconds = intOption(values, 'seconds', { min: 1, max: 86_400 });
     const out = requireString(values, 'out', 'the trace file to write');
-    if (values.config !== undefined && values.adapter !== undefined) throw usageError('--config and --adapter are exclusive, expected one of them (or neither for hci0)');
+    if (values.config !== undefined && values.adapter !== undefined)
+      throw usageError('--config and --adapter are exclusive, expected one of them (or neither for hci0)');
     const adapterIndex = values.adapter === undefined ? undefined : intOption(values, 'adapter', { min: 0, max: 15 });
-    return runCapture({ seconds, out, ...(typeof values.config === 'string' ? { configFile: values.config } : {}), ...(adapterIndex !== undefined ? { adapterIndex } : {}), io, path });
+    return runCapture({
+      seconds,
+      out,
+      ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
+      ...(adapterIndex !== undefined ? { adapterIndex } : {}),
+      io,
+      path,
+    });
   },
 };
 
 export const gatewayCommand: Command = {
   name: 'gateway',
   summary: 'run the beacon gateway (BLE → opt-in filter → coarse windows → hub)',
-  usage: 'hushpoint gateway --config FILE [--check-config] [--log-level LEVEL]\n       hushpoint gateway capture --seconds N --out FILE [--config FILE | --adapter N]',
+  usage:
+    'hushpoint gateway --config FILE [--check-config] [--log-level LEVEL]\n       hushpoint gateway capture --seconds N --out FILE [--config FILE | --adapter N]',
   description: `Runs until SIGTERM or SIGINT. See docs/gateway.md for what it publishes, the LEDs and the logs.
 Exit codes: 0 stopped cleanly, 64 usage, 65 bad replay trace, 69 no Bluetooth adapter,
 78 bad config (each problem printed as FILE: /pointer message).`,

@@ -19,7 +19,10 @@ function timeOption(values: OptionValues, name: string): number | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
   const ms = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(ms)) throw usageError(`--${name} is "${String(raw)}", expected Unix seconds or an ISO 8601 date-time such as 2026-11-28T10:00:00Z`);
+  if (Number.isNaN(ms))
+    throw usageError(
+      `--${name} is "${String(raw)}", expected Unix seconds or an ISO 8601 date-time such as 2026-11-28T10:00:00Z`,
+    );
   return Math.floor(ms / 1000);
 }
 
@@ -65,7 +68,10 @@ const exportZonesCommand: Command = {
     let rows = 0;
     try {
       const stream = out === '-' ? null : createWriteStream(out);
-      for (const row of exportZones(db, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })) {
+      for (const row of exportZones(db, {
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+      })) {
         const line = `${JSON.stringify(row)}\n`;
         if (stream === null) io.out(line);
         else if (!stream.write(line)) await once(stream, 'drain');
@@ -85,8 +91,9 @@ const exportZonesCommand: Command = {
 
 const importShoppersCommand: Command = {
   name: 'import-shoppers',
-  summary: 'enroll shoppers with given identity keys (e.g. the simulator\'s shoppers.json)',
-  description: 'The file is a JSON array (or {"shoppers": [...]}) of {id, identityKey (32 hex), exponent?, consent?}.\nA running hub picks the change up within a few seconds.',
+  summary: "enroll shoppers with given identity keys (e.g. the simulator's shoppers.json)",
+  description:
+    'The file is a JSON array (or {"shoppers": [...]}) of {id, identityKey (32 hex), exponent?, consent?}.\nA running hub picks the change up within a few seconds.',
   options: {
     config: { type: 'string', value: 'FILE', description: 'the hub config file' },
     file: { type: 'string', value: 'FILE', description: 'the shoppers JSON file' },
@@ -118,16 +125,32 @@ export const hubCommand: Command = {
   usage: 'hushpoint hub --config FILE [--check-config] [--log-level LEVEL] | hushpoint hub <command> ...',
   options: {
     config: { type: 'string', value: 'FILE', description: 'the hub config file (hub.yaml)' },
-    'check-config': { type: 'boolean', description: 'validate the config, print every problem and exit (78 when invalid)' },
-    'log-level': { type: 'string', value: 'LEVEL', description: 'override log.level (fatal, error, warn, info, debug, trace, silent)' },
+    'check-config': {
+      type: 'boolean',
+      description: 'validate the config, print every problem and exit (78 when invalid)',
+    },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      description: 'override log.level (fatal, error, warn, info, debug, trace, silent)',
+    },
   },
   subcommands: () => [statsCommand, exportZonesCommand, importShoppersCommand],
   async run({ values }, { io }) {
     const file = requireString(values, 'config', 'the hub config file (hub.yaml)');
     const level = values['log-level'];
-    if (level !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(String(level))) {
-      throw usageError(`--log-level is "${String(level)}", expected one of fatal, error, warn, info, debug, trace, silent`);
+    if (
+      level !== undefined &&
+      !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(String(level))
+    ) {
+      throw usageError(
+        `--log-level is "${String(level)}", expected one of fatal, error, warn, info, debug, trace, silent`,
+      );
     }
-    return runHub(file, { io, checkOnly: values['check-config'] === true, ...(typeof level === 'string' ? { logLevel: level } : {}) });
+    return runHub(file, {
+      io,
+      checkOnly: values['check-config'] === true,
+      ...(typeof level === 'string' ? { logLevel: level } : {}),
+    });
   },
 };

@@ -2,8 +2,14 @@ import { relative } from 'node:path';
 import { intOption, requireString, type CliIo, type Command, type OptionValues } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
 import {
-  addGatewayToStore, initStore, listStoreGateways, revokeGatewayInStore, rotateGatewayInStore, PI_PATHS,
-  type FileSummary, type ListedGateway,
+  addGatewayToStore,
+  initStore,
+  listStoreGateways,
+  revokeGatewayInStore,
+  rotateGatewayInStore,
+  PI_PATHS,
+  type FileSummary,
+  type ListedGateway,
 } from '../../provisioning/mod.ts';
 
 /**
@@ -36,9 +42,19 @@ without --force (a new CA means every gateway bundle needs the new ca.pem).`,
   options: {
     store: { type: 'string', value: 'ID', description: 'the store id ([a-z0-9-], e.g. store-1)' },
     out: { type: 'string', value: 'DIR', description: 'the store folder to create' },
-    hostname: { type: 'string', multiple: true, value: 'NAME', description: 'a host name the gateways use for the hub (repeatable)' },
-    ip: { type: 'string', multiple: true, value: 'ADDR', description: 'an IP address the gateways use for the hub (repeatable)' },
-    'mqtt-port': { type: 'string', value: 'PORT', description: 'the broker\'s MQTT TLS port (default 8883)' },
+    hostname: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      description: 'a host name the gateways use for the hub (repeatable)',
+    },
+    ip: {
+      type: 'string',
+      multiple: true,
+      value: 'ADDR',
+      description: 'an IP address the gateways use for the hub (repeatable)',
+    },
+    'mqtt-port': { type: 'string', value: 'PORT', description: "the broker's MQTT TLS port (default 8883)" },
     'api-port': { type: 'string', value: 'PORT', description: 'the HTTPS API port (default 8443)' },
     force: { type: 'boolean', description: 'replace existing files' },
     json,
@@ -57,10 +73,14 @@ without --force (a new CA means every gateway bundle needs the new ca.pem).`,
       io.out(JSON.stringify(result));
       return EXIT.OK;
     }
-    io.out(`Store ${result.store} created in ${result.dir} (folder 0700${result.tightenedDir ? ', permissions tightened' : ''}):`);
+    io.out(
+      `Store ${result.store} created in ${result.dir} (folder 0700${result.tightenedDir ? ', permissions tightened' : ''}):`,
+    );
     printFiles(io, result.files, result.dir);
     io.out('');
-    io.out(`Hub certificate names: ${[...result.hostnames, ...result.ips].join(', ')} (valid until ${result.hubCertificateExpires.slice(0, 10)})`);
+    io.out(
+      `Hub certificate names: ${[...result.hostnames, ...result.ips].join(', ')} (valid until ${result.hubCertificateExpires.slice(0, 10)})`,
+    );
     io.out(`Store CA SHA-256 fingerprint: ${result.caFingerprint256}`);
     io.out(`Broker: TLS port ${result.mqttPort}; API: HTTPS port ${result.apiPort}`);
     io.out('');
@@ -98,7 +118,9 @@ An existing gateway is replaced only with --force (new bundle, new credential).`
       io.out(JSON.stringify(result));
       return EXIT.OK;
     }
-    io.out(`Gateway ${result.gateway} (zone ${result.zone}) ${result.replaced ? 're-made' : 'added'} for store ${result.store}; its credential's scrypt hash is registered in ${result.database}.`);
+    io.out(
+      `Gateway ${result.gateway} (zone ${result.zone}) ${result.replaced ? 're-made' : 'added'} for store ${result.store}; its credential's scrypt hash is registered in ${result.database}.`,
+    );
     io.out(`Hub URL: ${result.hubUrl}`);
     io.out(`Bundle ${result.bundle}:`);
     printFiles(io, result.files, result.bundle);
@@ -130,11 +152,15 @@ const revokeGatewayCommand: Command = {
       io.out(JSON.stringify(result));
       return EXIT.OK;
     }
-    io.out(result.alreadyRevoked
-      ? `Gateway ${result.gateway} was already revoked (since ${result.revokedAt}).`
-      : `Gateway ${result.gateway} revoked at ${result.revokedAt}: the hub refuses its credential on every new connection.`);
+    io.out(
+      result.alreadyRevoked
+        ? `Gateway ${result.gateway} was already revoked (since ${result.revokedAt}).`
+        : `Gateway ${result.gateway} revoked at ${result.revokedAt}: the hub refuses its credential on every new connection.`,
+    );
     io.out('A running hub also closes a connection open right now within a few seconds.');
-    io.out(`To bring it back with a new credential: hushpoint provision rotate-gateway --store-dir ${values['store-dir'] as string} --gateway ${result.gateway}`);
+    io.out(
+      `To bring it back with a new credential: hushpoint provision rotate-gateway --store-dir ${values['store-dir'] as string} --gateway ${result.gateway}`,
+    );
     return EXIT.OK;
   },
 };
@@ -152,8 +178,12 @@ const rotateGatewayCommand: Command = {
       io.out(JSON.stringify(result));
       return EXIT.OK;
     }
-    io.out(`New credential for ${result.gateway} written to ${result.credentialFile} (0600) at ${result.rotatedAt}; the hub refuses the old one from now on.${result.wasRevoked ? ' The revocation is lifted.' : ''}`);
-    io.out(`On the Pi: copy it to ${PI_PATHS.configDir}/credential (root:hushpoint, 0640) and run sudo systemctl restart ${PI_PATHS.service}`);
+    io.out(
+      `New credential for ${result.gateway} written to ${result.credentialFile} (0600) at ${result.rotatedAt}; the hub refuses the old one from now on.${result.wasRevoked ? ' The revocation is lifted.' : ''}`,
+    );
+    io.out(
+      `On the Pi: copy it to ${PI_PATHS.configDir}/credential (root:hushpoint, 0640) and run sudo systemctl restart ${PI_PATHS.service}`,
+    );
     io.out('(or run install.sh again from the bundle).');
     return EXIT.OK;
   },
@@ -165,10 +195,12 @@ function statusOf(g: ListedGateway): string {
 
 const listCommand: Command = {
   name: 'list',
-  summary: 'list the store\'s gateways: zone, revoked, created and rotated times',
+  summary: "list the store's gateways: zone, revoked, created and rotated times",
   options: { 'store-dir': storeDir, json },
   async run({ values }, { io }) {
-    const result = await listStoreGateways({ storeDir: requireString(values, 'store-dir', 'the store folder made by init-store') });
+    const result = await listStoreGateways({
+      storeDir: requireString(values, 'store-dir', 'the store folder made by init-store'),
+    });
     if (values.json) {
       io.out(JSON.stringify(result));
       return EXIT.OK;
@@ -180,10 +212,24 @@ const listCommand: Command = {
     const time = (t: string | null): string => (t === null ? '-' : `${t.slice(0, 19).replace('T', ' ')}Z`);
     const rows = [
       ['GATEWAY', 'ZONE', 'STATUS', 'CREATED', 'ROTATED', 'REVOKED', 'BUNDLE'],
-      ...result.gateways.map((g) => [g.id, g.zone, statusOf(g), time(g.createdAt), time(g.rotatedAt), time(g.revokedAt), g.bundle === null ? '-' : 'yes']),
+      ...result.gateways.map((g) => [
+        g.id,
+        g.zone,
+        statusOf(g),
+        time(g.createdAt),
+        time(g.rotatedAt),
+        time(g.revokedAt),
+        g.bundle === null ? '-' : 'yes',
+      ]),
     ];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-    for (const row of rows) io.out(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+    for (const row of rows)
+      io.out(
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      );
     return EXIT.OK;
   },
 };

@@ -1,13 +1,29 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { intOption, numberOption, requireString, usageError, type Command, type CommandContext, type OptionValues } from '../../shared/cli/command.ts';
+import {
+  intOption,
+  numberOption,
+  requireString,
+  usageError,
+  type Command,
+  type CommandContext,
+  type OptionValues,
+} from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/ports/logger.ts';
 import { existingOutputs, openOutputFiles } from '../../scripts/sim/adapters/output-files.ts';
 import { scoreFiles, ScoreInputError } from '../../scripts/sim/adapters/score-files.ts';
 import type { Score } from '../../scripts/sim/core/score.ts';
-import { DEFAULT_START_ISO, generate, shoppersFile, simulationFor, summarize, type GenerateOptions, type Summary } from '../../scripts/sim/generate.ts';
+import {
+  DEFAULT_START_ISO,
+  generate,
+  shoppersFile,
+  simulationFor,
+  summarize,
+  type GenerateOptions,
+  type Summary,
+} from '../../scripts/sim/generate.ts';
 import { runLive } from '../../scripts/sim/live.ts';
 import type { LiveGatewaySet } from '../../scripts/sim/live-gateways.ts';
 import { fanOut, type ReportSink } from '../../scripts/sim/sinks.ts';
@@ -24,9 +40,13 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2
 function startOption(values: OptionValues, fallback: () => number): number {
   const raw = values.start;
   if (raw === undefined) return fallback();
-  if (typeof raw !== 'string' || !ISO_RE.test(raw)) throw usageError(`--start is "${String(raw)}", expected an ISO 8601 date-time with a zone, e.g. ${DEFAULT_START_ISO}`);
+  if (typeof raw !== 'string' || !ISO_RE.test(raw))
+    throw usageError(
+      `--start is "${String(raw)}", expected an ISO 8601 date-time with a zone, e.g. ${DEFAULT_START_ISO}`,
+    );
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms) || ms < 0 || ms / 1000 > 0xffff_ffff - 366 * 86_400) throw usageError(`--start is "${raw}", expected a date-time between 1970 and 2105`);
+  if (Number.isNaN(ms) || ms < 0 || ms / 1000 > 0xffff_ffff - 366 * 86_400)
+    throw usageError(`--start is "${raw}", expected a date-time between 1970 and 2105`);
   return ms;
 }
 
@@ -37,7 +57,11 @@ function seedOption(values: OptionValues): string {
 }
 
 function commonOptions(values: OptionValues, defaultStart: () => number): GenerateOptions {
-  const storeFile = requireString(values, 'store', 'a store description (YAML), e.g. scripts/stores/fashion-small.yaml');
+  const storeFile = requireString(
+    values,
+    'store',
+    'a store description (YAML), e.g. scripts/stores/fashion-small.yaml',
+  );
   const minutes = numberOption(values, 'minutes', { min: 0.05, max: 24 * 60 });
   const seed = seedOption(values);
   const startMs = startOption(values, defaultStart);
@@ -51,20 +75,30 @@ const STORE_OPTIONS = {
   minutes: { type: 'string', value: 'M', description: 'simulated minutes (the opening day is compressed into them)' },
   seed: { type: 'string', value: 'S', description: 'random seed: the same seed gives byte-identical output' },
   start: { type: 'string', value: 'ISO8601', description: 'simulated start time (trace timestamps, EID counters)' },
-  'window-seconds': { type: 'string', value: 'N', description: 'ground-truth window length (the gateways\' window)', default: '10' },
+  'window-seconds': {
+    type: 'string',
+    value: 'N',
+    description: "ground-truth window length (the gateways' window)",
+    default: '10',
+  },
 } as const;
 
 function printSummary(io: CommandContext['io'], summary: Summary, outDir: string, verb: string): void {
   const k = summary.shoppers.byKind;
   io.out(`${verb} ${summary.gateways} traces, truth.jsonl, shoppers.json and summary.json in ${outDir}`);
-  io.out(`shoppers ${summary.shoppers.total}: opted in ${summary.shoppers.optedIn} (android ${k.android}, ios-foreground ${k['ios-foreground']}, ios-background ${k['ios-background']} [not detectable], tag ${k.tag}), not opted in ${k['not-opted-in']}`);
-  io.out(`adverts written ${summary.advertsWritten} (${summary.advertsTransmitted} transmitted) in ${summary.seconds.toFixed(1)} s: ${summary.advertsPerSec} adverts/s; ${summary.truthRecords} truth records`);
+  io.out(
+    `shoppers ${summary.shoppers.total}: opted in ${summary.shoppers.optedIn} (android ${k.android}, ios-foreground ${k['ios-foreground']}, ios-background ${k['ios-background']} [not detectable], tag ${k.tag}), not opted in ${k['not-opted-in']}`,
+  );
+  io.out(
+    `adverts written ${summary.advertsWritten} (${summary.advertsTransmitted} transmitted) in ${summary.seconds.toFixed(1)} s: ${summary.advertsPerSec} adverts/s; ${summary.truthRecords} truth records`,
+  );
 }
 
 const generateCommand: Command = {
   name: 'generate',
   summary: 'write one replay trace per gateway, the enrolled shoppers and the ground truth',
-  usage: 'hushpoint sim generate --store FILE --minutes M --seed S --out DIR [--start ISO8601] [--window-seconds 10] [--force] [--json]',
+  usage:
+    'hushpoint sim generate --store FILE --minutes M --seed S --out DIR [--start ISO8601] [--window-seconds 10] [--force] [--json]',
   description: `Writes DIR/traces/{gatewayId}.jsonl (the gateway replay format), DIR/shoppers.json,
 DIR/truth.jsonl and DIR/summary.json. The same options give byte-identical traces, truth and
 shoppers. The default --start is ${DEFAULT_START_ISO}.`,
@@ -78,7 +112,10 @@ shoppers. The default --start is ${DEFAULT_START_ISO}.`,
     const outDir = requireString(values, 'out', 'an output folder');
     const options = commonOptions(values, () => Date.parse(DEFAULT_START_ISO));
     const previous = existingOutputs(outDir);
-    if (previous.length > 0 && !values.force) throw usageError(`--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`);
+    if (previous.length > 0 && !values.force)
+      throw usageError(
+        `--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`,
+      );
     const summary = generate(options, outDir, { force: Boolean(values.force) });
     if (values.json) io.out(JSON.stringify(summary));
     else printSummary(io, summary, outDir, 'wrote');
@@ -98,7 +135,8 @@ function liveDefaultStart(minutes: number, speed: number): number {
 const runCommand: Command = {
   name: 'run',
   summary: 'play the simulated store live, in compressed real time, into gateways and/or files',
-  usage: 'hushpoint sim run --store FILE --minutes M --seed S [--speed X] (--gateways DIR | --out DIR | both) [--start ISO8601] [--window-seconds 10] [--force]',
+  usage:
+    'hushpoint sim run --store FILE --minutes M --seed S [--speed X] (--gateways DIR | --out DIR | both) [--start ISO8601] [--window-seconds 10] [--force]',
   description: `The same event stream as "generate", paced so that X simulated seconds pass per wall
 second. With --gateways, every store gateway that has a config in DIR ({id}.yaml, or a
 provisioning bundle {id}/gateway.yaml) runs here as a real gateway (noble's parser, filter,
@@ -111,37 +149,65 @@ simulated time is never ahead of the hub's clock.`,
     gateways: { type: 'string', value: 'DIR', description: 'run real gateways from the configs in DIR, fed live' },
     out: { type: 'string', value: 'DIR', description: 'write the traces, truth and shoppers live to this folder' },
     force: { type: 'boolean', description: 'replace earlier simulator output in DIR' },
-    'log-level': { type: 'string', value: 'LEVEL', description: 'gateway log level (JSON lines on stderr)', default: 'warn' },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      description: 'gateway log level (JSON lines on stderr)',
+      default: 'warn',
+    },
   },
   async run({ values }, { io }) {
     const outDir = typeof values.out === 'string' && values.out !== '' ? values.out : undefined;
     const gatewaysDir = typeof values.gateways === 'string' && values.gateways !== '' ? values.gateways : undefined;
-    if (outDir === undefined && gatewaysDir === undefined) throw usageError('give --gateways DIR (gateway configs to feed live), --out DIR (live trace files), or both');
+    if (outDir === undefined && gatewaysDir === undefined)
+      throw usageError('give --gateways DIR (gateway configs to feed live), --out DIR (live trace files), or both');
     const speed = numberOption(values, 'speed', { min: 0.01, max: 100_000 });
     const minutes = numberOption(values, 'minutes', { min: 0.05, max: 24 * 60 });
     const logLevel = String(values['log-level']);
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw usageError(`--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`);
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
+      throw usageError(`--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`);
     const options = commonOptions(values, () => liveDefaultStart(minutes, speed));
     if (outDir !== undefined) {
       const previous = existingOutputs(outDir);
-      if (previous.length > 0 && !values.force) throw usageError(`--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`);
+      if (previous.length > 0 && !values.force)
+        throw usageError(
+          `--out ${outDir} already holds simulator output (${previous.join(', ')}); choose another folder or add --force to replace it`,
+        );
     }
     const sim = simulationFor(options);
     const began = process.hrtime.bigint();
-    const files = outDir !== undefined ? openOutputFiles(outDir, sim.gateways, sim.startMs, { force: Boolean(values.force) }) : undefined;
+    const files =
+      outDir !== undefined
+        ? openOutputFiles(outDir, sim.gateways, sim.startMs, { force: Boolean(values.force) })
+        : undefined;
     files?.writeJson('shoppers.json', shoppersFile(sim, options.seed));
     let gatewaySet: LiveGatewaySet | undefined;
     // Loaded only when asked for: the gateway stack (SQLite, mqtt.js, noble) is not needed otherwise.
-    const { createLiveGateways, findGatewayConfigs, simulatedClock } = await import('../../scripts/sim/live-gateways.ts');
+    const { createLiveGateways, findGatewayConfigs, simulatedClock } =
+      await import('../../scripts/sim/live-gateways.ts');
     const clock = simulatedClock(sim.startMs);
     if (gatewaysDir !== undefined) {
       try {
-        const stateDir = outDir !== undefined ? join(outDir, 'gateway-state') : mkdtempSync(join(tmpdir(), 'hushpoint-sim-gw-'));
+        const stateDir =
+          outDir !== undefined ? join(outDir, 'gateway-state') : mkdtempSync(join(tmpdir(), 'hushpoint-sim-gw-'));
         mkdirSync(stateDir, { recursive: true });
-        const { setups, missing } = findGatewayConfigs(gatewaysDir, sim.gateways.map((g) => g.id), stateDir);
-        if (setups.length === 0) throw usageError(`--gateways ${gatewaysDir} has no config for any of the store's gateways (looked for {id}.yaml and {id}/gateway.yaml, e.g. ${sim.gateways[0]?.id}.yaml)`);
-        if (missing.length > 0) io.err(`hushpoint sim run: no config for ${missing.length} of ${sim.gateways.length} gateways (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}); their reports are dropped`);
-        const logger = createLogger({ level: logLevel, destination: { write: (line: string) => void process.stderr.write(line) } });
+        const { setups, missing } = findGatewayConfigs(
+          gatewaysDir,
+          sim.gateways.map((g) => g.id),
+          stateDir,
+        );
+        if (setups.length === 0)
+          throw usageError(
+            `--gateways ${gatewaysDir} has no config for any of the store's gateways (looked for {id}.yaml and {id}/gateway.yaml, e.g. ${sim.gateways[0]?.id}.yaml)`,
+          );
+        if (missing.length > 0)
+          io.err(
+            `hushpoint sim run: no config for ${missing.length} of ${sim.gateways.length} gateways (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}); their reports are dropped`,
+          );
+        const logger = createLogger({
+          level: logLevel,
+          destination: { write: (line: string) => void process.stderr.write(line) },
+        });
         gatewaySet = createLiveGateways(setups, { clock, logger });
       } catch (error) {
         files?.close();
@@ -154,21 +220,38 @@ simulated time is never ahead of the hub's clock.`,
     process.once('SIGTERM', stop);
     try {
       await gatewaySet?.start();
-      const targets = [gatewaySet ? `${gatewaySet.gateways.length} live gateways` : '', outDir !== undefined ? `live output in ${outDir}` : ''].filter(Boolean).join(', ');
-      io.out(`running ${sim.store.store}: ${options.minutes} simulated minutes at ${speed}× from ${new Date(sim.startMs).toISOString()} into ${targets} (Ctrl-C stops)`);
+      const targets = [
+        gatewaySet ? `${gatewaySet.gateways.length} live gateways` : '',
+        outDir !== undefined ? `live output in ${outDir}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      io.out(
+        `running ${sim.store.store}: ${options.minutes} simulated minutes at ${speed}× from ${new Date(sim.startMs).toISOString()} into ${targets} (Ctrl-C stops)`,
+      );
       const sinks = [gatewaySet?.sink, files?.report].filter((s): s is ReportSink => s !== undefined);
-      const live = runLive(sim, { report: fanOut(...sinks), ...(files ? { truth: files.truth } : {}) }, { speed, signal: abort.signal, ...(files ? { onIdle: () => files.flush() } : {}) });
+      const live = runLive(
+        sim,
+        { report: fanOut(...sinks), ...(files ? { truth: files.truth } : {}) },
+        { speed, signal: abort.signal, ...(files ? { onIdle: () => files.flush() } : {}) },
+      );
       clock.follow(() => live.simulatedNow());
       const stats = await live.done;
       files?.close();
       const summary = summarize(sim, options, stats, Number(process.hrtime.bigint() - began) / 1e9);
       files?.writeJson('summary.json', summary);
-      if (outDir !== undefined) printSummary(io, summary, outDir, abort.signal.aborted ? 'stopped early; wrote' : 'wrote');
-      else io.out(`${abort.signal.aborted ? 'stopped early; ' : ''}${summary.advertsWritten} adverts played (${summary.advertsTransmitted} transmitted), ${summary.truthRecords} shopper-windows of truth`);
+      if (outDir !== undefined)
+        printSummary(io, summary, outDir, abort.signal.aborted ? 'stopped early; wrote' : 'wrote');
+      else
+        io.out(
+          `${abort.signal.aborted ? 'stopped early; ' : ''}${summary.advertsWritten} adverts played (${summary.advertsTransmitted} transmitted), ${summary.truthRecords} shopper-windows of truth`,
+        );
       if (gatewaySet !== undefined) {
         const drained = await gatewaySet.drain();
         const c = gatewaySet.counts();
-        io.out(`gateways: ${c.injected} reports through noble, ${c.refused} refused (not scanning), ${c.unrouted} for gateways not running; ${drained ? 'every closed window delivered' : 'some windows still wait in the outboxes'}`);
+        io.out(
+          `gateways: ${c.injected} reports through noble, ${c.refused} refused (not scanning), ${c.unrouted} for gateways not running; ${drained ? 'every closed window delivered' : 'some windows still wait in the outboxes'}`,
+        );
       }
       return EXIT.OK;
     } finally {
@@ -213,8 +296,12 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
       io.out(JSON.stringify(score));
       return EXIT.OK;
     }
-    io.out(`truth pairs ${score.truthPairs} (heard ${score.truthPairsHeard}), observed pairs ${score.observedPairs}, matched ${score.matched}, zone correct ${score.zoneCorrect}`);
-    io.out(`precision ${fmt(score.precision)}  recall ${fmt(score.recall)}  recall (heard) ${fmt(score.recallHeard)}  f1 ${fmt(score.f1)}  zone accuracy ${fmt(score.zoneAccuracy)}`);
+    io.out(
+      `truth pairs ${score.truthPairs} (heard ${score.truthPairsHeard}), observed pairs ${score.observedPairs}, matched ${score.matched}, zone correct ${score.zoneCorrect}`,
+    );
+    io.out(
+      `precision ${fmt(score.precision)}  recall ${fmt(score.recall)}  recall (heard) ${fmt(score.recallHeard)}  f1 ${fmt(score.f1)}  zone accuracy ${fmt(score.zoneAccuracy)}`,
+    );
     return EXIT.OK;
   },
 };

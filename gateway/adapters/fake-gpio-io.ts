@@ -39,7 +39,9 @@ export class FakeGpioIo extends EventEmitter {
     const match = typeof pin === 'number' ? null : /^(?:GPIO)?(\d{1,2})$/i.exec(pin);
     const n = typeof pin === 'number' ? pin : match ? Number(match[1]) : Number.NaN;
     if (!Number.isInteger(n) || n < 0 || n >= PIN_COUNT) {
-      throw new RangeError(`pin ${JSON.stringify(pin)} is not a GPIO pin, expected GPIO0..GPIO${PIN_COUNT - 1} (BCM numbering)`);
+      throw new RangeError(
+        `pin ${JSON.stringify(pin)} is not a GPIO pin, expected GPIO0..GPIO${PIN_COUNT - 1} (BCM numbering)`,
+      );
     }
     return n;
   }

@@ -21,13 +21,20 @@ export class FakeHciBleSource implements BleSource {
     const loaded = loadFakeHciNoble();
     if (loaded.fakeSocket === undefined) throw new Error('loadFakeHciNoble returned no fake socket');
     this.#socket = loaded.fakeSocket;
-    this.#scanner = new NobleScanner({ loaded, now: () => this.#currentMs, logger: options.logger, label: options.label });
+    this.#scanner = new NobleScanner({
+      loaded,
+      now: () => this.#currentMs,
+      logger: options.logger,
+      label: options.label,
+    });
   }
 
   /** Parses one HCI event heard at `tMs`; false when the adapter is not scanning (dropped, as on air). */
   deliver(tMs: number, hciEvent: Uint8Array): boolean {
     this.#currentMs = tMs;
-    const bytes = Buffer.isBuffer(hciEvent) ? hciEvent : Buffer.from(hciEvent.buffer, hciEvent.byteOffset, hciEvent.length);
+    const bytes = Buffer.isBuffer(hciEvent)
+      ? hciEvent
+      : Buffer.from(hciEvent.buffer, hciEvent.byteOffset, hciEvent.length);
     return this.#socket.deliver(bytes);
   }
 

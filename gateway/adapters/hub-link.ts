@@ -93,7 +93,8 @@ export class HubLink {
   /** Resolves on PUBACK (QoS 1) or once written (QoS 0); rejects if the connection goes first. */
   publish(topic: string, payload: Buffer, options: PublishOptions): Promise<void> {
     const client = this.#client;
-    if (!this.#connected || client === undefined) return Promise.reject(new AppError('MQTT_UNREACHABLE', 'not connected to the hub'));
+    if (!this.#connected || client === undefined)
+      return Promise.reject(new AppError('MQTT_UNREACHABLE', 'not connected to the hub'));
     return new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => {
         this.#pending.delete(fail);
@@ -121,7 +122,9 @@ export class HubLink {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.publish(final.topic, final.payload, { qos: 1, retain: true }).catch(() => undefined),
-        new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
       ]);
       clearTimeout(timer);
     }
@@ -147,7 +150,13 @@ export class HubLink {
     const serverName = o.serverName ?? (isIP(host) === 0 ? host : undefined);
     const openSocket = (): ReturnType<typeof netConnect> => {
       const socket = secure
-        ? tlsConnect({ host, port, rejectUnauthorized: true, ...(o.ca !== undefined ? { ca: o.ca } : {}), ...(serverName !== undefined ? { servername: serverName } : {}) })
+        ? tlsConnect({
+            host,
+            port,
+            rejectUnauthorized: true,
+            ...(o.ca !== undefined ? { ca: o.ca } : {}),
+            ...(serverName !== undefined ? { servername: serverName } : {}),
+          })
         : netConnect({ host, port });
       socket.once('error', (error) => {
         this.#lastError = errorCode(error);
@@ -193,7 +202,8 @@ export class HubLink {
     for (const { filter, qos } of this.#options.subscriptions) {
       client.subscribe(filter, { qos }, (error, granted) => {
         const refused = granted?.some((g) => g.qos === 128) ?? false;
-        if (error || refused) this.#log.warn({ filter, code: error ? errorCode(error) : 'refused' }, 'hub subscription refused');
+        if (error || refused)
+          this.#log.warn({ filter, code: error ? errorCode(error) : 'refused' }, 'hub subscription refused');
       });
     }
     this.#events.connected();
@@ -209,7 +219,10 @@ export class HubLink {
     this.#attempt++;
     const problem = this.#lastError ?? 'connection closed';
     if (wasConnected || problem !== this.#loggedProblem) {
-      this.#log.warn({ url: this.#options.url, code: problem, retryInMs: delayMs }, wasConnected ? 'hub connection lost' : 'hub unreachable');
+      this.#log.warn(
+        { url: this.#options.url, code: problem, retryInMs: delayMs },
+        wasConnected ? 'hub connection lost' : 'hub unreachable',
+      );
       this.#loggedProblem = problem;
     } else {
       this.#log.debug({ code: problem, attempt: this.#attempt, retryInMs: delayMs }, 'hub retry');

@@ -16,6 +16,10 @@ export interface InjectedHciSource {
 }
 
 export function createInjectedHciSource(options: { logger?: Logger; label?: string } = {}): InjectedHciSource {
-  const source = new FakeHciBleSource({ kind: 'injected', logger: options.logger ?? silentLogger(), label: options.label ?? 'injected' });
+  const source = new FakeHciBleSource({
+    kind: 'injected',
+    logger: options.logger ?? silentLogger(),
+    label: options.label ?? 'injected',
+  });
   return { source, inject: (tMs, hciEvent) => source.deliver(tMs, hciEvent) };
 }

@@ -49,6 +49,8 @@ describe('status LEDs through johnny-five on the fake IO', () => {
   });
 
   it('rejects a pin name it does not know, saying what it expected', () => {
-    expect(() => new FakeGpioIo().normalize('P1-11')).toThrow('pin "P1-11" is not a GPIO pin, expected GPIO0..GPIO27 (BCM numbering)');
+    expect(() => new FakeGpioIo().normalize('P1-11')).toThrow(
+      'pin "P1-11" is not a GPIO pin, expected GPIO0..GPIO27 (BCM numbering)',
+    );
   });
 });

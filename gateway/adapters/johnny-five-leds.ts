@@ -57,7 +57,10 @@ export function isRaspberryPi(): boolean {
 }
 
 async function raspiIo(): Promise<unknown> {
-  const module = (await import(RASPI_IO)) as { RaspiIO?: new (options: Record<string, unknown>) => unknown; default?: { RaspiIO?: new (options: Record<string, unknown>) => unknown } };
+  const module = (await import(RASPI_IO)) as {
+    RaspiIO?: new (options: Record<string, unknown>) => unknown;
+    default?: { RaspiIO?: new (options: Record<string, unknown>) => unknown };
+  };
   const RaspiIO = module.RaspiIO ?? module.default?.RaspiIO;
   if (RaspiIO === undefined) throw new Error('raspi-io has no RaspiIO export');
   return new RaspiIO({ enableDefaultLed: false });
@@ -85,7 +88,10 @@ export class JohnnyFiveLeds implements StatusLeds {
       try {
         io = await raspiIo();
       } catch (error) {
-        log.warn({ code: (error as NodeJS.ErrnoException).code ?? 'error', detail: (error as Error).message }, 'led io unavailable, using the fake io');
+        log.warn(
+          { code: (error as NodeJS.ErrnoException).code ?? 'error', detail: (error as Error).message },
+          'led io unavailable, using the fake io',
+        );
       }
     }
     io ??= new FakeGpioIo();
@@ -94,7 +100,10 @@ export class JohnnyFiveLeds implements StatusLeds {
     const board = new five.Board(boardOptions);
     const events = board as unknown as NodeJS.EventEmitter;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the GPIO board did not become ready')), options.timeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => reject(new Error('the GPIO board did not become ready')),
+        options.timeoutMs ?? 10_000,
+      );
       events.once('ready', () => {
         clearTimeout(timer);
         resolve();

@@ -121,7 +121,8 @@ function initWithoutProcessHandlers(noble: NobleInstance): void {
   try {
     void noble.state; // noble initialises its bindings on the first read of `state`
   } finally {
-    for (const listener of process.listeners('SIGINT')) if (!sigint.has(listener)) process.removeListener('SIGINT', listener);
+    for (const listener of process.listeners('SIGINT'))
+      if (!sigint.has(listener)) process.removeListener('SIGINT', listener);
     for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
   }
 }

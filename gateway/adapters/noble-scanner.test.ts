@@ -6,9 +6,14 @@ import { loadFakeHciNoble } from './noble-loader.ts';
 import { NobleScanner, scrubAddresses } from './noble-scanner.ts';
 import { createInjectedHciSource } from './injected-source.ts';
 
-const report = (eventType: number, address: string, data: Buffer, rssi: number): Buffer => encodeAdvertisingReport({ eventType, addressType: 'random', address, data, rssi });
+const report = (eventType: number, address: string, data: Buffer, rssi: number): Buffer =>
+  encodeAdvertisingReport({ eventType, addressType: 'random', address, data, rssi });
 
-function collector(): { sightings: string[]; adverts: number; sink: { advert(): void; sighting(eid: string, rssi: number, t: number): void } } {
+function collector(): {
+  sightings: string[];
+  adverts: number;
+  sink: { advert(): void; sighting(eid: string, rssi: number, t: number): void };
+} {
   const c = {
     sightings: [] as string[],
     adverts: 0,
@@ -22,17 +27,30 @@ function collector(): { sightings: string[]; adverts: number; sink: { advert(): 
 
 describe('noble on a fake HCI socket', () => {
   it('runs several independent nobles in one process, each with its own socket and parser state', async () => {
-    const sources = Array.from({ length: 6 }, (_, i) => ({ injected: createInjectedHciSource({ label: `gw-${i}` }), got: collector() }));
+    const sources = Array.from({ length: 6 }, (_, i) => ({
+      injected: createInjectedHciSource({ label: `gw-${i}` }),
+      got: collector(),
+    }));
     const sigintBefore = process.listenerCount('SIGINT');
     for (const s of sources) await s.injected.source.start(s.got.sink);
     expect(process.listenerCount('SIGINT')).toBe(sigintBefore);
     sources.forEach((s, i) => {
       const eid = `${i}`.repeat(16);
-      expect(s.injected.inject(1000 + i, report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:01', encodeEddystoneAdvert(eid), -50 - i))).toBe(true);
+      expect(
+        s.injected.inject(
+          1000 + i,
+          report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:01', encodeEddystoneAdvert(eid), -50 - i),
+        ),
+      ).toBe(true);
     });
     sources.forEach((s, i) => expect(s.got.sightings).toEqual([`${`${i}`.repeat(16)}/${-50 - i}@${1000 + i}`]));
     for (const s of sources) await s.injected.source.stop();
-    expect(sources[0]?.injected.inject(2000, report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:01', encodeEddystoneAdvert('1'.repeat(16)), -50))).toBe(false);
+    expect(
+      sources[0]?.injected.inject(
+        2000,
+        report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:01', encodeEddystoneAdvert('1'.repeat(16)), -50),
+      ),
+    ).toBe(false);
   });
 
   it('follows noble: a connectable advert is reported with its scan response, merged', async () => {
@@ -49,7 +67,7 @@ describe('noble on a fake HCI socket', () => {
     await source.stop();
   });
 
-  it('keeps noble\'s per-address caches bounded under a flood of random addresses', async () => {
+  it("keeps noble's per-address caches bounded under a flood of random addresses", async () => {
     const loaded = loadFakeHciNoble();
     const scanner = new NobleScanner({ loaded, now: () => 0, logger: silentLogger(), label: 'flood' });
     const got = collector();
@@ -71,7 +89,7 @@ describe('noble on a fake HCI socket', () => {
     await scanner.stop();
   });
 
-  it('restarts scanning and resets the adapter through noble\'s HCI commands', async () => {
+  it("restarts scanning and resets the adapter through noble's HCI commands", async () => {
     const loaded = loadFakeHciNoble();
     const scanner = new NobleScanner({ loaded, now: () => 0, logger: silentLogger(), label: 'reset' });
     const got = collector();
@@ -84,12 +102,18 @@ describe('noble on a fake HCI socket', () => {
     expect(socket.commandsReceived).toBeGreaterThan(commands + 6);
     expect(scanner.scanning()).toBe(true);
     expect(scanner.adapterState()).toBe('poweredOn');
-    expect(socket.deliver(report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:09', encodeEddystoneAdvert('9'.repeat(16)), -40))).toBe(true);
+    expect(
+      socket.deliver(
+        report(ADV_EVENT_TYPES.ADV_NONCONN_IND, 'c0:00:00:00:00:09', encodeEddystoneAdvert('9'.repeat(16)), -40),
+      ),
+    ).toBe(true);
     expect(got.sightings).toHaveLength(1);
     await scanner.stop();
   });
 
-  it('scrubs anything shaped like an address from noble\'s warnings', () => {
-    expect(scrubAddresses('unknown peripheral c0ffee123456 connected! at C0:FF:EE:12:34:56 or c0-ff-ee-12-34-56')).toBe('unknown peripheral [address] connected! at [address] or [address]');
+  it("scrubs anything shaped like an address from noble's warnings", () => {
+    expect(scrubAddresses('unknown peripheral c0ffee123456 connected! at C0:FF:EE:12:34:56 or c0-ff-ee-12-34-56')).toBe(
+      'unknown peripheral [address] connected! at [address] or [address]',
+    );
   });
 });

@@ -23,7 +23,14 @@ const SWEEP_REPORTS = 2048;
 const SWEEP_MS = 10_000;
 const START_TIMEOUT_MS = 10_000;
 const STEP_TIMEOUT_MS = 5_000;
-const NOBLE_STATES: readonly string[] = ['poweredOn', 'poweredOff', 'resetting', 'unauthorized', 'unsupported', 'unknown'];
+const NOBLE_STATES: readonly string[] = [
+  'poweredOn',
+  'poweredOff',
+  'resetting',
+  'unauthorized',
+  'unsupported',
+  'unknown',
+];
 
 /** Removes anything shaped like a Bluetooth address from free text from noble before it is logged. */
 export function scrubAddresses(text: string): string {
@@ -33,7 +40,10 @@ export function scrubAddresses(text: string): string {
 function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('BLE_ADAPTER_UNAVAILABLE', `${what} did not complete within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new AppError('BLE_ADAPTER_UNAVAILABLE', `${what} did not complete within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
@@ -137,7 +147,12 @@ export class NobleScanner {
           resolve();
         } else if (state === 'unsupported' || state === 'unauthorized') {
           noble.removeListener('stateChange', onState);
-          reject(new AppError('BLE_ADAPTER_UNAVAILABLE', `${this.#label}: the adapter is ${state}; expected a BLE adapter that node may open (cap_net_raw,cap_net_admin)`));
+          reject(
+            new AppError(
+              'BLE_ADAPTER_UNAVAILABLE',
+              `${this.#label}: the adapter is ${state}; expected a BLE adapter that node may open (cap_net_raw,cap_net_admin)`,
+            ),
+          );
         }
       };
       noble.on('stateChange', onState);
@@ -147,7 +162,11 @@ export class NobleScanner {
   #startScanning(): Promise<void> {
     const { noble } = this.#loaded;
     const started = new Promise<void>((resolve, reject) => {
-      noble.startScanning([], true, (error) => (error ? reject(new AppError('BLE_ADAPTER_UNAVAILABLE', `${this.#label}: ${error.message}`, { cause: error })) : resolve()));
+      noble.startScanning([], true, (error) =>
+        error
+          ? reject(new AppError('BLE_ADAPTER_UNAVAILABLE', `${this.#label}: ${error.message}`, { cause: error }))
+          : resolve(),
+      );
     });
     return timeout(started, STEP_TIMEOUT_MS, `${this.#label}: start scanning`);
   }

@@ -21,7 +21,12 @@ export class NobleSource implements BleSource {
 
   async start(sink: BleSink): Promise<void> {
     const loaded = loadSystemNoble(this.#adapterIndex);
-    this.#scanner = new NobleScanner({ loaded, now: () => this.#clock.now(), logger: this.#logger, label: `hci${this.#adapterIndex}` });
+    this.#scanner = new NobleScanner({
+      loaded,
+      now: () => this.#clock.now(),
+      logger: this.#logger,
+      label: `hci${this.#adapterIndex}`,
+    });
     await this.#scanner.start(sink);
   }
 

@@ -49,12 +49,23 @@ export async function checkTrace(file: string): Promise<TraceSummary> {
       const parsed = parseTraceLine(line);
       if (parsed.kind === 'error') throw traceError(file, lineNo, parsed.message);
       if (parsed.kind === 'header') {
-        if (sawHeader || records > 0) throw traceError(file, lineNo, 'a second header line; expected one header, on the first line');
+        if (sawHeader || records > 0)
+          throw traceError(file, lineNo, 'a second header line; expected one header, on the first line');
         sawHeader = true;
         continue;
       }
-      if (!sawHeader) throw traceError(file, lineNo, 'expected the header line {"type":"header","format":"hushpoint-hci-trace","version":1,...} first');
-      if (records > 0 && parsed.t < lastMs) throw traceError(file, lineNo, `"t" is ${parsed.t}, earlier than the previous record (${lastMs}); expected non-decreasing timestamps`);
+      if (!sawHeader)
+        throw traceError(
+          file,
+          lineNo,
+          'expected the header line {"type":"header","format":"hushpoint-hci-trace","version":1,...} first',
+        );
+      if (records > 0 && parsed.t < lastMs)
+        throw traceError(
+          file,
+          lineNo,
+          `"t" is ${parsed.t}, earlier than the previous record (${lastMs}); expected non-decreasing timestamps`,
+        );
       if (records === 0) firstMs = parsed.t;
       lastMs = parsed.t;
       records++;

@@ -33,7 +33,10 @@ describe('SQLite outbox', () => {
     expect(b.nextSeq).toBe(3);
     expect(b.depth).toBe(2);
     expect(b.lastWindowStart).toBe(120);
-    expect(b.pending(-1, 10).map((e) => [e.seq, e.windowStart, e.payload.toString()])).toEqual([[0, 100, '0:xxxxxxxx'], [2, 120, '2:xxxxxxxx']]);
+    expect(b.pending(-1, 10).map((e) => [e.seq, e.windowStart, e.payload.toString()])).toEqual([
+      [0, 100, '0:xxxxxxxx'],
+      [2, 120, '2:xxxxxxxx'],
+    ]);
     expect(b.pending(0, 10).map((e) => e.seq)).toEqual([2]);
     expect(b.append(130, payload, 1000).seq).toBe(3);
     b.close();
@@ -49,7 +52,9 @@ describe('SQLite outbox', () => {
     for (let i = 0; i < 12; i++) drops.push(...outbox.append(i, (seq) => payload(seq, 20), 1000).drops);
     expect(outbox.depth).toBe(5);
     expect(outbox.bytes).toBe(100);
-    expect(drops).toEqual(Array.from({ length: 7 }, (_, i) => ({ reason: 'bytes', count: 1, firstSeq: i, lastSeq: i })));
+    expect(drops).toEqual(
+      Array.from({ length: 7 }, (_, i) => ({ reason: 'bytes', count: 1, firstSeq: i, lastSeq: i })),
+    );
     expect(outbox.pending(-1, 100).map((e) => e.seq)).toEqual([7, 8, 9, 10, 11]);
     outbox.close();
     expect(SqliteOutbox.open(path, BIG).droppedTotal).toBe(7);
@@ -68,7 +73,15 @@ describe('SQLite outbox', () => {
 
   it('keeps the seq when building the payload fails, and says which file failed', () => {
     const outbox = SqliteOutbox.open(dbPath(), BIG);
-    expect(() => outbox.append(0, () => { throw new Error('boom'); }, 0)).toThrow(/outbox .*outbox\.db: append failed \(boom\)/);
+    expect(() =>
+      outbox.append(
+        0,
+        () => {
+          throw new Error('boom');
+        },
+        0,
+      ),
+    ).toThrow(/outbox .*outbox\.db: append failed \(boom\)/);
     expect(outbox.nextSeq).toBe(0);
     expect(outbox.append(0, payload, 0).seq).toBe(0);
   });
@@ -79,7 +92,14 @@ describe('SQLite outbox', () => {
     const raw = new Database(path);
     raw.pragma('user_version = 7');
     raw.close();
-    const error = (() => { try { SqliteOutbox.open(path, BIG); } catch (e) { return e; } return null; })();
+    const error = (() => {
+      try {
+        SqliteOutbox.open(path, BIG);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
     expect(isAppError(error, 'STORE_FAILED')).toBe(true);
     expect((error as Error).message).toMatch(/has schema version 7, expected 1/);
   });

@@ -33,7 +33,10 @@ export interface DropReport {
 const SCHEMA_VERSION = 1;
 
 function storeError(path: string, what: string, error: unknown): AppError {
-  return new AppError('STORE_FAILED', `outbox ${path}: ${what} failed (${(error as Error).message})`, { cause: error, details: { path } });
+  return new AppError('STORE_FAILED', `outbox ${path}: ${what} failed (${(error as Error).message})`, {
+    cause: error,
+    details: { path },
+  });
 }
 
 export class SqliteOutbox {
@@ -54,12 +57,24 @@ export class SqliteOutbox {
     this.#statements = {
       meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE key = ?'),
-      insert: db.prepare<[number, number, number, Buffer]>('INSERT INTO batches (seq, window_start, created_ms, payload) VALUES (?, ?, ?, ?)'),
-      pending: db.prepare<[number, number], { seq: number; window_start: number; payload: Buffer }>('SELECT seq, window_start, payload FROM batches WHERE seq > ? ORDER BY seq LIMIT ?'),
-      ack: db.prepare<[number], { size: number }>('DELETE FROM batches WHERE seq = ? RETURNING length(payload) AS size'),
-      dropOld: db.prepare<[number], { seq: number; size: number }>('DELETE FROM batches WHERE created_ms < ? RETURNING seq, length(payload) AS size'),
-      dropOldest: db.prepare<[], { seq: number; size: number }>('DELETE FROM batches WHERE seq = (SELECT MIN(seq) FROM batches) RETURNING seq, length(payload) AS size'),
-      totals: db.prepare<[], { depth: number; bytes: number }>('SELECT count(*) AS depth, COALESCE(SUM(length(payload)), 0) AS bytes FROM batches'),
+      insert: db.prepare<[number, number, number, Buffer]>(
+        'INSERT INTO batches (seq, window_start, created_ms, payload) VALUES (?, ?, ?, ?)',
+      ),
+      pending: db.prepare<[number, number], { seq: number; window_start: number; payload: Buffer }>(
+        'SELECT seq, window_start, payload FROM batches WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      ack: db.prepare<[number], { size: number }>(
+        'DELETE FROM batches WHERE seq = ? RETURNING length(payload) AS size',
+      ),
+      dropOld: db.prepare<[number], { seq: number; size: number }>(
+        'DELETE FROM batches WHERE created_ms < ? RETURNING seq, length(payload) AS size',
+      ),
+      dropOldest: db.prepare<[], { seq: number; size: number }>(
+        'DELETE FROM batches WHERE seq = (SELECT MIN(seq) FROM batches) RETURNING seq, length(payload) AS size',
+      ),
+      totals: db.prepare<[], { depth: number; bytes: number }>(
+        'SELECT count(*) AS depth, COALESCE(SUM(length(payload)), 0) AS bytes FROM batches',
+      ),
     };
     const totals = this.#statements.totals.get() as { depth: number; bytes: number };
     this.#depth = totals.depth;
@@ -91,7 +106,10 @@ export class SqliteOutbox {
         `);
       } else if (version !== SCHEMA_VERSION) {
         db.close();
-        throw new AppError('STORE_FAILED', `outbox ${path} has schema version ${version}, expected ${SCHEMA_VERSION} (written by a newer gateway?)`);
+        throw new AppError(
+          'STORE_FAILED',
+          `outbox ${path} has schema version ${version}, expected ${SCHEMA_VERSION} (written by a newer gateway?)`,
+        );
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -154,7 +172,9 @@ export class SqliteOutbox {
 
   /** Up to `limit` batches with seq > afterSeq, oldest first. */
   pending(afterSeq: number, limit: number): OutboxEntry[] {
-    return this.#statements.pending.all(afterSeq, limit).map((row) => ({ seq: row.seq, windowStart: row.window_start, payload: row.payload }));
+    return this.#statements.pending
+      .all(afterSeq, limit)
+      .map((row) => ({ seq: row.seq, windowStart: row.window_start, payload: row.payload }));
   }
 
   /** Deletes an acknowledged batch; false if it was already gone (dropped or acked before). */
@@ -204,7 +224,13 @@ export class SqliteOutbox {
       this.#bytes -= row.size;
       oversize.push(row);
     }
-    if (oversize.length > 0) drops.push({ reason: 'bytes', count: oversize.length, firstSeq: (oversize[0] as { seq: number }).seq, lastSeq: (oversize.at(-1) as { seq: number }).seq });
+    if (oversize.length > 0)
+      drops.push({
+        reason: 'bytes',
+        count: oversize.length,
+        firstSeq: (oversize[0] as { seq: number }).seq,
+        lastSeq: (oversize.at(-1) as { seq: number }).seq,
+      });
     if (drops.length > 0) {
       const total = drops.reduce((sum, d) => sum + d.count, 0);
       this.#droppedTotal = this.#meta('dropped_total') + total;

@@ -21,10 +21,30 @@ describe('capture', () => {
       const capturing = captureTrace(loaded, { seconds: 1, out, gateway: 'gw-9', clock: systemClock });
       while (!socket.scanning) await new Promise((resolve) => setTimeout(resolve, 5));
       const heard = [
-        { eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, address: 'c4:11:22:33:44:55', data: encodeEddystoneAdvert('0102030405060708'), rssi: -61 },
-        { eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, address: 'c4:11:22:33:44:56', data: Buffer.from('1aff4c000215' + 'ab'.repeat(20) + 'c5', 'hex'), rssi: -62 },
-        { eventType: ADV_EVENT_TYPES.ADV_IND, address: 'c4:11:22:33:44:57', data: encodeIosAdvert('1112131415161718'), rssi: -63 },
-        { eventType: ADV_EVENT_TYPES.SCAN_RSP, address: 'c4:11:22:33:44:57', data: Buffer.from('0509414243', 'hex'), rssi: -64 },
+        {
+          eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+          address: 'c4:11:22:33:44:55',
+          data: encodeEddystoneAdvert('0102030405060708'),
+          rssi: -61,
+        },
+        {
+          eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+          address: 'c4:11:22:33:44:56',
+          data: Buffer.from('1aff4c000215' + 'ab'.repeat(20) + 'c5', 'hex'),
+          rssi: -62,
+        },
+        {
+          eventType: ADV_EVENT_TYPES.ADV_IND,
+          address: 'c4:11:22:33:44:57',
+          data: encodeIosAdvert('1112131415161718'),
+          rssi: -63,
+        },
+        {
+          eventType: ADV_EVENT_TYPES.SCAN_RSP,
+          address: 'c4:11:22:33:44:57',
+          data: Buffer.from('0509414243', 'hex'),
+          rssi: -64,
+        },
       ];
       for (const report of heard) socket.deliver(encodeAdvertisingReport({ ...report, addressType: 'random' }));
       expect(await capturing).toEqual({ heard: 4, recorded: 2 });

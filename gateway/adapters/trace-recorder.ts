@@ -25,21 +25,44 @@ export interface CaptureResult {
   recorded: number;
 }
 
-type RawReportListener = (status: number, type: number, address: string, addressType: string, eir: Buffer, rssi: number) => void;
+type RawReportListener = (
+  status: number,
+  type: number,
+  address: string,
+  addressType: string,
+  eir: Buffer,
+  rssi: number,
+) => void;
 
-export async function captureTrace(loaded: LoadedNoble, options: { seconds: number; out: string; gateway?: string; clock: Clock }): Promise<CaptureResult> {
+export async function captureTrace(
+  loaded: LoadedNoble,
+  options: { seconds: number; out: string; gateway?: string; clock: Clock },
+): Promise<CaptureResult> {
   const out = createWriteStream(options.out, { flags: 'wx' });
   await once(out, 'open');
   const result: CaptureResult = { heard: 0, recorded: 0 };
-  out.write(`${formatTraceHeader({ ...(options.gateway !== undefined ? { gateway: options.gateway } : {}), source: 'capture', startMs: options.clock.now() })}\n`);
+  out.write(
+    `${formatTraceHeader({ ...(options.gateway !== undefined ? { gateway: options.gateway } : {}), source: 'capture', startMs: options.clock.now() })}\n`,
+  );
   const onReport: RawReportListener = (_status, _type, _address, addressType, eir, rssi) => {
     result.heard++;
     if (decodeAdvert(eir) === null) return;
-    const hci = encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: addressType === 'random' ? 'random' : 'public', address: ZERO_ADDRESS, data: eir, rssi });
+    const hci = encodeAdvertisingReport({
+      eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+      addressType: addressType === 'random' ? 'random' : 'public',
+      address: ZERO_ADDRESS,
+      data: eir,
+      rssi,
+    });
     out.write(`${formatTraceRecord(options.clock.now(), hci)}\n`);
     result.recorded++;
   };
-  const scanner = new NobleScanner({ loaded, now: () => options.clock.now(), logger: silentLogger(), label: 'capture' });
+  const scanner = new NobleScanner({
+    loaded,
+    now: () => options.clock.now(),
+    logger: silentLogger(),
+    label: 'capture',
+  });
   loaded.hci.on('leAdvertisingReport', onReport);
   try {
     await scanner.start({ advert: () => undefined, sighting: () => undefined });

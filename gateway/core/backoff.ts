@@ -12,8 +12,10 @@ export interface BackoffSettings {
 
 /** The delay before attempt number `attempt` (0 = the first retry). */
 export function backoffDelay(attempt: number, settings: BackoffSettings, rng: RandomSource): number {
-  if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt is ${attempt}, expected a non-negative integer`);
-  if (settings.minMs < 1 || settings.maxMs < settings.minMs) throw new RangeError(`backoff is ${settings.minMs}..${settings.maxMs} ms, expected 1 ≤ minMs ≤ maxMs`);
+  if (!Number.isInteger(attempt) || attempt < 0)
+    throw new RangeError(`attempt is ${attempt}, expected a non-negative integer`);
+  if (settings.minMs < 1 || settings.maxMs < settings.minMs)
+    throw new RangeError(`backoff is ${settings.minMs}..${settings.maxMs} ms, expected 1 ≤ minMs ≤ maxMs`);
   const step = Math.min(settings.maxMs, settings.minMs * 2 ** Math.min(attempt, 30));
   const half = Math.floor(step / 2);
   return step - half + uniformInt(rng, half + 1);

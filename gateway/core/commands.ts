@@ -31,19 +31,41 @@ function transactionOf(payload: Uint8Array): string | null {
 
 export function parseCommand(name: string, payload: Uint8Array): ParsedCommand {
   if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
-    return { ok: false, transaction: transactionOf(payload), code: 'PROTO_BAD_TOPIC', message: `command "${name}" is unknown, expected one of: ${COMMAND_NAMES.join(', ')}` };
+    return {
+      ok: false,
+      transaction: transactionOf(payload),
+      code: 'PROTO_BAD_TOPIC',
+      message: `command "${name}" is unknown, expected one of: ${COMMAND_NAMES.join(', ')}`,
+    };
   }
   const decoded = decodePayload('Command', payload);
   if (!decoded.ok) {
-    return { ok: false, transaction: transactionOf(payload), code: 'PROTO_BAD_PAYLOAD', message: `command payload is invalid: ${formatProblems(decoded.problems).join('; ')}`.slice(0, 1000) };
+    return {
+      ok: false,
+      transaction: transactionOf(payload),
+      code: 'PROTO_BAD_PAYLOAD',
+      message: `command payload is invalid: ${formatProblems(decoded.problems).join('; ')}`.slice(0, 1000),
+    };
   }
-  return { ok: true, name: name as CommandName, transaction: decoded.value.transaction, seconds: decoded.value.args?.seconds ?? IDENTIFY_DEFAULT_SECONDS };
+  return {
+    ok: true,
+    name: name as CommandName,
+    transaction: decoded.value.transaction,
+    seconds: decoded.value.args?.seconds ?? IDENTIFY_DEFAULT_SECONDS,
+  };
 }
 
 export function replyOk(transaction: string, data?: Record<string, unknown>): CommandReply {
-  return data === undefined ? { v: PROTOCOL_VERSION, transaction, ok: true } : { v: PROTOCOL_VERSION, transaction, ok: true, data };
+  return data === undefined
+    ? { v: PROTOCOL_VERSION, transaction, ok: true }
+    : { v: PROTOCOL_VERSION, transaction, ok: true, data };
 }
 
 export function replyError(transaction: string, code: string, message: string): CommandReply {
-  return { v: PROTOCOL_VERSION, transaction, ok: false, error: { code: code.slice(0, 64), message: message.slice(0, 1000) } };
+  return {
+    v: PROTOCOL_VERSION,
+    transaction,
+    ok: false,
+    error: { code: code.slice(0, 64), message: message.slice(0, 1000) },
+  };
 }

@@ -6,9 +6,17 @@
 
 /** JSON pointers of settings applied live, from the next window or heartbeat. */
 export const LIVE_SETTINGS = [
-  '/window/minHits', '/window/maxHits', '/window/nearDbm', '/window/midDbm',
-  '/heartbeatSeconds', '/ble/watchdogSeconds', '/ble/resetAfterRestarts',
-  '/outbox/maxAgeHours', '/outbox/maxBytes', '/outbox/maxInFlight', '/log/level',
+  '/window/minHits',
+  '/window/maxHits',
+  '/window/nearDbm',
+  '/window/midDbm',
+  '/heartbeatSeconds',
+  '/ble/watchdogSeconds',
+  '/ble/resetAfterRestarts',
+  '/outbox/maxAgeHours',
+  '/outbox/maxBytes',
+  '/outbox/maxInFlight',
+  '/log/level',
 ] as const;
 
 function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
@@ -40,7 +48,10 @@ export function splitReload(changed: readonly string[]): { live: string[]; resta
 }
 
 function segments(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** A copy of `current` with the values at `paths` taken from `next`. */

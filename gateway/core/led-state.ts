@@ -38,7 +38,8 @@ export type Fault = 'adapter' | 'outbox-dropped' | 'clock-offset';
 export function activeFaults(inputs: LedInputs): Fault[] {
   const faults: Fault[] = [];
   if (!inputs.adapterOk) faults.push('adapter');
-  if (inputs.lastOutboxDropMs !== null && inputs.nowMs - inputs.lastOutboxDropMs < DROP_FAULT_MS) faults.push('outbox-dropped');
+  if (inputs.lastOutboxDropMs !== null && inputs.nowMs - inputs.lastOutboxDropMs < DROP_FAULT_MS)
+    faults.push('outbox-dropped');
   if (inputs.clockOffsetMs !== null && Math.abs(inputs.clockOffsetMs) > CLOCK_FAULT_MS) faults.push('clock-offset');
   return faults;
 }

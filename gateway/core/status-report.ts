@@ -48,11 +48,18 @@ function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-export function onlineStatus(identity: StatusIdentity, counters: StatusCounters, previous: HeartbeatMark, nowMs: number): { status: GatewayStatus; mark: HeartbeatMark } {
+export function onlineStatus(
+  identity: StatusIdentity,
+  counters: StatusCounters,
+  previous: HeartbeatMark,
+  nowMs: number,
+): { status: GatewayStatus; mark: HeartbeatMark } {
   const seconds = (nowMs - previous.atMs) / 1000;
-  const advertsPerSecond = seconds > 0 ? round1(Math.max(0, counters.advertsTotal - previous.advertsTotal) / seconds) : 0;
+  const advertsPerSecond =
+    seconds > 0 ? round1(Math.max(0, counters.advertsTotal - previous.advertsTotal) / seconds) : 0;
   const windows = counters.windowsClosed - previous.windowsClosed;
-  const sightingsPerWindow = windows > 0 ? round1((counters.sightingsTotal - previous.sightingsTotal) / windows) : previous.sightingsPerWindow;
+  const sightingsPerWindow =
+    windows > 0 ? round1((counters.sightingsTotal - previous.sightingsTotal) / windows) : previous.sightingsPerWindow;
   const status: GatewayStatus = {
     v: PROTOCOL_VERSION,
     gateway: identity.gateway,
@@ -83,7 +90,13 @@ export function onlineStatus(identity: StatusIdentity, counters: StatusCounters,
 
 /** The last will (set at connect, so it carries no time) and the graceful goodbye. */
 export function offlineStatus(identity: StatusIdentity, nowMs?: number): GatewayStatus {
-  const status: GatewayStatus = { v: PROTOCOL_VERSION, gateway: identity.gateway, state: 'offline', zone: identity.zone, version: identity.version };
+  const status: GatewayStatus = {
+    v: PROTOCOL_VERSION,
+    gateway: identity.gateway,
+    state: 'offline',
+    zone: identity.zone,
+    version: identity.version,
+  };
   if (nowMs !== undefined) {
     status.at = Math.floor(nowMs / 1000);
     status.uptimeSeconds = Math.max(0, Math.floor((nowMs - identity.startedMs) / 1000));

@@ -23,6 +23,9 @@ describe('watchdog', () => {
     const recovered = watchdogCheck(state, { nowMs: 200_500, lastAdvertMs: 200_400 }, settings);
     expect(recovered.action).toBe('recovered');
     expect(watchdogCheck(recovered.state, { nowMs: 229_000, lastAdvertMs: 200_400 }, settings).action).toBe('none');
-    expect(watchdogCheck(recovered.state, { nowMs: 230_500, lastAdvertMs: 200_400 }, settings)).toMatchObject({ action: 'restart-scan', log: true });
+    expect(watchdogCheck(recovered.state, { nowMs: 230_500, lastAdvertMs: 200_400 }, settings)).toMatchObject({
+      action: 'restart-scan',
+      log: true,
+    });
   });
 });

@@ -34,7 +34,11 @@ export function initialWatchdogState(nowMs: number): WatchdogState {
   return { restarts: 0, lastActionMs: nowMs, silent: false, loggedRestart: false, loggedReset: false };
 }
 
-export function watchdogCheck(state: WatchdogState, input: { nowMs: number; lastAdvertMs: number }, settings: WatchdogSettings): WatchdogDecision {
+export function watchdogCheck(
+  state: WatchdogState,
+  input: { nowMs: number; lastAdvertMs: number },
+  settings: WatchdogSettings,
+): WatchdogDecision {
   if (state.silent && input.lastAdvertMs > state.lastActionMs) {
     return { state: initialWatchdogState(input.nowMs), action: 'recovered', log: true };
   }
@@ -42,8 +46,16 @@ export function watchdogCheck(state: WatchdogState, input: { nowMs: number; last
   if (input.nowMs - since < settings.silenceMs) return { state, action: 'none', log: false };
   if (state.restarts < settings.resetAfterRestarts) {
     const log = !state.loggedRestart;
-    return { state: { ...state, restarts: state.restarts + 1, lastActionMs: input.nowMs, silent: true, loggedRestart: true }, action: 'restart-scan', log };
+    return {
+      state: { ...state, restarts: state.restarts + 1, lastActionMs: input.nowMs, silent: true, loggedRestart: true },
+      action: 'restart-scan',
+      log,
+    };
   }
   const log = !state.loggedReset;
-  return { state: { ...state, restarts: 0, lastActionMs: input.nowMs, silent: true, loggedReset: true }, action: 'reset-adapter', log };
+  return {
+    state: { ...state, restarts: 0, lastActionMs: input.nowMs, silent: true, loggedReset: true },
+    action: 'reset-adapter',
+    log,
+  };
 }

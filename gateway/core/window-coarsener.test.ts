@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { bandFor, WindowCoarsener, windowStartFor, type WindowSettings } from './window-coarsener.ts';
 
-const SETTINGS: WindowSettings = { windowSeconds: 10, minHits: 1, maxHits: 255, maxEids: 5000, nearDbm: -65, midDbm: -80 };
+const SETTINGS: WindowSettings = {
+  windowSeconds: 10,
+  minHits: 1,
+  maxHits: 255,
+  maxEids: 5000,
+  nearDbm: -65,
+  midDbm: -80,
+};
 const T0 = 1_790_000_000_000; // a multiple of 10 s
 const E1 = '0000000000000001';
 const E2 = '0000000000000002';
@@ -12,7 +19,12 @@ function coarsener(settings: Partial<WindowSettings> = {}, startMs = T0): Window
 
 describe('window coarsener', () => {
   it.each([
-    [-40, 'near'], [-65, 'near'], [-65.5, 'mid'], [-80, 'mid'], [-80.5, 'far'], [-127, 'far'],
+    [-40, 'near'],
+    [-65, 'near'],
+    [-65.5, 'mid'],
+    [-80, 'mid'],
+    [-80.5, 'far'],
+    [-127, 'far'],
   ] as const)('band of median %d dBm is %s', (median, band) => {
     expect(bandFor(median, SETTINGS)).toBe(band);
   });
@@ -46,7 +58,17 @@ describe('window coarsener', () => {
     c.add(E1, -90, T0 + 30_500); // two windows later
     const closed = c.takeClosed();
     expect(closed.map((w) => w.windowStart)).toEqual([T0 / 1000, T0 / 1000 + 10, T0 / 1000 + 20]);
-    expect(closed[0]).toEqual({ windowStart: T0 / 1000, windowSeconds: 10, sightings: [{ eid: E1, band: 'near', hits: 2 }, { eid: E2, band: 'mid', hits: 1 }], dropped: 0, belowMinHits: 0, adverts: 3 });
+    expect(closed[0]).toEqual({
+      windowStart: T0 / 1000,
+      windowSeconds: 10,
+      sightings: [
+        { eid: E1, band: 'near', hits: 2 },
+        { eid: E2, band: 'mid', hits: 1 },
+      ],
+      dropped: 0,
+      belowMinHits: 0,
+      adverts: 3,
+    });
     expect(closed[1]?.sightings).toEqual([]);
     c.advance(T0 + 39_999);
     expect(c.takeClosed()).toEqual([]);
@@ -61,7 +83,10 @@ describe('window coarsener', () => {
     for (let i = 0; i < 3; i++) c.add(E2, -70, T0 + i);
     c.flush();
     const [w] = c.takeClosed();
-    expect(w?.sightings).toEqual([{ eid: E2, band: 'mid', hits: 3 }, { eid: 'ffffffffffffffff', band: 'mid', hits: 4 }]);
+    expect(w?.sightings).toEqual([
+      { eid: E2, band: 'mid', hits: 3 },
+      { eid: 'ffffffffffffffff', band: 'mid', hits: 4 },
+    ]);
     expect(w?.belowMinHits).toBe(1);
   });
 
@@ -101,7 +126,9 @@ describe('window coarsener', () => {
     c.add(E1, -70, T0 + 10_000);
     c.flush();
     expect(c.takeClosed().map((w) => w.sightings[0]?.band)).toEqual(['mid', 'near']);
-    expect(() => c.adjust({ minHits: 1, maxHits: 255, nearDbm: -90, midDbm: -75 })).toThrow(/midDbm is -75, expected at most nearDbm \(-90\)/);
+    expect(() => c.adjust({ minHits: 1, maxHits: 255, nearDbm: -90, midDbm: -75 })).toThrow(
+      /midDbm is -75, expected at most nearDbm \(-90\)/,
+    );
   });
 
   it('keeps memory bounded under a flood: 200,000 random EIDs in one window', () => {

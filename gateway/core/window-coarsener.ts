@@ -98,8 +98,10 @@ export class WindowCoarsener {
    *   the last window already stored, so that windows never repeat across a restart).
    */
   constructor(settings: WindowSettings, options: { startMs: number; maxCatchUpWindows?: number }) {
-    if (!Number.isInteger(settings.windowSeconds) || settings.windowSeconds < 1) throw new RangeError(`windowSeconds is ${settings.windowSeconds}, expected a positive integer`);
-    if (!Number.isInteger(settings.maxEids) || settings.maxEids < 1) throw new RangeError(`maxEids is ${settings.maxEids}, expected a positive integer`);
+    if (!Number.isInteger(settings.windowSeconds) || settings.windowSeconds < 1)
+      throw new RangeError(`windowSeconds is ${settings.windowSeconds}, expected a positive integer`);
+    if (!Number.isInteger(settings.maxEids) || settings.maxEids < 1)
+      throw new RangeError(`maxEids is ${settings.maxEids}, expected a positive integer`);
     this.#windowSeconds = settings.windowSeconds;
     this.#windowMs = settings.windowSeconds * 1000;
     this.#maxEids = settings.maxEids;
@@ -221,8 +223,11 @@ export class WindowCoarsener {
 }
 
 function checkAdjustable(settings: AdjustableWindowSettings): AdjustableWindowSettings {
-  if (settings.midDbm > settings.nearDbm) throw new RangeError(`midDbm is ${settings.midDbm}, expected at most nearDbm (${settings.nearDbm})`);
-  if (!Number.isInteger(settings.minHits) || settings.minHits < 1) throw new RangeError(`minHits is ${settings.minHits}, expected a positive integer`);
-  if (!Number.isInteger(settings.maxHits) || settings.maxHits < settings.minHits) throw new RangeError(`maxHits is ${settings.maxHits}, expected an integer ≥ minHits (${settings.minHits})`);
+  if (settings.midDbm > settings.nearDbm)
+    throw new RangeError(`midDbm is ${settings.midDbm}, expected at most nearDbm (${settings.nearDbm})`);
+  if (!Number.isInteger(settings.minHits) || settings.minHits < 1)
+    throw new RangeError(`minHits is ${settings.minHits}, expected a positive integer`);
+  if (!Number.isInteger(settings.maxHits) || settings.maxHits < settings.minHits)
+    throw new RangeError(`maxHits is ${settings.maxHits}, expected an integer ≥ minHits (${settings.minHits})`);
   return { minHits: settings.minHits, maxHits: settings.maxHits, nearDbm: settings.nearDbm, midDbm: settings.midDbm };
 }

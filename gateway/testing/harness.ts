@@ -23,7 +23,10 @@ export interface GatewayWorkspace {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-export function gatewayWorkspace(overrides: DeepPartial<GatewayConfig> & { hub: { url: string } }, options: { credential?: string } = {}): GatewayWorkspace {
+export function gatewayWorkspace(
+  overrides: DeepPartial<GatewayConfig> & { hub: { url: string } },
+  options: { credential?: string } = {},
+): GatewayWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'hp-gw-'));
   writeFileSync(join(dir, 'credential'), `${options.credential ?? 'test-credential-0123456789'}\n`);
   const document = {
@@ -80,8 +83,16 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-export async function recordMessages(url: string, filters: string[], options: { clientId?: string; ca?: Buffer } = {}): Promise<Recorder> {
-  const client = await mqtt.connectAsync(url, { clientId: options.clientId ?? `rec-${process.pid}-${Date.now()}`, reconnectPeriod: 0, ...(options.ca ? { ca: options.ca } : {}) });
+export async function recordMessages(
+  url: string,
+  filters: string[],
+  options: { clientId?: string; ca?: Buffer } = {},
+): Promise<Recorder> {
+  const client = await mqtt.connectAsync(url, {
+    clientId: options.clientId ?? `rec-${process.pid}-${Date.now()}`,
+    reconnectPeriod: 0,
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
   const messages: ReceivedMessage[] = [];
   const waiters = new Set<() => void>();
   client.on('message', (topic, payload, packet) => {
@@ -103,7 +114,14 @@ export async function recordMessages(url: string, filters: string[], options: { 
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms with ${messages.length} messages: ${messages.map((m) => m.topic).slice(-10).join(', ')}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms with ${messages.length} messages: ${messages
+                .map((m) => m.topic)
+                .slice(-10)
+                .join(', ')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -116,10 +134,15 @@ export async function recordMessages(url: string, filters: string[], options: { 
 }
 
 /** Polls `condition` every 20 ms until it holds. */
-export async function waitFor(condition: () => boolean, what: string | (() => string), timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 15_000,
+): Promise<void> {
   const start = Date.now();
   while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
   }
 }

@@ -19,7 +19,8 @@ export interface Session {
   credentialHash: string;
 }
 
-export type AuthDecision = { ok: true; gateway: string; credentialHash: string } | { ok: false; returnCode: 2 | 3 | 4 | 5; reason: string };
+export type AuthDecision =
+  { ok: true; gateway: string; credentialHash: string } | { ok: false; returnCode: 2 | 3 | 4 | 5; reason: string };
 export type PublishDecision = { ok: true } | { ok: false; reason: string };
 
 export interface PublishRequest {
@@ -134,15 +135,22 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       policy.authenticate(client.id, username, password).then(
         (decision) => {
           if (decision.ok) {
-            sessions.set(client, { clientId: client.id, gateway: decision.gateway, credentialHash: decision.credentialHash });
+            sessions.set(client, {
+              clientId: client.id,
+              gateway: decision.gateway,
+              credentialHash: decision.credentialHash,
+            });
             active.add(client);
             done(null, true);
           } else {
-            const error = Object.assign(new Error(decision.reason), { returnCode: decision.returnCode }) as AuthenticateError;
+            const error = Object.assign(new Error(decision.reason), {
+              returnCode: decision.returnCode,
+            }) as AuthenticateError;
             done(error, null);
           }
         },
-        (error: unknown) => done(Object.assign(new Error((error as Error).message), { returnCode: 3 }) as AuthenticateError, null),
+        (error: unknown) =>
+          done(Object.assign(new Error((error as Error).message), { returnCode: 3 }) as AuthenticateError, null),
       );
     },
     authorizePublish(client, packet, callback) {
@@ -183,7 +191,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const session = sessions.get(client);
     if (session === undefined || policy.subscribed === undefined) return;
     for (const sub of subscriptions) {
-      policy.subscribed(session, sub.topic, (topic, payload) => client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => undefined));
+      policy.subscribed(session, sub.topic, (topic, payload) =>
+        client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => undefined),
+      );
     }
   });
   aedes.on('clientDisconnect', (client) => {
@@ -227,7 +237,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
     publish(topic, payload, publishOptions = {}) {
       return new Promise((resolve, reject) => {
-        aedes.publish({ cmd: 'publish', topic, payload, qos: publishOptions.qos ?? 0, retain: publishOptions.retain ?? false, dup: false }, (error) => (error ? reject(error) : resolve()));
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload,
+            qos: publishOptions.qos ?? 0,
+            retain: publishOptions.retain ?? false,
+            dup: false,
+          },
+          (error) => (error ? reject(error) : resolve()),
+        );
       });
     },
     disconnectGateway(gateway) {
@@ -255,7 +275,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       for (const server of servers) server.close();
       for (const client of active) client.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+      await Promise.all(
+        servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
+      );
     },
   };
 }

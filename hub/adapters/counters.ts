@@ -7,10 +7,27 @@ import type { Database } from 'better-sqlite3';
  * and by a timer for the rest.
  */
 export const COUNTER_NAMES = [
-  'batches', 'duplicateBatches', 'sightings', 'resolved', 'unresolved', 'pausedDiscarded', 'noConsentDiscarded', 'lateSightings',
-  'quarantined', 'statusMessages', 'commandReplies', 'refusedConnections', 'refusedPublishes',
-  'refusedSubscriptions', 'oversizedPackets', 'rateLimited', 'windowsFinalized', 'visitsStarted', 'visitsEnded',
-  'retentionRuns', 'retentionDeletedRows',
+  'batches',
+  'duplicateBatches',
+  'sightings',
+  'resolved',
+  'unresolved',
+  'pausedDiscarded',
+  'noConsentDiscarded',
+  'lateSightings',
+  'quarantined',
+  'statusMessages',
+  'commandReplies',
+  'refusedConnections',
+  'refusedPublishes',
+  'refusedSubscriptions',
+  'oversizedPackets',
+  'rateLimited',
+  'windowsFinalized',
+  'visitsStarted',
+  'visitsEnded',
+  'retentionRuns',
+  'retentionDeletedRows',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
@@ -19,7 +36,9 @@ export class Counters {
   readonly #upsert;
 
   constructor(db: Database) {
-    this.#upsert = db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value');
+    this.#upsert = db.prepare(
+      'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
+    );
   }
 
   add(name: CounterName, n = 1): void {

@@ -19,7 +19,9 @@ const SALT_BYTES = 16;
 
 function scryptAsync(password: Buffer, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_BYTES, { ...options, maxmem: 64 * 1024 ** 2 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password, salt, KEY_BYTES, { ...options, maxmem: 64 * 1024 ** 2 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 

@@ -7,8 +7,19 @@ export interface ScheduledJob {
   stop(): Promise<void>;
 }
 
-export function scheduleJob(name: string, expression: string, job: () => Promise<void> | void, options: { timezone?: string } = {}): ScheduledJob {
-  const task: ScheduledTask = schedule(expression, async () => { await job(); }, { name, noOverlap: true, ...(options.timezone ? { timezone: options.timezone } : {}) });
+export function scheduleJob(
+  name: string,
+  expression: string,
+  job: () => Promise<void> | void,
+  options: { timezone?: string } = {},
+): ScheduledJob {
+  const task: ScheduledTask = schedule(
+    expression,
+    async () => {
+      await job();
+    },
+    { name, noOverlap: true, ...(options.timezone ? { timezone: options.timezone } : {}) },
+  );
   return {
     async execute() {
       await job();

@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
@@ -158,7 +163,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         continue;
       }
       const auth = req.headers.authorization;
-      const bearer = typeof auth === 'string' && /^Bearer\s+\S+$/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : null;
+      const bearer =
+        typeof auth === 'string' && /^Bearer\s+\S+$/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : null;
       let bodyPromise: Promise<unknown> | null = null;
       const apiReq: ApiRequest = {
         method,
@@ -170,11 +176,16 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         raw: req,
         json() {
           bodyPromise ??= readBody(req, options.maxBodyBytes).then((buf) => {
-            if (buf.length === 0) throw new AppError('API_BAD_REQUEST', 'Request body is empty, expected a JSON object', { details: { field: '' } });
+            if (buf.length === 0)
+              throw new AppError('API_BAD_REQUEST', 'Request body is empty, expected a JSON object', {
+                details: { field: '' },
+              });
             try {
               return JSON.parse(buf.toString('utf8')) as unknown;
             } catch (error) {
-              throw new AppError('API_BAD_REQUEST', `Request body is not valid JSON (${(error as Error).message})`, { details: { field: '' } });
+              throw new AppError('API_BAD_REQUEST', `Request body is not valid JSON (${(error as Error).message})`, {
+                details: { field: '' },
+              });
             }
           });
           return bodyPromise;
@@ -195,16 +206,29 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return;
     }
     if (allowed.length > 0) {
-      send(res, { status: 405, headers: { allow: [...new Set(allowed)].join(', ') }, body: { error: { code: 'API_NOT_FOUND', message: `${method} is not allowed on ${url.pathname}, expected ${[...new Set(allowed)].join(' or ')}` } } });
+      send(res, {
+        status: 405,
+        headers: { allow: [...new Set(allowed)].join(', ') },
+        body: {
+          error: {
+            code: 'API_NOT_FOUND',
+            message: `${method} is not allowed on ${url.pathname}, expected ${[...new Set(allowed)].join(' or ')}`,
+          },
+        },
+      });
       return;
     }
-    send(res, { status: 404, body: { error: { code: 'API_NOT_FOUND', message: `No such endpoint: ${method} ${url.pathname}` } } });
+    send(res, {
+      status: 404,
+      body: { error: { code: 'API_NOT_FOUND', message: `No such endpoint: ${method} ${url.pathname}` } },
+    });
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     dispatch(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'api request failed');
-      if (!res.headersSent) send(res, { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the hub log' } } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the hub log' } } });
       else res.destroy();
     });
   };
@@ -218,7 +242,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       routes.push({ method, pattern, segments, handler: routeHandler });
     },
     async listen() {
-      server = options.tls === undefined ? createHttpServer(handler) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler);
+      server =
+        options.tls === undefined
+          ? createHttpServer(handler)
+          : createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler);
       const host = options.tls === undefined ? '127.0.0.1' : options.host;
       const s = server;
       port = await new Promise<number>((resolve, reject) => {
@@ -258,7 +285,10 @@ export function tokenMatches(presented: string | null, expected: string | null):
 
 /** Throws 401/403 unless the request carries `expected` as its bearer token. */
 export function requireToken(req: ApiRequest, expected: string | null, what: string): void {
-  if (expected === null) throw new AppError('AUTH_FORBIDDEN', `The ${what} API is disabled: the hub config names no ${what} token file`);
-  if (req.bearer === null) throw new AppError('AUTH_BAD_CREDENTIAL', `An "Authorization: Bearer <${what} token>" header is required`);
-  if (!tokenMatches(req.bearer, expected)) throw new AppError('AUTH_BAD_CREDENTIAL', `The bearer token is not the ${what} token`);
+  if (expected === null)
+    throw new AppError('AUTH_FORBIDDEN', `The ${what} API is disabled: the hub config names no ${what} token file`);
+  if (req.bearer === null)
+    throw new AppError('AUTH_BAD_CREDENTIAL', `An "Authorization: Bearer <${what} token>" header is required`);
+  if (!tokenMatches(req.bearer, expected))
+    throw new AppError('AUTH_BAD_CREDENTIAL', `The bearer token is not the ${what} token`);
 }

@@ -20,7 +20,9 @@ describe('hub migrations', () => {
   it('applies every numbered file once, in order, and records it', () => {
     const file = join(tempDir(), 'hub.db');
     const db = openHubDatabase(file);
-    const versions = (db.prepare('SELECT version FROM schema_version ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version);
+    const versions = (
+      db.prepare('SELECT version FROM schema_version ORDER BY version').all() as Array<{ version: number }>
+    ).map((r) => r.version);
     expect(versions).toEqual(loadMigrations().map((m) => m.version));
     expect(versions[0]).toBe(1);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

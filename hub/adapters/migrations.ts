@@ -24,7 +24,10 @@ export function migrationsDir(): string {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new AppError('STORE_FAILED', `Cannot find the hub's SQL migrations: looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`);
+  throw new AppError(
+    'STORE_FAILED',
+    `Cannot find the hub's SQL migrations: looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`,
+  );
 }
 
 export function loadMigrations(dir = migrationsDir()): Migration[] {
@@ -32,26 +35,42 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.sql')) continue;
     const match = FILE_RE.exec(file);
-    if (match === null) throw new AppError('STORE_FAILED', `Migration file "${file}" has a bad name, expected NNN-lowercase-name.sql`);
-    migrations.push({ version: Number(match[1]), name: match[2] as string, sql: readFileSync(`${dir}/${file}`, 'utf8') });
+    if (match === null)
+      throw new AppError('STORE_FAILED', `Migration file "${file}" has a bad name, expected NNN-lowercase-name.sql`);
+    migrations.push({
+      version: Number(match[1]),
+      name: match[2] as string,
+      sql: readFileSync(`${dir}/${file}`, 'utf8'),
+    });
   }
   // Features own version ranges (hub 001–009, privacy 010–019, offers 020+), so gaps are allowed;
   // a version must still be unique.
   migrations.forEach((m, i) => {
     const previous = migrations[i - 1];
-    if (previous !== undefined && m.version === previous.version) throw new AppError('STORE_FAILED', `Migrations "${previous.name}" and "${m.name}" share version ${m.version}, expected unique versions`);
+    if (previous !== undefined && m.version === previous.version)
+      throw new AppError(
+        'STORE_FAILED',
+        `Migrations "${previous.name}" and "${m.name}" share version ${m.version}, expected unique versions`,
+      );
   });
   return migrations;
 }
 
 /** Applies every pending migration; returns the versions applied. */
 export function migrate(db: Database, migrations: Migration[] = loadMigrations(), nowMs = Date.now()): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM schema_version').all() as Array<{ version: number }>).map((r) => r.version));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)',
+  );
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_version').all() as Array<{ version: number }>).map((r) => r.version),
+  );
   const known = new Set(migrations.map((m) => m.version));
   const unknown = [...done].filter((v) => !known.has(v));
   if (unknown.length > 0) {
-    throw new AppError('STORE_FAILED', `Database schema has version ${Math.max(...unknown)}, which this program does not know; run the newer hushpoint or restore a backup`);
+    throw new AppError(
+      'STORE_FAILED',
+      `Database schema has version ${Math.max(...unknown)}, which this program does not know; run the newer hushpoint or restore a backup`,
+    );
   }
   const applied: number[] = [];
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)');

@@ -51,7 +51,11 @@ function toRecord(row: Row): EnrolledShopper {
     id: row.id,
     identityKey: row.identity_key,
     exponent: row.exponent,
-    consent: { presenceForOffers: row.presence_for_offers === 1, analytics: row.analytics === 1, pausedUntilMs: row.paused_until_ms },
+    consent: {
+      presenceForOffers: row.presence_for_offers === 1,
+      analytics: row.analytics === 1,
+      pausedUntilMs: row.paused_until_ms,
+    },
     createdMs: row.created_ms,
   };
 }
@@ -62,11 +66,14 @@ export function hashToken(token: string): string {
 
 /** Bumped on every change to shoppers, so a running hub notices changes made by another process. */
 function bumpGeneration(db: Database): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES ('shoppers.generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
+  db.prepare(
+    "INSERT INTO meta (key, value) VALUES ('shoppers.generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+  ).run();
 }
 
 export function shoppersGeneration(db: Database): number {
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'shoppers.generation'").get() as { value: string } | undefined;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'shoppers.generation'").get() as
+    { value: string } | undefined;
   return row === undefined ? 0 : Number(row.value);
 }
 
@@ -76,7 +83,11 @@ export interface EnrollInput {
 }
 
 /** Enrolls a new shopper with a random IK and bearer token; both are returned once, here. */
-export function enrollShopper(db: Database, input: EnrollInput, deps: { random: RandomSource; nowMs: number }): { shopper: EnrolledShopper; token: string } {
+export function enrollShopper(
+  db: Database,
+  input: EnrollInput,
+  deps: { random: RandomSource; nowMs: number },
+): { shopper: EnrolledShopper; token: string } {
   const identityKey = Buffer.alloc(16);
   deps.random.fillBytes(identityKey);
   const tokenBytes = Buffer.alloc(32);
@@ -84,13 +95,34 @@ export function enrollShopper(db: Database, input: EnrollInput, deps: { random: 
   const token = tokenBytes.toString('base64url');
   const id = `shp-${randomHex(deps.random, 10)}`;
   const run = db.transaction(() => {
-    const result = db.prepare('INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, token_hash, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, identityKey, input.exponent, input.consent.presenceForOffers ? 1 : 0, input.consent.analytics ? 1 : 0, hashToken(token), deps.nowMs);
+    const result = db
+      .prepare(
+        'INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, token_hash, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        identityKey,
+        input.exponent,
+        input.consent.presenceForOffers ? 1 : 0,
+        input.consent.analytics ? 1 : 0,
+        hashToken(token),
+        deps.nowMs,
+      );
     bumpGeneration(db);
     return Number(result.lastInsertRowid);
   });
   const pk = run();
-  return { shopper: { pk, id, identityKey, exponent: input.exponent, consent: { ...input.consent, pausedUntilMs: null }, createdMs: deps.nowMs }, token };
+  return {
+    shopper: {
+      pk,
+      id,
+      identityKey,
+      exponent: input.exponent,
+      consent: { ...input.consent, pausedUntilMs: null },
+      createdMs: deps.nowMs,
+    },
+    token,
+  };
 }
 
 export interface ImportedShopper {
@@ -107,14 +139,34 @@ export interface ImportedShopper {
  */
 export function importShoppers(db: Database, shoppers: ImportedShopper[], nowMs: number): { imported: number } {
   shoppers.forEach((s, i) => {
-    if (!SHOPPER_ID_RE.test(s.id)) throw new AppError('API_BAD_REQUEST', `Shopper ${i} id "${s.id}" is invalid, expected 1-64 of [A-Za-z0-9._-] starting with a letter or digit`, { details: { field: `/shoppers/${i}/id` } });
-    if (s.identityKey.length !== 16) throw new AppError('API_BAD_REQUEST', `Shopper ${i} identity key is ${s.identityKey.length} bytes, expected 16`, { details: { field: `/shoppers/${i}/identityKey` } });
-    if (!Number.isInteger(s.exponent) || s.exponent < 0 || s.exponent > 15) throw new AppError('API_BAD_REQUEST', `Shopper ${i} exponent is ${s.exponent}, expected an integer 0..15`, { details: { field: `/shoppers/${i}/exponent` } });
+    if (!SHOPPER_ID_RE.test(s.id))
+      throw new AppError(
+        'API_BAD_REQUEST',
+        `Shopper ${i} id "${s.id}" is invalid, expected 1-64 of [A-Za-z0-9._-] starting with a letter or digit`,
+        { details: { field: `/shoppers/${i}/id` } },
+      );
+    if (s.identityKey.length !== 16)
+      throw new AppError('API_BAD_REQUEST', `Shopper ${i} identity key is ${s.identityKey.length} bytes, expected 16`, {
+        details: { field: `/shoppers/${i}/identityKey` },
+      });
+    if (!Number.isInteger(s.exponent) || s.exponent < 0 || s.exponent > 15)
+      throw new AppError('API_BAD_REQUEST', `Shopper ${i} exponent is ${s.exponent}, expected an integer 0..15`, {
+        details: { field: `/shoppers/${i}/exponent` },
+      });
   });
-  const upsert = db.prepare(`INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+  const upsert =
+    db.prepare(`INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET identity_key = excluded.identity_key, exponent = excluded.exponent, presence_for_offers = excluded.presence_for_offers, analytics = excluded.analytics`);
   db.transaction(() => {
-    for (const s of shoppers) upsert.run(s.id, s.identityKey, s.exponent, s.consent?.presenceForOffers === false ? 0 : 1, s.consent?.analytics === false ? 0 : 1, nowMs);
+    for (const s of shoppers)
+      upsert.run(
+        s.id,
+        s.identityKey,
+        s.exponent,
+        s.consent?.presenceForOffers === false ? 0 : 1,
+        s.consent?.analytics === false ? 0 : 1,
+        nowMs,
+      );
     bumpGeneration(db);
   })();
   return { imported: shoppers.length };
@@ -132,7 +184,8 @@ export function getShopperByPk(db: Database, pk: number): EnrolledShopper | null
 
 /** The shopper a bearer token belongs to, or null. */
 export function shopperByToken(db: Database, token: string): EnrolledShopper | null {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM shoppers WHERE token_hash = ?`).get(hashToken(token)) as Row | undefined;
+  const row = db.prepare(`SELECT ${COLUMNS} FROM shoppers WHERE token_hash = ?`).get(hashToken(token)) as
+    Row | undefined;
   return row === undefined ? null : toRecord(row);
 }
 
@@ -146,8 +199,12 @@ export function updateConsent(db: Database, id: string, patch: Partial<Consent>)
   if (current === null) return null;
   const next = { ...current.consent, ...patch };
   db.transaction(() => {
-    db.prepare('UPDATE shoppers SET presence_for_offers = ?, analytics = ?, paused_until_ms = ? WHERE pk = ?')
-      .run(next.presenceForOffers ? 1 : 0, next.analytics ? 1 : 0, next.pausedUntilMs, current.pk);
+    db.prepare('UPDATE shoppers SET presence_for_offers = ?, analytics = ?, paused_until_ms = ? WHERE pk = ?').run(
+      next.presenceForOffers ? 1 : 0,
+      next.analytics ? 1 : 0,
+      next.pausedUntilMs,
+      current.pk,
+    );
     bumpGeneration(db);
   })();
   return { ...current, consent: next };
@@ -162,7 +219,9 @@ export function deleteShopper(db: Database, id: string, extraTables: readonly st
   const shopper = getShopper(db, id);
   if (shopper === null) return false;
   db.transaction(() => {
-    db.prepare('DELETE FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE shopper_pk = ?)').run(shopper.pk);
+    db.prepare('DELETE FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE shopper_pk = ?)').run(
+      shopper.pk,
+    );
     for (const table of ['visits', 'zone_windows', 'presence_state', 'sightings', ...extraTables]) {
       db.prepare(`DELETE FROM ${table} WHERE shopper_pk = ?`).run(shopper.pk);
     }

@@ -19,7 +19,9 @@ export function openHubDatabase(file: string, options: OpenOptions = {}): Databa
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
   } catch (error) {
-    throw new AppError('STORE_FAILED', `Cannot open the hub database "${file}": ${(error as Error).message}`, { cause: error });
+    throw new AppError('STORE_FAILED', `Cannot open the hub database "${file}": ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   db.pragma('busy_timeout = 5000');
   if (options.readonly !== true) {

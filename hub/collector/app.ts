@@ -41,7 +41,10 @@ function readKeys(config: CollectorConfig, resolvePath: (path: string) => string
     try {
       text = readFileSync(resolvePath(store.signingKeyFile), 'utf8');
     } catch (error) {
-      throw new AppError('CFG_UNREADABLE', `The signing key file "${store.signingKeyFile}" of store "${store.id}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new AppError(
+        'CFG_UNREADABLE',
+        `The signing key file "${store.signingKeyFile}" of store "${store.id}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     keys.set(store.id, parseSigningKey(text, store.signingKeyFile));
   }
@@ -55,14 +58,22 @@ export function createCollector(deps: CollectorDeps): Collector {
   const logger = deps.logger ?? silentLogger();
   const keys = readKeys(config, resolvePath);
   const store = openCollectorStore(resolvePath(config.database));
-  const tls = config.listen.certFile !== undefined && config.listen.keyFile !== undefined
-    ? { cert: readFileSync(resolvePath(config.listen.certFile)), key: readFileSync(resolvePath(config.listen.keyFile)) }
-    : null;
+  const tls =
+    config.listen.certFile !== undefined && config.listen.keyFile !== undefined
+      ? {
+          cert: readFileSync(resolvePath(config.listen.certFile)),
+          key: readFileSync(resolvePath(config.listen.keyFile)),
+        }
+      : null;
   let server: Server | null = null;
   let port: number | null = null;
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(JSON.stringify(body));
   }
 
@@ -88,23 +99,57 @@ export function createCollector(deps: CollectorDeps): Collector {
       return;
     }
     if (path !== RELEASES_PATH) {
-      send(res, 404, { ok: false, error: { code: 'API_NOT_FOUND', message: `No such endpoint: ${req.method ?? '?'} ${path}, expected POST ${RELEASES_PATH}` } });
+      send(res, 404, {
+        ok: false,
+        error: {
+          code: 'API_NOT_FOUND',
+          message: `No such endpoint: ${req.method ?? '?'} ${path}, expected POST ${RELEASES_PATH}`,
+        },
+      });
       return;
     }
     if (req.method !== 'POST') {
-      send(res, 405, { ok: false, error: { code: 'API_NOT_FOUND', message: `${req.method ?? '?'} is not allowed on ${RELEASES_PATH}, expected POST` } }, { allow: 'POST' });
+      send(
+        res,
+        405,
+        {
+          ok: false,
+          error: {
+            code: 'API_NOT_FOUND',
+            message: `${req.method ?? '?'} is not allowed on ${RELEASES_PATH}, expected POST`,
+          },
+        },
+        { allow: 'POST' },
+      );
       return;
     }
     const body = await readBody(req);
     if (body === null) {
-      send(res, 413, { ok: false, error: { code: 'API_BAD_REQUEST', message: `Request body is larger than ${config.maxBodyBytes} bytes` } });
+      send(res, 413, {
+        ok: false,
+        error: { code: 'API_BAD_REQUEST', message: `Request body is larger than ${config.maxBodyBytes} bytes` },
+      });
       return;
     }
-    const result: ReceiveResult = receiveRelease({ headers: req.headers, body }, { store, keyOf: (id) => keys.get(id) ?? null, nowMs: clock.now(), maxSkewSeconds: config.maxClockSkewSeconds });
+    const result: ReceiveResult = receiveRelease(
+      { headers: req.headers, body },
+      { store, keyOf: (id) => keys.get(id) ?? null, nowMs: clock.now(), maxSkewSeconds: config.maxClockSkewSeconds },
+    );
     if (result.body.ok) {
-      logger.info({ store: req.headers['x-hushpoint-store'], release: result.body.release, duplicate: result.body.duplicate }, 'release received');
+      logger.info(
+        { store: req.headers['x-hushpoint-store'], release: result.body.release, duplicate: result.body.duplicate },
+        'release received',
+      );
     } else {
-      logger.warn({ store: typeof req.headers['x-hushpoint-store'] === 'string' ? req.headers['x-hushpoint-store'].slice(0, 64) : null, code: result.body.error.code, status: result.status }, 'release refused');
+      logger.warn(
+        {
+          store:
+            typeof req.headers['x-hushpoint-store'] === 'string' ? req.headers['x-hushpoint-store'].slice(0, 64) : null,
+          code: result.body.error.code,
+          status: result.status,
+        },
+        'release refused',
+      );
     }
     send(res, result.status, result.body);
   }
@@ -112,7 +157,8 @@ export function createCollector(deps: CollectorDeps): Collector {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'collector request failed');
-      if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'Internal error; see the collector log' } });
+      if (!res.headersSent)
+        send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'Internal error; see the collector log' } });
       else res.destroy();
     });
   };
@@ -125,7 +171,8 @@ export function createCollector(deps: CollectorDeps): Collector {
     secure: tls !== null,
     async start() {
       if (server !== null) throw new AppError('INTERNAL', 'collector already started');
-      const s = tls === null ? createHttpServer(handler) : createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, handler);
+      const s =
+        tls === null ? createHttpServer(handler) : createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, handler);
       server = s;
       const host = tls === null ? '127.0.0.1' : config.listen.host;
       if (tls === null) logger.warn({ host }, 'collector without TLS certificate: plain HTTP on loopback only');

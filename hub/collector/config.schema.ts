@@ -32,12 +32,20 @@ export const CollectorConfigSchema = Type.Object(
       { ...closed, default: {} },
     ),
     /** The stores allowed to send, each with the key file provisioning wrote for it (64 hex digits). */
-    stores: Type.Array(Type.Object({ id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }), signingKeyFile: FilePath }, closed), { minItems: 1, maxItems: 10_000 }),
+    stores: Type.Array(
+      Type.Object({ id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }), signingKeyFile: FilePath }, closed),
+      { minItems: 1, maxItems: 10_000 },
+    ),
     /** Requests whose timestamp is further than this from the collector's clock are refused. */
     maxClockSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: MAX_CLOCK_SKEW_SECONDS }),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: MAX_RELEASE_BYTES, default: MAX_RELEASE_BYTES }),
     log: Type.Object(
-      { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
       { ...closed, default: {} },
     ),
   },
@@ -50,13 +58,21 @@ function semanticCheck(config: CollectorConfig): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   config.stores.forEach((store, i) => {
-    if (seen.has(store.id)) problems.push({ path: `/stores/${i}/id`, message: `is "${store.id}" again, expected each store once` });
+    if (seen.has(store.id))
+      problems.push({ path: `/stores/${i}/id`, message: `is "${store.id}" again, expected each store once` });
     seen.add(store.id);
   });
   if ((config.listen.certFile === undefined) !== (config.listen.keyFile === undefined)) {
-    problems.push({ path: config.listen.certFile === undefined ? '/listen/certFile' : '/listen/keyFile', message: 'is required together with the other of listen.certFile / listen.keyFile' });
+    problems.push({
+      path: config.listen.certFile === undefined ? '/listen/certFile' : '/listen/keyFile',
+      message: 'is required together with the other of listen.certFile / listen.keyFile',
+    });
   }
   return problems;
 }
 
-export const collectorRole: RoleSchema<CollectorConfig> = { role: 'collector', schema: CollectorConfigSchema, semanticCheck };
+export const collectorRole: RoleSchema<CollectorConfig> = {
+  role: 'collector',
+  schema: CollectorConfigSchema,
+  semanticCheck,
+};

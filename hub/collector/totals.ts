@@ -71,7 +71,19 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
       const key = `${payload.store}\u0000${payload.kind}\u0000${measure.metric}`;
       let acc = groups.get(key);
       if (acc === undefined) {
-        acc = { store: payload.store, kind: payload.kind, metric: measure.metric, query: measure.query, periodUnit: payload.period.unit, cells: [], cellIndex: new Map(), rawByCell: [], consistentByCell: [], variance: 0, periods: [] };
+        acc = {
+          store: payload.store,
+          kind: payload.kind,
+          metric: measure.metric,
+          query: measure.query,
+          periodUnit: payload.period.unit,
+          cells: [],
+          cellIndex: new Map(),
+          rawByCell: [],
+          consistentByCell: [],
+          variance: 0,
+          periods: [],
+        };
         groups.set(key, acc);
       }
       const view = consistentView(measure.values);
@@ -89,7 +101,14 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
         a.consistentByCell[index] = (a.consistentByCell[index] as number) + (view.cells[i] as number);
       });
       acc.variance += varianceBound(measure) * measure.values.length;
-      acc.periods.push({ release: payload.release, period: payload.release.slice(payload.kind.length + 1), rawTotal: view.rawTotal, total: view.total, raw: measure.values, consistent: view.cells });
+      acc.periods.push({
+        release: payload.release,
+        period: payload.release.slice(payload.kind.length + 1),
+        rawTotal: view.rawTotal,
+        total: view.total,
+        raw: measure.values,
+        consistent: view.cells,
+      });
     }
   }
   return [...groups.values()].map((a) => ({
@@ -113,14 +132,19 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
 export function formatTotals(totals: readonly MetricTotals[], options: { periods?: boolean } = {}): string[] {
   const lines: string[] = [];
   for (const t of totals) {
-    lines.push(`${t.store}  ${t.kind}/${t.metric}  (${t.query} per ${t.periodUnit}, ${t.releases} release${t.releases === 1 ? '' : 's'}, ${t.cells.length} cells)`);
+    lines.push(
+      `${t.store}  ${t.kind}/${t.metric}  (${t.query} per ${t.periodUnit}, ${t.releases} release${t.releases === 1 ? '' : 's'}, ${t.cells.length} cells)`,
+    );
     lines.push(`  total  raw ${t.rawTotal} (noise sd ≤ ${t.rawTotalSd.toFixed(1)})  consistent ${t.total}`);
     const width = Math.max(4, ...t.cells.map((c) => c.length));
     t.cells.forEach((cell, i) => {
-      lines.push(`  ${cell.padEnd(width)}  raw ${String(t.rawByCell[i]).padStart(8)}  consistent ${String(t.consistentByCell[i]).padStart(8)}`);
+      lines.push(
+        `  ${cell.padEnd(width)}  raw ${String(t.rawByCell[i]).padStart(8)}  consistent ${String(t.consistentByCell[i]).padStart(8)}`,
+      );
     });
     if (options.periods === true) {
-      for (const p of t.periods) lines.push(`    ${p.period}  raw ${p.rawTotal}  consistent ${p.total}  [${p.consistent.join(' ')}]`);
+      for (const p of t.periods)
+        lines.push(`    ${p.period}  raw ${p.rawTotal}  consistent ${p.total}  [${p.consistent.join(' ')}]`);
     }
   }
   if (lines.length === 0) lines.push('no releases received yet');

@@ -57,9 +57,15 @@ describe('EidResolver', () => {
     resolver.upsert({ pk: 1, identityKey: ik[0] as Buffer, exponent: 4 });
     resolver.upsert({ pk: 2, identityKey: ik[1] as Buffer, exponent: 12 });
     resolver.prepare(T0);
-    expect(resolver.resolve(computeEidHex({ identityKey: ik[0] as Buffer, exponent: 4, counter: T0 + 16 }), T0)).toBe(1);
-    expect(resolver.resolve(computeEidHex({ identityKey: ik[0] as Buffer, exponent: 4, counter: T0 + 32 }), T0)).toBeUndefined();
-    expect(resolver.resolve(computeEidHex({ identityKey: ik[1] as Buffer, exponent: 12, counter: T0 + 4000 }), T0)).toBe(2);
+    expect(resolver.resolve(computeEidHex({ identityKey: ik[0] as Buffer, exponent: 4, counter: T0 + 16 }), T0)).toBe(
+      1,
+    );
+    expect(
+      resolver.resolve(computeEidHex({ identityKey: ik[0] as Buffer, exponent: 4, counter: T0 + 32 }), T0),
+    ).toBeUndefined();
+    expect(
+      resolver.resolve(computeEidHex({ identityKey: ik[1] as Buffer, exponent: 12, counter: T0 + 4000 }), T0),
+    ).toBe(2);
   });
 
   it('adds and removes shoppers in the cached tables', () => {

@@ -66,7 +66,12 @@ export class EidResolver {
     if (!Number.isInteger(shopper.exponent) || shopper.exponent < 0 || shopper.exponent > MAX_EXPONENT) {
       throw new RangeError(`shopper ${shopper.pk} has rotation exponent ${shopper.exponent}, expected 0..15`);
     }
-    const entry: Entry = { pk: shopper.pk, identityKey: Buffer.from(shopper.identityKey), exponent: shopper.exponent, ciphers: [] };
+    const entry: Entry = {
+      pk: shopper.pk,
+      identityKey: Buffer.from(shopper.identityKey),
+      exponent: shopper.exponent,
+      ciphers: [],
+    };
     this.#shoppers.set(entry.pk, entry);
     let group = this.#byExponent.get(entry.exponent);
     if (group === undefined) {
@@ -77,7 +82,9 @@ export class EidResolver {
     const periods = this.#cachedPeriodsOf(entry.exponent);
     if (periods.length === 0) return;
     const eids = this.#eidsOf(entry, periods);
-    periods.forEach((ps, i) => addTo(this.#tables.get(tableKey(entry.exponent, ps)) as Map<string, number>, eids[i] as string, entry.pk));
+    periods.forEach((ps, i) =>
+      addTo(this.#tables.get(tableKey(entry.exponent, ps)) as Map<string, number>, eids[i] as string, entry.pk),
+    );
   }
 
   /** Forgets a shopper: none of their EIDs, past or future, resolves any more. */
@@ -109,7 +116,10 @@ export class EidResolver {
     for (const exponent of this.#byExponent.keys()) {
       const p = 2 ** exponent;
       const ps = periodStart(nowSeconds, exponent);
-      this.#ensure(exponent, [ps - p, ps, ps + p].filter((x) => x >= 0));
+      this.#ensure(
+        exponent,
+        [ps - p, ps, ps + p].filter((x) => x >= 0),
+      );
     }
   }
 
@@ -183,7 +193,10 @@ export class EidResolver {
         perEpoch.set(epoch, [...(perEpoch.get(epoch) ?? []), i]);
       });
       for (const [epoch, indexes] of perEpoch) {
-        const input = inputBlocks(exponent, indexes.map((i) => missing[i] as number));
+        const input = inputBlocks(
+          exponent,
+          indexes.map((i) => missing[i] as number),
+        );
         const targets = indexes.map((i) => tables[i] as Map<string, number>);
         // One cipher call per shopper, then one concat and one hex conversion for all of them.
         const outs = pks.map((pk) => this.#cipherFor(this.#shoppers.get(pk) as Entry, epoch).update(input));
@@ -206,7 +219,11 @@ export class EidResolver {
   }
 
   #eidsOf(entry: Entry, periods: number[]): string[] {
-    return periods.map((ps) => this.#cipherFor(entry, ps >>> 16).update(inputBlocks(entry.exponent, [ps])).toString('hex', 0, 8));
+    return periods.map((ps) =>
+      this.#cipherFor(entry, ps >>> 16)
+        .update(inputBlocks(entry.exponent, [ps]))
+        .toString('hex', 0, 8),
+    );
   }
 
   #cipherFor(entry: Entry, epoch: number): Cipher {

@@ -86,7 +86,15 @@ export type PresenceOp =
   | { type: 'zoneEnter'; visitStartedAt: number; zone: string; at: number; previousZone: string | null };
 
 export function emptyPresence(): ShopperPresence {
-  return { visitStartedAt: null, lastWindowEnd: 0, anchorZone: null, windows: [], labels: [], frozenDwell: {}, announcedZone: null };
+  return {
+    visitStartedAt: null,
+    lastWindowEnd: 0,
+    anchorZone: null,
+    windows: [],
+    labels: [],
+    frozenDwell: {},
+    announcedZone: null,
+  };
 }
 
 /** Combines per-gateway sightings of one shopper-window into per-zone evidence. */
@@ -120,7 +128,12 @@ export function windowScores(evidence: readonly ZoneEvidence[]): Record<string, 
 export function winningZone(evidence: readonly ZoneEvidence[]): string | null {
   let best: ZoneEvidence | null = null;
   for (const e of evidence) {
-    if (best === null || e.band < best.band || (e.band === best.band && (e.hits > best.hits || (e.hits === best.hits && e.zone < best.zone)))) best = e;
+    if (
+      best === null ||
+      e.band < best.band ||
+      (e.band === best.band && (e.hits > best.hits || (e.hits === best.hits && e.zone < best.zone)))
+    )
+      best = e;
   }
   return best?.zone ?? null;
 }
@@ -129,14 +142,20 @@ export function winningZone(evidence: readonly ZoneEvidence[]): string | null {
  * The best zone sequence for the buffered windows (Viterbi). Ties keep the previous zone, then
  * take the alphabetically first, so the result is deterministic.
  */
-export function smoothZones(windows: readonly BufferedWindow[], anchor: string | null, switchPenalty: number): string[] {
+export function smoothZones(
+  windows: readonly BufferedWindow[],
+  anchor: string | null,
+  switchPenalty: number,
+): string[] {
   if (windows.length === 0) return [];
   const zoneSet = new Set<string>(anchor === null ? [] : [anchor]);
   for (const w of windows) for (const z of Object.keys(w.scores)) zoneSet.add(z);
   const zones = [...zoneSet].sort();
   const n = zones.length;
   const emission = (w: BufferedWindow, z: string): number => w.scores[z] ?? UNHEARD_SCORE;
-  let delta = zones.map((z) => (anchor === null || z === anchor ? 0 : -switchPenalty) + emission(windows[0] as BufferedWindow, z));
+  let delta = zones.map(
+    (z) => (anchor === null || z === anchor ? 0 : -switchPenalty) + emission(windows[0] as BufferedWindow, z),
+  );
   const back: Int32Array[] = [];
   for (let t = 1; t < windows.length; t++) {
     const w = windows[t] as BufferedWindow;
@@ -171,7 +190,12 @@ export function smoothZones(windows: readonly BufferedWindow[], anchor: string |
 
 /** Dwell per zone: frozen part plus the buffer, with unheard time inside the visit given to the zone before it. */
 function visitZones(state: ShopperPresence): ZoneDwell[] {
-  const dwell = new Map<string, ZoneDwell>(Object.entries(state.frozenDwell).map(([zone, d]) => [zone, { zone, dwellSeconds: d.seconds, firstAt: d.firstAt, lastAt: d.lastAt }]));
+  const dwell = new Map<string, ZoneDwell>(
+    Object.entries(state.frozenDwell).map(([zone, d]) => [
+      zone,
+      { zone, dwellSeconds: d.seconds, firstAt: d.firstAt, lastAt: d.lastAt },
+    ]),
+  );
   const add = (zone: string, seconds: number, from: number, to: number): void => {
     const d = dwell.get(zone);
     if (d === undefined) dwell.set(zone, { zone, dwellSeconds: seconds, firstAt: from, lastAt: to });
@@ -185,13 +209,15 @@ function visitZones(state: ShopperPresence): ZoneDwell[] {
     const zone = state.labels[i] as string;
     add(zone, w.seconds, w.start, w.start + w.seconds);
     const next = state.windows[i + 1];
-    if (next !== undefined && next.start > w.start + w.seconds) add(zone, next.start - (w.start + w.seconds), w.start + w.seconds, next.start);
+    if (next !== undefined && next.start > w.start + w.seconds)
+      add(zone, next.start - (w.start + w.seconds), w.start + w.seconds, next.start);
   });
   return [...dwell.values()].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
 }
 
 function endVisit(state: ShopperPresence, ops: PresenceOp[]): void {
-  if (state.visitStartedAt !== null) ops.push({ type: 'visitEnd', visitStartedAt: state.visitStartedAt, at: state.lastWindowEnd });
+  if (state.visitStartedAt !== null)
+    ops.push({ type: 'visitEnd', visitStartedAt: state.visitStartedAt, at: state.lastWindowEnd });
   const fresh = emptyPresence();
   Object.assign(state, fresh, { lastWindowEnd: state.lastWindowEnd });
 }
@@ -200,7 +226,11 @@ function endVisit(state: ShopperPresence, ops: PresenceOp[]): void {
  * Feeds one window in which the shopper was heard. Windows must come in time order; a window
  * that starts before the last one ended is ignored (returns no ops). Mutates and returns `state`.
  */
-export function observeWindow(state: ShopperPresence, window: WindowObservation, params: PresenceParams): { state: ShopperPresence; ops: PresenceOp[] } {
+export function observeWindow(
+  state: ShopperPresence,
+  window: WindowObservation,
+  params: PresenceParams,
+): { state: ShopperPresence; ops: PresenceOp[] } {
   const ops: PresenceOp[] = [];
   const { windowStart: start, windowSeconds: seconds } = window;
   if (start < state.lastWindowEnd || window.evidence.length === 0) return { state, ops };
@@ -235,7 +265,13 @@ export function observeWindow(state: ShopperPresence, window: WindowObservation,
   if (current !== state.announcedZone) {
     let i = labels.length - 1;
     while (i > 0 && labels[i - 1] === current) i--;
-    ops.push({ type: 'zoneEnter', visitStartedAt: visit, zone: current, at: (state.windows[i] as BufferedWindow).start, previousZone: state.announcedZone });
+    ops.push({
+      type: 'zoneEnter',
+      visitStartedAt: visit,
+      zone: current,
+      at: (state.windows[i] as BufferedWindow).start,
+      previousZone: state.announcedZone,
+    });
     state.announcedZone = current;
   }
   state.lastWindowEnd = start + seconds;

@@ -5,7 +5,12 @@ describe('token bucket', () => {
   it('allows a burst, then the sustained rate', () => {
     const limits = { ratePerSecond: 10, burst: 3 };
     const bucket = createBucket(limits, 0);
-    expect([tryTake(bucket, limits, 0), tryTake(bucket, limits, 0), tryTake(bucket, limits, 0), tryTake(bucket, limits, 0)]).toEqual([true, true, true, false]);
+    expect([
+      tryTake(bucket, limits, 0),
+      tryTake(bucket, limits, 0),
+      tryTake(bucket, limits, 0),
+      tryTake(bucket, limits, 0),
+    ]).toEqual([true, true, true, false]);
     expect(tryTake(bucket, limits, 50)).toBe(false); // half a token
     expect(tryTake(bucket, limits, 100)).toBe(true);
     expect(tryTake(bucket, limits, 100)).toBe(false);

@@ -17,7 +17,8 @@ export function watermark(progress: Iterable<GatewayProgress>, nowMs: number, st
   let overallMax: number | null = null;
   for (const p of progress) {
     overallMax = overallMax === null ? p.windowEnd : Math.max(overallMax, p.windowEnd);
-    if (nowMs - p.receivedMs <= staleMs) activeMin = activeMin === null ? p.windowEnd : Math.min(activeMin, p.windowEnd);
+    if (nowMs - p.receivedMs <= staleMs)
+      activeMin = activeMin === null ? p.windowEnd : Math.min(activeMin, p.windowEnd);
   }
   return activeMin ?? overallMax;
 }

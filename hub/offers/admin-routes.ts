@@ -39,23 +39,37 @@ const PurchasesBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const validatePurchases = compileValidator<{ purchases: Array<{ sku?: string; category: string; brand?: string; size?: string; at?: string }> }>(PurchasesBody);
+const validatePurchases = compileValidator<{
+  purchases: Array<{ sku?: string; category: string; brand?: string; size?: string; at?: string }>;
+}>(PurchasesBody);
 
 function timeParam(req: ApiRequest, name: string, fallback: number): number {
   const raw = req.query.get(name);
   if (raw === null) return fallback;
   const ms = parseDateTime(raw);
-  if (Number.isNaN(ms)) throw new AppError('API_BAD_REQUEST', `Query parameter ${name} is "${raw}", expected an ISO date-time such as 2026-11-28T00:00:00Z`, { details: { field: name } });
+  if (Number.isNaN(ms))
+    throw new AppError(
+      'API_BAD_REQUEST',
+      `Query parameter ${name} is "${raw}", expected an ISO date-time such as 2026-11-28T00:00:00Z`,
+      { details: { field: name } },
+    );
   return ms;
 }
 
-export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: { random: RandomSource; now: () => number }): void {
+export function registerOfferAdminRoutes(
+  hub: Hub,
+  offers: OfferService,
+  deps: { random: RandomSource; now: () => number },
+): void {
   const { api } = hub;
   const admin = (req: ApiRequest): void => requireToken(req, hub.tokens.admin, 'admin');
 
   api.route('GET', '/v1/admin/offers', (req) => {
     admin(req);
-    return { status: 200, body: { offers: offers.catalog.offers().map(publicOffer), rejected: offers.catalog.rejected() } };
+    return {
+      status: 200,
+      body: { offers: offers.catalog.offers().map(publicOffer), rejected: offers.catalog.rejected() },
+    };
   });
 
   for (const method of ['PUT', 'POST'] as const) {
@@ -67,7 +81,17 @@ export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: {
       } catch (error) {
         // The router's error body plus every problem, so the admin can fix all entries at once.
         if (!isAppError(error, 'API_BAD_REQUEST') || !Array.isArray(error.details?.problems)) throw error;
-        return { status: 400, body: { error: { code: error.code, message: error.message, field: error.details.field, problems: error.details.problems } } };
+        return {
+          status: 400,
+          body: {
+            error: {
+              code: error.code,
+              message: error.message,
+              field: error.details.field,
+              problems: error.details.problems,
+            },
+          },
+        };
       }
     });
   }
@@ -75,7 +99,8 @@ export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: {
   api.route('DELETE', '/v1/admin/offers/:offerId', (req) => {
     admin(req);
     const id = req.params.offerId as string;
-    if (!offers.catalog.remove(id)) throw new AppError('API_NOT_FOUND', `No offer "${id}" in the catalog`, { details: { field: 'offerId' } });
+    if (!offers.catalog.remove(id))
+      throw new AppError('API_NOT_FOUND', `No offer "${id}" in the catalog`, { details: { field: 'offerId' } });
     return { status: 204 };
   });
 
@@ -84,7 +109,14 @@ export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: {
     const nowMs = deps.now();
     const fromMs = timeParam(req, 'from', nowMs - 86_400_000);
     const toMs = timeParam(req, 'to', nowMs + 1);
-    return { status: 200, body: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...offers.stats({ fromMs, toMs }, nowMs) } };
+    return {
+      status: 200,
+      body: {
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        ...offers.stats({ fromMs, toMs }, nowMs),
+      },
+    };
   });
 
   api.route('POST', '/v1/admin/shoppers/:id/purchases', async (req) => {
@@ -97,8 +129,22 @@ export function registerOfferAdminRoutes(hub: Hub, offers: OfferService, deps: {
     const nowMs = deps.now();
     const purchases: StoredPurchase[] = checked.value.purchases.map((p, i) => {
       const atMs = p.at === undefined ? nowMs : parseDateTime(p.at);
-      if (Number.isNaN(atMs)) throw new AppError('API_BAD_REQUEST', `Purchases body /purchases/${i}/at is "${p.at}", which is not a real date and time`, { details: { field: `/purchases/${i}/at` } });
-      return { id: `pur-${randomHex(deps.random, 8)}`, atMs, sku: p.sku ?? null, category: p.category, brand: p.brand ?? null, size: p.size ?? null, source: 'pos', decisionId: null };
+      if (Number.isNaN(atMs))
+        throw new AppError(
+          'API_BAD_REQUEST',
+          `Purchases body /purchases/${i}/at is "${p.at}", which is not a real date and time`,
+          { details: { field: `/purchases/${i}/at` } },
+        );
+      return {
+        id: `pur-${randomHex(deps.random, 8)}`,
+        atMs,
+        sku: p.sku ?? null,
+        category: p.category,
+        brand: p.brand ?? null,
+        size: p.size ?? null,
+        source: 'pos',
+        decisionId: null,
+      };
     });
     offers.store.addPurchases(shopper.pk, purchases);
     return { status: 201, body: { added: purchases.length, ids: purchases.map((p) => p.id) } };

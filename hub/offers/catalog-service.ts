@@ -3,7 +3,15 @@ import { parse as parseYaml } from 'yaml';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import type { Problem } from '../../shared/validation.ts';
-import { buildCatalogIndex, parseCatalog, parseOffer, withPopularity, type CatalogIndex, type CatalogOffer, type RejectedOffer } from '../core/offers/catalog.ts';
+import {
+  buildCatalogIndex,
+  parseCatalog,
+  parseOffer,
+  withPopularity,
+  type CatalogIndex,
+  type CatalogOffer,
+  type RejectedOffer,
+} from '../core/offers/catalog.ts';
 import type { OfferStore } from './adapters/sqlite-offer-store.ts';
 
 /**
@@ -40,9 +48,13 @@ export interface CatalogServiceDeps {
 
 export function catalogProblemsError(problems: readonly Problem[], what: string): AppError {
   const first = problems[0] ?? { path: '', message: 'is invalid' };
-  return new AppError('API_BAD_REQUEST', `${what} ${first.path || '/'} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-    details: { field: first.path, problems },
-  });
+  return new AppError(
+    'API_BAD_REQUEST',
+    `${what} ${first.path || '/'} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    {
+      details: { field: first.path, problems },
+    },
+  );
 }
 
 export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
@@ -72,12 +84,18 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new AppError('CFG_UNREADABLE', `The offer catalog "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new AppError(
+        'CFG_UNREADABLE',
+        `The offer catalog "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     try {
       return parseYaml(text) as unknown;
     } catch (error) {
-      throw new AppError('CFG_INVALID', `The offer catalog "${file}" is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+      throw new AppError(
+        'CFG_INVALID',
+        `The offer catalog "${file}" is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      );
     }
   }
 
@@ -88,7 +106,10 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       if (deps.file !== null) {
         const parsed = parseCatalog(readFile(deps.file), { classes: deps.classes });
         if (parsed.documentProblems.length > 0) {
-          throw new AppError('CFG_INVALID', `The offer catalog "${deps.file}": ${parsed.documentProblems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+          throw new AppError(
+            'CFG_INVALID',
+            `The offer catalog "${deps.file}": ${parsed.documentProblems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+          );
         }
         for (const r of parsed.rejected) {
           logger.warn({ file: deps.file, index: r.index, offer: r.id, problems: r.problems }, 'catalog entry rejected');
@@ -99,7 +120,10 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
         for (const row of retired) store.deleteOffer(row.id);
         store.upsertOffers(parsed.offers, 'file', nowMs);
         fromFile = parsed.offers.length;
-        logger.info({ file: deps.file, offers: fromFile, rejected: parsed.rejected.length, retired: retired.length }, 'catalog file loaded');
+        logger.info(
+          { file: deps.file, offers: fromFile, rejected: parsed.rejected.length, retired: retired.length },
+          'catalog file loaded',
+        );
       }
       rebuild();
       return { fromFile, rejected: rejected.length };

@@ -14,7 +14,14 @@ import { registerShopperApiRoutes } from './shopper-api-routes.ts';
  * refusals by reason, today's budget use in buckets of the daily cap, catalog size, open
  * streams (exact hub-local numbers; upstream only ever gets the DP release "offer-response").
  */
-export { createOfferService, offerEvent, type OfferBudget, type OfferService, type OfferServiceDeps, type OfferStats } from './offer-service.ts';
+export {
+  createOfferService,
+  offerEvent,
+  type OfferBudget,
+  type OfferService,
+  type OfferServiceDeps,
+  type OfferStats,
+} from './offer-service.ts';
 export { OffersSection, offersConfigProblems, type OffersConfig } from './config-schema.ts';
 export { offerResponseRelease, responseCell, RESPONSE_RELEASE_KIND } from './response-release.ts';
 export type { DecisionRecord, OfferCounts, ArmCounts, OfferState } from './adapters/sqlite-offer-store.ts';
@@ -35,5 +42,6 @@ export function wireOffers(hub: Hub, deps: { random: RandomSource; clock: Clock 
   hub.events.on('zoneEnter', (event) => {
     hub.offers.onZoneEnter(event);
   });
-  if (hub.config.offers.enabled && hub.config.offers.responseRelease.enabled) hub.privacy.registerDailyRelease(offerResponseRelease(hub.config.offers));
+  if (hub.config.offers.enabled && hub.config.offers.responseRelease.enabled)
+    hub.privacy.registerDailyRelease(offerResponseRelease(hub.config.offers));
 }

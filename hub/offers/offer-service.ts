@@ -4,13 +4,25 @@ import type { Logger } from '../../shared/ports/logger.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { getShopperByPk } from '../adapters/shopper-store.ts';
 import type { ZoneEnterEvent } from '../presence-service.ts';
-import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from '../core/offers/budget.ts';
+import {
+  budgetLeft,
+  fromMicroEpsilon,
+  toMicroEpsilon,
+  WINDOW_DAYS,
+  type BudgetCapsMicro,
+} from '../core/offers/budget.ts';
 import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from '../core/offers/decide.ts';
 import { eligibleOffers, publicOffer, type CatalogOffer } from '../core/offers/catalog.ts';
 import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from '../core/offers/ranking.ts';
 import { makeLocalClock, type LocalClock } from '../core/offers/local-time.ts';
 import { payoffCurve, PolicyCache } from '../core/offers/policy-cache.ts';
-import { createOfferStore, type DecisionRecord, type NewDecision, type OfferCounts, type OfferStore } from './adapters/sqlite-offer-store.ts';
+import {
+  createOfferStore,
+  type DecisionRecord,
+  type NewDecision,
+  type OfferCounts,
+  type OfferStore,
+} from './adapters/sqlite-offer-store.ts';
 import { createSseChannels, type SseChannels, type SseEvent } from './adapters/sse-channels.ts';
 import { createCatalogService, type CatalogService } from './catalog-service.ts';
 import type { OffersConfig } from './config-schema.ts';
@@ -46,7 +58,11 @@ export interface OfferStats {
   /** Exact, hub-local counts over decisions made in the range (never sent upstream). */
   readonly counts: OfferCounts;
   /** Shoppers with an offer decision today by ε spent, in buckets up to 0, 25, 50, 75 and 100 % of the daily cap. */
-  readonly budgetToday: { readonly day: number; readonly shoppers: number; readonly buckets: readonly { readonly upTo: number; readonly shoppers: number }[] };
+  readonly budgetToday: {
+    readonly day: number;
+    readonly shoppers: number;
+    readonly buckets: readonly { readonly upTo: number; readonly shoppers: number }[];
+  };
   readonly catalog: { readonly offers: number; readonly rejected: number };
   readonly streams: number;
 }
@@ -88,9 +104,13 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
   const { db, config, clock, random, logger } = deps;
   const store = createOfferStore(db);
   const epsilonMicroByClass: Record<string, number> = {};
-  for (const [name, epsilon] of Object.entries(config.epsilon)) epsilonMicroByClass[name] = micro(epsilon, `offers.epsilon.${name}`);
+  for (const [name, epsilon] of Object.entries(config.epsilon))
+    epsilonMicroByClass[name] = micro(epsilon, `offers.epsilon.${name}`);
   const localClock = makeLocalClock(deps.timeZone);
-  const caps: BudgetCapsMicro = { dailyMicro: micro(config.budget.dailyEpsilon, 'offers.budget.dailyEpsilon'), thirtyDayMicro: micro(config.budget.thirtyDayEpsilon, 'offers.budget.thirtyDayEpsilon') };
+  const caps: BudgetCapsMicro = {
+    dailyMicro: micro(config.budget.dailyEpsilon, 'offers.budget.dailyEpsilon'),
+    thirtyDayMicro: micro(config.budget.thirtyDayEpsilon, 'offers.budget.thirtyDayEpsilon'),
+  };
   const decisionConfig: DecisionConfig = {
     budget: caps,
     caps: { perVisit: config.caps.perVisit, perDay: config.caps.perDay, minGapMs: config.caps.minGapSeconds * 1000 },
@@ -109,17 +129,28 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     logger,
   });
   const streams = createSseChannels({ keepAliveMs: config.streamKeepAliveSeconds * 1000 });
-  const footfall = db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
+  const footfall =
+    db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
     WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? GROUP BY v.cell`);
   let priorTimer: NodeJS.Timeout | null = null;
 
   /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
   function signalsOf(pk: number, preferences: ShopperSignals['preferences']): ShopperSignals {
     const feedback = store.feedback(pk);
-    return { preferences, purchases: store.purchases(pk), exclusions: store.exclusions(pk), dismissedOfferIds: feedback.dismissed, redeemedOfferIds: feedback.redeemed };
+    return {
+      preferences,
+      purchases: store.purchases(pk),
+      exclusions: store.exclusions(pk),
+      dismissedOfferIds: feedback.dismissed,
+      redeemedOfferIds: feedback.redeemed,
+    };
   }
 
-  function record(event: ZoneEnterEvent, nowMs: number, decision: Exclude<OfferDecision, { kind: 'none' }>): DecisionRecord {
+  function record(
+    event: ZoneEnterEvent,
+    nowMs: number,
+    decision: Exclude<OfferDecision, { kind: 'none' }>,
+  ): DecisionRecord {
     const base = {
       id: `dec-${randomHex(random, 8)}`,
       shopperPk: event.shopperPk,
@@ -131,35 +162,36 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       eligible: decision.eligible,
       budgetLeft: decision.budgetLeft,
     };
-    const entry: NewDecision = decision.kind === 'shown'
-      ? {
-        ...base,
-        outcome: 'shown',
-        arm: decision.arm,
-        offerId: decision.offer.id,
-        offer: publicOffer(decision.offer),
-        rank: decision.rank,
-        policy: decision.policy,
-        epsilonMicro: decision.epsilonMicro,
-        dataCategories: decision.dataCategories,
-        reason: null,
-        message: null,
-        state: 'active',
-      }
-      : {
-        ...base,
-        outcome: 'refused',
-        arm: null,
-        offerId: null,
-        offer: null,
-        rank: null,
-        policy: null,
-        epsilonMicro: 0,
-        dataCategories: ['presence'],
-        reason: decision.reason,
-        message: decision.message,
-        state: null,
-      };
+    const entry: NewDecision =
+      decision.kind === 'shown'
+        ? {
+            ...base,
+            outcome: 'shown',
+            arm: decision.arm,
+            offerId: decision.offer.id,
+            offer: publicOffer(decision.offer),
+            rank: decision.rank,
+            policy: decision.policy,
+            epsilonMicro: decision.epsilonMicro,
+            dataCategories: decision.dataCategories,
+            reason: null,
+            message: null,
+            state: 'active',
+          }
+        : {
+            ...base,
+            outcome: 'refused',
+            arm: null,
+            offerId: null,
+            offer: null,
+            rank: null,
+            policy: null,
+            epsilonMicro: 0,
+            dataCategories: ['presence'],
+            reason: decision.reason,
+            message: decision.message,
+            state: null,
+          };
     const pk = store.addDecision(entry);
     return { ...entry, pk, stateMs: null };
   }
@@ -188,7 +220,10 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
         }
       }, 3_600_000);
       priorTimer.unref();
-      logger.info({ offers: catalog.offers().length, rejected: catalog.rejected().length, enabled: config.enabled }, 'offers started');
+      logger.info(
+        { offers: catalog.offers().length, rejected: catalog.rejected().length, enabled: config.enabled },
+        'offers started',
+      );
     },
 
     stop() {
@@ -207,22 +242,30 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       const profile = store.profile(shopper.pk);
       const local = localClock(nowMs);
       const activity = store.activity(shopper.pk, local.day, event.visitStartedAt);
-      const decision = decideOffer({
-        nowMs,
-        zone: event.zone,
-        entryAtMs: event.at * 1000,
-        catalog: index,
-        shopper: {
-          consent: { presenceForOffers: shopper.consent.presenceForOffers, pausedUntilMs: shopper.consent.pausedUntilMs, quietHours: profile.quietHours },
-          signals: signalsOf(shopper.pk, profile.preferences),
-          activity: {
-            shownToday: activity.shownToday,
-            shownThisVisit: activity.shownThisVisit,
-            lastShownMs: activity.lastShownMs,
-            spent: { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro },
+      const decision = decideOffer(
+        {
+          nowMs,
+          zone: event.zone,
+          entryAtMs: event.at * 1000,
+          catalog: index,
+          shopper: {
+            consent: {
+              presenceForOffers: shopper.consent.presenceForOffers,
+              pausedUntilMs: shopper.consent.pausedUntilMs,
+              quietHours: profile.quietHours,
+            },
+            signals: signalsOf(shopper.pk, profile.preferences),
+            activity: {
+              shownToday: activity.shownToday,
+              shownThisVisit: activity.shownThisVisit,
+              lastShownMs: activity.lastShownMs,
+              spent: { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro },
+            },
           },
         },
-      }, random, decisionConfig);
+        random,
+        decisionConfig,
+      );
       if (decision.kind === 'none') return null;
       const stored = record(event, nowMs, decision);
       if (stored.outcome === 'shown') {
@@ -281,7 +324,10 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
         catalog.setPrior(null);
         return false;
       }
-      catalog.setPrior((offer: CatalogOffer) => offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0) / offer.zones.length / max);
+      catalog.setPrior(
+        (offer: CatalogOffer) =>
+          offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0) / offer.zones.length / max,
+      );
       return true;
     },
 

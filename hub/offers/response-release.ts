@@ -24,8 +24,12 @@ export function responseCell(arm: string, measure: 'shown' | 'redeemed'): string
 }
 
 function* responseRows(db: Database, context: ReleaseContext): Iterable<SourceRow> {
-  const rows = db.prepare(`SELECT shopper_pk AS pk, arm, COUNT(*) AS shown, SUM(CASE WHEN state = 'redeemed' THEN 1 ELSE 0 END) AS redeemed
-    FROM offer_decisions WHERE outcome = 'shown' AND day = ? GROUP BY shopper_pk, arm`).iterate(context.period.day) as Iterable<{ pk: number; arm: string; shown: number; redeemed: number }>;
+  const rows = db
+    .prepare(
+      `SELECT shopper_pk AS pk, arm, COUNT(*) AS shown, SUM(CASE WHEN state = 'redeemed' THEN 1 ELSE 0 END) AS redeemed
+    FROM offer_decisions WHERE outcome = 'shown' AND day = ? GROUP BY shopper_pk, arm`,
+    )
+    .iterate(context.period.day) as Iterable<{ pk: number; arm: string; shown: number; redeemed: number }>;
   for (const row of rows) {
     yield { shopperPk: row.pk, cell: responseCell(row.arm, 'shown'), value: row.shown };
     if (row.redeemed > 0) yield { shopperPk: row.pk, cell: responseCell(row.arm, 'redeemed'), value: row.redeemed };

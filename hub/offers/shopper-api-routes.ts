@@ -33,7 +33,10 @@ import { auditView, exclusionView, offerView, purchaseView } from './views.ts';
  */
 
 const closed = { additionalProperties: false } as const;
-const Quiet = Type.Object({ start: Type.String({ pattern: HHMM_PATTERN }), end: Type.String({ pattern: HHMM_PATTERN }) }, closed);
+const Quiet = Type.Object(
+  { start: Type.String({ pattern: HHMM_PATTERN }), end: Type.String({ pattern: HHMM_PATTERN }) },
+  closed,
+);
 
 const ConsentPatch = Type.Object(
   {
@@ -57,12 +60,16 @@ const validateConsent = compileValidator<ConsentPatchBody>(ConsentPatch);
 const PreferencesBody = Type.Object(
   {
     categories: Type.Optional(Type.Array(Type.String({ pattern: NAME_PATTERN }), { maxItems: 50, uniqueItems: true })),
-    brands: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true })),
+    brands: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true }),
+    ),
     sizes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16 }), { maxItems: 50, uniqueItems: true })),
   },
   closed,
 );
-const validatePreferences = compileValidator<{ categories?: string[]; brands?: string[]; sizes?: string[] }>(PreferencesBody);
+const validatePreferences = compileValidator<{ categories?: string[]; brands?: string[]; sizes?: string[] }>(
+  PreferencesBody,
+);
 
 const ExclusionBody = Type.Object(
   {
@@ -72,16 +79,23 @@ const ExclusionBody = Type.Object(
   },
   closed,
 );
-const validateExclusion = compileValidator<{ purchaseId?: string; sku?: string; reason?: 'gift' | 'not-for-me' }>(ExclusionBody);
+const validateExclusion = compileValidator<{ purchaseId?: string; sku?: string; reason?: 'gift' | 'not-for-me' }>(
+  ExclusionBody,
+);
 
 const MAX_PAUSE_MS = 366 * 86_400_000;
 const STATES = ['active', 'redeemed', 'dismissed', 'all'] as const;
 
 /** The shopper whose bearer token the request carries (401 otherwise). */
 export function currentShopper(hub: Hub, req: ApiRequest): EnrolledShopper {
-  if (req.bearer === null) throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
+  if (req.bearer === null)
+    throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
   const shopper = shopperByToken(hub.db, req.bearer);
-  if (shopper === null) throw new AppError('AUTH_BAD_CREDENTIAL', 'The bearer token is not a shopper token (enroll with POST /v1/shoppers)');
+  if (shopper === null)
+    throw new AppError(
+      'AUTH_BAD_CREDENTIAL',
+      'The bearer token is not a shopper token (enroll with POST /v1/shoppers)',
+    );
   return shopper;
 }
 
@@ -89,11 +103,18 @@ function limitOf(req: ApiRequest, fallback: number, max: number): number {
   const raw = req.query.get('limit');
   if (raw === null) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new AppError('API_BAD_REQUEST', `Query parameter limit is "${raw}", expected an integer 1..${max}`, { details: { field: 'limit' } });
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new AppError('API_BAD_REQUEST', `Query parameter limit is "${raw}", expected an integer 1..${max}`, {
+      details: { field: 'limit' },
+    });
   return n;
 }
 
-function consentView(shopper: EnrolledShopper, quiet: QuietHours | null | 'default', storeDefault: QuietHours | null): Record<string, unknown> {
+function consentView(
+  shopper: EnrolledShopper,
+  quiet: QuietHours | null | 'default',
+  storeDefault: QuietHours | null,
+): Record<string, unknown> {
   return {
     presenceForOffers: shopper.consent.presenceForOffers,
     analytics: shopper.consent.analytics,
@@ -103,7 +124,11 @@ function consentView(shopper: EnrolledShopper, quiet: QuietHours | null | 'defau
   };
 }
 
-export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: { random: RandomSource; now: () => number }): void {
+export function registerShopperApiRoutes(
+  hub: Hub,
+  offers: OfferService,
+  deps: { random: RandomSource; now: () => number },
+): void {
   const { api } = hub;
   const storeQuiet = hub.config.offers.quietHours;
 
@@ -137,7 +162,11 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     const shopper = currentShopper(hub, req);
     const raw = await req.json();
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) {
-      throw new AppError('API_BAD_REQUEST', 'Consent body / is empty, expected at least one of presenceForOffers, analytics, pausedUntil, quietHours', { details: { field: '' } });
+      throw new AppError(
+        'API_BAD_REQUEST',
+        'Consent body / is empty, expected at least one of presenceForOffers, analytics, pausedUntil, quietHours',
+        { details: { field: '' } },
+      );
     }
     const checked = validateConsent(raw);
     if (!checked.ok) throw badRequest(checked.problems, 'Consent body');
@@ -148,14 +177,32 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
       if (body.pausedUntil === null) pausedUntilMs = null;
       else {
         pausedUntilMs = parseDateTime(body.pausedUntil);
-        if (Number.isNaN(pausedUntilMs)) throw new AppError('API_BAD_REQUEST', `Consent body /pausedUntil is "${body.pausedUntil}", which is not a real date and time`, { details: { field: '/pausedUntil' } });
+        if (Number.isNaN(pausedUntilMs))
+          throw new AppError(
+            'API_BAD_REQUEST',
+            `Consent body /pausedUntil is "${body.pausedUntil}", which is not a real date and time`,
+            { details: { field: '/pausedUntil' } },
+          );
         if (pausedUntilMs <= nowMs || pausedUntilMs > nowMs + MAX_PAUSE_MS) {
-          throw new AppError('API_BAD_REQUEST', `Consent body /pausedUntil is "${body.pausedUntil}", expected a time in the next 366 days (or null to resume)`, { details: { field: '/pausedUntil' } });
+          throw new AppError(
+            'API_BAD_REQUEST',
+            `Consent body /pausedUntil is "${body.pausedUntil}", expected a time in the next 366 days (or null to resume)`,
+            { details: { field: '/pausedUntil' } },
+          );
         }
       }
     }
-    if (body.quietHours !== undefined && body.quietHours !== null && body.quietHours !== 'default' && body.quietHours.start === body.quietHours.end) {
-      throw new AppError('API_BAD_REQUEST', `Consent body /quietHours/end is "${body.quietHours.end}", the same as start; use null for no quiet hours`, { details: { field: '/quietHours/end' } });
+    if (
+      body.quietHours !== undefined &&
+      body.quietHours !== null &&
+      body.quietHours !== 'default' &&
+      body.quietHours.start === body.quietHours.end
+    ) {
+      throw new AppError(
+        'API_BAD_REQUEST',
+        `Consent body /quietHours/end is "${body.quietHours.end}", the same as start; use null for no quiet hours`,
+        { details: { field: '/quietHours/end' } },
+      );
     }
     const patch = {
       ...(body.presenceForOffers !== undefined ? { presenceForOffers: body.presenceForOffers } : {}),
@@ -164,7 +211,8 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     };
     // Takes effect at once: the database (read by every decision and release) and the resolver's
     // view (a paused shopper's sightings are discarded at ingest from the next batch on).
-    const updated = Object.keys(patch).length > 0 ? hub.shoppers.updateConsent(shopper.id, patch) ?? shopper : shopper;
+    const updated =
+      Object.keys(patch).length > 0 ? (hub.shoppers.updateConsent(shopper.id, patch) ?? shopper) : shopper;
     if (body.quietHours !== undefined) offers.store.setQuietHours(shopper.pk, body.quietHours, nowMs);
     return { status: 200, body: consentView(updated, offers.store.profile(shopper.pk).quietHours, storeQuiet) };
   });
@@ -178,7 +226,11 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     const shopper = currentShopper(hub, req);
     const checked = validatePreferences(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Preferences body');
-    const preferences = { categories: checked.value.categories ?? [], brands: checked.value.brands ?? [], sizes: checked.value.sizes ?? [] };
+    const preferences = {
+      categories: checked.value.categories ?? [],
+      brands: checked.value.brands ?? [],
+      sizes: checked.value.sizes ?? [],
+    };
     offers.store.setPreferences(shopper.pk, preferences, deps.now());
     return { status: 200, body: preferences };
   });
@@ -186,14 +238,19 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
   api.route('GET', '/v1/me/history', (req) => {
     const shopper = currentShopper(hub, req);
     const exclusions = offers.store.exclusions(shopper.pk);
-    const excludedBy = (id: string, sku: string | null): string | null => exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
-    return { status: 200, body: { purchases: offers.store.purchases(shopper.pk).map((p) => purchaseView(p, excludedBy(p.id, p.sku))) } };
+    const excludedBy = (id: string, sku: string | null): string | null =>
+      exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
+    return {
+      status: 200,
+      body: { purchases: offers.store.purchases(shopper.pk).map((p) => purchaseView(p, excludedBy(p.id, p.sku))) },
+    };
   });
 
   api.route('DELETE', '/v1/me/history/:purchaseId', (req) => {
     const shopper = currentShopper(hub, req);
     const id = req.params.purchaseId as string;
-    if (!offers.store.deletePurchase(shopper.pk, id)) throw new AppError('API_NOT_FOUND', `No purchase "${id}" in your history`, { details: { field: 'purchaseId' } });
+    if (!offers.store.deletePurchase(shopper.pk, id))
+      throw new AppError('API_NOT_FOUND', `No purchase "${id}" in your history`, { details: { field: 'purchaseId' } });
     return { status: 204 };
   });
 
@@ -208,14 +265,33 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     if (!checked.ok) throw badRequest(checked.problems, 'Exclusion body');
     const { purchaseId, sku, reason } = checked.value;
     if ((purchaseId === undefined) === (sku === undefined)) {
-      throw new AppError('API_BAD_REQUEST', 'Exclusion body / needs exactly one of purchaseId (one purchase) or sku (every purchase of an item)', { details: { field: purchaseId === undefined ? '/purchaseId' : '/sku' } });
+      throw new AppError(
+        'API_BAD_REQUEST',
+        'Exclusion body / needs exactly one of purchaseId (one purchase) or sku (every purchase of an item)',
+        { details: { field: purchaseId === undefined ? '/purchaseId' : '/sku' } },
+      );
     }
     if (purchaseId !== undefined && !offers.store.hasPurchase(shopper.pk, purchaseId)) {
-      throw new AppError('API_NOT_FOUND', `Exclusion body /purchaseId is "${purchaseId}", which is not in your history`, { details: { field: '/purchaseId' } });
+      throw new AppError(
+        'API_NOT_FOUND',
+        `Exclusion body /purchaseId is "${purchaseId}", which is not in your history`,
+        { details: { field: '/purchaseId' } },
+      );
     }
     const existing = offers.store.findExclusion(shopper.pk, purchaseId ?? null, sku ?? null);
-    if (existing !== null) throw new AppError('API_CONFLICT', `Exclusion body /${purchaseId !== undefined ? 'purchaseId' : 'sku'} is already excluded (exclusion "${existing}")`, { details: { field: purchaseId !== undefined ? '/purchaseId' : '/sku' } });
-    const exclusion = { id: `exc-${randomHex(deps.random, 8)}`, purchaseId: purchaseId ?? null, sku: sku ?? null, reason: reason ?? 'gift', createdMs: deps.now() } as const;
+    if (existing !== null)
+      throw new AppError(
+        'API_CONFLICT',
+        `Exclusion body /${purchaseId !== undefined ? 'purchaseId' : 'sku'} is already excluded (exclusion "${existing}")`,
+        { details: { field: purchaseId !== undefined ? '/purchaseId' : '/sku' } },
+      );
+    const exclusion = {
+      id: `exc-${randomHex(deps.random, 8)}`,
+      purchaseId: purchaseId ?? null,
+      sku: sku ?? null,
+      reason: reason ?? 'gift',
+      createdMs: deps.now(),
+    } as const;
     offers.store.addExclusion(shopper.pk, exclusion);
     return { status: 201, headers: { location: `/v1/me/exclusions/${exclusion.id}` }, body: exclusionView(exclusion) };
   });
@@ -223,15 +299,23 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
   api.route('DELETE', '/v1/me/exclusions/:exclusionId', (req) => {
     const shopper = currentShopper(hub, req);
     const id = req.params.exclusionId as string;
-    if (!offers.store.deleteExclusion(shopper.pk, id)) throw new AppError('API_NOT_FOUND', `No exclusion "${id}"`, { details: { field: 'exclusionId' } });
+    if (!offers.store.deleteExclusion(shopper.pk, id))
+      throw new AppError('API_NOT_FOUND', `No exclusion "${id}"`, { details: { field: 'exclusionId' } });
     return { status: 204 };
   });
 
   api.route('GET', '/v1/me/offers', (req) => {
     const shopper = currentShopper(hub, req);
     const state = req.query.get('state') ?? 'all';
-    if (!(STATES as readonly string[]).includes(state)) throw new AppError('API_BAD_REQUEST', `Query parameter state is "${state}", expected one of ${STATES.join(', ')}`, { details: { field: 'state' } });
-    const shown = offers.store.shownOffers(shopper.pk, limitOf(req, 50, 1000)).filter((d) => state === 'all' || d.state === state);
+    if (!(STATES as readonly string[]).includes(state))
+      throw new AppError(
+        'API_BAD_REQUEST',
+        `Query parameter state is "${state}", expected one of ${STATES.join(', ')}`,
+        { details: { field: 'state' } },
+      );
+    const shown = offers.store
+      .shownOffers(shopper.pk, limitOf(req, 50, 1000))
+      .filter((d) => state === 'all' || d.state === state);
     return { status: 200, body: { offers: shown.map(offerView) } };
   });
 
@@ -241,10 +325,19 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
       const id = req.params.decisionId as string;
       const nowMs = deps.now();
       const decision = offers.store.decision(shopper.pk, id);
-      if (decision === null || decision.outcome !== 'shown') throw new AppError('API_NOT_FOUND', `No offer "${id}" was shown to you`, { details: { field: 'decisionId' } });
-      if (decision.state !== 'active') throw new AppError('API_CONFLICT', `Offer "${id}" is already ${decision.state ?? 'closed'}, expected an active offer`, { details: { field: 'decisionId' } });
+      if (decision === null || decision.outcome !== 'shown')
+        throw new AppError('API_NOT_FOUND', `No offer "${id}" was shown to you`, { details: { field: 'decisionId' } });
+      if (decision.state !== 'active')
+        throw new AppError(
+          'API_CONFLICT',
+          `Offer "${id}" is already ${decision.state ?? 'closed'}, expected an active offer`,
+          { details: { field: 'decisionId' } },
+        );
       const validTo = decision.offer === null ? Number.POSITIVE_INFINITY : Date.parse(decision.offer.validTo);
-      if (action === 'redeem' && nowMs >= validTo) throw new AppError('API_CONFLICT', `Offer "${id}" expired at ${decision.offer?.validTo}`, { details: { field: 'decisionId' } });
+      if (action === 'redeem' && nowMs >= validTo)
+        throw new AppError('API_CONFLICT', `Offer "${id}" expired at ${decision.offer?.validTo}`, {
+          details: { field: 'decisionId' },
+        });
       offers.store.setState(shopper.pk, id, action === 'redeem' ? 'redeemed' : 'dismissed', nowMs);
       return { status: 200, body: offerView(offers.store.decision(shopper.pk, id) ?? decision) };
     });
@@ -257,7 +350,11 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     const replay = lastId === null ? [] : offers.store.shownAfter(shopper.pk, lastId).map(offerEvent);
     return {
       status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      },
       stream: (res) => offers.streams.open(shopper.pk, res, replay),
     };
   });
@@ -271,10 +368,21 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
       body: {
         offerBudget: {
           day: new Date(budget.day * 86_400_000).toISOString().slice(0, 10),
-          caps: { today: fromMicroEpsilon(budget.caps.dailyMicro), thirtyDays: fromMicroEpsilon(budget.caps.thirtyDayMicro) },
-          spent: { today: fromMicroEpsilon(budget.spent.todayMicro), thirtyDays: fromMicroEpsilon(budget.spent.windowMicro) },
-          left: { today: fromMicroEpsilon(budget.left.todayMicro), thirtyDays: fromMicroEpsilon(budget.left.windowMicro) },
-          epsilonPerOffer: Object.fromEntries(Object.entries(offers.epsilonMicroByClass).map(([k, v]) => [k, fromMicroEpsilon(v)])),
+          caps: {
+            today: fromMicroEpsilon(budget.caps.dailyMicro),
+            thirtyDays: fromMicroEpsilon(budget.caps.thirtyDayMicro),
+          },
+          spent: {
+            today: fromMicroEpsilon(budget.spent.todayMicro),
+            thirtyDays: fromMicroEpsilon(budget.spent.windowMicro),
+          },
+          left: {
+            today: fromMicroEpsilon(budget.left.todayMicro),
+            thirtyDays: fromMicroEpsilon(budget.left.windowMicro),
+          },
+          epsilonPerOffer: Object.fromEntries(
+            Object.entries(offers.epsilonMicroByClass).map(([k, v]) => [k, fromMicroEpsilon(v)]),
+          ),
         },
         analyticsBudget: hub.privacy.shopperBudget(shopper.pk, nowMs),
         entries: offers.store.decisions(shopper.pk, limitOf(req, 100, 10_000)).map(auditView),
@@ -286,7 +394,10 @@ export function registerShopperApiRoutes(hub: Hub, offers: OfferService, deps: {
     const shopper = currentShopper(hub, req);
     const id = req.params.decisionId as string;
     const decision = offers.store.decision(shopper.pk, id);
-    if (decision === null) throw new AppError('API_NOT_FOUND', `No decision "${id}" in your audit trail`, { details: { field: 'decisionId' } });
+    if (decision === null)
+      throw new AppError('API_NOT_FOUND', `No decision "${id}" in your audit trail`, {
+        details: { field: 'decisionId' },
+      });
     return { status: 200, body: auditView(decision) };
   });
 

@@ -18,24 +18,44 @@ function jsonValue(value: unknown): unknown {
 }
 
 function rowsOf(db: Database, sql: string, ...params: unknown[]): Array<Record<string, unknown>> {
-  return (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)])));
+  return (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map((row) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)])),
+  );
 }
 
 /** Tables (other than the offers' own) with a shopper_pk column. */
 export function shopperTables(db: Database): string[] {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-  return tables.filter((t) => !OFFER_TABLES.has(t) && (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).includes('shopper_pk'));
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  return tables.filter(
+    (t) =>
+      !OFFER_TABLES.has(t) &&
+      (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).includes('shopper_pk'),
+  );
 }
 
-export function exportShopper(db: Database, offers: OfferService, shopper: EnrolledShopper, nowMs: number): Record<string, unknown> {
+export function exportShopper(
+  db: Database,
+  offers: OfferService,
+  shopper: EnrolledShopper,
+  nowMs: number,
+): Record<string, unknown> {
   const pk = shopper.pk;
   const profile = offers.store.profile(pk);
   const exclusions = offers.store.exclusions(pk);
-  const excludedBy = (id: string, sku: string | null): string | null => exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
+  const excludedBy = (id: string, sku: string | null): string | null =>
+    exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
   const tables: Record<string, unknown> = {};
-  for (const table of shopperTables(db)) tables[table] = rowsOf(db, `SELECT * FROM "${table}" WHERE shopper_pk = ?`, pk);
+  for (const table of shopperTables(db))
+    tables[table] = rowsOf(db, `SELECT * FROM "${table}" WHERE shopper_pk = ?`, pk);
   if ((tables.visits as unknown[] | undefined) !== undefined) {
-    tables.visit_zones = rowsOf(db, 'SELECT * FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE shopper_pk = ?) ORDER BY visit_pk, first_at', pk);
+    tables.visit_zones = rowsOf(
+      db,
+      'SELECT * FROM visit_zones WHERE visit_pk IN (SELECT pk FROM visits WHERE shopper_pk = ?) ORDER BY visit_pk, first_at',
+      pk,
+    );
   }
   const budget = offers.budget(pk, nowMs);
   return {
@@ -48,7 +68,8 @@ export function exportShopper(db: Database, offers: OfferService, shopper: Enrol
       consent: {
         presenceForOffers: shopper.consent.presenceForOffers,
         analytics: shopper.consent.analytics,
-        pausedUntil: shopper.consent.pausedUntilMs === null ? null : new Date(shopper.consent.pausedUntilMs).toISOString(),
+        pausedUntil:
+          shopper.consent.pausedUntilMs === null ? null : new Date(shopper.consent.pausedUntilMs).toISOString(),
         quietHours: profile.quietHours,
       },
       note: 'Your bearer token is stored only as a SHA-256 hash, so it cannot be exported.',

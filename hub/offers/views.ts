@@ -48,26 +48,39 @@ export function auditView(d: DecisionRecord): Record<string, unknown> {
     zone: d.zone,
     enteredAt: iso(d.entryMs),
     outcome: d.outcome,
-    offer: d.offer === null ? null : { id: d.offer.id, title: d.offer.title, category: d.offer.category, ...(d.offer.brand !== undefined ? { brand: d.offer.brand } : {}), sensitivity: d.offer.sensitivity },
+    offer:
+      d.offer === null
+        ? null
+        : {
+            id: d.offer.id,
+            title: d.offer.title,
+            category: d.offer.category,
+            ...(d.offer.brand !== undefined ? { brand: d.offer.brand } : {}),
+            sensitivity: d.offer.sensitivity,
+          },
     arm: d.arm,
     epsilonSpent: fromMicroEpsilon(d.epsilonMicro),
     dataCategories: d.dataCategories,
-    mechanism: d.outcome === 'refused'
-      ? null
-      : d.policy === null
-        ? { name: 'uniform', eligible: d.eligible, probability: `1/${d.eligible}` }
-        : {
-          name: 'threshold-sampler',
-          eligible: d.eligible,
-          k: d.policy.k,
-          weights: { top: d.policy.b, other: d.policy.a },
-          realEpsilon: d.policy.realEpsilon,
-          rank: d.rank,
-          probability: `${d.rank !== null && d.rank <= d.policy.k ? d.policy.b : d.policy.a}/${d.policy.total}`,
-        },
+    mechanism:
+      d.outcome === 'refused'
+        ? null
+        : d.policy === null
+          ? { name: 'uniform', eligible: d.eligible, probability: `1/${d.eligible}` }
+          : {
+              name: 'threshold-sampler',
+              eligible: d.eligible,
+              k: d.policy.k,
+              weights: { top: d.policy.b, other: d.policy.a },
+              realEpsilon: d.policy.realEpsilon,
+              rank: d.rank,
+              probability: `${d.rank !== null && d.rank <= d.policy.k ? d.policy.b : d.policy.a}/${d.policy.total}`,
+            },
     refusal: d.outcome === 'refused' ? { reason: d.reason, message: d.message } : null,
     explanation: explain(d),
-    budgetLeft: { today: fromMicroEpsilon(d.budgetLeft.todayMicro), thirtyDays: fromMicroEpsilon(d.budgetLeft.windowMicro) },
+    budgetLeft: {
+      today: fromMicroEpsilon(d.budgetLeft.todayMicro),
+      thirtyDays: fromMicroEpsilon(d.budgetLeft.windowMicro),
+    },
     state: d.state,
   };
 }
@@ -88,5 +101,10 @@ export function purchaseView(p: StoredPurchase, excludedBy: string | null): Reco
 }
 
 export function exclusionView(e: StoredExclusion): Record<string, unknown> {
-  return { id: e.id, ...(e.purchaseId !== null ? { purchaseId: e.purchaseId } : { sku: e.sku }), reason: e.reason, createdAt: iso(e.createdMs) };
+  return {
+    id: e.id,
+    ...(e.purchaseId !== null ? { purchaseId: e.purchaseId } : { sku: e.sku }),
+    reason: e.reason,
+    createdAt: iso(e.createdMs),
+  };
 }

@@ -1,6 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
-import { summariseBudget, toMicroRhoFloor, WINDOW_DAYS, type BudgetHistogram, type BudgetSummary } from '../../shared/privacy/accounting.ts';
+import {
+  summariseBudget,
+  toMicroRhoFloor,
+  WINDOW_DAYS,
+  type BudgetHistogram,
+  type BudgetSummary,
+} from '../../shared/privacy/accounting.ts';
 import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
 import { rational } from '../../shared/privacy/rational.ts';
 import { createSqliteLedger } from './adapters/sqlite-ledger.ts';
@@ -16,7 +22,12 @@ export interface LedgerReport {
   readonly date: string;
   readonly timeZone: string;
   readonly delta: number;
-  readonly caps: { readonly dailyRho: number; readonly thirtyDayRho: number; readonly dailyEpsilon: number; readonly thirtyDayEpsilon: number };
+  readonly caps: {
+    readonly dailyRho: number;
+    readonly thirtyDayRho: number;
+    readonly dailyEpsilon: number;
+    readonly thirtyDayEpsilon: number;
+  };
   /** Shoppers with analytics consent now. */
   readonly consenting: number;
   /** Spending of the shoppers with any charge in the 30 days ending `date`. */
@@ -27,23 +38,47 @@ export interface LedgerReport {
   readonly releases: Readonly<Record<string, number>>;
 }
 
-export function ledgerReport(db: Database, privacy: PrivacyConfig, options: { nowMs: number; day?: number }): LedgerReport {
-  const hasLedger = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'privacy_ledger'").pluck().get() as number;
-  if (hasLedger === 0) throw new AppError('STORE_FAILED', 'The hub database has no privacy ledger yet: start the hub once (it migrates the database), then run the audit again');
+export function ledgerReport(
+  db: Database,
+  privacy: PrivacyConfig,
+  options: { nowMs: number; day?: number },
+): LedgerReport {
+  const hasLedger = db
+    .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'privacy_ledger'")
+    .pluck()
+    .get() as number;
+  if (hasLedger === 0)
+    throw new AppError(
+      'STORE_FAILED',
+      'The hub database has no privacy ledger yet: start the hub once (it migrates the database), then run the audit again',
+    );
   const day = options.day ?? localDay(options.nowMs, privacy.timeZone);
-  const caps = { dailyRho: toMicroRhoFloor(String(privacy.budget.dailyRho)), thirtyDayRho: toMicroRhoFloor(String(privacy.budget.thirtyDayRho)) };
+  const caps = {
+    dailyRho: toMicroRhoFloor(String(privacy.budget.dailyRho)),
+    thirtyDayRho: toMicroRhoFloor(String(privacy.budget.thirtyDayRho)),
+  };
   const ledger = createSqliteLedger(db);
   const period = dayPeriod(day, privacy.timeZone);
   const releases: Record<string, number> = {};
-  for (const row of db.prepare('SELECT kind, COUNT(*) AS n FROM privacy_releases WHERE period_start_ms >= ? AND period_start_ms < ? GROUP BY kind ORDER BY kind').all(period.startMs, period.endMs) as Array<{ kind: string; n: number }>) {
+  for (const row of db
+    .prepare(
+      'SELECT kind, COUNT(*) AS n FROM privacy_releases WHERE period_start_ms >= ? AND period_start_ms < ? GROUP BY kind ORDER BY kind',
+    )
+    .all(period.startMs, period.endMs) as Array<{ kind: string; n: number }>) {
     releases[row.kind] = row.n;
   }
-  const epsilon = (rho: number): number => zcdpToApproxDp(rational(BigInt(toMicroRhoFloor(String(rho))), 1_000_000n), privacy.delta).epsilon;
+  const epsilon = (rho: number): number =>
+    zcdpToApproxDp(rational(BigInt(toMicroRhoFloor(String(rho))), 1_000_000n), privacy.delta).epsilon;
   return {
     date: dayLabel(day),
     timeZone: privacy.timeZone,
     delta: privacy.delta,
-    caps: { dailyRho: privacy.budget.dailyRho, thirtyDayRho: privacy.budget.thirtyDayRho, dailyEpsilon: epsilon(privacy.budget.dailyRho), thirtyDayEpsilon: epsilon(privacy.budget.thirtyDayRho) },
+    caps: {
+      dailyRho: privacy.budget.dailyRho,
+      thirtyDayRho: privacy.budget.thirtyDayRho,
+      dailyEpsilon: epsilon(privacy.budget.dailyRho),
+      thirtyDayEpsilon: epsilon(privacy.budget.thirtyDayRho),
+    },
     consenting: db.prepare('SELECT COUNT(*) FROM shoppers WHERE analytics = 1').pluck().get() as number,
     summary: summariseBudget(ledger.spendingOn(day, WINDOW_DAYS), caps),
     filtered: ledger.filteredCount(day),
@@ -61,7 +96,9 @@ function histogramLines(histogram: BudgetHistogram): string[] {
 
 export function formatLedgerReport(report: LedgerReport): string[] {
   const rho = (micro: number): string => String(micro / 1_000_000);
-  const kinds = Object.entries(report.releases).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const kinds = Object.entries(report.releases)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
   return [
     `analytics privacy ledger (zCDP, privacy unit: shopper-day) for ${report.date} (${report.timeZone})`,
     `caps: daily ρ ${report.caps.dailyRho} (ε ${report.caps.dailyEpsilon.toFixed(2)} at δ ${report.delta}), 30-day ρ ${report.caps.thirtyDayRho} (ε ${report.caps.thirtyDayEpsilon.toFixed(2)})`,

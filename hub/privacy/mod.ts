@@ -19,10 +19,30 @@ export {
 } from './release-service.ts';
 export type { DailyReleaseDefinition, ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
 export type { MeasureDefinition, MechanismName } from './core/calibrate.ts';
-export { dayLabel, dayPeriod, hourPeriod, localDay, parseDayLabel, type Period, type PeriodUnit } from './core/periods.ts';
-export { PrivacySection, UpstreamSection, privacyConfigProblems, type PrivacyConfig, type UpstreamConfig } from './config-schema.ts';
+export {
+  dayLabel,
+  dayPeriod,
+  hourPeriod,
+  localDay,
+  parseDayLabel,
+  type Period,
+  type PeriodUnit,
+} from './core/periods.ts';
+export {
+  PrivacySection,
+  UpstreamSection,
+  privacyConfigProblems,
+  type PrivacyConfig,
+  type UpstreamConfig,
+} from './config-schema.ts';
 export { createSqliteLedger, type LedgerDay, type ShopperLedger, type SqliteLedger } from './adapters/sqlite-ledger.ts';
-export type { OutboxSummary, ReleaseRecord, ReleaseSummary, ReleaseValue, SqliteReleases } from './adapters/sqlite-releases.ts';
+export type {
+  OutboxSummary,
+  ReleaseRecord,
+  ReleaseSummary,
+  ReleaseValue,
+  SqliteReleases,
+} from './adapters/sqlite-releases.ts';
 export { upstreamSenderFromConfig } from './adapters/upstream-from-config.ts';
 export type { OutgoingRelease, SendResult, UpstreamSender } from './upstream-sender.ts';
 export type { SyncReport, SyncStep } from './upstream-sync.ts';

@@ -32,7 +32,10 @@ function zoneHourRows(db: Database, context: ReleaseContext): readonly SourceRow
   const key = `zone-hour:${context.period.startMs}`;
   let rows = context.cache.get(key) as SourceRow[] | undefined;
   if (rows === undefined) {
-    rows = db.prepare('SELECT shopper_pk AS shopperPk, zone AS cell, SUM(window_seconds) AS value FROM zone_windows WHERE window_start >= ? AND window_start < ? GROUP BY shopper_pk, zone')
+    rows = db
+      .prepare(
+        'SELECT shopper_pk AS shopperPk, zone AS cell, SUM(window_seconds) AS value FROM zone_windows WHERE window_start >= ? AND window_start < ? GROUP BY shopper_pk, zone',
+      )
       .all(seconds(context.period.startMs), seconds(context.period.endMs)) as SourceRow[];
     context.cache.set(key, rows);
   }
@@ -59,7 +62,10 @@ function visits(config: PrivacyConfig['releases']['visits']): ReleaseDefinition 
     unit: 'hour',
     cells: () => [STORE_CELL],
     rows: (db, { period }) =>
-      db.prepare(`SELECT DISTINCT shopper_pk AS shopperPk, '${STORE_CELL}' AS cell FROM visits WHERE started_at >= ? AND started_at < ?`)
+      db
+        .prepare(
+          `SELECT DISTINCT shopper_pk AS shopperPk, '${STORE_CELL}' AS cell FROM visits WHERE started_at >= ? AND started_at < ?`,
+        )
         .iterate(seconds(period.startMs), seconds(period.endMs)) as Iterable<SourceRow>,
     measures: [{ metric: 'visitors', query: 'count', share: ALL }],
     maxCellsPerDay: config.maxHoursPerDay,
@@ -88,8 +94,16 @@ export function transitionCell(from: string, to: string): string {
 }
 
 function* transitionRows(db: Database, context: ReleaseContext, gapSeconds: number): Iterable<SourceRow> {
-  const rows = db.prepare('SELECT shopper_pk AS pk, window_start AS start, window_seconds AS length, zone FROM zone_windows WHERE window_start >= ? AND window_start < ? ORDER BY shopper_pk, window_start')
-    .iterate(seconds(context.period.startMs), seconds(context.period.endMs)) as Iterable<{ pk: number; start: number; length: number; zone: string }>;
+  const rows = db
+    .prepare(
+      'SELECT shopper_pk AS pk, window_start AS start, window_seconds AS length, zone FROM zone_windows WHERE window_start >= ? AND window_start < ? ORDER BY shopper_pk, window_start',
+    )
+    .iterate(seconds(context.period.startMs), seconds(context.period.endMs)) as Iterable<{
+    pk: number;
+    start: number;
+    length: number;
+    zone: string;
+  }>;
   let shopper = -1;
   let previous: { end: number; zone: string } | null = null;
   let seen = new Set<string>();
@@ -114,7 +128,8 @@ function transitions(config: PrivacyConfig['releases']['transitions'], gapSecond
   return {
     kind: 'transitions',
     unit: 'day',
-    cells: ({ zones }) => zones.flatMap((from) => zones.filter((to) => to !== from).map((to) => transitionCell(from, to))),
+    cells: ({ zones }) =>
+      zones.flatMap((from) => zones.filter((to) => to !== from).map((to) => transitionCell(from, to))),
     rows: (db, context) => transitionRows(db, context, gapSeconds),
     measures: [{ metric: 'shoppers', query: 'count', share: ALL }],
     maxCellsPerDay: config.maxPairsPerDay,

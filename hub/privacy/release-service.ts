@@ -3,7 +3,14 @@ import { AppError } from '../../shared/errors.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import { summariseBudget, toMicroRhoCeil, toMicroRhoFloor, WINDOW_DAYS, type BudgetCaps, type BudgetSummary } from '../../shared/privacy/accounting.ts';
+import {
+  summariseBudget,
+  toMicroRhoCeil,
+  toMicroRhoFloor,
+  WINDOW_DAYS,
+  type BudgetCaps,
+  type BudgetSummary,
+} from '../../shared/privacy/accounting.ts';
 import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
 import { formatRational, rational, toRational } from '../../shared/privacy/rational.ts';
 import { encodeReleasePayload } from '../../shared/upstream/release-payload.ts';
@@ -11,7 +18,12 @@ import { isValidId } from '../../shared/protocol/topics.ts';
 import { scheduleJob, type ScheduledJob } from '../adapters/cron-scheduler.ts';
 import { listGateways } from '../adapters/gateway-registry.ts';
 import { createSqliteLedger, type SqliteLedger } from './adapters/sqlite-ledger.ts';
-import { createSqliteReleases, type OutboxSummary, type ReleaseSummary, type SqliteReleases } from './adapters/sqlite-releases.ts';
+import {
+  createSqliteReleases,
+  type OutboxSummary,
+  type ReleaseSummary,
+  type SqliteReleases,
+} from './adapters/sqlite-releases.ts';
 import { calibrateRelease, type MechanismName } from './core/calibrate.ts';
 import { buildReleasePayload, PRIVACY_UNIT, releaseCost, releaseId } from './core/build-payload.ts';
 import { duePeriods } from './core/due-periods.ts';
@@ -36,7 +48,8 @@ import { backoffSeconds, syncUpstreamOnce, type SyncReport, type SyncStep } from
  * and the release is never computed again. `checkpoint` (tests only) is called between steps.
  */
 
-export type ReleaseStep = 'release-begin' | 'release-rows-read' | 'release-noised' | 'release-stored' | 'release-charged' | 'release-committed';
+export type ReleaseStep =
+  'release-begin' | 'release-rows-read' | 'release-noised' | 'release-stored' | 'release-charged' | 'release-committed';
 
 export interface ReleaseServiceDeps {
   readonly db: Database;
@@ -61,7 +74,13 @@ export interface ReleaseServiceDeps {
 }
 
 export type ReleaseOutcome =
-  | { readonly status: 'computed'; readonly id: string; readonly contributors: number; readonly excluded: number; readonly chargedMicroRho: number }
+  | {
+      readonly status: 'computed';
+      readonly id: string;
+      readonly contributors: number;
+      readonly excluded: number;
+      readonly chargedMicroRho: number;
+    }
   | { readonly status: 'exists'; readonly id: string };
 
 export interface RunReport {
@@ -78,7 +97,13 @@ export interface ShopperBudget {
   readonly epsilonToday: number;
   readonly epsilonWindow: number;
   readonly delta: number;
-  readonly entries: readonly { readonly day: string; readonly kind: string; readonly rho: number; readonly cells: number; readonly releases: number }[];
+  readonly entries: readonly {
+    readonly day: string;
+    readonly kind: string;
+    readonly rho: number;
+    readonly cells: number;
+    readonly releases: number;
+  }[];
   readonly filteredDays: readonly string[];
 }
 
@@ -86,7 +111,11 @@ export interface PrivacyStatus {
   readonly enabled: boolean;
   readonly timeZone: string;
   readonly releases: readonly ReleaseSummary[];
-  readonly upstream: OutboxSummary & { readonly enabled: boolean; readonly transport: string | null; readonly down: boolean };
+  readonly upstream: OutboxSummary & {
+    readonly enabled: boolean;
+    readonly transport: string | null;
+    readonly down: boolean;
+  };
   readonly budget: BudgetSummary & { readonly date: string; readonly filteredToday: number };
 }
 
@@ -157,18 +186,37 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   function zones(): readonly string[] {
     if (deps.zones !== undefined) return deps.zones();
     if (privacy.zones !== undefined) return [...privacy.zones].sort();
-    return [...new Set(listGateways(db).filter((g) => g.revokedMs === null).map((g) => g.zone))].sort();
+    return [
+      ...new Set(
+        listGateways(db)
+          .filter((g) => g.revokedMs === null)
+          .map((g) => g.zone),
+      ),
+    ].sort();
   }
 
   function definitionOf(kind: string): ReleaseDefinition {
     const definition = definitions.get(kind);
-    if (definition === undefined) throw new AppError('DP_INVALID_PARAMETER', `release kind "${kind}" is not known, expected one of: ${[...definitions.keys()].join(', ')}`);
+    if (definition === undefined)
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `release kind "${kind}" is not known, expected one of: ${[...definitions.keys()].join(', ')}`,
+      );
     return definition;
   }
 
-  function computeRelease(kind: string, period: Period, nowMs: number, cache: Map<string, unknown> = new Map()): ReleaseOutcome {
+  function computeRelease(
+    kind: string,
+    period: Period,
+    nowMs: number,
+    cache: Map<string, unknown> = new Map(),
+  ): ReleaseOutcome {
     const definition = definitionOf(kind);
-    if (period.unit !== definition.unit) throw new AppError('DP_INVALID_PARAMETER', `release kind "${kind}" is per ${definition.unit}, not per ${period.unit}`);
+    if (period.unit !== definition.unit)
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `release kind "${kind}" is per ${definition.unit}, not per ${period.unit}`,
+      );
     const id = releaseId(kind, period);
     if (releases.has(id)) return { status: 'exists', id };
     const context = { period, zones: zones(), cache };
@@ -186,35 +234,61 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       const consent = new Set(consenting.all() as number[]);
       const rows: ReleaseRow[] = [];
       for (const row of definition.rows(db, context)) {
-        if (consent.has(row.shopperPk)) rows.push({ unit: row.shopperPk, cell: row.cell, ...(row.value !== undefined ? { value: row.value } : {}) });
+        if (consent.has(row.shopperPk))
+          rows.push({ unit: row.shopperPk, cell: row.cell, ...(row.value !== undefined ? { value: row.value } : {}) });
       }
       checkpoint('release-rows-read', id);
-      const plan = planRelease({ release: calibrated, rows, budgetOf: (unit) => ledger.budgetOf(unit, period.day, kind), caps, rng: deps.random });
+      const plan = planRelease({
+        release: calibrated,
+        rows,
+        budgetOf: (unit) => ledger.budgetOf(unit, period.day, kind),
+        caps,
+        rng: deps.random,
+      });
       checkpoint('release-noised', id);
-      const payload = buildReleasePayload({ store: deps.store, kind, period, timeZone, computedMs: nowMs, release: calibrated, values: plan.values, delta: privacy.delta });
-      const body = encodeReleasePayload(payload);
-      const values = calibrated.measures.flatMap((m, i) => calibrated.shape.cells.map((cell, c) => ({ metric: m.definition.metric, cell, value: plan.values[i]?.[c] as number })));
-      releases.insert({
-        id,
+      const payload = buildReleasePayload({
+        store: deps.store,
         kind,
-        periodUnit: period.unit,
-        periodStartMs: period.startMs,
-        periodEndMs: period.endMs,
-        day: period.day,
+        period,
+        timeZone,
         computedMs: nowMs,
-        privacyUnit: PRIVACY_UNIT,
-        mechanism,
-        rho: formatRational(calibrated.rho),
-        rhoMicro: toMicroRhoCeil(calibrated.rho),
-        epsilon: cost.epsilon,
-        delta: cost.delta,
-        contributors: plan.contributors,
-        excludedBudget: plan.excluded.budget,
-        excludedFiltered: plan.excluded.filteredEarlier,
-        excludedCellCap: plan.excluded.cellCap,
-        chargedMicro: plan.chargedMicroRho,
-        body,
-      }, values, nowMs);
+        release: calibrated,
+        values: plan.values,
+        delta: privacy.delta,
+      });
+      const body = encodeReleasePayload(payload);
+      const values = calibrated.measures.flatMap((m, i) =>
+        calibrated.shape.cells.map((cell, c) => ({
+          metric: m.definition.metric,
+          cell,
+          value: plan.values[i]?.[c] as number,
+        })),
+      );
+      releases.insert(
+        {
+          id,
+          kind,
+          periodUnit: period.unit,
+          periodStartMs: period.startMs,
+          periodEndMs: period.endMs,
+          day: period.day,
+          computedMs: nowMs,
+          privacyUnit: PRIVACY_UNIT,
+          mechanism,
+          rho: formatRational(calibrated.rho),
+          rhoMicro: toMicroRhoCeil(calibrated.rho),
+          epsilon: cost.epsilon,
+          delta: cost.delta,
+          contributors: plan.contributors,
+          excludedBudget: plan.excluded.budget,
+          excludedFiltered: plan.excluded.filteredEarlier,
+          excludedCellCap: plan.excluded.cellCap,
+          chargedMicro: plan.chargedMicroRho,
+          body,
+        },
+        values,
+        nowMs,
+      );
       checkpoint('release-stored', id);
       ledger.charge(period.day, kind, plan.charges);
       ledger.markFiltered(period.day, plan.newlyFiltered, id);
@@ -230,7 +304,16 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     const outcome = transaction.immediate();
     if (outcome.status === 'computed') {
       checkpoint('release-committed', id);
-      logger.info({ release: id, contributors: outcome.contributors, excluded: outcome.excluded, rho: cost.rhoUpper, epsilon: cost.epsilon }, 'release computed');
+      logger.info(
+        {
+          release: id,
+          contributors: outcome.contributors,
+          excluded: outcome.excluded,
+          rho: cost.rhoUpper,
+          epsilon: cost.epsilon,
+        },
+        'release computed',
+      );
     }
     return outcome;
   }
@@ -262,7 +345,14 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       });
       const firstSkipped = skipped[0];
       if (firstSkipped !== undefined) {
-        logger.warn({ periods: skipped.length, first: releaseId(firstSkipped.kind, firstSkipped.period), maxCatchUpDays: privacy.maxCatchUpDays }, 'releases skipped: older than the catch-up limit');
+        logger.warn(
+          {
+            periods: skipped.length,
+            first: releaseId(firstSkipped.kind, firstSkipped.period),
+            maxCatchUpDays: privacy.maxCatchUpDays,
+          },
+          'releases skipped: older than the catch-up limit',
+        );
       }
       for (const [kind, since] of nextSinceMs) releases.setSince(kind, since);
       // Presence windows are finalised first, only when there is something to release.
@@ -301,20 +391,26 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     if (sender === null) return { ...idle, skipped: 'disabled' };
     return serial('sync', async () => {
       if (nowMs < syncRetryAtMs) return { ...idle, unavailable: true, skipped: 'backoff' };
-      const report = await syncUpstreamOnce({
-        releases,
-        sender,
-        logger,
-        batchSize: deps.upstream.batchSize,
-        backoff: deps.upstream.backoff,
-        ...(deps.checkpoint !== undefined ? { checkpoint: deps.checkpoint } : {}),
-      }, nowMs);
+      const report = await syncUpstreamOnce(
+        {
+          releases,
+          sender,
+          logger,
+          batchSize: deps.upstream.batchSize,
+          backoff: deps.upstream.backoff,
+          ...(deps.checkpoint !== undefined ? { checkpoint: deps.checkpoint } : {}),
+        },
+        nowMs,
+      );
       if (report.unavailable) {
         syncFailures++;
         syncRetryAtMs = nowMs + backoffSeconds(syncFailures, deps.upstream.backoff) * 1000;
         if (!upstreamDown) {
           upstreamDown = true;
-          logger.warn({ transport: sender.transport, error: report.lastError }, 'upstream down: releases wait in the outbox');
+          logger.warn(
+            { transport: sender.transport, error: report.lastError },
+            'upstream down: releases wait in the outbox',
+          );
         }
       } else if (report.attempted > 0) {
         syncFailures = 0;
@@ -336,26 +432,54 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     async start() {
       if (started) throw new AppError('INTERNAL', 'release service already started');
       started = true;
-      if (service.randomKind !== 'crypto') logger.warn({ random: service.randomKind }, 'release noise is not drawn from node:crypto: for tests only');
+      if (service.randomKind !== 'crypto')
+        logger.warn({ random: service.randomKind }, 'release noise is not drawn from node:crypto: for tests only');
       const tz = { timezone: timeZone };
       if (privacy.enabled) {
-        jobs.push(scheduleJob('privacy-hourly', privacy.schedule.hourly, async () => {
-          await service.runHourly(clock.now());
-        }, tz));
-        jobs.push(scheduleJob('privacy-daily', privacy.schedule.daily, async () => {
-          await service.runDaily(clock.now());
-        }, tz));
+        jobs.push(
+          scheduleJob(
+            'privacy-hourly',
+            privacy.schedule.hourly,
+            async () => {
+              await service.runHourly(clock.now());
+            },
+            tz,
+          ),
+        );
+        jobs.push(
+          scheduleJob(
+            'privacy-daily',
+            privacy.schedule.daily,
+            async () => {
+              await service.runDaily(clock.now());
+            },
+            tz,
+          ),
+        );
       }
       if (deps.sender !== null) {
-        jobs.push(scheduleJob('upstream-sync', deps.upstream.cron, async () => {
-          await service.syncUpstream(clock.now());
-        }, tz));
+        jobs.push(
+          scheduleJob(
+            'upstream-sync',
+            deps.upstream.cron,
+            async () => {
+              await service.syncUpstream(clock.now());
+            },
+            tz,
+          ),
+        );
       }
       // Catch-up in the background: every period missed while the hub was down, oldest first.
-      running = service.runDue(clock.now()).then((report) => {
-        if (report.computed.length > 0) logger.info({ releases: report.computed.length }, 'release catch-up done');
-      }).catch((error: unknown) => logger.error({ err: error }, 'release catch-up failed'));
-      logger.info({ kinds: [...definitions.keys()], timeZone, mechanism, upstream: deps.sender?.transport ?? 'off' }, 'privacy releases started');
+      running = service
+        .runDue(clock.now())
+        .then((report) => {
+          if (report.computed.length > 0) logger.info({ releases: report.computed.length }, 'release catch-up done');
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'release catch-up failed'));
+      logger.info(
+        { kinds: [...definitions.keys()], timeZone, mechanism, upstream: deps.sender?.transport ?? 'off' },
+        'privacy releases started',
+      );
     },
 
     async stop() {
@@ -382,12 +506,21 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     computeRelease: (kind, period, nowMs) => computeRelease(kind, period, nowMs),
 
     registerDailyRelease(definition) {
-      if (!isValidId(definition.kind)) throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is invalid, expected [a-z0-9-]`);
-      if (definitions.has(definition.kind)) throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is already registered`);
+      if (!isValidId(definition.kind))
+        throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is invalid, expected [a-z0-9-]`);
+      if (definitions.has(definition.kind))
+        throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is already registered`);
       const metrics = definition.measures.map((m) => m.metric);
-      if (new Set(metrics).size !== metrics.length) throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" lists a metric twice`);
+      if (new Set(metrics).size !== metrics.length)
+        throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" lists a metric twice`);
       // Validate the shape now (with a one-cell probe) so a bad definition fails at registration.
-      calibrateRelease({ cells: ['probe'], measures: definition.measures, maxCellsPerDay: definition.maxCellsPerDay, rho: toRational(definition.rho, `${definition.kind}.rho`), mechanism });
+      calibrateRelease({
+        cells: ['probe'],
+        measures: definition.measures,
+        maxCellsPerDay: definition.maxCellsPerDay,
+        rho: toRational(definition.rho, `${definition.kind}.rho`),
+        mechanism,
+      });
       definitions.set(definition.kind, { ...definition, unit: 'day' });
     },
 
@@ -399,7 +532,8 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         list.push({ name: 'privacy-hourly', expression: privacy.schedule.hourly, timezone: timeZone });
         list.push({ name: 'privacy-daily', expression: privacy.schedule.daily, timezone: timeZone });
       }
-      if (deps.upstream.enabled) list.push({ name: 'upstream-sync', expression: deps.upstream.cron, timezone: timeZone });
+      if (deps.upstream.enabled)
+        list.push({ name: 'upstream-sync', expression: deps.upstream.cron, timezone: timeZone });
       return list;
     },
 
@@ -408,7 +542,8 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     shopperBudget(shopperPk, nowMs) {
       const today = localDay(nowMs, timeZone);
       const l = ledger.shopperLedger(shopperPk, today);
-      const convert = (micro: number): number => (micro === 0 ? 0 : zcdpToApproxDp(rational(BigInt(micro), 1_000_000n), privacy.delta).epsilon);
+      const convert = (micro: number): number =>
+        micro === 0 ? 0 : zcdpToApproxDp(rational(BigInt(micro), 1_000_000n), privacy.delta).epsilon;
       return {
         day: dayLabel(today),
         caps: { dailyRho: microToRho(caps.dailyRho), thirtyDayRho: microToRho(caps.thirtyDayRho) },
@@ -416,7 +551,13 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         epsilonToday: convert(l.spent.dayRho),
         epsilonWindow: convert(l.spent.windowRho),
         delta: privacy.delta,
-        entries: l.entries.map((e) => ({ day: dayLabel(e.day), kind: e.kind, rho: microToRho(e.rhoMicro), cells: e.cells, releases: e.releases })),
+        entries: l.entries.map((e) => ({
+          day: dayLabel(e.day),
+          kind: e.kind,
+          rho: microToRho(e.rhoMicro),
+          cells: e.cells,
+          releases: e.releases,
+        })),
         filteredDays: l.filteredDays.map(dayLabel),
       };
     },
@@ -427,8 +568,17 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         enabled: privacy.enabled,
         timeZone,
         releases: releases.summary(),
-        upstream: { ...releases.outbox(), enabled: deps.sender !== null, transport: deps.sender?.transport ?? null, down: upstreamDown },
-        budget: { ...summariseBudget(ledger.spendingOn(today, WINDOW_DAYS), caps), date: dayLabel(today), filteredToday: ledger.filteredCount(today) },
+        upstream: {
+          ...releases.outbox(),
+          enabled: deps.sender !== null,
+          transport: deps.sender?.transport ?? null,
+          down: upstreamDown,
+        },
+        budget: {
+          ...summariseBudget(ledger.spendingOn(today, WINDOW_DAYS), caps),
+          date: dayLabel(today),
+          filteredToday: ledger.filteredCount(today),
+        },
       };
     },
   };

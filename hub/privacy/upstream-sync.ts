@@ -57,7 +57,15 @@ export function backoffSeconds(failures: number, backoff: { initialSeconds: numb
 
 export async function syncUpstreamOnce(deps: UpstreamSyncDeps, nowMs: number): Promise<SyncReport> {
   const { releases, sender, logger } = deps;
-  const report = { attempted: 0, sent: 0, duplicates: 0, failed: 0, rejected: 0, unavailable: false, lastError: null as string | null };
+  const report = {
+    attempted: 0,
+    sent: 0,
+    duplicates: 0,
+    failed: 0,
+    rejected: 0,
+    unavailable: false,
+    lastError: null as string | null,
+  };
   for (const item of releases.duePending(nowMs, deps.batchSize)) {
     report.attempted++;
     deps.checkpoint?.('sync-before-send', item.releaseId);
@@ -73,7 +81,10 @@ export async function syncUpstreamOnce(deps: UpstreamSyncDeps, nowMs: number): P
     if (result.permanent) {
       releases.markRejected(item.releaseId, nowMs, result.message);
       report.rejected++;
-      logger.error({ release: item.releaseId, status: result.status, error: result.message }, 'upstream refused release');
+      logger.error(
+        { release: item.releaseId, status: result.status, error: result.message },
+        'upstream refused release',
+      );
       continue;
     }
     if (result.status === undefined || UNAVAILABLE_STATUSES.has(result.status)) {
@@ -85,8 +96,21 @@ export async function syncUpstreamOnce(deps: UpstreamSyncDeps, nowMs: number): P
     const waitSeconds = backoffSeconds(item.attempts + 1, deps.backoff);
     releases.markRetry(item.releaseId, nowMs, nowMs + waitSeconds * 1000, result.message);
     report.failed++;
-    logger.warn({ release: item.releaseId, status: result.status, attempts: item.attempts + 1, retryInSeconds: waitSeconds, error: result.message }, 'upstream send failed');
+    logger.warn(
+      {
+        release: item.releaseId,
+        status: result.status,
+        attempts: item.attempts + 1,
+        retryInSeconds: waitSeconds,
+        error: result.message,
+      },
+      'upstream send failed',
+    );
   }
-  if (report.sent > 0) logger.info({ sent: report.sent, duplicates: report.duplicates, transport: sender.transport }, 'releases sent upstream');
+  if (report.sent > 0)
+    logger.info(
+      { sent: report.sent, duplicates: report.duplicates, transport: sender.transport },
+      'releases sent upstream',
+    );
   return report;
 }

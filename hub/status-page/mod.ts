@@ -5,8 +5,13 @@
  *   // → https://<hub>:<api port>/status, JSON at GET /v1/technician/status
  */
 export {
-  registerStatusPage, STATUS_PAGE_PATH, TECHNICIAN_API,
-  type StatusPage, type StatusPageDeps, type StatusPageOptions, type StatusProviders,
+  registerStatusPage,
+  STATUS_PAGE_PATH,
+  TECHNICIAN_API,
+  type StatusPage,
+  type StatusPageDeps,
+  type StatusPageOptions,
+  type StatusProviders,
 } from './routes.ts';
 export { hubStatusProviders } from './providers.ts';
 export { offersBudgetDistribution, type OffersBudgetToday } from './core/offers-budget.ts';

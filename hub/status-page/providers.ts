@@ -10,8 +10,14 @@ import type { StatusProviders } from './routes.ts';
 export function hubStatusProviders(hub: Hub): StatusProviders {
   return {
     privacy: (nowMs) => hub.privacy.status(nowMs),
-    budgets: (nowMs) => (hub.offers.enabled
-      ? [offersBudgetDistribution(hub.offers.stats({ fromMs: nowMs, toMs: nowMs }, nowMs).budgetToday, hub.config.offers.budget.dailyEpsilon)]
-      : []),
+    budgets: (nowMs) =>
+      hub.offers.enabled
+        ? [
+            offersBudgetDistribution(
+              hub.offers.stats({ fromMs: nowMs, toMs: nowMs }, nowMs).budgetToday,
+              hub.config.offers.budget.dailyEpsilon,
+            ),
+          ]
+        : [],
   };
 }

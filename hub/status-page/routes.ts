@@ -80,12 +80,19 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 const PAGE_HEADERS: Record<string, string> = {
   ...SECURITY_HEADERS,
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-const LoginBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+const LoginBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
 const validateLogin = compileValidator<{ token: string }>(LoginBody);
-const IdentifyBody = Type.Object({ seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) }, { additionalProperties: false });
+const IdentifyBody = Type.Object(
+  { seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) },
+  { additionalProperties: false },
+);
 const validateIdentify = compileValidator<{ seconds?: number }>(IdentifyBody);
 
 /** Failed sign-ins per client address: a burst of 10, then one every 6 s. */
@@ -99,13 +106,19 @@ function hasBody(req: ApiRequest): boolean {
 }
 
 /** Runs a provider; a failure becomes its section's error (logged once per provider and message, not per refresh). */
-function settle<T>(provider: ((nowMs: number) => T) | undefined, nowMs: number, log: { logger: Logger; once: OnceFilter }, what: string): T | Error | null {
+function settle<T>(
+  provider: ((nowMs: number) => T) | undefined,
+  nowMs: number,
+  log: { logger: Logger; once: OnceFilter },
+  what: string,
+): T | Error | null {
   if (provider === undefined) return null;
   try {
     return provider(nowMs);
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
-    if (log.once.first(`${what}\u0000${failure.message}`)) log.logger.warn({ err: failure, provider: what }, 'status provider failed');
+    if (log.once.first(`${what}\u0000${failure.message}`))
+      log.logger.warn({ err: failure, provider: what }, 'status provider failed');
     return failure;
   }
 }
@@ -129,37 +142,58 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
   const providerLog = { logger, once: createOnceFilter(100) };
   let quarantine: ReturnType<typeof createQuarantineReader> | null = null;
 
-  const auth = (req: ApiRequest) => authorizeTechnician(req, { token: hub.tokens.technician, sessions, secure: api.secure, nowMs: sessionClock.now() });
-  const cookie = (value: string, maxAgeSeconds: number): string => setCookieHeader(SESSION_COOKIE, value, { path: TECHNICIAN_API, secure: api.secure, maxAgeSeconds });
+  const auth = (req: ApiRequest) =>
+    authorizeTechnician(req, { token: hub.tokens.technician, sessions, secure: api.secure, nowMs: sessionClock.now() });
+  const cookie = (value: string, maxAgeSeconds: number): string =>
+    setCookieHeader(SESSION_COOKIE, value, { path: TECHNICIAN_API, secure: api.secure, maxAgeSeconds });
 
   function view(): StatusView {
     quarantine ??= createQuarantineReader(hub.db);
     const nowMs = clock.now();
-    return buildStatusView({
-      store: hub.config.store,
-      hubVersion,
-      refreshSeconds,
-      staleAfterMs,
-      gateways: hub.gateways.list(),
-      quarantineTotal: quarantine.total(),
-      quarantine: quarantine.latest(quarantineRows),
-      counters: hub.stats(),
-      privacy: settle(providers.privacy, nowMs, providerLog, 'privacy'),
-      budgets: settle(providers.budgets, nowMs, providerLog, 'budgets'),
-    }, nowMs);
+    return buildStatusView(
+      {
+        store: hub.config.store,
+        hubVersion,
+        refreshSeconds,
+        staleAfterMs,
+        gateways: hub.gateways.list(),
+        quarantineTotal: quarantine.total(),
+        quarantine: quarantine.latest(quarantineRows),
+        counters: hub.stats(),
+        privacy: settle(providers.privacy, nowMs, providerLog, 'privacy'),
+        budgets: settle(providers.budgets, nowMs, providerLog, 'budgets'),
+      },
+      nowMs,
+    );
   }
 
   function asset(name: string): ApiResponse {
     const file = assets.get(name);
-    if (file === undefined) return { status: 404, headers: SECURITY_HEADERS, body: { error: { code: 'API_NOT_FOUND', message: `No such file: ${name}, expected one of: status.css, status.js` } } };
-    return { status: 200, text: file.body, contentType: file.contentType, headers: name === 'index.html' ? PAGE_HEADERS : SECURITY_HEADERS };
+    if (file === undefined)
+      return {
+        status: 404,
+        headers: SECURITY_HEADERS,
+        body: {
+          error: { code: 'API_NOT_FOUND', message: `No such file: ${name}, expected one of: status.css, status.js` },
+        },
+      };
+    return {
+      status: 200,
+      text: file.body,
+      contentType: file.contentType,
+      headers: name === 'index.html' ? PAGE_HEADERS : SECURITY_HEADERS,
+    };
   }
 
   api.route('GET', STATUS_PAGE_PATH, () => asset('index.html'));
-  api.route('GET', `${STATUS_PAGE_PATH}/assets/:file`, (req) => asset(req.params.file === 'index.html' ? '' : (req.params.file as string)));
+  api.route('GET', `${STATUS_PAGE_PATH}/assets/:file`, (req) =>
+    asset(req.params.file === 'index.html' ? '' : (req.params.file as string)),
+  );
 
   api.route('POST', `${TECHNICIAN_API}/session`, async (req) => {
-    if (req.headers.origin !== undefined && !sameOrigin(req, api.secure)) return refusal(403, 'AUTH_FORBIDDEN', 'Sign in from the hub\'s own page (the Origin header is another site)').response;
+    if (req.headers.origin !== undefined && !sameOrigin(req, api.secure))
+      return refusal(403, 'AUTH_FORBIDDEN', "Sign in from the hub's own page (the Origin header is another site)")
+        .response;
     if (hub.tokens.technician === null) return refusal(403, 'AUTH_FORBIDDEN', TOKEN_NOT_CONFIGURED).response;
     const checked = validateLogin(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Sign-in body');
@@ -170,7 +204,9 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
       let bucket = failedSignIns.get(client);
       if (bucket === undefined) failedSignIns.set(client, (bucket = createBucket(SIGN_IN_LIMITS, now)));
       if (!tryTake(bucket, SIGN_IN_LIMITS, now)) {
-        return refusal(429, 'AUTH_FORBIDDEN', 'Too many wrong tokens from this address; wait a minute and try again', { 'retry-after': '60' }).response;
+        return refusal(429, 'AUTH_FORBIDDEN', 'Too many wrong tokens from this address; wait a minute and try again', {
+          'retry-after': '60',
+        }).response;
       }
       logger.warn({ client }, 'technician sign-in refused');
       return refusal(403, 'AUTH_FORBIDDEN', 'That is not the technician token').response;
@@ -199,7 +235,9 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
     const id = req.params.id as string;
     const gateway = hub.gateways.get(id);
     if (gateway === null) return refusal(404, 'API_NOT_FOUND', `No gateway "${id}" is registered`).response;
-    if (gateway.revokedMs !== null) return refusal(409, 'API_CONFLICT', `Gateway "${id}" is revoked; rotate its credential to bring it back`).response;
+    if (gateway.revokedMs !== null)
+      return refusal(409, 'API_CONFLICT', `Gateway "${id}" is revoked; rotate its credential to bring it back`)
+        .response;
     let seconds = IDENTIFY_SECONDS;
     if (hasBody(req)) {
       const checked = validateIdentify(await req.json());
@@ -214,7 +252,14 @@ export function registerStatusPage(hub: Hub, deps: StatusPageDeps = {}): StatusP
       return {
         status: 200,
         headers: SECURITY_HEADERS,
-        body: { gateway: id, transaction: reply.transaction, ok: reply.ok, ...(reply.data !== undefined ? { data: reply.data } : {}), ...(reply.error !== undefined ? { error: reply.error } : {}), roundTripMs },
+        body: {
+          gateway: id,
+          transaction: reply.transaction,
+          ok: reply.ok,
+          ...(reply.data !== undefined ? { data: reply.data } : {}),
+          ...(reply.error !== undefined ? { error: reply.error } : {}),
+          roundTripMs,
+        },
       };
     } catch (error) {
       if (isAppError(error) && error.code === 'MQTT_UNREACHABLE') {

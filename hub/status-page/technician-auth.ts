@@ -15,7 +15,8 @@ import type { TechnicianSessions } from './technician-sessions.ts';
  * SameSite=Strict this keeps other sites from using a signed-in browser.
  */
 
-export type AuthOutcome = { ok: true; via: 'bearer' | 'session'; sessionId: string | null } | { ok: false; response: ApiResponse };
+export type AuthOutcome =
+  { ok: true; via: 'bearer' | 'session'; sessionId: string | null } | { ok: false; response: ApiResponse };
 
 export interface AuthContext {
   token: string | null;
@@ -26,7 +27,12 @@ export interface AuthContext {
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="hushpoint technician"' };
 
-export function refusal(status: number, code: string, message: string, headers: Record<string, string> = {}): { ok: false; response: ApiResponse } {
+export function refusal(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): { ok: false; response: ApiResponse } {
   return { ok: false, response: { status, headers, body: { error: { code, message } } } };
 }
 
@@ -43,15 +49,38 @@ export function sameOrigin(req: ApiRequest, secure: boolean): boolean {
 export function authorizeTechnician(req: ApiRequest, ctx: AuthContext): AuthOutcome {
   if (ctx.token === null) return refusal(403, 'AUTH_FORBIDDEN', TOKEN_NOT_CONFIGURED);
   if (req.headers.authorization !== undefined) {
-    if (req.bearer === null) return refusal(401, 'AUTH_BAD_CREDENTIAL', 'The Authorization header must be "Bearer <technician token>"', CHALLENGE);
-    if (!tokenMatches(req.bearer, ctx.token)) return refusal(403, 'AUTH_FORBIDDEN', 'The bearer token is not the technician token');
+    if (req.bearer === null)
+      return refusal(
+        401,
+        'AUTH_BAD_CREDENTIAL',
+        'The Authorization header must be "Bearer <technician token>"',
+        CHALLENGE,
+      );
+    if (!tokenMatches(req.bearer, ctx.token))
+      return refusal(403, 'AUTH_FORBIDDEN', 'The bearer token is not the technician token');
     return { ok: true, via: 'bearer', sessionId: null };
   }
   const session = cookieValue(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined, SESSION_COOKIE);
-  if (session === null) return refusal(401, 'AUTH_BAD_CREDENTIAL', 'Sign in with the technician token, or send "Authorization: Bearer <technician token>"', CHALLENGE);
-  if (!ctx.sessions.valid(session, ctx.nowMs)) return refusal(401, 'AUTH_BAD_CREDENTIAL', 'The session has expired or was ended; sign in again with the technician token', CHALLENGE);
+  if (session === null)
+    return refusal(
+      401,
+      'AUTH_BAD_CREDENTIAL',
+      'Sign in with the technician token, or send "Authorization: Bearer <technician token>"',
+      CHALLENGE,
+    );
+  if (!ctx.sessions.valid(session, ctx.nowMs))
+    return refusal(
+      401,
+      'AUTH_BAD_CREDENTIAL',
+      'The session has expired or was ended; sign in again with the technician token',
+      CHALLENGE,
+    );
   if (req.method !== 'GET' && !sameOrigin(req, ctx.secure)) {
-    return refusal(403, 'AUTH_FORBIDDEN', 'A signed-in browser may change things only from the hub\'s own page (the Origin header must be this hub)');
+    return refusal(
+      403,
+      'AUTH_FORBIDDEN',
+      "A signed-in browser may change things only from the hub's own page (the Origin header must be this hub)",
+    );
   }
   return { ok: true, via: 'session', sessionId: session };
 }

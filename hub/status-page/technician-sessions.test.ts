@@ -18,7 +18,11 @@ describe('technician sessions', () => {
   });
 
   it('keeps at most maxSessions, dropping the oldest', () => {
-    const sessions = createTechnicianSessions({ random: new SeededRandomSource(2), lifetimeMs: 60_000, maxSessions: 3 });
+    const sessions = createTechnicianSessions({
+      random: new SeededRandomSource(2),
+      lifetimeMs: 60_000,
+      maxSessions: 3,
+    });
     const ids = [0, 1, 2, 3].map((t) => sessions.create(t));
     expect(sessions.size).toBe(3);
     expect(ids.map((id) => sessions.valid(id, 10))).toEqual([false, true, true, true]);

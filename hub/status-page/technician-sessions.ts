@@ -19,7 +19,11 @@ function keyOf(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
-export function createTechnicianSessions(options: { random: RandomSource; lifetimeMs: number; maxSessions?: number }): TechnicianSessions {
+export function createTechnicianSessions(options: {
+  random: RandomSource;
+  lifetimeMs: number;
+  maxSessions?: number;
+}): TechnicianSessions {
   const expiries = new Map<string, number>();
   const max = options.maxSessions ?? 32;
   return {

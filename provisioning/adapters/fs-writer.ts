@@ -1,4 +1,16 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
@@ -25,7 +37,8 @@ export function ensurePrivateDir(dir: string): boolean {
     return false;
   }
   const stat = statSync(dir);
-  if (!stat.isDirectory()) throw new AppError('PROV_EXISTS', `"${dir}" exists and is not a folder; expected a folder (or no file) there`);
+  if (!stat.isDirectory())
+    throw new AppError('PROV_EXISTS', `"${dir}" exists and is not a folder; expected a folder (or no file) there`);
   if ((stat.mode & 0o077) !== 0) {
     chmodSync(dir, PRIVATE_DIR_MODE);
     return true;
@@ -48,7 +61,11 @@ function pathExists(path: string): boolean {
 }
 
 export function conflictError(paths: string[], hint: string): AppError {
-  return new AppError('PROV_EXISTS', `${paths.length === 1 ? 'A file already exists' : `${paths.length} files already exist`}: ${paths.join(', ')}; ${hint}`, { details: { paths } });
+  return new AppError(
+    'PROV_EXISTS',
+    `${paths.length === 1 ? 'A file already exists' : `${paths.length} files already exist`}: ${paths.join(', ')}; ${hint}`,
+    { details: { paths } },
+  );
 }
 
 /** Writes one file atomically (temp file with `mode`, fsync, rename). */
@@ -83,7 +100,8 @@ export function writePlan(dir: string, files: PlannedFile[], options: { force: b
     const target = join(absolute, file.path);
     const parent = dirname(target);
     if (parent !== absolute) ensurePrivateDir(parent);
-    if (pathExists(target) && lstatSync(target).isDirectory()) throw new AppError('PROV_EXISTS', `"${target}" is a folder, expected a file (or nothing) there`);
+    if (pathExists(target) && lstatSync(target).isDirectory())
+      throw new AppError('PROV_EXISTS', `"${target}" is a folder, expected a file (or nothing) there`);
     writeFileAtomic(target, file.content, file.mode);
     written.push({ path: target, mode: file.mode, description: file.description });
   }

@@ -15,7 +15,12 @@ export interface BundleMaterial {
 }
 
 export function credentialFile(credential: string): PlannedFile {
-  return { path: BUNDLE_FILES.credential, content: `${credential}\n`, mode: SECRET_MODE, description: 'MQTT credential (secret)' };
+  return {
+    path: BUNDLE_FILES.credential,
+    content: `${credential}\n`,
+    mode: SECRET_MODE,
+    description: 'MQTT credential (secret)',
+  };
 }
 
 function readme(input: GatewayConfigInput): string {
@@ -37,11 +42,31 @@ See docs/field-guide.md.
 
 export function planGatewayBundle(input: GatewayConfigInput, material: BundleMaterial, now: Date): PlannedFile[] {
   return [
-    { path: BUNDLE_FILES.config, content: renderGatewayYaml(input, now), mode: PUBLIC_MODE, description: 'gateway config' },
-    { path: BUNDLE_FILES.caCert, content: material.caCertPem.endsWith('\n') ? material.caCertPem : `${material.caCertPem}\n`, mode: PUBLIC_MODE, description: 'store CA certificate' },
+    {
+      path: BUNDLE_FILES.config,
+      content: renderGatewayYaml(input, now),
+      mode: PUBLIC_MODE,
+      description: 'gateway config',
+    },
+    {
+      path: BUNDLE_FILES.caCert,
+      content: material.caCertPem.endsWith('\n') ? material.caCertPem : `${material.caCertPem}\n`,
+      mode: PUBLIC_MODE,
+      description: 'store CA certificate',
+    },
     credentialFile(material.credential),
     { path: BUNDLE_FILES.unit, content: renderGatewayUnit(input), mode: PUBLIC_MODE, description: 'systemd unit' },
-    { path: BUNDLE_FILES.installScript, content: renderInstallScript(input), mode: EXECUTABLE_MODE, description: 'installer for Raspberry Pi OS' },
-    { path: BUNDLE_FILES.readme, content: readme(input), mode: PUBLIC_MODE, description: 'what to do with this folder' },
+    {
+      path: BUNDLE_FILES.installScript,
+      content: renderInstallScript(input),
+      mode: EXECUTABLE_MODE,
+      description: 'installer for Raspberry Pi OS',
+    },
+    {
+      path: BUNDLE_FILES.readme,
+      content: readme(input),
+      mode: PUBLIC_MODE,
+      description: 'what to do with this folder',
+    },
   ];
 }

@@ -62,7 +62,8 @@ export function renderGatewayYaml(input: GatewayConfigInput, now: Date): string 
     comments: {
       zone: 'The store area this gateway covers. The hub keeps its own copy: to move the gateway, re-make its\nbundle with `hushpoint provision add-gateway --force`.',
       hub: 'The in-store hub. TLS is verified against the store CA (ca.pem).',
-      'hub.credentialFile': 'This gateway\'s MQTT password (the user name is the gateway id). Replace it with\n`hushpoint provision rotate-gateway`; never edit it by hand.',
+      'hub.credentialFile':
+        "This gateway's MQTT password (the user name is the gateway id). Replace it with\n`hushpoint provision rotate-gateway`; never edit it by hand.",
       ble: '"noble" = the Pi\'s Bluetooth adapter hci<adapterIndex>.',
       outbox: 'Presence batches wait here until the hub acknowledges them.',
     },

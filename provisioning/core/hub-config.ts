@@ -46,7 +46,9 @@ export function hubConfigDocument(input: HubConfigInput): Record<string, unknown
       technicianTokenFile: STORE_FILES.technicianToken,
       adminTokenFile: STORE_FILES.adminToken,
     },
-    ...(input.upstreamSection === true ? { upstream: { enabled: false, transport: 'https', signingKeyFile: STORE_FILES.signingKey } } : {}),
+    ...(input.upstreamSection === true
+      ? { upstream: { enabled: false, transport: 'https', signingKeyFile: STORE_FILES.signingKey } }
+      : {}),
     log: { level: 'info' },
   };
 }
@@ -57,7 +59,7 @@ export function renderHubYaml(input: HubConfigInput, now: Date): string {
     header: [
       `hushpoint hub — store ${input.store}`,
       `Made by \`hushpoint provision init-store\` on ${now.toISOString()}.`,
-      'Relative file names are relative to this file\'s folder. Check after editing:',
+      "Relative file names are relative to this file's folder. Check after editing:",
       '  hushpoint check-config hub.yaml',
       'Every setting and its default: hub/config.schema.ts.',
     ],
@@ -66,7 +68,12 @@ export function renderHubYaml(input: HubConfigInput, now: Date): string {
       broker: 'The MQTT broker the gateways connect to.',
       'broker.tls': `TLS listener. The certificate is signed by this store's CA (ca.pem) and names: ${names}.`,
       api: 'HTTPS API: shopper enrollment, the technician status page (technician token), admin routes (admin token).',
-      ...(input.upstreamSection === true ? { upstream: 'DP releases to head office: set enabled: true and url (HTTPS POST, signed with HMAC-SHA256 by the store key).' } : {}),
+      ...(input.upstreamSection === true
+        ? {
+            upstream:
+              'DP releases to head office: set enabled: true and url (HTTPS POST, signed with HMAC-SHA256 by the store key).',
+          }
+        : {}),
     },
   });
 }

@@ -3,26 +3,42 @@ import { certificateNames, checkHostname, checkId, checkIp, parseHubUrl } from '
 
 describe('provisioning input checks', () => {
   it.each([
-    ['store-1', true], ['a', true], ['gw-12', true], ['Store-1', false], ['-gw', false], ['gw-', false], ['gw_1', false], ['', false], ['x'.repeat(65), false],
+    ['store-1', true],
+    ['a', true],
+    ['gw-12', true],
+    ['Store-1', false],
+    ['-gw', false],
+    ['gw-', false],
+    ['gw_1', false],
+    ['', false],
+    ['x'.repeat(65), false],
   ])('id %j valid: %s', (value, valid) => {
     if (valid) expect(checkId('gateway', value)).toBe(value);
     else expect(() => checkId('gateway', value)).toThrow(/--gateway is ".*", expected 1-64 of \[a-z0-9-\]/);
   });
 
   it.each([
-    ['hub.store-1.local', 'hub.store-1.local'], ['localhost', 'localhost'], ['HUB.Example', 'hub.example'],
+    ['hub.store-1.local', 'hub.store-1.local'],
+    ['localhost', 'localhost'],
+    ['HUB.Example', 'hub.example'],
   ])('host name %j is accepted as %j', (value, expected) => {
     expect(checkHostname(value)).toBe(expected);
   });
 
   it.each([
-    ['192.168.1.10', /is an IP address, expected a host name.*--ip/], ['hub..local', /expected a DNS host name/], ['hub_1', /expected a DNS host name/], ['-hub', /expected a DNS host name/],
+    ['192.168.1.10', /is an IP address, expected a host name.*--ip/],
+    ['hub..local', /expected a DNS host name/],
+    ['hub_1', /expected a DNS host name/],
+    ['-hub', /expected a DNS host name/],
   ])('host name %j is refused', (value, message) => {
     expect(() => checkHostname(value)).toThrow(message);
   });
 
   it.each([
-    ['127.0.0.1', '127.0.0.1'], ['10.0.0.255', '10.0.0.255'], ['::1', '::1'], ['fe80:0:0:0:0:0:0:1', 'fe80::1'],
+    ['127.0.0.1', '127.0.0.1'],
+    ['10.0.0.255', '10.0.0.255'],
+    ['::1', '::1'],
+    ['fe80:0:0:0:0:0:0:1', 'fe80::1'],
   ])('IP %j is accepted as %j', (value, expected) => {
     expect(checkIp(value)).toBe(expected);
   });

@@ -41,18 +41,26 @@ export function isIpAddress(value: string): boolean {
 }
 
 export function checkHostname(value: string): string {
-  if (isIpAddress(value)) throw usage(`--hostname "${value}" is an IP address, expected a host name such as "hub.store-1.local"; give IP addresses with --ip`);
-  if (!HOSTNAME_RE.test(value)) throw usage(`--hostname is "${value}", expected a DNS host name such as "hub.store-1.local" (letters, digits, dashes and dots)`);
+  if (isIpAddress(value))
+    throw usage(
+      `--hostname "${value}" is an IP address, expected a host name such as "hub.store-1.local"; give IP addresses with --ip`,
+    );
+  if (!HOSTNAME_RE.test(value))
+    throw usage(
+      `--hostname is "${value}", expected a DNS host name such as "hub.store-1.local" (letters, digits, dashes and dots)`,
+    );
   return value.toLowerCase();
 }
 
 export function checkIp(value: string): string {
-  if (!isIpAddress(value)) throw usage(`--ip is "${value}", expected an IPv4 address such as 192.168.1.10 or an IPv6 address`);
+  if (!isIpAddress(value))
+    throw usage(`--ip is "${value}", expected an IPv4 address such as 192.168.1.10 or an IPv6 address`);
   return isIpv6(value) ? new URL(`http://[${value}]/`).hostname.slice(1, -1) : value;
 }
 
 export function checkPort(option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw usage(`--${option} is ${value}, expected a TCP port 0..65535`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw usage(`--${option} is ${value}, expected a TCP port 0..65535`);
   return value;
 }
 
@@ -80,9 +88,14 @@ export function parseHubUrl(value: string): HubUrl {
   } catch {
     throw usage(`--hub-url is "${value}", ${expected}`);
   }
-  if (url.protocol !== 'mqtts:') throw usage(`--hub-url is "${value}": the scheme is "${url.protocol.replace(/:$/, '')}", ${expected} (gateways always use TLS)`);
-  if (url.username !== '' || url.password !== '') throw usage(`--hub-url "${value}" holds a user name or password, ${expected}: the credential goes in its own file`);
-  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') throw usage(`--hub-url "${value}" has a path or query, ${expected}`);
+  if (url.protocol !== 'mqtts:')
+    throw usage(
+      `--hub-url is "${value}": the scheme is "${url.protocol.replace(/:$/, '')}", ${expected} (gateways always use TLS)`,
+    );
+  if (url.username !== '' || url.password !== '')
+    throw usage(`--hub-url "${value}" holds a user name or password, ${expected}: the credential goes in its own file`);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
+    throw usage(`--hub-url "${value}" has a path or query, ${expected}`);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (host === '') throw usage(`--hub-url "${value}" has no host, ${expected}`);
   const port = url.port === '' ? DEFAULT_MQTTS_PORT : Number(url.port);

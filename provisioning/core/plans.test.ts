@@ -15,15 +15,27 @@ const material = {
   technicianToken: 'technician-token-xxxxxxxx',
   adminToken: 'admin-token-xxxxxxxxxxxx',
 };
-const hubInput = { store: 'store-1', mqttPort: 8883, apiPort: 8443, hostnames: ['hub.store-1.local'], ips: ['192.168.1.10'] };
+const hubInput = {
+  store: 'store-1',
+  mqttPort: 8883,
+  apiPort: 8443,
+  hostnames: ['hub.store-1.local'],
+  ips: ['192.168.1.10'],
+};
 
 describe('store folder plan', () => {
   const files = planStoreFiles(hubInput, material, NOW);
   const byPath = new Map(files.map((f) => [f.path, f]));
 
   it.each([
-    ['ca.pem', '0644'], ['ca-key.pem', '0600'], ['hub-cert.pem', '0644'], ['hub-key.pem', '0600'],
-    ['upstream-signing.key', '0600'], ['technician.token', '0600'], ['admin.token', '0600'], ['hub.yaml', '0600'],
+    ['ca.pem', '0644'],
+    ['ca-key.pem', '0600'],
+    ['hub-cert.pem', '0644'],
+    ['hub-key.pem', '0600'],
+    ['upstream-signing.key', '0600'],
+    ['technician.token', '0600'],
+    ['admin.token', '0600'],
+    ['hub.yaml', '0600'],
   ])('%s has mode %s', (path, mode) => {
     const file = byPath.get(path);
     expect(file, path).toBeDefined();
@@ -32,7 +44,9 @@ describe('store folder plan', () => {
 
   it('holds the upstream signing key as 64 hex digits and refuses a key of another size', () => {
     expect(byPath.get('upstream-signing.key')?.content).toBe(`${Buffer.from(material.signingKey).toString('hex')}\n`);
-    expect(() => planStoreFiles(hubInput, { ...material, signingKey: new Uint8Array(16) }, NOW)).toThrow(/16 bytes, expected 32/);
+    expect(() => planStoreFiles(hubInput, { ...material, signingKey: new Uint8Array(16) }, NOW)).toThrow(
+      /16 bytes, expected 32/,
+    );
   });
 
   it('writes a commented hub.yaml that is valid against the hub schema, with the TLS listener, tokens and database', () => {
@@ -41,16 +55,30 @@ describe('store folder plan', () => {
     expect(text).toContain('hub.store-1.local, 192.168.1.10');
     const checked = validateConfig(hubRole, parse(text));
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-    expect(checked.config.broker.tls).toEqual({ host: '0.0.0.0', port: 8883, certFile: 'hub-cert.pem', keyFile: 'hub-key.pem' });
-    expect(checked.config.api).toMatchObject({ port: 8443, technicianTokenFile: 'technician.token', adminTokenFile: 'admin.token' });
+    expect(checked.config.broker.tls).toEqual({
+      host: '0.0.0.0',
+      port: 8883,
+      certFile: 'hub-cert.pem',
+      keyFile: 'hub-key.pem',
+    });
+    expect(checked.config.api).toMatchObject({
+      port: 8443,
+      technicianTokenFile: 'technician.token',
+      adminTokenFile: 'admin.token',
+    });
     expect(checked.config.database).toBe('hub.db');
   });
 });
 
 describe('hub.yaml and the upstream section', () => {
   it('names the signing key file in upstream (sync off) when the hub schema has that section, and omits it otherwise', () => {
-    const text = (upstreamSection: boolean): string => planStoreFiles({ ...hubInput, upstreamSection }, material, NOW).find((f) => f.path === 'hub.yaml')?.content ?? '';
-    expect(parse(text(true)).upstream).toEqual({ enabled: false, transport: 'https', signingKeyFile: 'upstream-signing.key' });
+    const text = (upstreamSection: boolean): string =>
+      planStoreFiles({ ...hubInput, upstreamSection }, material, NOW).find((f) => f.path === 'hub.yaml')?.content ?? '';
+    expect(parse(text(true)).upstream).toEqual({
+      enabled: false,
+      transport: 'https',
+      signingKeyFile: 'upstream-signing.key',
+    });
     expect(text(true)).toContain('# DP releases to head office');
     expect(parse(text(false)).upstream).toBeUndefined();
     const current = 'upstream' in hubRole.schema.properties;
@@ -65,15 +93,32 @@ describe('gateway bundle plan', () => {
   const mode = (path: string): string => formatMode(files.find((f) => f.path === path)?.mode ?? 0);
 
   it('has every file with safe modes', () => {
-    expect(files.map((f) => f.path).sort()).toEqual(['README.txt', 'ca.pem', 'credential', 'gateway.yaml', 'hushpoint-gateway.service', 'install.sh']);
-    expect([mode('credential'), mode('install.sh'), mode('gateway.yaml'), mode('ca.pem')]).toEqual(['0600', '0755', '0644', '0644']);
+    expect(files.map((f) => f.path).sort()).toEqual([
+      'README.txt',
+      'ca.pem',
+      'credential',
+      'gateway.yaml',
+      'hushpoint-gateway.service',
+      'install.sh',
+    ]);
+    expect([mode('credential'), mode('install.sh'), mode('gateway.yaml'), mode('ca.pem')]).toEqual([
+      '0600',
+      '0755',
+      '0644',
+      '0644',
+    ]);
     expect(text('credential')).toBe(`${'c'.repeat(43)}\n`);
   });
 
   it('writes gateway.yaml valid against the gateway schema, secrets as paths relative to /etc/hushpoint', () => {
     const checked = validateConfig(gatewayRole, parse(text('gateway.yaml')));
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-    expect(checked.config).toMatchObject({ store: 'store-1', gateway: 'gw-3', zone: 'produce', hub: { url: 'mqtts://hub.store-1.local:8883', caFile: 'ca.pem', credentialFile: 'credential' } });
+    expect(checked.config).toMatchObject({
+      store: 'store-1',
+      gateway: 'gw-3',
+      zone: 'produce',
+      hub: { url: 'mqtts://hub.store-1.local:8883', caFile: 'ca.pem', credentialFile: 'credential' },
+    });
     expect(checked.config.outbox.path).toBe('/var/lib/hushpoint/outbox.db');
     expect(text('gateway.yaml')).not.toContain('c'.repeat(43));
   });
@@ -81,17 +126,31 @@ describe('gateway bundle plan', () => {
   it('writes a systemd unit that restarts on failure but not on a bad config, with BLE capabilities and its own user', () => {
     const unit = text('hushpoint-gateway.service');
     for (const line of [
-      'Restart=on-failure', 'RestartPreventExitStatus=78', 'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN', 'User=hushpoint',
-      'WorkingDirectory=/var/lib/hushpoint', 'ExecStart=/usr/bin/node /opt/hushpoint/cli/hushpoint.mjs gateway --config /etc/hushpoint/gateway.yaml',
+      'Restart=on-failure',
+      'RestartPreventExitStatus=78',
+      'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN',
+      'User=hushpoint',
+      'WorkingDirectory=/var/lib/hushpoint',
+      'ExecStart=/usr/bin/node /opt/hushpoint/cli/hushpoint.mjs gateway --config /etc/hushpoint/gateway.yaml',
       'WantedBy=multi-user.target',
-    ]) expect(unit.split('\n')).toContain(line);
+    ])
+      expect(unit.split('\n')).toContain(line);
   });
 
   it('writes an install script for Raspberry Pi OS that installs Node 20 and the release and enables the service', () => {
     const script = text('install.sh');
     expect(script.startsWith('#!/usr/bin/env bash\n')).toBe(true);
-    for (const fragment of ['set -euo pipefail', 'NODE_MAJOR=20', 'deb.nodesource.com/setup_$NODE_MAJOR.x', 'npm ci --omit=dev', 'APP_DIR=/opt/hushpoint',
-      'useradd --system', 'install -m 0640 -o root -g "$SERVICE_USER"', 'systemctl enable "$SERVICE.service"', 'systemctl restart "$SERVICE.service"']) {
+    for (const fragment of [
+      'set -euo pipefail',
+      'NODE_MAJOR=20',
+      'deb.nodesource.com/setup_$NODE_MAJOR.x',
+      'npm ci --omit=dev',
+      'APP_DIR=/opt/hushpoint',
+      'useradd --system',
+      'install -m 0640 -o root -g "$SERVICE_USER"',
+      'systemctl enable "$SERVICE.service"',
+      'systemctl restart "$SERVICE.service"',
+    ]) {
       expect(script).toContain(fragment);
     }
     // No template placeholder leaked into the script.

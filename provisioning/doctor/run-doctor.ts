@@ -9,12 +9,37 @@ import { STORE_FILES } from '../core/hub-config.ts';
 import { PI_PATHS } from '../core/gateway-config.ts';
 import { check, doctorExitCode, type CheckResult } from './core/check.ts';
 import {
-  bleVerdict, clockOffsetVerdict, configVerdict, diskVerdict, gatewayFilesVerdict, hubConnectionVerdicts, nodeVerdict, ntpVerdict, serviceVerdict, skippedVerdict,
-  type BleFact, type HubTarget, type NtpFact, type ServiceFact,
+  bleVerdict,
+  clockOffsetVerdict,
+  configVerdict,
+  diskVerdict,
+  gatewayFilesVerdict,
+  hubConnectionVerdicts,
+  nodeVerdict,
+  ntpVerdict,
+  serviceVerdict,
+  skippedVerdict,
+  type BleFact,
+  type HubTarget,
+  type NtpFact,
+  type ServiceFact,
 } from './core/verdicts.ts';
-import { brokerVerdict, certificateVerdict, databaseVerdict, tokensVerdict, type ListenerFact } from './core/hub-verdicts.ts';
+import {
+  brokerVerdict,
+  certificateVerdict,
+  databaseVerdict,
+  tokensVerdict,
+  type ListenerFact,
+} from './core/hub-verdicts.ts';
 import { probeBle, probeDisk, probeFile, probeNtp, probeService } from './probes/system.ts';
-import { probeMqtt, probeTls, type MqttProbeOptions, type MqttProbeResult, type TlsProbeOptions, type TlsProbeResult } from './probes/hub-connection.ts';
+import {
+  probeMqtt,
+  probeTls,
+  type MqttProbeOptions,
+  type MqttProbeResult,
+  type TlsProbeOptions,
+  type TlsProbeResult,
+} from './probes/hub-connection.ts';
 import { probeCertificate, probeDatabase, probeToken } from './probes/hub-files.ts';
 
 /**
@@ -45,8 +70,28 @@ export const systemProbes: DoctorProbes = {
   now: () => Date.now(),
 };
 
-export const GATEWAY_CHECKS = ['config', 'node', 'files', 'ble-adapter', 'hub-tls', 'hub-credential', 'clock', 'disk', 'service'] as const;
-export const HUB_CHECKS = ['config', 'node', 'tls-certificate', 'tokens', 'database', 'broker', 'clock', 'disk', 'service'] as const;
+export const GATEWAY_CHECKS = [
+  'config',
+  'node',
+  'files',
+  'ble-adapter',
+  'hub-tls',
+  'hub-credential',
+  'clock',
+  'disk',
+  'service',
+] as const;
+export const HUB_CHECKS = [
+  'config',
+  'node',
+  'tls-certificate',
+  'tokens',
+  'database',
+  'broker',
+  'clock',
+  'disk',
+  'service',
+] as const;
 /** Checks that --skip may name (the config check cannot be skipped). */
 export const SKIPPABLE = [...new Set([...GATEWAY_CHECKS, ...HUB_CHECKS])].filter((c) => c !== 'config');
 
@@ -82,7 +127,8 @@ class Checks {
   }
 
   add(...results: CheckResult[]): void {
-    for (const result of results) this.results.push(this.#skip.has(result.name) ? check(result.name, 'INFO', 'skipped (--skip)') : result);
+    for (const result of results)
+      this.results.push(this.#skip.has(result.name) ? check(result.name, 'INFO', 'skipped (--skip)') : result);
   }
 
   /** Runs `measure` unless the check is skipped. */
@@ -103,7 +149,11 @@ function resolverFor(file: string): (path: string) => string {
 export async function runDoctor(file: string, options: DoctorOptions = {}): Promise<DoctorReport> {
   const probes: DoctorProbes = { ...systemProbes, ...options.probes };
   const unknown = (options.skip ?? []).filter((name) => !(SKIPPABLE as string[]).includes(name));
-  if (unknown.length > 0) throw new AppError('CLI_USAGE', `--skip "${unknown.join('", "')}" is not a check name, expected one of: ${SKIPPABLE.join(', ')}`);
+  if (unknown.length > 0)
+    throw new AppError(
+      'CLI_USAGE',
+      `--skip "${unknown.join('", "')}" is not a check name, expected one of: ${SKIPPABLE.join(', ')}`,
+    );
   const checks = new Checks(new Set(options.skip ?? []));
 
   let document: unknown;
@@ -118,7 +168,9 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const details = error.details as { problems?: Array<{ path: string; message: string }> } | undefined;
-    problems = (details?.problems ?? [{ path: '', message: error.message }]).map((p) => `${p.path || '/'} ${p.message}`);
+    problems = (details?.problems ?? [{ path: '', message: error.message }]).map(
+      (p) => `${p.path || '/'} ${p.message}`,
+    );
     kind = problems.some((p) => p.startsWith('/ cannot be read')) ? 'unreadable' : 'syntax';
   }
 
@@ -131,7 +183,14 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
     else hubConfig = result.config as HubConfig;
   }
   if (gatewayConfig !== null) {
-    checks.add(configVerdict({ ok: true, file, role: 'gateway', summary: `store ${gatewayConfig.store}, gateway ${gatewayConfig.gateway}, zone ${gatewayConfig.zone}` }));
+    checks.add(
+      configVerdict({
+        ok: true,
+        file,
+        role: 'gateway',
+        summary: `store ${gatewayConfig.store}, gateway ${gatewayConfig.gateway}, zone ${gatewayConfig.zone}`,
+      }),
+    );
   } else if (hubConfig !== null) {
     checks.add(configVerdict({ ok: true, file, role: 'hub', summary: `store ${hubConfig.store}` }));
   } else {
@@ -144,8 +203,11 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   else if (hubConfig !== null) await hubChecks(hubConfig, resolvePath, checks, probes);
   else {
     const names = role === 'hub' ? HUB_CHECKS : GATEWAY_CHECKS;
-    for (const name of names) if (name !== 'config' && name !== 'node' && name !== 'service') checks.add(skippedVerdict(name, 'the config is invalid'));
-    if (role !== null) await checks.run('service', () => probes.service(SERVICE_UNITS[role], role === 'gateway').then(serviceVerdict));
+    for (const name of names)
+      if (name !== 'config' && name !== 'node' && name !== 'service')
+        checks.add(skippedVerdict(name, 'the config is invalid'));
+    if (role !== null)
+      await checks.run('service', () => probes.service(SERVICE_UNITS[role], role === 'gateway').then(serviceVerdict));
   }
   const exitCode = doctorExitCode(checks.results);
   return { file: resolve(file), role, ok: exitCode === 0, exitCode, checks: checks.results };
@@ -174,7 +236,13 @@ function hubTarget(config: GatewayConfig, resolvePath: (p: string) => string): H
   };
 }
 
-async function gatewayChecks(config: GatewayConfig, resolvePath: (p: string) => string, checks: Checks, probes: DoctorProbes, options: DoctorOptions): Promise<void> {
+async function gatewayChecks(
+  config: GatewayConfig,
+  resolvePath: (p: string) => string,
+  checks: Checks,
+  probes: DoctorProbes,
+  options: DoctorOptions,
+): Promise<void> {
   const caPath = config.hub.caFile === undefined ? null : resolvePath(config.hub.caFile);
   const credentialPath = resolvePath(config.hub.credentialFile);
   const ca = caPath === null ? null : probeFile(config.hub.caFile ?? '', caPath, { certificate: true });
@@ -191,9 +259,15 @@ async function gatewayChecks(config: GatewayConfig, resolvePath: (p: string) => 
   const target = hubTarget(config, resolvePath);
   const wantConnection = !(checks.skipped('hub-tls') && checks.skipped('hub-credential') && checks.skipped('clock'));
   if (!wantConnection) {
-    checks.add(check('hub-tls', 'INFO', 'skipped (--skip)'), check('hub-credential', 'INFO', 'skipped (--skip)'), check('clock', 'INFO', 'skipped (--skip)'));
+    checks.add(
+      check('hub-tls', 'INFO', 'skipped (--skip)'),
+      check('hub-credential', 'INFO', 'skipped (--skip)'),
+      check('clock', 'INFO', 'skipped (--skip)'),
+    );
   } else if ((ca !== null && (!ca.readable || ca.parses !== true)) || !credential.readable) {
-    const why = !credential.readable ? 'the credential file cannot be read (see files)' : 'the CA certificate cannot be used (see files)';
+    const why = !credential.readable
+      ? 'the credential file cannot be read (see files)'
+      : 'the CA certificate cannot be used (see files)';
     checks.add(skippedVerdict('hub-tls', why), skippedVerdict('hub-credential', why), skippedVerdict('clock', why));
   } else {
     const caPem = caPath === null ? undefined : readFileSync(caPath);
@@ -201,21 +275,34 @@ async function gatewayChecks(config: GatewayConfig, resolvePath: (p: string) => 
     let mqttResult: MqttProbeResult | null = null;
     const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
     if (target.tls) {
-      const tls = await probes.tls({ host: target.host, port: target.port, ...(caPem !== undefined ? { ca: caPem } : {}), ...(target.serverName !== undefined ? { serverName: target.serverName } : {}), timeoutMs: connectTimeoutMs });
+      const tls = await probes.tls({
+        host: target.host,
+        port: target.port,
+        ...(caPem !== undefined ? { ca: caPem } : {}),
+        ...(target.serverName !== undefined ? { serverName: target.serverName } : {}),
+        timeoutMs: connectTimeoutMs,
+      });
       if (tls.outcome.kind === 'ok') mqttResult = await connectMqtt();
       tlsResults = hubConnectionVerdicts(target, tls.outcome, mqttResult?.outcome ?? null);
     } else {
       mqttResult = await connectMqtt();
       const [, credentialResult] = hubConnectionVerdicts(target, { kind: 'ok' }, mqttResult.outcome);
       tlsResults = [
-        check('hub-tls', 'WARN', `${target.url} is plain MQTT: no TLS, the hub is not authenticated and the credential travels in clear`, 'use mqtts:// with the store CA (bundles from `hushpoint provision add-gateway` do); plain MQTT is for loopback development only'),
+        check(
+          'hub-tls',
+          'WARN',
+          `${target.url} is plain MQTT: no TLS, the hub is not authenticated and the credential travels in clear`,
+          'use mqtts:// with the store CA (bundles from `hushpoint provision add-gateway` do); plain MQTT is for loopback development only',
+        ),
         ...(credentialResult !== undefined ? [credentialResult] : []),
       ];
     }
     checks.add(...tlsResults);
-    await checks.run('clock', () => (mqttResult === null
-      ? skippedVerdict('clock', 'not connected to the hub (its clock is the reference)')
-      : clockOffsetVerdict(mqttResult.clock)));
+    await checks.run('clock', () =>
+      mqttResult === null
+        ? skippedVerdict('clock', 'not connected to the hub (its clock is the reference)')
+        : clockOffsetVerdict(mqttResult.clock),
+    );
 
     async function connectMqtt(): Promise<MqttProbeResult> {
       return probes.mqtt({
@@ -237,24 +324,56 @@ async function gatewayChecks(config: GatewayConfig, resolvePath: (p: string) => 
   await checks.run('service', async () => serviceVerdict(await probes.service(SERVICE_UNITS.gateway, true)));
 }
 
-async function hubChecks(config: HubConfig, resolvePath: (p: string) => string, checks: Checks, probes: DoctorProbes): Promise<void> {
+async function hubChecks(
+  config: HubConfig,
+  resolvePath: (p: string) => string,
+  checks: Checks,
+  probes: DoctorProbes,
+): Promise<void> {
   const caPath = resolvePath(STORE_FILES.caCert);
   const tls = config.broker.tls;
-  await checks.run('tls-certificate', () => (tls === undefined
-    ? check('tls-certificate', 'WARN', 'broker.tls is not configured: gateways cannot connect over TLS', 'add broker.tls with the certificate and key made by `hushpoint provision init-store`')
-    : certificateVerdict(probeCertificate({ certFile: tls.certFile, keyFile: tls.keyFile, certPath: resolvePath(tls.certFile), keyPath: resolvePath(tls.keyFile), caPath }), probes.now())));
+  await checks.run('tls-certificate', () =>
+    tls === undefined
+      ? check(
+          'tls-certificate',
+          'WARN',
+          'broker.tls is not configured: gateways cannot connect over TLS',
+          'add broker.tls with the certificate and key made by `hushpoint provision init-store`',
+        )
+      : certificateVerdict(
+          probeCertificate({
+            certFile: tls.certFile,
+            keyFile: tls.keyFile,
+            certPath: resolvePath(tls.certFile),
+            keyPath: resolvePath(tls.keyFile),
+            caPath,
+          }),
+          probes.now(),
+        ),
+  );
 
-  await checks.run('tokens', () => tokensVerdict([
-    probeToken('technician', config.api.technicianTokenFile, config.api.technicianTokenFile === undefined ? null : resolvePath(config.api.technicianTokenFile)),
-    probeToken('admin', config.api.adminTokenFile, config.api.adminTokenFile === undefined ? null : resolvePath(config.api.adminTokenFile)),
-  ]));
+  await checks.run('tokens', () =>
+    tokensVerdict([
+      probeToken(
+        'technician',
+        config.api.technicianTokenFile,
+        config.api.technicianTokenFile === undefined ? null : resolvePath(config.api.technicianTokenFile),
+      ),
+      probeToken(
+        'admin',
+        config.api.adminTokenFile,
+        config.api.adminTokenFile === undefined ? null : resolvePath(config.api.adminTokenFile),
+      ),
+    ]),
+  );
 
   await checks.run('database', () => databaseVerdict(probeDatabase(resolvePath(config.database))));
 
   await checks.run('broker', async () => {
     let fact: ListenerFact;
     if (tls === undefined) fact = { probed: false, reason: 'no broker.tls listener configured' };
-    else if (tls.port === 0) fact = { probed: false, reason: 'broker.tls.port is 0 (an ephemeral port, for tests): nothing fixed to probe' };
+    else if (tls.port === 0)
+      fact = { probed: false, reason: 'broker.tls.port is 0 (an ephemeral port, for tests): nothing fixed to probe' };
     else {
       const host = tls.host === '0.0.0.0' || tls.host === '::' ? '127.0.0.1' : tls.host;
       let ca: Buffer | undefined;
@@ -263,14 +382,21 @@ async function hubChecks(config: HubConfig, resolvePath: (p: string) => string, 
       } catch {
         ca = undefined;
       }
-      const result = await probes.tls({ host, port: tls.port, ...(ca !== undefined ? { ca } : {}), checkName: false, timeoutMs: 5000 });
+      const result = await probes.tls({
+        host,
+        port: tls.port,
+        ...(ca !== undefined ? { ca } : {}),
+        checkName: false,
+        timeoutMs: 5000,
+      });
       const configured = configuredFingerprint(resolvePath(tls.certFile));
       fact = {
         probed: true,
         host,
         port: tls.port,
         outcome: result.outcome,
-        servesConfiguredCert: configured === null || result.peerDer === undefined ? null : derFingerprint256(result.peerDer) === configured,
+        servesConfiguredCert:
+          configured === null || result.peerDer === undefined ? null : derFingerprint256(result.peerDer) === configured,
         verifiedWithCa: ca !== undefined,
       };
     }
@@ -281,4 +407,3 @@ async function hubChecks(config: HubConfig, resolvePath: (p: string) => string, 
   await checks.run('disk', () => diskVerdict(probes.disk(dirname(resolvePath(config.database)))));
   await checks.run('service', async () => serviceVerdict(await probes.service(SERVICE_UNITS.hub, false)));
 }
-

@@ -21,7 +21,12 @@ import { silentLogger } from '../../shared/ports/logger.ts';
 import { CryptoRandomSource, uniformInt } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
 import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
-import { PrivacySection, UpstreamSection, type PrivacyConfig, type UpstreamConfig } from '../../hub/privacy/config-schema.ts';
+import {
+  PrivacySection,
+  UpstreamSection,
+  type PrivacyConfig,
+  type UpstreamConfig,
+} from '../../hub/privacy/config-schema.ts';
 import { localDay } from '../../hub/privacy/core/periods.ts';
 import { createReleaseService } from '../../hub/privacy/release-service.ts';
 import { measureSamplers } from './dp-samplers.ts';
@@ -39,10 +44,16 @@ export function buildDatabase(file: string): { rows: number } {
   const today = localDay(HOUR_START, 'UTC');
   let rows = 0;
   db.transaction(() => {
-    const shopper = db.prepare('INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, randomblob(16), 9, 1, 1, 0)');
-    const window = db.prepare('INSERT OR IGNORE INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?)');
+    const shopper = db.prepare(
+      'INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, randomblob(16), 9, 1, 1, 0)',
+    );
+    const window = db.prepare(
+      'INSERT OR IGNORE INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?)',
+    );
     const visit = db.prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)');
-    const ledger = db.prepare('INSERT OR IGNORE INTO privacy_ledger (shopper_pk, day, kind, rho_micro, cells, releases) VALUES (?, ?, ?, ?, ?, ?)');
+    const ledger = db.prepare(
+      'INSERT OR IGNORE INTO privacy_ledger (shopper_pk, day, kind, rho_micro, cells, releases) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     for (let i = 0; i < SHOPPERS; i++) {
       const pk = Number(shopper.run(`bench-${i}`).lastInsertRowid);
       const windows = 30 + uniformInt(rng, 121); // 5–25 minutes
@@ -56,7 +67,8 @@ export function buildDatabase(file: string): { rows: number } {
       }
       if (i % 3 === 0) visit.run(pk, first, first + windows * WINDOW, first + windows * WINDOW);
       for (let d = 1; d <= 5; d++) {
-        for (const kind of ['footfall', 'visits', 'dwell']) ledger.run(pk, today - d * 5, kind, 10_000 + uniformInt(rng, 20_000), 2, 3);
+        for (const kind of ['footfall', 'visits', 'dwell'])
+          ledger.run(pk, today - d * 5, kind, 10_000 + uniformInt(rng, 20_000), 2, 3);
       }
     }
   })();
@@ -65,7 +77,10 @@ export function buildDatabase(file: string): { rows: number } {
 }
 
 function configs(): { privacy: PrivacyConfig; upstream: UpstreamConfig } {
-  const privacy = compileValidator<PrivacyConfig>(PrivacySection, { useDefaults: true })({ zones: ZONES, timeZone: 'UTC' });
+  const privacy = compileValidator<PrivacyConfig>(PrivacySection, { useDefaults: true })({
+    zones: ZONES,
+    timeZone: 'UTC',
+  });
   const upstream = compileValidator<UpstreamConfig>(UpstreamSection, { useDefaults: true })({});
   if (!privacy.ok || !upstream.ok) throw new Error('bench config invalid');
   return { privacy: privacy.value, upstream: upstream.value };
@@ -90,7 +105,8 @@ async function timeHourlyRelease(template: string, file: string): Promise<number
     const started = performance.now();
     const report = await service.runHourly(now);
     const ms = performance.now() - started;
-    if (report.computed.length !== 3 || report.failed.length > 0) throw new Error(`hourly release did not compute 3 releases: ${JSON.stringify(report)}`);
+    if (report.computed.length !== 3 || report.failed.length > 0)
+      throw new Error(`hourly release did not compute 3 releases: ${JSON.stringify(report)}`);
     return ms;
   } finally {
     db.close();
@@ -98,9 +114,14 @@ async function timeHourlyRelease(template: string, file: string): Promise<number
   }
 }
 
-export async function runBench(options: { runs: number; progress: (line: string) => void }): Promise<Record<string, number>> {
+export async function runBench(options: {
+  runs: number;
+  progress: (line: string) => void;
+}): Promise<Record<string, number>> {
   const samplers = await measureSamplers();
-  options.progress(`discrete Gaussian σ=6: ${samplers.discreteGaussianSamplesPerSec} samples/s; naive float Laplace (reference only): ${samplers.naiveLaplaceSamplesPerSec}/s`);
+  options.progress(
+    `discrete Gaussian σ=6: ${samplers.discreteGaussianSamplesPerSec} samples/s; naive float Laplace (reference only): ${samplers.naiveLaplaceSamplesPerSec}/s`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'hp-bench-dp-'));
   try {
     const template = join(dir, 'template.db');

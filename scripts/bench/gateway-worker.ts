@@ -49,25 +49,54 @@ function buildPool(): PoolEntry[] {
   const devices: Array<{ address: string; eventType: number; data: Buffer; view: AdvertisementView }> = [];
   for (let i = 0; i < 500; i++) {
     const data = encodeEddystoneAdvert(hex(8));
-    devices.push({ address: address(), eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, data, view: { serviceData: [{ uuid: 'feaa', data: data.subarray(11) }], serviceUuids: ['feaa'] } });
+    devices.push({
+      address: address(),
+      eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+      data,
+      view: { serviceData: [{ uuid: 'feaa', data: data.subarray(11) }], serviceUuids: ['feaa'] },
+    });
   }
   for (let i = 0; i < 60; i++) {
     const eid = hex(8);
-    devices.push({ address: address(), eventType: ADV_EVENT_TYPES.ADV_IND, data: encodeIosAdvert(eid), view: { serviceData: [], serviceUuids: [`5b1e8f6a2c7d4e93${eid}`] } });
+    devices.push({
+      address: address(),
+      eventType: ADV_EVENT_TYPES.ADV_IND,
+      data: encodeIosAdvert(eid),
+      view: { serviceData: [], serviceUuids: [`5b1e8f6a2c7d4e93${eid}`] },
+    });
   }
   for (let i = 0; i < 240; i++) {
     const kind = i % 3;
-    const data = kind === 0
-      ? Buffer.from(`0201061aff4c000215${hex(16)}00070001c5`, 'hex')
-      : kind === 1
-        ? Buffer.from(`0201060bff4c001005${hex(6)}`, 'hex')
-        : Buffer.concat([Buffer.from([0x02, AD_TYPES.FLAGS, 0x06, 0x0b, AD_TYPES.COMPLETE_LOCAL_NAME]), Buffer.from(`device-${hex(1)}`)]);
-    devices.push({ address: address(), eventType: kind === 0 ? ADV_EVENT_TYPES.ADV_NONCONN_IND : ADV_EVENT_TYPES.ADV_IND, data, view: { serviceData: [], serviceUuids: [] } });
+    const data =
+      kind === 0
+        ? Buffer.from(`0201061aff4c000215${hex(16)}00070001c5`, 'hex')
+        : kind === 1
+          ? Buffer.from(`0201060bff4c001005${hex(6)}`, 'hex')
+          : Buffer.concat([
+              Buffer.from([0x02, AD_TYPES.FLAGS, 0x06, 0x0b, AD_TYPES.COMPLETE_LOCAL_NAME]),
+              Buffer.from(`device-${hex(1)}`),
+            ]);
+    devices.push({
+      address: address(),
+      eventType: kind === 0 ? ADV_EVENT_TYPES.ADV_NONCONN_IND : ADV_EVENT_TYPES.ADV_IND,
+      data,
+      view: { serviceData: [], serviceUuids: [] },
+    });
   }
   return Array.from({ length: POOL }, () => {
     const device = devices[rng.nextUint32() % devices.length] as (typeof devices)[number];
     const rssi = -45 - (rng.nextUint32() % 50);
-    return { hci: encodeAdvertisingReport({ eventType: device.eventType, addressType: 'random', address: device.address, data: device.data, rssi }), view: device.view, rssi };
+    return {
+      hci: encodeAdvertisingReport({
+        eventType: device.eventType,
+        addressType: 'random',
+        address: device.address,
+        data: device.data,
+        rssi,
+      }),
+      view: device.view,
+      rssi,
+    };
   });
 }
 
@@ -96,11 +125,22 @@ const PACED_SECONDS = Number(process.env.HUSHPOINT_BENCH_PACED_SECONDS ?? 60);
  * the Pi's UART ceiling (the peak RSS a Pi sees),
  * then as fast as possible (throughput and CPU).
  */
-async function noblePath(pool: PoolEntry[]): Promise<{ rate: number; cpuPerMillion: number; sightings: number; pacedPeakRssMb: number; floodPeakRssMb: number }> {
-  const ws = gatewayWorkspace({ hub: { url: 'mqtt://127.0.0.1:1', reconnectMinMs: 60_000, reconnectMaxMs: 60_000 }, window: { seconds: 10 } });
+async function noblePath(
+  pool: PoolEntry[],
+): Promise<{ rate: number; cpuPerMillion: number; sightings: number; pacedPeakRssMb: number; floodPeakRssMb: number }> {
+  const ws = gatewayWorkspace({
+    hub: { url: 'mqtt://127.0.0.1:1', reconnectMinMs: 60_000, reconnectMaxMs: 60_000 },
+    window: { seconds: 10 },
+  });
   const clock = new FakeClock(T0);
   const { source, inject } = createInjectedHciSource();
-  const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock, logger: silentLogger() });
+  const gateway = createGateway({
+    config: ws.config,
+    resolvePath: ws.resolvePath,
+    ble: source,
+    clock,
+    logger: silentLogger(),
+  });
   await gateway.start();
   let t = T0;
   let next = 0;
@@ -124,7 +164,13 @@ async function noblePath(pool: PoolEntry[]): Promise<{ rate: number; cpuPerMilli
   const floodPeakRssMb = process.resourceUsage().maxRSS / 1024;
   await gateway.stop();
   ws.remove();
-  return { rate: NOBLE_REPORTS / run.seconds, cpuPerMillion: (run.cpuSeconds / NOBLE_REPORTS) * 1e6, sightings, pacedPeakRssMb, floodPeakRssMb };
+  return {
+    rate: NOBLE_REPORTS / run.seconds,
+    cpuPerMillion: (run.cpuSeconds / NOBLE_REPORTS) * 1e6,
+    sightings,
+    pacedPeakRssMb,
+    floodPeakRssMb,
+  };
 }
 
 /** noble's parser alone, with an empty discover listener: the baseline the gateway adds to. */
@@ -153,7 +199,10 @@ async function nobleBaseline(pool: PoolEntry[]): Promise<number> {
 
 /** The opt-in filter and the window coarsener alone, on parsed advertisements. */
 function corePath(pool: PoolEntry[]): number {
-  const coarsener = new WindowCoarsener({ windowSeconds: 10, minHits: 1, maxHits: 255, maxEids: 5000, nearDbm: -65, midDbm: -80 }, { startMs: T0 });
+  const coarsener = new WindowCoarsener(
+    { windowSeconds: 10, minHits: 1, maxHits: 255, maxEids: 5000, nearDbm: -65, midDbm: -80 },
+    { startMs: T0 },
+  );
   let t = T0;
   let kept = 0;
   const feed = (count: number): void => {
@@ -176,11 +225,14 @@ function corePath(pool: PoolEntry[]): number {
 
 // The modules `hushpoint gateway` has loaded by the time the gateway runs (cli/main.ts imports
 // check-config and eid eagerly, and gateway/main.ts through the gateway command).
-if ([checkConfigCommand, eidCommand, gatewayCommand].some((command) => typeof command.run !== 'function')) throw new Error('a CLI command did not load');
+if ([checkConfigCommand, eidCommand, gatewayCommand].some((command) => typeof command.run !== 'function'))
+  throw new Error('a CLI command did not load');
 
 const pool = buildPool();
 const noble = await noblePath(pool);
 const core = corePath(pool);
 const baseline = await nobleBaseline(pool);
-process.stdout.write(`${JSON.stringify({ advertsPerSecNoble: noble.rate, advertsPerSecCore: core, cpuSecondsPerMillion: noble.cpuPerMillion, peakRssMb: noble.pacedPeakRssMb, floodPeakRssMb: noble.floodPeakRssMb, advertsPerSecNobleBaseline: baseline, optInShare: noble.sightings / NOBLE_REPORTS })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ advertsPerSecNoble: noble.rate, advertsPerSecCore: core, cpuSecondsPerMillion: noble.cpuPerMillion, peakRssMb: noble.pacedPeakRssMb, floodPeakRssMb: noble.floodPeakRssMb, advertsPerSecNobleBaseline: baseline, optInShare: noble.sightings / NOBLE_REPORTS })}\n`,
+);
 process.exit(0);

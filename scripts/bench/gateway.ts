@@ -42,7 +42,13 @@ interface WorkerFigures {
   optInShare: number;
 }
 
-export async function runBench({ runs, progress }: { runs: number; progress: (line: string) => void }): Promise<Record<string, number>> {
+export async function runBench({
+  runs,
+  progress,
+}: {
+  runs: number;
+  progress: (line: string) => void;
+}): Promise<Record<string, number>> {
   const WORKER = join(await buildRelease(), 'scripts', 'bench', 'gateway-worker.js');
   const pinned = existsSync('/usr/bin/taskset');
   const worker = async (flags: string[]): Promise<WorkerFigures> => {
@@ -58,13 +64,19 @@ export async function runBench({ runs, progress }: { runs: number; progress: (li
     results.push(figures);
     const plain = await worker([]);
     defaults.push(plain);
-    progress(`run ${i + 1}/${runs}${pinned ? ' (one core)' : ''}, ${SERVICE_FLAGS.join(' ')}: noble path ${Math.round(figures.advertsPerSecNoble)}/s (noble alone ${Math.round(figures.advertsPerSecNobleBaseline)}/s), core ${Math.round(figures.advertsPerSecCore)}/s, ${figures.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${figures.peakRssMb.toFixed(1)} MB at 6,500/s (${figures.floodPeakRssMb.toFixed(1)} MB after the flood); with Node's defaults: ${Math.round(plain.advertsPerSecNoble)}/s, ${plain.peakRssMb.toFixed(1)} MB (${plain.floodPeakRssMb.toFixed(1)} MB)`);
+    progress(
+      `run ${i + 1}/${runs}${pinned ? ' (one core)' : ''}, ${SERVICE_FLAGS.join(' ')}: noble path ${Math.round(figures.advertsPerSecNoble)}/s (noble alone ${Math.round(figures.advertsPerSecNobleBaseline)}/s), core ${Math.round(figures.advertsPerSecCore)}/s, ${figures.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${figures.peakRssMb.toFixed(1)} MB at 6,500/s (${figures.floodPeakRssMb.toFixed(1)} MB after the flood); with Node's defaults: ${Math.round(plain.advertsPerSecNoble)}/s, ${plain.peakRssMb.toFixed(1)} MB (${plain.floodPeakRssMb.toFixed(1)} MB)`,
+    );
   }
   const pick = (list: WorkerFigures[], key: keyof WorkerFigures): number => median(list.map((r) => r[key]));
   const noble = pick(results, 'advertsPerSecNoble');
   const baseline = pick(results, 'advertsPerSecNobleBaseline');
-  progress(`median noble path / noble alone: ${(noble / baseline).toFixed(2)} (${Math.round(noble)} vs ${Math.round(baseline)} adverts/s); ${(pick(results, 'optInShare') * 100).toFixed(0)}% of the adverts are opt-in`);
-  progress(`median peak RSS after the full-speed flood: ${pick(results, 'floodPeakRssMb').toFixed(1)} MB; with Node's default flags: ${pick(defaults, 'peakRssMb').toFixed(1)} MB at 6,500/s, ${pick(defaults, 'floodPeakRssMb').toFixed(1)} MB after the flood, noble path ${Math.round(pick(defaults, 'advertsPerSecNoble'))}/s`);
+  progress(
+    `median noble path / noble alone: ${(noble / baseline).toFixed(2)} (${Math.round(noble)} vs ${Math.round(baseline)} adverts/s); ${(pick(results, 'optInShare') * 100).toFixed(0)}% of the adverts are opt-in`,
+  );
+  progress(
+    `median peak RSS after the full-speed flood: ${pick(results, 'floodPeakRssMb').toFixed(1)} MB; with Node's default flags: ${pick(defaults, 'peakRssMb').toFixed(1)} MB at 6,500/s, ${pick(defaults, 'floodPeakRssMb').toFixed(1)} MB after the flood, noble path ${Math.round(pick(defaults, 'advertsPerSecNoble'))}/s`,
+  );
   return {
     advertsPerSecNoble: Math.round(noble),
     advertsPerSecCore: Math.round(pick(results, 'advertsPerSecCore')),

@@ -56,7 +56,9 @@ interface HubLauncher {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function randomKeys(n: number, rng: CryptoRandomSource): Buffer[] {
@@ -72,14 +74,18 @@ function resolverRebuild(runs: number, progress: (line: string) => void): number
   const now = Math.floor(Date.now() / 1000);
   let started = performance.now();
   resolver.rebuild(now);
-  progress(`resolver: first build for ${RESOLVER_SHOPPERS} shoppers (creating ciphers) ${(performance.now() - started).toFixed(0)} ms`);
+  progress(
+    `resolver: first build for ${RESOLVER_SHOPPERS} shoppers (creating ciphers) ${(performance.now() - started).toFixed(0)} ms`,
+  );
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     started = performance.now();
     resolver.rebuild(now + (i + 1) * 512);
     times.push(performance.now() - started);
   }
-  progress(`resolver: full rebuild (3 periods), median of ${runs}: ${median(times).toFixed(1)} ms (${resolver.stats().entries} table entries)`);
+  progress(
+    `resolver: full rebuild (3 periods), median of ${runs}: ${median(times).toFixed(1)} ms (${resolver.stats().entries} table entries)`,
+  );
   // What the hub's boundary timer does: previous and current are cached, only the next period is new.
   const boundary: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -105,13 +111,22 @@ async function prepare(tls: { ca: string; cert: string; key: string }, rng: Cryp
   writeFileSync(join(dir, 'hub-cert.pem'), tls.cert);
   writeFileSync(join(dir, 'hub-key.pem'), tls.key);
   const configFile = join(dir, 'hub.yaml');
-  writeFileSync(configFile, stringify({
-    role: 'hub', store: STORE, database: 'hub.db',
-    broker: { tls: { host: '127.0.0.1', port: 0, certFile: 'hub-cert.pem', keyFile: 'hub-key.pem' }, publishRatePerSecond: 100_000, publishBurst: 100_000 },
-    api: { enabled: false, port: 0 },
-    presence: { finalizeIntervalMs: 600_000 },
-    log: { level: 'info' },
-  }));
+  writeFileSync(
+    configFile,
+    stringify({
+      role: 'hub',
+      store: STORE,
+      database: 'hub.db',
+      broker: {
+        tls: { host: '127.0.0.1', port: 0, certFile: 'hub-cert.pem', keyFile: 'hub-key.pem' },
+        publishRatePerSecond: 100_000,
+        publishBurst: 100_000,
+      },
+      api: { enabled: false, port: 0 },
+      presence: { finalizeIntervalMs: 600_000 },
+      log: { level: 'info' },
+    }),
+  );
   const db = openHubDatabase(join(dir, 'hub.db'));
   // One credential for every bench gateway: one scrypt hash instead of 64.
   const credential = 'bench-credential-0123456789abcdef';
@@ -121,23 +136,35 @@ async function prepare(tls: { ca: string; cert: string; key: string }, rng: Cryp
     for (let c = 0; c < CLIENTS; c++) insert.run(`gw-${c}`, `zone-${c % 8}`, hash, Date.now());
   })();
   const keys = randomKeys(SHOPPERS, rng);
-  importShoppers(db, keys.map((identityKey, i) => ({ id: `s-${i}`, identityKey, exponent: 9 })), Date.now());
+  importShoppers(
+    db,
+    keys.map((identityKey, i) => ({ id: `s-${i}`, identityKey, exponent: 9 })),
+    Date.now(),
+  );
   db.close();
   const now = Math.floor(Date.now() / 1000);
   const windowStart = now - (now % 10) - 10;
   const eids = keys.map((identityKey) => computeEidHex({ identityKey, exponent: 9, counter: windowStart }));
   const rows: Array<[number, number, number]> = [];
-  const batches = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: BATCHES_PER_CLIENT }, (_, b) => {
-    const first = uniformInt(rng, SHOPPERS);
-    const sightings = Array.from({ length: SIGHTINGS_PER_BATCH }, (_, i) => {
-      const shopper = (first + i) % SHOPPERS;
-      const band = uniformInt(rng, 3);
-      const hits = 1 + uniformInt(rng, 20);
-      rows.push([shopper + 1, band, hits]);
-      return { eid: eids[shopper] as string, band: (['near', 'mid', 'far'] as const)[band] as 'near' | 'mid' | 'far', hits };
-    });
-    return Buffer.from(JSON.stringify({ v: 1, gateway: `gw-${c}`, seq: b + 1, windowStart, windowSeconds: 10, sightings, dropped: 0 }));
-  }));
+  const batches = Array.from({ length: CLIENTS }, (_, c) =>
+    Array.from({ length: BATCHES_PER_CLIENT }, (_, b) => {
+      const first = uniformInt(rng, SHOPPERS);
+      const sightings = Array.from({ length: SIGHTINGS_PER_BATCH }, (_, i) => {
+        const shopper = (first + i) % SHOPPERS;
+        const band = uniformInt(rng, 3);
+        const hits = 1 + uniformInt(rng, 20);
+        rows.push([shopper + 1, band, hits]);
+        return {
+          eid: eids[shopper] as string,
+          band: (['near', 'mid', 'far'] as const)[band] as 'near' | 'mid' | 'far',
+          hits,
+        };
+      });
+      return Buffer.from(
+        JSON.stringify({ v: 1, gateway: `gw-${c}`, seq: b + 1, windowStart, windowSeconds: 10, sightings, dropped: 0 }),
+      );
+    }),
+  );
   return { dir, configFile, caPem: tls.ca, credential, batches, rows };
 }
 
@@ -145,7 +172,10 @@ function startHub(configFile: string, launcher: HubLauncher): Promise<{ child: C
   // HUSHPOINT_BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the hub process.
   const nodeArgs = (process.env.HUSHPOINT_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
   // HUSHPOINT_CLI_ENTRY=1 is what cli/hushpoint.mjs sets before it imports dist/cli/main.js.
-  const child = spawn(process.execPath, [...nodeArgs, launcher.entry, 'hub', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HUSHPOINT_CLI_ENTRY: '1' } });
+  const child = spawn(process.execPath, [...nodeArgs, launcher.entry, 'hub', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HUSHPOINT_CLI_ENTRY: '1' },
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -166,32 +196,46 @@ function peakRssMb(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-async function ingestRun(ws: Workspace, launcher: HubLauncher): Promise<{ sightingsPerSec: number; peakRssMb: number; stored: number }> {
+async function ingestRun(
+  ws: Workspace,
+  launcher: HubLauncher,
+): Promise<{ sightingsPerSec: number; peakRssMb: number; stored: number }> {
   const hub = await startHub(ws.configFile, launcher);
   const clients: MqttClient[] = [];
   try {
     for (let c = 0; c < CLIENTS; c++) {
-      clients.push(await mqtt.connectAsync(`mqtts://127.0.0.1:${hub.port}`, {
-        clientId: `gw-${c}`, username: `gw-${c}`, password: ws.credential, ca: ws.caPem, reconnectPeriod: 0,
-      }));
+      clients.push(
+        await mqtt.connectAsync(`mqtts://127.0.0.1:${hub.port}`, {
+          clientId: `gw-${c}`,
+          username: `gw-${c}`,
+          password: ws.credential,
+          ca: ws.caPem,
+          reconnectPeriod: 0,
+        }),
+      );
     }
     const started = performance.now();
-    await Promise.all(clients.map((client, c) => new Promise<void>((resolve, reject) => {
-      const batches = ws.batches[c] as Buffer[];
-      const topic = presenceTopic(STORE, `gw-${c}`);
-      let next = 0;
-      let acked = 0;
-      const send = (): void => {
-        const payload = batches[next++] as Buffer;
-        client.publish(topic, payload, { qos: 1 }, (error) => {
-          if (error) return reject(error);
-          acked++;
-          if (acked === batches.length) resolve();
-          else if (next < batches.length) send();
-        });
-      };
-      for (let i = 0; i < IN_FLIGHT && next < batches.length; i++) send();
-    })));
+    await Promise.all(
+      clients.map(
+        (client, c) =>
+          new Promise<void>((resolve, reject) => {
+            const batches = ws.batches[c] as Buffer[];
+            const topic = presenceTopic(STORE, `gw-${c}`);
+            let next = 0;
+            let acked = 0;
+            const send = (): void => {
+              const payload = batches[next++] as Buffer;
+              client.publish(topic, payload, { qos: 1 }, (error) => {
+                if (error) return reject(error);
+                acked++;
+                if (acked === batches.length) resolve();
+                else if (next < batches.length) send();
+              });
+            };
+            for (let i = 0; i < IN_FLIGHT && next < batches.length; i++) send();
+          }),
+      ),
+    );
     const seconds = (performance.now() - started) / 1000;
     const peak = peakRssMb(hub.child.pid as number);
     await Promise.all(clients.map((client) => client.endAsync()));
@@ -210,18 +254,24 @@ async function ingestRun(ws: Workspace, launcher: HubLauncher): Promise<{ sighti
 function bareSqlite(ws: Workspace): number {
   const file = join(ws.dir, 'bare.db');
   const db = openHubDatabase(file);
-  const insert = db.prepare('INSERT INTO sightings (window_start, window_seconds, shopper_pk, gateway, zone, band, hits) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO sightings (window_start, window_seconds, shopper_pk, gateway, zone, band, hits) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const batch = db.transaction((rows: Array<[number, number, number]>, gateway: string) => {
     for (const [pk, band, hits] of rows) insert.run(1_790_000_000, 10, pk, gateway, 'zone-0', band, hits);
   });
   const started = performance.now();
-  for (let i = 0; i < ws.rows.length; i += SIGHTINGS_PER_BATCH) batch(ws.rows.slice(i, i + SIGHTINGS_PER_BATCH), `gw-${(i / SIGHTINGS_PER_BATCH) % CLIENTS}`);
+  for (let i = 0; i < ws.rows.length; i += SIGHTINGS_PER_BATCH)
+    batch(ws.rows.slice(i, i + SIGHTINGS_PER_BATCH), `gw-${(i / SIGHTINGS_PER_BATCH) % CLIENTS}`);
   const seconds = (performance.now() - started) / 1000;
   db.close();
   return ws.rows.length / seconds;
 }
 
-export async function runBench(options: { runs: number; progress: (line: string) => void }): Promise<Record<string, number>> {
+export async function runBench(options: {
+  runs: number;
+  progress: (line: string) => void;
+}): Promise<Record<string, number>> {
   const { runs, progress } = options;
   const rng = new CryptoRandomSource();
   const ca = createStoreCa(STORE);
@@ -237,12 +287,15 @@ export async function runBench(options: { runs: number; progress: (line: string)
     const ws = await prepare(tls, rng);
     try {
       const result = await ingestRun(ws, release);
-      if (result.stored !== ws.rows.length) throw new Error(`hub stored ${result.stored} sightings, expected ${ws.rows.length}`);
+      if (result.stored !== ws.rows.length)
+        throw new Error(`hub stored ${result.stored} sightings, expected ${ws.rows.length}`);
       const baseline = bareSqlite(ws);
       ingest.push(result.sightingsPerSec);
       bare.push(baseline);
       rss.push(result.peakRssMb);
-      progress(`run ${run + 1}/${runs} (${release.label}): hub ${Math.round(result.sightingsPerSec)} sightings/s, bare SQLite ${Math.round(baseline)} rows/s (ratio ${(result.sightingsPerSec / baseline).toFixed(2)}), hub peak RSS ${result.peakRssMb.toFixed(0)} MB`);
+      progress(
+        `run ${run + 1}/${runs} (${release.label}): hub ${Math.round(result.sightingsPerSec)} sightings/s, bare SQLite ${Math.round(baseline)} rows/s (ratio ${(result.sightingsPerSec / baseline).toFixed(2)}), hub peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+      );
     } finally {
       rmSync(ws.dir, { recursive: true, force: true });
     }
@@ -250,7 +303,9 @@ export async function runBench(options: { runs: number; progress: (line: string)
   const ws = await prepare(tls, rng);
   try {
     const result = await ingestRun(ws, dev);
-    progress(`for comparison, one run under the ${dev.label} (not in the figures): hub ${Math.round(result.sightingsPerSec)} sightings/s, peak RSS ${result.peakRssMb.toFixed(0)} MB (compiled release, median: ${median(rss).toFixed(0)} MB)`);
+    progress(
+      `for comparison, one run under the ${dev.label} (not in the figures): hub ${Math.round(result.sightingsPerSec)} sightings/s, peak RSS ${result.peakRssMb.toFixed(0)} MB (compiled release, median: ${median(rss).toFixed(0)} MB)`,
+    );
   } finally {
     rmSync(ws.dir, { recursive: true, force: true });
   }
@@ -261,6 +316,6 @@ export async function runBench(options: { runs: number; progress: (line: string)
     resolverRebuildMs100k: Number(resolverMs.toFixed(1)),
     peakRssMb: Number(median(rss).toFixed(1)),
   };
-  progress(`median ratio hub / bare SQLite: ${(median(ingest.map((v, i) => v / (bare[i] as number)))).toFixed(2)}`);
+  progress(`median ratio hub / bare SQLite: ${median(ingest.map((v, i) => v / (bare[i] as number))).toFixed(2)}`);
   return figures;
 }

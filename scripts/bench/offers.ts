@@ -36,8 +36,17 @@ export function decisionFixture(): { input: DecisionInput; config: DecisionConfi
     sensitivity: i % 10 === 0 ? 'price-sensitive' : 'standard',
     ...(i % 4 === 0 ? { sizes: ['S', 'M', 'L'] } : {}),
   }));
-  const catalog = withPopularity(buildCatalogIndex(offers, { standard: 1_000_000, 'price-sensitive': 500_000 }), (o) => (Number(o.id.slice(6)) % 7) / 7);
-  const purchases: Purchase[] = Array.from({ length: 40 }, (_, i) => ({ id: `pur-${i}`, sku: `sku-${i % 25}`, category: `category-${(i * 7) % 50}`, brand: `Brand ${(i * 13) % 100}`, atMs: NOW - i * 86_400_000 }));
+  const catalog = withPopularity(
+    buildCatalogIndex(offers, { standard: 1_000_000, 'price-sensitive': 500_000 }),
+    (o) => (Number(o.id.slice(6)) % 7) / 7,
+  );
+  const purchases: Purchase[] = Array.from({ length: 40 }, (_, i) => ({
+    id: `pur-${i}`,
+    sku: `sku-${i % 25}`,
+    category: `category-${(i * 7) % 50}`,
+    brand: `Brand ${(i * 13) % 100}`,
+    atMs: NOW - i * 86_400_000,
+  }));
   const input: DecisionInput = {
     nowMs: NOW,
     zone: 'denim',
@@ -46,13 +55,25 @@ export function decisionFixture(): { input: DecisionInput; config: DecisionConfi
     shopper: {
       consent: { presenceForOffers: true, pausedUntilMs: null, quietHours: 'default' },
       signals: {
-        preferences: { categories: ['category-3', 'category-17', 'category-42'], brands: ['brand 5', 'Brand 77'], sizes: ['M'] },
+        preferences: {
+          categories: ['category-3', 'category-17', 'category-42'],
+          brands: ['brand 5', 'Brand 77'],
+          sizes: ['M'],
+        },
         purchases,
-        exclusions: [{ purchaseId: 'pur-3', sku: null }, { purchaseId: null, sku: 'sku-11' }],
+        exclusions: [
+          { purchaseId: 'pur-3', sku: null },
+          { purchaseId: null, sku: 'sku-11' },
+        ],
         dismissedOfferIds: ['offer-3', 'offer-500', 'offer-999'],
         redeemedOfferIds: ['offer-17'],
       },
-      activity: { shownToday: 0, shownThisVisit: 0, lastShownMs: null, spent: { todayMicro: 500_000, windowMicro: 4_000_000 } },
+      activity: {
+        shownToday: 0,
+        shownThisVisit: 0,
+        lastShownMs: null,
+        spent: { todayMicro: 500_000, windowMicro: 4_000_000 },
+      },
     },
   };
   const config: DecisionConfig = {
@@ -68,11 +89,18 @@ export function decisionFixture(): { input: DecisionInput; config: DecisionConfi
   return { input, config };
 }
 
-export async function runBench({ runs, progress }: { runs: number; progress: (line: string) => void }): Promise<Record<string, number>> {
+export async function runBench({
+  runs,
+  progress,
+}: {
+  runs: number;
+  progress: (line: string) => void;
+}): Promise<Record<string, number>> {
   const rng = new CryptoRandomSource();
   const { input, config } = decisionFixture();
   const first = decideOffer(input, rng, config);
-  if (first.kind !== 'shown' || first.arm !== 'personalised' || first.eligible !== 1000) throw new Error(`benchmark fixture did not decide a personalised offer among 1000: ${JSON.stringify(first)}`);
+  if (first.kind !== 'shown' || first.arm !== 'personalised' || first.eligible !== 1000)
+    throw new Error(`benchmark fixture did not decide a personalised offer among 1000: ${JSON.stringify(first)}`);
   const decisionRates: number[] = [];
   const kTimes: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -93,7 +121,9 @@ export async function runBench({ runs, progress }: { runs: number; progress: (li
     sink += chooseK(10_000, 1);
     kTimes.push(Number(process.hrtime.bigint() - kStart) / 1e6);
     if (sink < 0) progress('unreachable');
-    progress(`run ${run + 1}/${runs}: ${Math.round(decisionRates.at(-1) ?? 0)} full decisions/s (1,000 eligible offers), k for 10k offers in ${(kTimes.at(-1) ?? 0).toFixed(3)} ms`);
+    progress(
+      `run ${run + 1}/${runs}: ${Math.round(decisionRates.at(-1) ?? 0)} full decisions/s (1,000 eligible offers), k for 10k offers in ${(kTimes.at(-1) ?? 0).toFixed(3)} ms`,
+    );
   }
   return { decisionsPerSec: Math.round(median(decisionRates)), kComputeMs10k: Number(median(kTimes).toFixed(3)) };
 }

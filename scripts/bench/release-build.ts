@@ -39,18 +39,24 @@ async function compile(): Promise<string> {
   mkdirSync(RELEASE_DIR, { recursive: true });
   const dist = join(RELEASE_DIR, 'dist');
   const project = join(RELEASE_DIR, 'tsconfig.json');
-  writeFileSync(project, JSON.stringify({
-    extends: join(ROOT, 'tsconfig.build.json'),
-    compilerOptions: { outDir: dist, rootDir: ROOT, sourceMap: false, incremental: false },
-    include: ['cli', 'gateway', 'hub', 'shared', 'provisioning', ...WORKERS].map((p) => join(ROOT, p)),
-    exclude: ['node_modules', 'dist', '.bench', '**/*.test.ts', '**/*.contract.ts', 'test'].map((p) => join(ROOT, p)),
-  }));
+  writeFileSync(
+    project,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.build.json'),
+      compilerOptions: { outDir: dist, rootDir: ROOT, sourceMap: false, incremental: false },
+      include: ['cli', 'gateway', 'hub', 'shared', 'provisioning', ...WORKERS].map((p) => join(ROOT, p)),
+      exclude: ['node_modules', 'dist', '.bench', '**/*.test.ts', '**/*.contract.ts', 'test'].map((p) => join(ROOT, p)),
+    }),
+  );
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
     await promisify(execFile)(process.execPath, [tsc, '-p', project], { cwd: ROOT, maxBuffer: 16 << 20 });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`tsc could not build the release for the benchmark:\n${output.split('\n').slice(0, 20).join('\n')}`, { cause: error });
+    throw new Error(
+      `tsc could not build the release for the benchmark:\n${output.split('\n').slice(0, 20).join('\n')}`,
+      { cause: error },
+    );
   }
   for (const asset of ASSETS) {
     const from = join(ROOT, asset);

@@ -14,9 +14,21 @@ import { median } from './stats.ts';
  */
 const LARGE = fileURLToPath(new URL('../stores/department-large.yaml', import.meta.url));
 
-export async function runBench({ runs, progress }: { runs: number; progress: (line: string) => void }): Promise<Record<string, number>> {
+export async function runBench({
+  runs,
+  progress,
+}: {
+  runs: number;
+  progress: (line: string) => void;
+}): Promise<Record<string, number>> {
   const store = loadStore(LARGE).config;
-  const options: GenerateOptions = { store, seed: 'bench', minutes: 60, startMs: Date.parse(DEFAULT_START_ISO), windowSeconds: 10 };
+  const options: GenerateOptions = {
+    store,
+    seed: 'bench',
+    minutes: 60,
+    startMs: Date.parse(DEFAULT_START_ISO),
+    windowSeconds: 10,
+  };
   const seconds: number[] = [];
   const rates: number[] = [];
   const engineRates: number[] = [];
@@ -35,7 +47,9 @@ export async function runBench({ runs, progress }: { runs: number; progress: (li
     const stats = pump(simulationFor(options), { report: () => undefined });
     const engineSeconds = Number(process.hrtime.bigint() - began) / 1e9;
     engineRates.push(stats.reports / engineSeconds);
-    progress(`run ${run + 1}/${runs}: ${advertsWritten} adverts written in ${(seconds.at(-1) ?? 0).toFixed(2)} s (${Math.round(rates.at(-1) ?? 0)}/s); engine alone ${Math.round(engineRates.at(-1) ?? 0)}/s`);
+    progress(
+      `run ${run + 1}/${runs}: ${advertsWritten} adverts written in ${(seconds.at(-1) ?? 0).toFixed(2)} s (${Math.round(rates.at(-1) ?? 0)}/s); engine alone ${Math.round(engineRates.at(-1) ?? 0)}/s`,
+    );
     await new Promise((resolve) => setImmediate(resolve));
   }
   const advertsPerSec = Math.round(median(rates));

@@ -24,7 +24,12 @@ export interface ApiClient {
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const base = new URL(options.baseUrl);
-  function requestOptions(method: string, path: string, token: string | undefined, length: number | null): RequestOptions {
+  function requestOptions(
+    method: string,
+    path: string,
+    token: string | undefined,
+    length: number | null,
+  ): RequestOptions {
     return {
       method,
       hostname: base.hostname,

@@ -56,7 +56,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -79,7 +81,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const work = mkdtempSync(join(tmpdir(), 'hushpoint-demo-'));
   const storeDir = join(work, 'store');
   const logFile = join(work, 'demo.log');
-  const logger: Logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) });
+  const logger: Logger = createLogger({
+    level: 'info',
+    destination: pino.destination({ dest: logFile, sync: false, mkdir: true }),
+  });
   const store = loadStore(options.storeFile).config;
   const startMs = defaultStartMs(Date.now());
   const durationMs = options.minutes * 60_000;
@@ -107,7 +112,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // 1. Provision the store as a technician would: CA, hub certificate, hub.yaml, tokens, keys.
     const [mqttPort, apiPort, collectorPort] = [await freePort(), await freePort(), await freePort()];
     say(`provisioning store "${store.store}" in ${storeDir}`);
-    const init = await initStore({ store: store.store, out: storeDir, hostnames: ['localhost'], ips: ['127.0.0.1'], mqttPort, apiPort });
+    const init = await initStore({
+      store: store.store,
+      out: storeDir,
+      hostnames: ['localhost'],
+      ips: ['127.0.0.1'],
+      mqttPort,
+      apiPort,
+    });
     for (const g of store.gateways) {
       await addGatewayToStore({ storeDir, gateway: g.id, zone: g.zone, hubUrl: `mqtts://localhost:${mqttPort}` });
       // Calibration (docs/field-guide.md): band thresholds follow each receiver's gain, measured
@@ -122,19 +134,35 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // 2. The local HQ collector, with its own certificate from the store CA for the demo.
     const caPem = readFileSync(join(storeDir, 'ca.pem'), 'utf8');
     const collectorDir = join(work, 'collector');
-    const collectorCert = issueServerCertificate({ certPem: caPem, keyPem: readFileSync(join(storeDir, 'ca-key.pem'), 'utf8') }, { hostnames: ['localhost'], ips: ['127.0.0.1'] });
+    const collectorCert = issueServerCertificate(
+      { certPem: caPem, keyPem: readFileSync(join(storeDir, 'ca-key.pem'), 'utf8') },
+      { hostnames: ['localhost'], ips: ['127.0.0.1'] },
+    );
     mkdirSync(collectorDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(collectorDir, 'collector-cert.pem'), collectorCert.certPem);
     writeFileSync(join(collectorDir, 'collector-key.pem'), collectorCert.keyPem, { mode: 0o600 });
-    writeFileSync(join(collectorDir, 'collector.yaml'), stringify({
-      role: 'collector',
-      database: 'collector.db',
-      listen: { host: '127.0.0.1', port: collectorPort, certFile: 'collector-cert.pem', keyFile: 'collector-key.pem' },
-      stores: [{ id: store.store, signingKeyFile: join(storeDir, 'upstream-signing.key') }],
-      log: { level: 'warn' },
-    }));
+    writeFileSync(
+      join(collectorDir, 'collector.yaml'),
+      stringify({
+        role: 'collector',
+        database: 'collector.db',
+        listen: {
+          host: '127.0.0.1',
+          port: collectorPort,
+          certFile: 'collector-cert.pem',
+          keyFile: 'collector-key.pem',
+        },
+        stores: [{ id: store.store, signingKeyFile: join(storeDir, 'upstream-signing.key') }],
+        log: { level: 'warn' },
+      }),
+    );
     const collectorConfig = loadConfig(collectorRole, join(collectorDir, 'collector.yaml'));
-    collector = createCollector({ config: collectorConfig.config, resolvePath: collectorConfig.resolvePath, clock, logger: logger.child({ component: 'collector' }) });
+    collector = createCollector({
+      config: collectorConfig.config,
+      resolvePath: collectorConfig.resolvePath,
+      clock,
+      logger: logger.child({ component: 'collector' }),
+    });
     await collector.start();
 
     // 3. The hub: the provisioned hub.yaml plus the demo's catalog and the upstream collector.
@@ -149,7 +177,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       doc.setIn(['offers', 'caps', 'minGapSeconds'], 600);
     });
     const hubConfig = loadConfig(hubRole, init.hubConfig);
-    hub = createHub({ config: hubConfig.config, resolvePath: hubConfig.resolvePath, clock, logger: logger.child({ component: 'hub' }) });
+    hub = createHub({
+      config: hubConfig.config,
+      resolvePath: hubConfig.resolvePath,
+      clock,
+      logger: logger.child({ component: 'hub' }),
+    });
     await hub.start();
     const apiUrl = `https://localhost:${hub.ports.api ?? apiPort}`;
     const api = createApiClient({ baseUrl: apiUrl, caPem });
@@ -159,7 +192,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // 4. The simulated store and the shopper app: every opted-in shopper already uses the app.
     const sim = createSimulation({ store, seed: options.seed, startMs, durationMs, windowSeconds: 10 });
     const categories = [...new Set(store.zones.map((z) => z.id)), 'sale'];
-    app = createShopperApp({ api, categories, brands: DEMO_BRANDS, preferenceShare: 0.6, redeemChance: 0.3, rng: rng.fork('app'), actDelayMs: 200 });
+    app = createShopperApp({
+      api,
+      categories,
+      brands: DEMO_BRANDS,
+      preferenceShare: 0.6,
+      redeemChance: 0.3,
+      rng: rng.fork('app'),
+      actDelayMs: 200,
+    });
     const optedIn = sim.shoppers.filter((s) => s.shopperId !== null && s.identityKey !== null);
     const hubIdOf = new Map<string, string>();
     const keys: Array<{ id: string; identityKey: string; exponent: number }> = [];
@@ -168,28 +209,59 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       hubIdOf.set(shopper.hubId, shopper.simId);
       // The phone in the simulator already has its key: the app hands it to the hub (admin import),
       // as a migration from an existing app install would.
-      keys.push({ id: shopper.hubId, identityKey: Buffer.from(plan.identityKey as Uint8Array).toString('hex'), exponent: plan.exponent });
+      keys.push({
+        id: shopper.hubId,
+        identityKey: Buffer.from(plan.identityKey as Uint8Array).toString('hex'),
+        exponent: plan.exponent,
+      });
     }
-    const imported = await api.call('POST', '/v1/admin/shoppers/import', { token: adminToken, body: { shoppers: keys } });
-    if (imported.status !== 200) throw new Error(`shopper import failed with ${imported.status}: ${JSON.stringify(imported.body)}`);
+    const imported = await api.call('POST', '/v1/admin/shoppers/import', {
+      token: adminToken,
+      body: { shoppers: keys },
+    });
+    if (imported.status !== 200)
+      throw new Error(`shopper import failed with ${imported.status}: ${JSON.stringify(imported.body)}`);
     app.listen();
     const detectable = optedIn.filter((s) => isDetectable(s.kind)).length;
-    say(`${optedIn.length} app shoppers enrolled (${detectable} with a phone or tag that can carry an EID; iOS in the background cannot)`);
+    say(
+      `${optedIn.length} app shoppers enrolled (${detectable} with a phone or tag that can carry an EID; iOS in the background cannot)`,
+    );
 
     // 5. The gateways from their provisioned bundles, fed live by the simulator.
-    const { setups, missing } = findGatewayConfigs(join(storeDir, 'gateways'), store.gateways.map((g) => g.id), join(work, 'gateway-state'));
+    const { setups, missing } = findGatewayConfigs(
+      join(storeDir, 'gateways'),
+      store.gateways.map((g) => g.id),
+      join(work, 'gateway-state'),
+    );
     if (missing.length > 0) throw new Error(`no bundle for gateways ${missing.join(', ')}`);
     live = createLiveGateways(setups, { clock, logger: logger.child({ component: 'gateways' }) });
     await live.start();
-    say(`${setups.length} gateways connected; walking ${options.minutes} store minutes at ${options.speed}× (about ${Math.ceil((durationMs / options.speed) / 1000)} s)`);
+    say(
+      `${setups.length} gateways connected; walking ${options.minutes} store minutes at ${options.speed}× (about ${Math.ceil(durationMs / options.speed / 1000)} s)`,
+    );
 
     const truth: TruthPair[] = [];
-    const run = runLive(sim, { report: live.sink, truth: (record) => truth.push({ windowStart: record.windowStart, shopperId: record.shopperId, zone: record.zone, heardBy: record.heardBy }) }, { speed: options.speed });
+    const run = runLive(
+      sim,
+      {
+        report: live.sink,
+        truth: (record) =>
+          truth.push({
+            windowStart: record.windowStart,
+            shopperId: record.shopperId,
+            zone: record.zone,
+            heardBy: record.heardBy,
+          }),
+      },
+      { speed: options.speed },
+    );
     simulatedNow = () => run.simulatedNow();
     const ticker = setInterval(() => {
       const s = hub?.stats();
       const shown = hub?.offers.stats({ fromMs: startMs, toMs: clock.now() + 1 }, clock.now()).counts.shown;
-      say(`  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  in store ${s?.openVisits ?? 0}  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`);
+      say(
+        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  in store ${s?.openVisits ?? 0}  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`,
+      );
     }, 5000);
     try {
       await run.done;
@@ -204,14 +276,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const endMs = clock.now();
     const nextMidnight = Math.floor(endMs / 86_400_000) * 86_400_000 + 86_400_000;
     jumpMs = nextMidnight + 20 * 60_000 - endMs;
-    say('store closed; overnight: computing the day\'s DP releases and sending them upstream');
+    say("store closed; overnight: computing the day's DP releases and sending them upstream");
     await hub.finalizePresence({ all: true });
     const released = await hub.privacy.runDue(clock.now());
     await hub.privacy.syncUpstream(clock.now());
 
     // 7. The summary.
-    const observed = [...exportZones(hub.db, { from: Math.floor(startMs / 1000), to: Math.floor(endMs / 1000) + 1 })]
-      .map((row) => ({ windowStart: row.windowStart, shopperId: hubIdOf.get(row.shopperId) ?? row.shopperId, zone: row.zone }));
+    const observed = [
+      ...exportZones(hub.db, { from: Math.floor(startMs / 1000), to: Math.floor(endMs / 1000) + 1 }),
+    ].map((row) => ({
+      windowStart: row.windowStart,
+      shopperId: hubIdOf.get(row.shopperId) ?? row.shopperId,
+      zone: row.zone,
+    }));
     const score = scorePairs(truth, observed);
     const doctor = await runDoctor(init.hubConfig);
     const summary = summarise({
@@ -233,12 +310,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       startMs,
     });
     if (options.keepRunning && options.untilStopped) {
-      say(`keeping the store running: status page ${summary.statusPageUrl} (technician token in ${join(storeDir, 'technician.token')}); Ctrl-C to stop`);
+      say(
+        `keeping the store running: status page ${summary.statusPageUrl} (technician token in ${join(storeDir, 'technician.token')}); Ctrl-C to stop`,
+      );
       const stopped = options.untilStopped;
-      return { ...summary, keepRunning: async () => {
-        await stopped();
-        await cleanup();
-      } };
+      return {
+        ...summary,
+        keepRunning: async () => {
+          await stopped();
+          await cleanup();
+        },
+      };
     }
     await cleanup();
     return summary;

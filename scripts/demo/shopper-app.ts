@@ -68,38 +68,65 @@ export function createShopperApp(options: ShopperAppOptions): ShopperApp {
     if (typeof id !== 'string') return;
     shopper.offersReceived++;
     const roll = uniformUnit(options.rng);
-    const action = roll < options.redeemChance ? 'redeem' : roll < options.redeemChance + (1 - options.redeemChance) / 2 ? 'dismiss' : null;
+    const action =
+      roll < options.redeemChance
+        ? 'redeem'
+        : roll < options.redeemChance + (1 - options.redeemChance) / 2
+          ? 'dismiss'
+          : null;
     if (action === null) return;
-    track(new Promise((done) => setTimeout(done, options.actDelayMs)).then(async () => {
-      const result = await options.api.call('POST', `/v1/me/offers/${encodeURIComponent(id)}/${action}`, { token: shopper.token });
-      if (result.status === 200) {
-        if (action === 'redeem') shopper.redeemed++;
-        else shopper.dismissed++;
-      }
-    }).catch(() => undefined));
+    track(
+      new Promise((done) => setTimeout(done, options.actDelayMs))
+        .then(async () => {
+          const result = await options.api.call('POST', `/v1/me/offers/${encodeURIComponent(id)}/${action}`, {
+            token: shopper.token,
+          });
+          if (result.status === 200) {
+            if (action === 'redeem') shopper.redeemed++;
+            else shopper.dismissed++;
+          }
+        })
+        .catch(() => undefined),
+    );
   }
 
   return {
     shoppers,
     async enroll(simId) {
-      const enrolled = await options.api.call<{ id: string; token: string }>('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } });
-      if (enrolled.status !== 201) throw new Error(`enrollment failed with ${enrolled.status}: ${JSON.stringify(enrolled.body)}`);
-      const shopper: AppShopper = { simId, hubId: enrolled.body.id, token: enrolled.body.token, offersReceived: 0, redeemed: 0, dismissed: 0 };
+      const enrolled = await options.api.call<{ id: string; token: string }>('POST', '/v1/shoppers', {
+        body: { consent: { presenceForOffers: true, analytics: true } },
+      });
+      if (enrolled.status !== 201)
+        throw new Error(`enrollment failed with ${enrolled.status}: ${JSON.stringify(enrolled.body)}`);
+      const shopper: AppShopper = {
+        simId,
+        hubId: enrolled.body.id,
+        token: enrolled.body.token,
+        offersReceived: 0,
+        redeemed: 0,
+        dismissed: 0,
+      };
       if (uniformUnit(options.rng) < options.preferenceShare) {
         const prefs = await options.api.call('PUT', '/v1/me/preferences', {
           token: shopper.token,
-          body: { categories: pickSome(options.categories, options.rng, 2), brands: pickSome(options.brands, options.rng, 2) },
+          body: {
+            categories: pickSome(options.categories, options.rng, 2),
+            brands: pickSome(options.brands, options.rng, 2),
+          },
         });
-        if (prefs.status !== 200) throw new Error(`setting preferences failed with ${prefs.status}: ${JSON.stringify(prefs.body)}`);
+        if (prefs.status !== 200)
+          throw new Error(`setting preferences failed with ${prefs.status}: ${JSON.stringify(prefs.body)}`);
       }
       shoppers.push(shopper);
       return shopper;
     },
     listen() {
       for (const shopper of shoppers) {
-        closers.push(options.api.stream('/v1/me/offers/stream', shopper.token, (event, data) => {
-          if (event === 'offer') onOffer(shopper, data);
-        }));
+        closers.push(
+          options.api.stream('/v1/me/offers/stream', shopper.token, (event, data) => {
+            if (event === 'offer') onOffer(shopper, data);
+          }),
+        );
       }
     },
     async settle() {

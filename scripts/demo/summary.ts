@@ -26,7 +26,15 @@ export interface DemoSummary {
   releasesComputed: number;
   /** Releases the collector stored, byte-verified and signature-checked. */
   releases: number;
-  releaseKinds: Array<{ kind: string; count: number; mechanism: string; sigma: Record<string, number>; rho: string; epsilon: number; delta: number }>;
+  releaseKinds: Array<{
+    kind: string;
+    count: number;
+    mechanism: string;
+    sigma: Record<string, number>;
+    rho: string;
+    epsilon: number;
+    delta: number;
+  }>;
   upstream: { sent: number; pending: number; rejected: number };
   offersShown: number;
   offersShownByArm: { personalised: number; holdout: number };
@@ -70,7 +78,11 @@ function round(value: number | null, digits = 4): number | null {
 export function summarise(input: SummaryInput): DemoSummary {
   const { hub } = input;
   const stats = hub.stats();
-  const visits = (hub.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE started_at >= ?').get(Math.floor(input.startMs / 1000)) as { n: number }).n;
+  const visits = (
+    hub.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE started_at >= ?').get(Math.floor(input.startMs / 1000)) as {
+      n: number;
+    }
+  ).n;
   const stored = input.collector.store.list({ store: input.store });
   const kinds = new Map<string, DemoSummary['releaseKinds'][number]>();
   for (const release of stored) {
@@ -150,9 +162,14 @@ export function formatSummary(s: DemoSummary): string {
     '',
     'Differentially private releases (what leaves the store)',
     `  computed ${s.releasesComputed}, received by HQ ${s.releases}; upstream sent ${s.upstream.sent}, pending ${s.upstream.pending}, rejected ${s.upstream.rejected}`,
-    ...s.releaseKinds.map((k) => `  ${k.kind.padEnd(16)} ×${String(k.count).padEnd(3)} ${k.mechanism}, σ ${Object.entries(k.sigma).map(([m, v]) => `${m} ${v}`).join(', ')}; cost ρ ${k.rho} ≈ (ε ${k.epsilon.toFixed(2)}, δ ${k.delta}) per shopper-day`),
+    ...s.releaseKinds.map(
+      (k) =>
+        `  ${k.kind.padEnd(16)} ×${String(k.count).padEnd(3)} ${k.mechanism}, σ ${Object.entries(k.sigma)
+          .map(([m, v]) => `${m} ${v}`)
+          .join(', ')}; cost ρ ${k.rho} ≈ (ε ${k.epsilon.toFixed(2)}, δ ${k.delta}) per shopper-day`,
+    ),
     '',
-    'Offers (threshold sampler, ε-DP in the shopper\'s ranking)',
+    "Offers (threshold sampler, ε-DP in the shopper's ranking)",
     `  shown ${s.offersShown} (personalised ${s.offersShownByArm.personalised}, holdout ${s.offersShownByArm.holdout}), redeemed ${s.offersRedeemed}, dismissed ${s.offersDismissed}; ${s.shoppersWithOffers} shoppers got at least one`,
     '',
     'Privacy budget',

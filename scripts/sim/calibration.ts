@@ -8,6 +8,9 @@ import type { GatewayPlacement } from './store-schema.ts';
  */
 export const BASE_BANDS = { nearDbm: -72, midDbm: -80 } as const;
 
-export function calibratedBands(gateway: Pick<GatewayPlacement, 'receiverOffsetDb'>, base: { nearDbm: number; midDbm: number } = BASE_BANDS): { nearDbm: number; midDbm: number } {
+export function calibratedBands(
+  gateway: Pick<GatewayPlacement, 'receiverOffsetDb'>,
+  base: { nearDbm: number; midDbm: number } = BASE_BANDS,
+): { nearDbm: number; midDbm: number } {
   return { nearDbm: base.nearDbm + gateway.receiverOffsetDb, midDbm: base.midDbm + gateway.receiverOffsetDb };
 }

@@ -56,7 +56,13 @@ export interface Summary {
 }
 
 export function simulationFor(options: GenerateOptions): Simulation {
-  return createSimulation({ store: options.store, seed: options.seed, startMs: options.startMs, durationMs: options.minutes * 60_000, windowSeconds: options.windowSeconds });
+  return createSimulation({
+    store: options.store,
+    seed: options.seed,
+    startMs: options.startMs,
+    durationMs: options.minutes * 60_000,
+    windowSeconds: options.windowSeconds,
+  });
 }
 
 export function shoppersFile(sim: Simulation, seed: string): ShoppersFile {
@@ -66,12 +72,21 @@ export function shoppersFile(sim: Simulation, seed: string): ShoppersFile {
     note: 'Simulated shoppers: identity keys come from the seeded simulator and are test data only.',
     shoppers: sim.shoppers
       .filter((s) => s.shopperId !== null && s.identityKey !== null)
-      .map((s) => ({ shopperId: s.shopperId as string, kind: s.kind, carrier: carrierOf(s.kind), identityKey: Buffer.from(s.identityKey as Uint8Array).toString('hex'), exponent: s.exponent })),
+      .map((s) => ({
+        shopperId: s.shopperId as string,
+        kind: s.kind,
+        carrier: carrierOf(s.kind),
+        identityKey: Buffer.from(s.identityKey as Uint8Array).toString('hex'),
+        exponent: s.exponent,
+      })),
   };
 }
 
 export function summarize(sim: Simulation, options: GenerateOptions, stats: SimulationStats, seconds: number): Summary {
-  const byKind = { android: 0, 'ios-foreground': 0, 'ios-background': 0, tag: 0, 'not-opted-in': 0 } as Record<ShopperKind, number>;
+  const byKind = { android: 0, 'ios-foreground': 0, 'ios-background': 0, tag: 0, 'not-opted-in': 0 } as Record<
+    ShopperKind,
+    number
+  >;
   const advertisers: Record<string, number> = {};
   for (const s of sim.shoppers) {
     byKind[s.kind] += 1;
@@ -89,7 +104,12 @@ export function summarize(sim: Simulation, options: GenerateOptions, stats: Simu
     minutes: options.minutes,
     windowSeconds: options.windowSeconds,
     gateways: sim.gateways.length,
-    shoppers: { total: sim.shoppers.length, optedIn, detectable: byKind.android + byKind['ios-foreground'] + byKind.tag, byKind },
+    shoppers: {
+      total: sim.shoppers.length,
+      optedIn,
+      detectable: byKind.android + byKind['ios-foreground'] + byKind.tag,
+      byKind,
+    },
     advertisers,
     advertsTransmitted: stats.advertsTransmitted,
     advertsWritten: stats.reports,

@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createGateway, createInjectedHciSource, loadGatewayConfig, type Gateway, type GatewayConfig } from '../../gateway/mod.ts';
+import {
+  createGateway,
+  createInjectedHciSource,
+  loadGatewayConfig,
+  type Gateway,
+  type GatewayConfig,
+} from '../../gateway/mod.ts';
 import { ConfigError } from '../../shared/config/load-config.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
@@ -49,11 +55,24 @@ export interface LiveGatewaySet {
   counts(): { injected: number; refused: number; unrouted: number };
 }
 
-export function createLiveGateways(setups: readonly GatewaySetup[], options: { clock: Clock; logger?: Logger }): LiveGatewaySet {
+export function createLiveGateways(
+  setups: readonly GatewaySetup[],
+  options: { clock: Clock; logger?: Logger },
+): LiveGatewaySet {
   const logger = options.logger ?? silentLogger();
   const gateways: LiveGateway[] = setups.map(({ config, resolvePath }) => {
-    const { source, inject } = createInjectedHciSource({ logger: logger.child({ component: 'ble', gateway: config.gateway }), label: `sim:${config.gateway}` });
-    const gateway = createGateway({ config, resolvePath, ble: source, clock: options.clock, logger: logger.child({ gateway: config.gateway }), leds: null });
+    const { source, inject } = createInjectedHciSource({
+      logger: logger.child({ component: 'ble', gateway: config.gateway }),
+      label: `sim:${config.gateway}`,
+    });
+    const gateway = createGateway({
+      config,
+      resolvePath,
+      ble: source,
+      clock: options.clock,
+      logger: logger.child({ gateway: config.gateway }),
+      leds: null,
+    });
     return { id: config.gateway, gateway, inject };
   });
   const byId = new Map(gateways.map((g) => [g.id, g]));
@@ -90,7 +109,11 @@ export function createLiveGateways(setups: readonly GatewaySetup[], options: { c
  * `{id}/gateway.yaml`. Each config must name that gateway. Outboxes are moved into `stateDir`
  * (a bundle's outbox path is the Pi's /var/lib/hushpoint); the BLE source is the simulator.
  */
-export function findGatewayConfigs(dir: string, ids: readonly string[], stateDir: string): { setups: GatewaySetup[]; missing: string[] } {
+export function findGatewayConfigs(
+  dir: string,
+  ids: readonly string[],
+  stateDir: string,
+): { setups: GatewaySetup[]; missing: string[] } {
   const setups: GatewaySetup[] = [];
   const missing: string[] = [];
   for (const id of ids) {
@@ -101,7 +124,12 @@ export function findGatewayConfigs(dir: string, ids: readonly string[], stateDir
     }
     const loaded = loadGatewayConfig(file);
     if (loaded.config.gateway !== id) {
-      throw new ConfigError(file, [{ path: '/gateway', message: `is "${loaded.config.gateway}", expected "${id}" (the store gateway this file is named for)` }]);
+      throw new ConfigError(file, [
+        {
+          path: '/gateway',
+          message: `is "${loaded.config.gateway}", expected "${id}" (the store gateway this file is named for)`,
+        },
+      ]);
     }
     const base = dirname(resolve(file));
     setups.push({

@@ -53,7 +53,8 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export function runLive(sim: Simulation, sinks: SimSinks, options: LiveOptions): LiveRun {
-  if (!(options.speed > 0) || !Number.isFinite(options.speed)) throw new RangeError(`speed is ${options.speed}, expected a number > 0`);
+  if (!(options.speed > 0) || !Number.isFinite(options.speed))
+    throw new RangeError(`speed is ${options.speed}, expected a number > 0`);
   const now = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? defaultSleep;
   const ids = sim.gateways.map((g) => g.id);

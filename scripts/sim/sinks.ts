@@ -30,7 +30,12 @@ export interface CollectedReport {
 }
 
 /** A sink that keeps everything in memory (tests, small runs). */
-export function createCollector(): { report: ReportSink; truth: TruthSink; reports: CollectedReport[]; truths: TruthRecord[] } {
+export function createCollector(): {
+  report: ReportSink;
+  truth: TruthSink;
+  reports: CollectedReport[];
+  truths: TruthRecord[];
+} {
   const reports: CollectedReport[] = [];
   const truths: TruthRecord[] = [];
   return {

@@ -53,17 +53,31 @@ describe('store descriptions', () => {
 
   it('fills the documented defaults', () => {
     const store = loadStore(write(VALID)).config;
-    expect(store.radio).toEqual({ pathLossExponent: 2.7, shadowingSigmaDb: 6, shadowingCorrelationSeconds: 10, fadingSigmaDb: 3, sensitivityDbm: -94, detectionSlopeDb: 2, txSpreadDb: 5, heightDifferenceM: 1.5 });
-    expect(store.shoppers).toMatchObject({ optInFraction: 0.3, exponent: 9, optedIn: { android: 0.5, iosForeground: 0.15, iosBackground: 0.25, tag: 0.1 } });
+    expect(store.radio).toEqual({
+      pathLossExponent: 2.7,
+      shadowingSigmaDb: 6,
+      shadowingCorrelationSeconds: 10,
+      fadingSigmaDb: 3,
+      sensitivityDbm: -94,
+      detectionSlopeDb: 2,
+      txSpreadDb: 5,
+      heightDifferenceM: 1.5,
+    });
+    expect(store.shoppers).toMatchObject({
+      optInFraction: 0.3,
+      exponent: 9,
+      optedIn: { android: 0.5, iosForeground: 0.15, iosBackground: 0.25, tag: 0.1 },
+    });
     expect(store.zones[1]?.dwell).toEqual({ meanSeconds: 60, distribution: 'lognormal', sigma: 0.8 });
     expect(store.gateways[0]?.receiverOffsetDb).toBe(0);
     expect(store.fixedDevices).toEqual([]);
   });
 
   it('reports every mistake as FILE: /pointer message', () => {
-    const text = VALID
-      .replace('gw-b, zone: b, position: [7, 2]', 'gw-a, zone: c, position: [7, 2]')
-      .replace('hours: { opens: "09:00", closes: "11:00" }', 'hours: { opens: "09:00", closes: "11:00" }\narrivalsPerHour: [10, 20, 30]\nshoppers: { optedIn: { android: 0.5, iosForeground: 0.5, iosBackground: 0.5, tag: 0 } }');
+    const text = VALID.replace('gw-b, zone: b, position: [7, 2]', 'gw-a, zone: c, position: [7, 2]').replace(
+      'hours: { opens: "09:00", closes: "11:00" }',
+      'hours: { opens: "09:00", closes: "11:00" }\narrivalsPerHour: [10, 20, 30]\nshoppers: { optedIn: { android: 0.5, iosForeground: 0.5, iosBackground: 0.5, tag: 0 } }',
+    );
     expect(problems(text)).toEqual([
       '/gateways/1/id is "gw-a", which gateway 0 already uses; gateway ids must be unique',
       '/gateways/1/zone is "c", expected one of the zone ids (a, b)',
@@ -77,10 +91,20 @@ describe('store descriptions', () => {
       '/zones/0/dwell is required',
       '/zones/0/dwel is not allowed here (unknown field; check the spelling)',
     ]);
-    expect(problems(VALID.replace('position: [2, 2]', 'position: [8, 2]'))).toEqual(['/gateways/0/position is [8, 2], which is outside zone "a"']);
-    expect(problems(VALID.replace('entrance: { zone: a }', 'entrance: { point: [50, 50] }'))).toEqual(['/entrance/point is [50, 50], which is inside no zone']);
-    expect(problems(VALID.replace('{ id: a, rect:', '{ id: a, polygon: [[0, 0], [1, 0], [1, 1]], rect:'))).toEqual(['/zones/0 needs exactly one of "rect" or "polygon"']);
-    expect(problems(`${VALID}fixedDevices:\n  - { kind: named, position: [1, 1] }\n`)).toEqual(['/fixedDevices/0/name is required for a "named" device']);
-    expect(problems(VALID.replace('closes: "11:00"', 'closes: "08:00"'))).toEqual(['/hours/closes is 08:00, expected later than opens (09:00)']);
+    expect(problems(VALID.replace('position: [2, 2]', 'position: [8, 2]'))).toEqual([
+      '/gateways/0/position is [8, 2], which is outside zone "a"',
+    ]);
+    expect(problems(VALID.replace('entrance: { zone: a }', 'entrance: { point: [50, 50] }'))).toEqual([
+      '/entrance/point is [50, 50], which is inside no zone',
+    ]);
+    expect(problems(VALID.replace('{ id: a, rect:', '{ id: a, polygon: [[0, 0], [1, 0], [1, 1]], rect:'))).toEqual([
+      '/zones/0 needs exactly one of "rect" or "polygon"',
+    ]);
+    expect(problems(`${VALID}fixedDevices:\n  - { kind: named, position: [1, 1] }\n`)).toEqual([
+      '/fixedDevices/0/name is required for a "named" device',
+    ]);
+    expect(problems(VALID.replace('closes: "11:00"', 'closes: "08:00"'))).toEqual([
+      '/hours/closes is 08:00, expected later than opens (09:00)',
+    ]);
   });
 });

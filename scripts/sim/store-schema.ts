@@ -30,7 +30,17 @@ const Zone = Type.Object(
   {
     id: Id,
     name: Type.Optional(Type.String({ maxLength: 200 })),
-    rect: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number({ exclusiveMinimum: 0 }), height: Type.Number({ exclusiveMinimum: 0 }) }, closed)),
+    rect: Type.Optional(
+      Type.Object(
+        {
+          x: Type.Number(),
+          y: Type.Number(),
+          width: Type.Number({ exclusiveMinimum: 0 }),
+          height: Type.Number({ exclusiveMinimum: 0 }),
+        },
+        closed,
+      ),
+    ),
     polygon: Type.Optional(Type.Array(Point, { minItems: 3, maxItems: 256 })),
     dwell: Dwell,
     /** Relative pull of this zone in the movement chain. */
@@ -69,7 +79,9 @@ export const StoreSchema = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     hours: Type.Object({ opens: ClockTime, closes: ClockTime }, closed),
     /** Arrivals per hour for each opening hour; when absent, the default curve scaled to peakArrivalsPerHour. */
-    arrivalsPerHour: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 100_000 }), { minItems: 1, maxItems: 24 })),
+    arrivalsPerHour: Type.Optional(
+      Type.Array(Type.Number({ minimum: 0, maximum: 100_000 }), { minItems: 1, maxItems: 24 }),
+    ),
     peakArrivalsPerHour: Type.Number({ minimum: 0, maximum: 100_000, default: 60 }),
     entrance: Type.Union([Type.Object({ zone: Id }, closed), Type.Object({ point: Point }, closed)]),
     zones: Type.Array(Zone, { minItems: 1, maxItems: 1000 }),
@@ -143,7 +155,10 @@ export type FixedDeviceConfig = Static<typeof FixedDevice>;
 function sumCheck(problems: Problem[], path: string, shares: Record<string, number>): void {
   const total = Object.values(shares).reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) > 1e-6) {
-    problems.push({ path, message: `shares sum to ${Number(total.toFixed(6))}, expected 1 (${Object.keys(shares).join(' + ')})` });
+    problems.push({
+      path,
+      message: `shares sum to ${Number(total.toFixed(6))}, expected 1 (${Object.keys(shares).join(' + ')})`,
+    });
   }
 }
 
@@ -151,7 +166,11 @@ function semanticCheck(store: StoreConfig): Problem[] {
   const problems: Problem[] = [];
   const zoneIds = new Map<string, number>();
   store.zones.forEach((zone, i) => {
-    if (zoneIds.has(zone.id)) problems.push({ path: `/zones/${i}/id`, message: `is "${zone.id}", which zone ${zoneIds.get(zone.id)} already uses; zone ids must be unique` });
+    if (zoneIds.has(zone.id))
+      problems.push({
+        path: `/zones/${i}/id`,
+        message: `is "${zone.id}", which zone ${zoneIds.get(zone.id)} already uses; zone ids must be unique`,
+      });
     else zoneIds.set(zone.id, i);
     if ((zone.rect === undefined) === (zone.polygon === undefined)) {
       problems.push({ path: `/zones/${i}`, message: 'needs exactly one of "rect" or "polygon"' });
@@ -159,19 +178,33 @@ function semanticCheck(store: StoreConfig): Problem[] {
   });
   store.zones.forEach((zone, i) => {
     for (const target of Object.keys(zone.next ?? {})) {
-      if (!zoneIds.has(target)) problems.push({ path: `/zones/${i}/next/${target}`, message: `names zone "${target}", which does not exist` });
+      if (!zoneIds.has(target))
+        problems.push({ path: `/zones/${i}/next/${target}`, message: `names zone "${target}", which does not exist` });
     }
   });
   const gatewayIds = new Map<string, number>();
   store.gateways.forEach((gw, i) => {
-    if (gatewayIds.has(gw.id)) problems.push({ path: `/gateways/${i}/id`, message: `is "${gw.id}", which gateway ${gatewayIds.get(gw.id)} already uses; gateway ids must be unique` });
+    if (gatewayIds.has(gw.id))
+      problems.push({
+        path: `/gateways/${i}/id`,
+        message: `is "${gw.id}", which gateway ${gatewayIds.get(gw.id)} already uses; gateway ids must be unique`,
+      });
     else gatewayIds.set(gw.id, i);
     const zi = zoneIds.get(gw.zone);
     const zone = zi === undefined ? undefined : store.zones[zi];
     if (zone === undefined) {
-      problems.push({ path: `/gateways/${i}/zone`, message: `is "${gw.zone}", expected one of the zone ids (${[...zoneIds.keys()].slice(0, 10).join(', ')})` });
-    } else if ((zone.rect !== undefined) !== (zone.polygon !== undefined) && !pointInPolygon(gw.position, zonePolygon(zone))) {
-      problems.push({ path: `/gateways/${i}/position`, message: `is [${gw.position.join(', ')}], which is outside zone "${gw.zone}"` });
+      problems.push({
+        path: `/gateways/${i}/zone`,
+        message: `is "${gw.zone}", expected one of the zone ids (${[...zoneIds.keys()].slice(0, 10).join(', ')})`,
+      });
+    } else if (
+      (zone.rect !== undefined) !== (zone.polygon !== undefined) &&
+      !pointInPolygon(gw.position, zonePolygon(zone))
+    ) {
+      problems.push({
+        path: `/gateways/${i}/position`,
+        message: `is [${gw.position.join(', ')}], which is outside zone "${gw.zone}"`,
+      });
     }
   });
   if ('zone' in store.entrance && !zoneIds.has(store.entrance.zone)) {
@@ -179,22 +212,33 @@ function semanticCheck(store: StoreConfig): Problem[] {
   }
   if ('point' in store.entrance) {
     const point = store.entrance.point;
-    const inside = store.zones.some((z) => (z.rect !== undefined) !== (z.polygon !== undefined) && pointInPolygon(point, zonePolygon(z)));
-    if (!inside) problems.push({ path: '/entrance/point', message: `is [${point.join(', ')}], which is inside no zone` });
+    const inside = store.zones.some(
+      (z) => (z.rect !== undefined) !== (z.polygon !== undefined) && pointInPolygon(point, zonePolygon(z)),
+    );
+    if (!inside)
+      problems.push({ path: '/entrance/point', message: `is [${point.join(', ')}], which is inside no zone` });
   }
   const opens = minutesOfDay(store.hours.opens);
   const closes = minutesOfDay(store.hours.closes);
-  if (closes <= opens) problems.push({ path: '/hours/closes', message: `is ${store.hours.closes}, expected later than opens (${store.hours.opens})` });
+  if (closes <= opens)
+    problems.push({
+      path: '/hours/closes',
+      message: `is ${store.hours.closes}, expected later than opens (${store.hours.opens})`,
+    });
   else if (store.arrivalsPerHour !== undefined) {
     const hours = Math.ceil((closes - opens) / 60);
     if (store.arrivalsPerHour.length !== hours) {
-      problems.push({ path: '/arrivalsPerHour', message: `has ${store.arrivalsPerHour.length} values, expected ${hours} (one per opening hour, ${store.hours.opens}–${store.hours.closes})` });
+      problems.push({
+        path: '/arrivalsPerHour',
+        message: `has ${store.arrivalsPerHour.length} values, expected ${hours} (one per opening hour, ${store.hours.opens}–${store.hours.closes})`,
+      });
     }
   }
   sumCheck(problems, '/shoppers/optedIn', store.shoppers.optedIn);
   sumCheck(problems, '/shoppers/androidModes', store.shoppers.androidModes);
   store.fixedDevices.forEach((device, i) => {
-    if (device.kind === 'named' && device.name === undefined) problems.push({ path: `/fixedDevices/${i}/name`, message: 'is required for a "named" device' });
+    if (device.kind === 'named' && device.name === undefined)
+      problems.push({ path: `/fixedDevices/${i}/name`, message: 'is required for a "named" device' });
   });
   return problems;
 }

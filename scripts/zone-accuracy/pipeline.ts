@@ -78,17 +78,33 @@ export async function runZoneAccuracyPipeline(options: PipelineOptions): Promise
       config: { presence: { ...options.presence, finalizeIntervalMs: 600_000 } },
     });
     hub.hub.shoppers.import(parseShopperImport(JSON.parse(readFileSync(join(simDir, 'shoppers.json'), 'utf8')), 9));
-    replay = await replayTracesIntoHub(hub, store, simDir, { nearDbm: options.nearDbm ?? NEAR_DBM, midDbm: options.midDbm ?? MID_DBM });
+    replay = await replayTracesIntoHub(hub, store, simDir, {
+      nearDbm: options.nearDbm ?? NEAR_DBM,
+      midDbm: options.midDbm ?? MID_DBM,
+    });
 
     await hub.hub.finalizePresence({ all: true });
     const observed: ObservedPair[] = [...exportZones(hub.hub.db)];
-    const truth = readFileSync(join(simDir, 'truth.jsonl'), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as TruthPair);
-    const sightings = hub.hub.db.prepare(`SELECT s.window_start AS windowStart, s.window_seconds AS windowSeconds, p.id AS shopperId, s.gateway, s.zone, s.band, s.hits
-      FROM sightings s JOIN shoppers p ON p.pk = s.shopper_pk ORDER BY s.window_start, p.id, s.gateway`).all() as SightingRow[];
+    const truth = readFileSync(join(simDir, 'truth.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as TruthPair);
+    const sightings = hub.hub.db
+      .prepare(
+        `SELECT s.window_start AS windowStart, s.window_seconds AS windowSeconds, p.id AS shopperId, s.gateway, s.zone, s.band, s.hits
+      FROM sightings s JOIN shoppers p ON p.pk = s.shopper_pk ORDER BY s.window_start, p.id, s.gateway`,
+      )
+      .all() as SightingRow[];
     if (options.keepDir !== undefined) {
-      writeFileSync(join(options.keepDir, 'observed.jsonl'), observed.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      writeFileSync(
+        join(options.keepDir, 'observed.jsonl'),
+        observed.map((row) => `${JSON.stringify(row)}\n`).join(''),
+      );
       writeFileSync(join(options.keepDir, 'truth.jsonl'), readFileSync(join(simDir, 'truth.jsonl')));
-      writeFileSync(join(options.keepDir, 'sightings.jsonl'), sightings.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      writeFileSync(
+        join(options.keepDir, 'sightings.jsonl'),
+        sightings.map((row) => `${JSON.stringify(row)}\n`).join(''),
+      );
       hub.hub.db.exec(`VACUUM INTO '${join(options.keepDir, 'hub.db')}'`);
     }
     const stats = hub.hub.stats();
@@ -96,7 +112,12 @@ export async function runZoneAccuracyPipeline(options: PipelineOptions): Promise
       seed: options.seed,
       minutes: options.minutes,
       score: scorePairs(truth, observed),
-      hubStats: { batches: stats.batches, resolved: stats.resolved, unresolved: stats.unresolved, quarantined: stats.quarantined },
+      hubStats: {
+        batches: stats.batches,
+        resolved: stats.resolved,
+        unresolved: stats.unresolved,
+        quarantined: stats.quarantined,
+      },
       sightings,
       truth,
       observed,
@@ -119,7 +140,12 @@ export interface ReplayedGateways {
  * coarsener, SQLite outbox, mqtt.js over TLS to `hub`), with band thresholds calibrated per
  * receiver; resolves once every trace is replayed and every window is delivered.
  */
-export async function replayTracesIntoHub(hub: TestHub, store: StoreConfig, simDir: string, bands: { nearDbm: number; midDbm: number } = BASE_BANDS): Promise<ReplayedGateways> {
+export async function replayTracesIntoHub(
+  hub: TestHub,
+  store: StoreConfig,
+  simDir: string,
+  bands: { nearDbm: number; midDbm: number } = BASE_BANDS,
+): Promise<ReplayedGateways> {
   const caFile = join(simDir, 'ca.pem');
   writeFileSync(caFile, hub.caPem);
   const gateways: Gateway[] = [];
@@ -130,13 +156,16 @@ export async function replayTracesIntoHub(hub: TestHub, store: StoreConfig, simD
   };
   try {
     for (const g of store.gateways) {
-      const ws = gatewayWorkspace({
-        gateway: g.id,
-        zone: g.zone,
-        hub: { url: hub.mqttsUrl(), caFile, serverName: 'localhost' },
-        ble: { source: `replay:${join(simDir, 'traces', `${g.id}.jsonl`)}`, replaySpeed: 0 },
-        window: { seconds: 10, ...calibratedBands(g, bands) },
-      }, { credential: hub.credentials.get(g.id) as string });
+      const ws = gatewayWorkspace(
+        {
+          gateway: g.id,
+          zone: g.zone,
+          hub: { url: hub.mqttsUrl(), caFile, serverName: 'localhost' },
+          ble: { source: `replay:${join(simDir, 'traces', `${g.id}.jsonl`)}`, replaySpeed: 0 },
+          window: { seconds: 10, ...calibratedBands(g, bands) },
+        },
+        { credential: hub.credentials.get(g.id) as string },
+      );
       workspaces.push(ws);
       gateways.push(createGateway({ config: ws.config, resolvePath: ws.resolvePath, leds: null }));
     }

@@ -14,7 +14,9 @@ const report = {
 describe('HCI advertising reports and traces', () => {
   it('encodes the event layout byte for byte and decodes it back', () => {
     const bytes = encodeAdvertisingReport(report);
-    expect(bytes.subarray(0, 14).toString('hex')).toBe('043e' + (12 + 21).toString(16) + '0201' + '03' + '01' + '554433' + '2211c0' + '15');
+    expect(bytes.subarray(0, 14).toString('hex')).toBe(
+      '043e' + (12 + 21).toString(16) + '0201' + '03' + '01' + '554433' + '2211c0' + '15',
+    );
     expect(bytes.at(-1)).toBe(256 - 71);
     expect(decodeAdvertisingReport(bytes)).toEqual({ ...report, data: Buffer.from(report.data) });
   });
@@ -23,9 +25,19 @@ describe('HCI advertising reports and traces', () => {
     const header = parseTraceLine(formatTraceHeader({ gateway: 'gw-1', source: 'sim', startMs: 5 }));
     expect(header).toMatchObject({ kind: 'header', header: { gateway: 'gw-1', startMs: 5 } });
     const line = formatTraceRecord(1234, encodeAdvertisingReport(report));
-    expect(parseTraceLine(line)).toMatchObject({ kind: 'record', t: 1234, report: { rssi: -71, address: 'c0:11:22:33:44:55' } });
-    expect(parseTraceLine('{"t":-1,"hci":"00"}')).toMatchObject({ kind: 'error', message: expect.stringMatching(/"t" is -1/) });
-    expect(parseTraceLine('{"t":1,"hci":"043e"}')).toMatchObject({ kind: 'error', message: expect.stringMatching(/not a single LE Advertising Report/) });
+    expect(parseTraceLine(line)).toMatchObject({
+      kind: 'record',
+      t: 1234,
+      report: { rssi: -71, address: 'c0:11:22:33:44:55' },
+    });
+    expect(parseTraceLine('{"t":-1,"hci":"00"}')).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/"t" is -1/),
+    });
+    expect(parseTraceLine('{"t":1,"hci":"043e"}')).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/not a single LE Advertising Report/),
+    });
     expect(parseTraceLine('nope')).toMatchObject({ kind: 'error', message: 'is not valid JSON' });
   });
 });

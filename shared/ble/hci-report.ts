@@ -35,9 +35,11 @@ export interface AdvertisingReport {
 const ADDRESS_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 export function encodeAdvertisingReport(report: AdvertisingReport): Buffer {
-  if (!ADDRESS_RE.test(report.address)) throw new RangeError(`address "${report.address}" is invalid, expected aa:bb:cc:dd:ee:ff`);
+  if (!ADDRESS_RE.test(report.address))
+    throw new RangeError(`address "${report.address}" is invalid, expected aa:bb:cc:dd:ee:ff`);
   if (report.data.length > 31) throw new RangeError(`advert data is ${report.data.length} bytes, expected at most 31`);
-  if (!Number.isInteger(report.rssi) || report.rssi < -127 || report.rssi > 20) throw new RangeError(`rssi is ${report.rssi}, expected an integer -127..20`);
+  if (!Number.isInteger(report.rssi) || report.rssi < -127 || report.rssi > 20)
+    throw new RangeError(`rssi is ${report.rssi}, expected an integer -127..20`);
   const paramLen = 1 + 1 + 1 + 1 + 6 + 1 + report.data.length + 1;
   const out = Buffer.alloc(3 + paramLen);
   let o = 0;
@@ -59,11 +61,21 @@ export function encodeAdvertisingReport(report: AdvertisingReport): Buffer {
 
 /** Decodes one single-report event; null if the bytes are not exactly that. */
 export function decodeAdvertisingReport(bytes: Uint8Array): AdvertisingReport | null {
-  if (bytes.length < 15 || bytes[0] !== HCI_EVENT_PKT || bytes[1] !== EVT_LE_META || bytes[3] !== EVT_LE_ADVERTISING_REPORT || bytes[4] !== 1) return null;
+  if (
+    bytes.length < 15 ||
+    bytes[0] !== HCI_EVENT_PKT ||
+    bytes[1] !== EVT_LE_META ||
+    bytes[3] !== EVT_LE_ADVERTISING_REPORT ||
+    bytes[4] !== 1
+  )
+    return null;
   if (bytes[2] !== bytes.length - 3) return null;
   const dataLen = bytes[13] as number;
   if (14 + dataLen + 1 !== bytes.length || dataLen > 31) return null;
-  const address = Array.from(bytes.subarray(7, 13)).reverse().map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const address = Array.from(bytes.subarray(7, 13))
+    .reverse()
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join(':');
   const rssiByte = bytes[14 + dataLen] as number;
   return {
     eventType: bytes[5] as number,

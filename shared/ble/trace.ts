@@ -55,12 +55,20 @@ export function parseTraceLine(line: string): ParsedTraceLine {
   const obj = value as Record<string, unknown>;
   if (obj.type === 'header') {
     if (obj.format !== TRACE_FORMAT || obj.version !== TRACE_VERSION) {
-      return { kind: 'error', message: `header has format ${JSON.stringify(obj.format)} version ${JSON.stringify(obj.version)}, expected "${TRACE_FORMAT}" version ${TRACE_VERSION}` };
+      return {
+        kind: 'error',
+        message: `header has format ${JSON.stringify(obj.format)} version ${JSON.stringify(obj.version)}, expected "${TRACE_FORMAT}" version ${TRACE_VERSION}`,
+      };
     }
     return { kind: 'header', header: obj as unknown as TraceHeader };
   }
-  if (typeof obj.t !== 'number' || !Number.isSafeInteger(obj.t) || obj.t < 0) return { kind: 'error', message: `"t" is ${JSON.stringify(obj.t)}, expected Unix milliseconds (a non-negative integer)` };
-  if (typeof obj.hci !== 'string' || !/^([0-9a-f]{2})+$/.test(obj.hci)) return { kind: 'error', message: '"hci" is missing or not lowercase hex bytes' };
+  if (typeof obj.t !== 'number' || !Number.isSafeInteger(obj.t) || obj.t < 0)
+    return {
+      kind: 'error',
+      message: `"t" is ${JSON.stringify(obj.t)}, expected Unix milliseconds (a non-negative integer)`,
+    };
+  if (typeof obj.hci !== 'string' || !/^([0-9a-f]{2})+$/.test(obj.hci))
+    return { kind: 'error', message: '"hci" is missing or not lowercase hex bytes' };
   const hci = Buffer.from(obj.hci, 'hex');
   const report = decodeAdvertisingReport(hci);
   if (report === null) return { kind: 'error', message: '"hci" is not a single LE Advertising Report event' };

@@ -69,7 +69,9 @@ function helpText(command: Command, path: string): string {
   const lines: string[] = [];
   const subs = command.subcommands?.() ?? [];
   const pos = (command.positionals ?? []).map((p) => `<${p}>`).join(' ');
-  const usage = command.usage ?? `${path}${subs.length > 0 ? ' <command>' : ''}${command.options ? ' [options]' : ''}${pos ? ` ${pos}` : ''}`;
+  const usage =
+    command.usage ??
+    `${path}${subs.length > 0 ? ' <command>' : ''}${command.options ? ' [options]' : ''}${pos ? ` ${pos}` : ''}`;
   lines.push(`${path} — ${command.summary}`, '', `Usage: ${usage}`);
   if (command.description) lines.push('', command.description.trim());
   if (subs.length > 0) {
@@ -108,7 +110,9 @@ export async function runCommand(command: Command, argv: string[], ctx: CommandC
       return runCommand(sub, argv.slice(1), { ...ctx, path: `${ctx.path} ${sub.name}` });
     }
     if (!command.run) {
-      ctx.io.err(`${ctx.path}: unknown command "${first}", expected one of: ${subs.map((s) => s.name).join(', ')}. See "${ctx.path} --help".`);
+      ctx.io.err(
+        `${ctx.path}: unknown command "${first}", expected one of: ${subs.map((s) => s.name).join(', ')}. See "${ctx.path} --help".`,
+      );
       return EXIT.USAGE;
     }
   }
@@ -150,7 +154,9 @@ export async function runCommand(command: Command, argv: string[], ctx: CommandC
     }
     const max = command.positionals?.length ?? 0;
     if (!command.variadic && parsed.positionals.length > max) {
-      throw usageError(`unexpected argument "${parsed.positionals[max]}"${max === 0 ? ', this command takes no positional arguments' : `, expected at most ${max}`}`);
+      throw usageError(
+        `unexpected argument "${parsed.positionals[max]}"${max === 0 ? ', this command takes no positional arguments' : `, expected at most ${max}`}`,
+      );
     }
     return await command.run({ values, positionals: parsed.positionals }, ctx);
   } catch (error) {
@@ -179,7 +185,12 @@ export function requireString(values: OptionValues, name: string, expected: stri
 }
 
 /** Parses an integer option within [min, max], or returns `fallback` when absent. */
-export function intOption(values: OptionValues, name: string, range: { min: number; max: number }, fallback?: number): number {
+export function intOption(
+  values: OptionValues,
+  name: string,
+  range: { min: number; max: number },
+  fallback?: number,
+): number {
   const raw = values[name];
   if (raw === undefined) {
     if (fallback === undefined) throw usageError(`--${name} is required: an integer ${range.min}..${range.max}`);
@@ -193,7 +204,12 @@ export function intOption(values: OptionValues, name: string, range: { min: numb
 }
 
 /** Parses a number option within [min, max], or returns `fallback` when absent. */
-export function numberOption(values: OptionValues, name: string, range: { min: number; max: number }, fallback?: number): number {
+export function numberOption(
+  values: OptionValues,
+  name: string,
+  range: { min: number; max: number },
+  fallback?: number,
+): number {
   const raw = values[name];
   if (raw === undefined) {
     if (fallback === undefined) throw usageError(`--${name} is required: a number ${range.min}..${range.max}`);

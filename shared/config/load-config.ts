@@ -51,11 +51,22 @@ export function readYamlFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, [{ path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }], 'CFG_UNREADABLE');
+    throw new ConfigError(
+      file,
+      [{ path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }],
+      'CFG_UNREADABLE',
+    );
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => ({ path: '', message: `is not valid YAML: ${e.message.split(/ at line \d+/)[0]?.split("\n")[0]}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}` })), 'CFG_UNREADABLE');
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        message: `is not valid YAML: ${e.message.split(/ at line \d+/)[0]?.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}`,
+      })),
+      'CFG_UNREADABLE',
+    );
   }
   return doc.toJS() as unknown;
 }
@@ -63,7 +74,10 @@ export function readYamlFile(file: string): unknown {
 const validatorCache = new WeakMap<TSchema, (value: unknown) => ReturnType<ReturnType<typeof compileValidator>>>();
 
 /** Validates a parsed document against a role schema; fills defaults; returns problems or the config. */
-export function validateConfig<T>(role: RoleSchema<T>, document: unknown): { ok: true; config: T } | { ok: false; problems: Problem[] } {
+export function validateConfig<T>(
+  role: RoleSchema<T>,
+  document: unknown,
+): { ok: true; config: T } | { ok: false; problems: Problem[] } {
   let validate = validatorCache.get(role.schema);
   if (validate === undefined) {
     validate = compileValidator<T>(role.schema, { useDefaults: true });

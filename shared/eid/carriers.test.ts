@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HUSHPOINT_UUID_PREFIX, decodeAdvert, eidFromEddystoneServiceData, eidFromServiceUuid, encodeEddystoneAdvert, encodeIosAdvert } from './carriers.ts';
+import {
+  HUSHPOINT_UUID_PREFIX,
+  decodeAdvert,
+  eidFromEddystoneServiceData,
+  eidFromServiceUuid,
+  encodeEddystoneAdvert,
+  encodeIosAdvert,
+} from './carriers.ts';
 
 describe('EID carriers', () => {
   it('encodes the Eddystone EID advert byte for byte like the published example', () => {

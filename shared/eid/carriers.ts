@@ -38,7 +38,10 @@ const FLAGS_LE_GENERAL_NO_BREDR = 0x06;
 function checkEid(eid: Uint8Array | string): Buffer {
   const bytes = typeof eid === 'string' ? Buffer.from(eid, 'hex') : Buffer.from(eid);
   if (bytes.length !== EID_BYTES || (typeof eid === 'string' && !/^[0-9a-fA-F]{16}$/.test(eid))) {
-    throw new AppError('EID_BAD_FRAME', `EID is ${typeof eid === 'string' ? `"${eid}"` : `${bytes.length} bytes`}, expected 8 bytes (16 hex digits)`);
+    throw new AppError(
+      'EID_BAD_FRAME',
+      `EID is ${typeof eid === 'string' ? `"${eid}"` : `${bytes.length} bytes`}, expected 8 bytes (16 hex digits)`,
+    );
   }
   return bytes;
 }
@@ -49,7 +52,10 @@ export function encodeEddystoneAdvert(eid: Uint8Array | string, txPower = -18): 
   if (!Number.isInteger(txPower) || txPower < -128 || txPower > 127) {
     throw new AppError('EID_BAD_FRAME', `TX power is ${txPower}, expected an integer -128..127 dBm`);
   }
-  const serviceData = Buffer.concat([Buffer.from([EDDYSTONE_UUID16 & 0xff, EDDYSTONE_UUID16 >> 8, EDDYSTONE_EID_FRAME, txPower & 0xff]), id]);
+  const serviceData = Buffer.concat([
+    Buffer.from([EDDYSTONE_UUID16 & 0xff, EDDYSTONE_UUID16 >> 8, EDDYSTONE_EID_FRAME, txPower & 0xff]),
+    id,
+  ]);
   return Buffer.concat([
     Buffer.from([0x02, AD_FLAGS, FLAGS_LE_GENERAL_NO_BREDR]),
     Buffer.from([0x03, AD_UUID16_COMPLETE, EDDYSTONE_UUID16 & 0xff, EDDYSTONE_UUID16 >> 8]),
@@ -62,7 +68,11 @@ export function encodeEddystoneAdvert(eid: Uint8Array | string, txPower = -18): 
 export function encodeIosAdvert(eid: Uint8Array | string): Buffer {
   const canonical = Buffer.concat([Buffer.from(HUSHPOINT_UUID_PREFIX, 'hex'), checkEid(eid)]);
   const onAir = Buffer.from(canonical).reverse();
-  return Buffer.concat([Buffer.from([0x02, AD_FLAGS, FLAGS_LE_GENERAL_NO_BREDR]), Buffer.from([0x11, AD_UUID128_COMPLETE]), onAir]);
+  return Buffer.concat([
+    Buffer.from([0x02, AD_FLAGS, FLAGS_LE_GENERAL_NO_BREDR]),
+    Buffer.from([0x11, AD_UUID128_COMPLETE]),
+    onAir,
+  ]);
 }
 
 export function encodeAdvert(carrier: Carrier, eid: Uint8Array | string, txPower?: number): Buffer {
@@ -110,7 +120,9 @@ export function decodeAdvert(payload: Uint8Array): DecodedEid | null {
       }
     } else if (type === AD_UUID128_COMPLETE || type === AD_UUID128_INCOMPLETE) {
       for (let p = start; p + 16 <= end; p += 16) {
-        const uuid = Buffer.from(payload.subarray(p, p + 16)).reverse().toString('hex');
+        const uuid = Buffer.from(payload.subarray(p, p + 16))
+          .reverse()
+          .toString('hex');
         const eid = eidFromServiceUuid(uuid);
         if (eid !== null) return { carrier: 'ios', eid };
       }

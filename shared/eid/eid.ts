@@ -23,7 +23,10 @@ export interface EidParams {
 
 export function parseIdentityKey(hex: string): Buffer {
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) {
-    throw new AppError('EID_BAD_KEY', `Identity key "${hex.length > 40 ? `${hex.slice(0, 40)}…` : hex}" is ${hex.length} characters, expected 32 hex digits (16 bytes)`);
+    throw new AppError(
+      'EID_BAD_KEY',
+      `Identity key "${hex.length > 40 ? `${hex.slice(0, 40)}…` : hex}" is ${hex.length} characters, expected 32 hex digits (16 bytes)`,
+    );
   }
   return Buffer.from(hex, 'hex');
 }

@@ -9,8 +9,21 @@ export type Logger = PinoLogger;
  * `log.info({ credential })` cannot leak. This is a safety net: code must not log them at all.
  */
 export const REDACTED_FIELDS = [
-  'password', 'credential', 'token', 'bearer', 'authorization', 'identityKey', 'ik', 'key',
-  'secret', 'signingKey', 'mac', 'address', 'macAddress', 'tk', 'temporaryKey',
+  'password',
+  'credential',
+  'token',
+  'bearer',
+  'authorization',
+  'identityKey',
+  'ik',
+  'key',
+  'secret',
+  'signingKey',
+  'mac',
+  'address',
+  'macAddress',
+  'tk',
+  'temporaryKey',
 ] as const;
 
 export interface LoggerOptions {

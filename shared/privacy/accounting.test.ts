@@ -47,12 +47,18 @@ describe('chargeable (the privacy filter)', () => {
   it('rejects values that are not integer µρ (e.g. ρ passed as 0.1)', () => {
     thrownAppError(() => chargeable({ dayRho: 0, windowRho: 0 }, 0.1, CAPS), 'DP_INVALID_PARAMETER');
     thrownAppError(() => chargeable({ dayRho: -1, windowRho: 0 }, 1, CAPS), 'DP_INVALID_PARAMETER');
-    thrownAppError(() => chargeable({ dayRho: 0, windowRho: 0 }, 1, { dailyRho: 0.1, thirtyDayRho: 1 }), 'DP_INVALID_PARAMETER');
+    thrownAppError(
+      () => chargeable({ dayRho: 0, windowRho: 0 }, 1, { dailyRho: 0.1, thirtyDayRho: 1 }),
+      'DP_INVALID_PARAMETER',
+    );
   });
 
   it('requireChargeable throws DP_BUDGET_EXHAUSTED when the filter says no', () => {
     expect(() => requireChargeable({ dayRho: 0, windowRho: 0 }, 10, CAPS)).not.toThrow();
-    const error = thrownAppError(() => requireChargeable({ dayRho: 99_999, windowRho: 0 }, 2, CAPS), 'DP_BUDGET_EXHAUSTED');
+    const error = thrownAppError(
+      () => requireChargeable({ dayRho: 99_999, windowRho: 0 }, 2, CAPS),
+      'DP_BUDGET_EXHAUSTED',
+    );
     expect(error.details).toMatchObject({ cost: 2, dayRho: 99_999 });
   });
 });

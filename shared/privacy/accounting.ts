@@ -75,9 +75,13 @@ export function chargeable(spent: BudgetSpent, cost: MicroRho, caps: BudgetCaps)
 /** `chargeable`, or AppError('DP_BUDGET_EXHAUSTED') (e.g. before showing an offer). */
 export function requireChargeable(spent: BudgetSpent, cost: MicroRho, caps: BudgetCaps): void {
   if (!chargeable(spent, cost, caps)) {
-    throw new AppError('DP_BUDGET_EXHAUSTED', `a charge of ${cost} µρ would exceed the daily or 30-day privacy budget`, {
-      details: { cost, dayRho: spent.dayRho, windowRho: spent.windowRho, ...caps },
-    });
+    throw new AppError(
+      'DP_BUDGET_EXHAUSTED',
+      `a charge of ${cost} µρ would exceed the daily or 30-day privacy budget`,
+      {
+        details: { cost, dayRho: spent.dayRho, windowRho: spent.windowRho, ...caps },
+      },
+    );
   }
 }
 
@@ -86,8 +90,13 @@ export function requireChargeable(spent: BudgetSpent, cost: MicroRho, caps: Budg
  * of the `windowDays` days ending today (today − windowDays < day ≤ today). Charges dated after
  * today (which should not exist) are counted in both, so they can only make the filter stricter.
  */
-export function spentFromCharges(charges: readonly LedgerCharge[], today: number, windowDays: number = WINDOW_DAYS): BudgetSpent {
-  if (!Number.isSafeInteger(today)) throw new AppError('DP_INVALID_PARAMETER', `today is ${today}, expected an integer day number`);
+export function spentFromCharges(
+  charges: readonly LedgerCharge[],
+  today: number,
+  windowDays: number = WINDOW_DAYS,
+): BudgetSpent {
+  if (!Number.isSafeInteger(today))
+    throw new AppError('DP_INVALID_PARAMETER', `today is ${today}, expected an integer day number`);
   if (!Number.isSafeInteger(windowDays) || windowDays < 1) {
     throw new AppError('DP_INVALID_PARAMETER', `windowDays is ${windowDays}, expected a positive integer`);
   }
@@ -95,9 +104,11 @@ export function spentFromCharges(charges: readonly LedgerCharge[], today: number
   let windowRho = 0;
   charges.forEach((charge, i) => {
     microRho(charge.rho, `charges[${i}].rho`);
-    if (!Number.isSafeInteger(charge.day)) throw new AppError('DP_INVALID_PARAMETER', `charges[${i}].day is ${charge.day}, expected an integer`);
+    if (!Number.isSafeInteger(charge.day))
+      throw new AppError('DP_INVALID_PARAMETER', `charges[${i}].day is ${charge.day}, expected an integer`);
     if (charge.day >= today) dayRho = checkedMicroRho(BigInt(dayRho) + BigInt(charge.rho), 'dayRho');
-    if (charge.day > today - windowDays) windowRho = checkedMicroRho(BigInt(windowRho) + BigInt(charge.rho), 'windowRho');
+    if (charge.day > today - windowDays)
+      windowRho = checkedMicroRho(BigInt(windowRho) + BigInt(charge.rho), 'windowRho');
   });
   return { dayRho, windowRho };
 }
@@ -136,8 +147,14 @@ export function summariseBudget(spending: readonly BudgetSpent[], caps: BudgetCa
   });
   return {
     units: spending.length,
-    day: histogram(spending.map((s) => s.dayRho), caps.dailyRho),
-    window: histogram(spending.map((s) => s.windowRho), caps.thirtyDayRho),
+    day: histogram(
+      spending.map((s) => s.dayRho),
+      caps.dailyRho,
+    ),
+    window: histogram(
+      spending.map((s) => s.windowRho),
+      caps.thirtyDayRho,
+    ),
   };
 }
 
@@ -162,11 +179,15 @@ function scaled(rho: RationalInput | ZcdpLoss): Rational {
 
 function microRho(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new AppError('DP_INVALID_PARAMETER', `${name} is ${String(value)}, expected a non-negative integer number of µρ (millionths of ρ)`);
+    throw new AppError(
+      'DP_INVALID_PARAMETER',
+      `${name} is ${String(value)}, expected a non-negative integer number of µρ (millionths of ρ)`,
+    );
   }
 }
 
 function checkedMicroRho(value: bigint, name: string): MicroRho {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new AppError('DP_INVALID_PARAMETER', `${name} exceeds 2^53 − 1 µρ`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new AppError('DP_INVALID_PARAMETER', `${name} exceeds 2^53 − 1 µρ`);
   return Number(value);
 }

@@ -50,7 +50,8 @@ describe('zcdpToApproxDp', () => {
 
   it('ρ = 0 costs nothing; δ must lie in (0, 1)', () => {
     expect(zcdpToApproxDp(0, 1e-6).epsilon).toBe(0);
-    for (const delta of [0, 1, -1e-6, Number.NaN]) thrownAppError(() => zcdpToApproxDp('0.1', delta), 'DP_INVALID_PARAMETER');
+    for (const delta of [0, 1, -1e-6, Number.NaN])
+      thrownAppError(() => zcdpToApproxDp('0.1', delta), 'DP_INVALID_PARAMETER');
     thrownAppError(() => zcdpToApproxDp(-0.1, 1e-6), 'DP_INVALID_PARAMETER');
   });
 });

@@ -111,7 +111,10 @@ function cksLogDeltaUpper(rho: number, eps: number): number {
  * (the inverse of the privacy map ρ = Δ2²/(2σ²)). Pass a Sensitivity to keep Δ2² exact when
  * Δ2 = √L0·L∞ is irrational. `sigma` is √σ² rounded up, for display.
  */
-export function sigmaForRho(sensitivityL2: SensitivityInput, rho: RationalInput): { sigmaSquared: Rational; sigma: number } {
+export function sigmaForRho(
+  sensitivityL2: SensitivityInput,
+  rho: RationalInput,
+): { sigmaSquared: Rational; sigma: number } {
   const l2Squared = l2SquaredSensitivity(sensitivityL2, 'sensitivityL2');
   const target = nonNegativeRational(rho, 'rho');
   if (target.num === 0n || l2Squared.num === 0n) {

@@ -32,13 +32,22 @@ describe('rationalFromDecimal', () => {
     expect(rationalFromDecimal(input)).toEqual({ num, den });
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, 'abc', '', '.', '1e2000', '0x10', '1/3'])('rejects %s naming the parameter', (input) => {
-    expect(thrownAppError(() => rationalFromDecimal(input, 'scale'), 'DP_INVALID_PARAMETER').message).toMatch(/^scale is/);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 'abc', '', '.', '1e2000', '0x10', '1/3'])(
+    'rejects %s naming the parameter',
+    (input) => {
+      expect(thrownAppError(() => rationalFromDecimal(input, 'scale'), 'DP_INVALID_PARAMETER').message).toMatch(
+        /^scale is/,
+      );
+    },
+  );
 
   it('shows the offending value in the message', () => {
-    expect(thrownAppError(() => rationalFromDecimal(Number.NaN, 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(/^sigma is NaN, expected/);
-    expect(thrownAppError(() => rationalFromDecimal('abc', 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(/^sigma is "abc", expected/);
+    expect(thrownAppError(() => rationalFromDecimal(Number.NaN, 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(
+      /^sigma is NaN, expected/,
+    );
+    expect(thrownAppError(() => rationalFromDecimal('abc', 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(
+      /^sigma is "abc", expected/,
+    );
   });
 });
 
@@ -55,7 +64,9 @@ describe('rational arithmetic', () => {
   it('toRational accepts every input form and rejects a zero denominator', () => {
     expect(toRational(7n, 'x')).toEqual({ num: 7n, den: 1n });
     expect(toRational({ num: 2n, den: 4n }, 'x')).toEqual({ num: 1n, den: 2n });
-    expect(thrownAppError(() => toRational({ num: 1n, den: 0n }, 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(/^sigma is 1\/0/);
+    expect(thrownAppError(() => toRational({ num: 1n, den: 0n }, 'sigma'), 'DP_INVALID_PARAMETER').message).toMatch(
+      /^sigma is 1\/0/,
+    );
   });
 
   it('rationalFromDouble is the exact binary value', () => {

@@ -56,7 +56,13 @@ export function rationalFromDecimal(value: string | number, name = 'value'): Rat
 export function toRational(input: RationalInput, name: string): Rational {
   if (typeof input === 'bigint') return rational(input);
   if (typeof input === 'number' || typeof input === 'string') return rationalFromDecimal(input, name);
-  if (typeof input !== 'object' || input === null || typeof input.num !== 'bigint' || typeof input.den !== 'bigint' || input.den === 0n) {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    typeof input.num !== 'bigint' ||
+    typeof input.den !== 'bigint' ||
+    input.den === 0n
+  ) {
     throw new AppError(
       'DP_INVALID_PARAMETER',
       `${name} is ${describeInput(input)}, expected a decimal, a bigint or a rational {num, den} of bigints with den ≠ 0`,
@@ -68,14 +74,16 @@ export function toRational(input: RationalInput, name: string): Rational {
 /** toRational, also rejecting negative values. */
 export function nonNegativeRational(input: RationalInput, name: string): Rational {
   const value = toRational(input, name);
-  if (value.num < 0n) throw new AppError('DP_INVALID_PARAMETER', `${name} is ${describeInput(input)}, expected a value ≥ 0`);
+  if (value.num < 0n)
+    throw new AppError('DP_INVALID_PARAMETER', `${name} is ${describeInput(input)}, expected a value ≥ 0`);
   return value;
 }
 
 /** How a parameter was given, for error messages. */
 export function describeInput(input: unknown): string {
   if (typeof input === 'string') return JSON.stringify(input);
-  if (typeof input === 'object' && input !== null && 'num' in input && 'den' in input) return `${String(input.num)}/${String(input.den)}`;
+  if (typeof input === 'object' && input !== null && 'num' in input && 'den' in input)
+    return `${String(input.num)}/${String(input.den)}`;
   return String(input);
 }
 
@@ -138,8 +146,9 @@ export function rationalToNumberUp(r: Rational): number {
   const shift = Math.max(0, 64 - (bitLength(magnitude) - bitLength(r.den)));
   const quotient = (magnitude << BigInt(shift)) / r.den;
   const half = Math.floor(shift / 2); // two exact power-of-two steps, so 2^-shift never underflows early
-  let candidate = (negative ? -1 : 1) * ((Number(quotient) * 2 ** -half) * 2 ** -(shift - half));
-  while (Number.isFinite(candidate) && compareRational(rationalFromDouble(candidate), r) < 0) candidate = nextUp(candidate);
+  let candidate = (negative ? -1 : 1) * (Number(quotient) * 2 ** -half * 2 ** -(shift - half));
+  while (Number.isFinite(candidate) && compareRational(rationalFromDouble(candidate), r) < 0)
+    candidate = nextUp(candidate);
   return candidate;
 }
 

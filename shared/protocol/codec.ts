@@ -21,9 +21,16 @@ function validatorFor<N extends SchemaName>(name: N): (value: unknown) => Valida
 
 function parseJson(payload: Uint8Array | string): { ok: true; value: unknown } | { ok: false; problems: Problem[] } {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  if (size > MAX_PAYLOAD_BYTES) return { ok: false, problems: [{ path: '', message: `payload is ${size} bytes, expected at most ${MAX_PAYLOAD_BYTES}` }] };
+  if (size > MAX_PAYLOAD_BYTES)
+    return {
+      ok: false,
+      problems: [{ path: '', message: `payload is ${size} bytes, expected at most ${MAX_PAYLOAD_BYTES}` }],
+    };
   try {
-    const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8');
+    const text =
+      typeof payload === 'string'
+        ? payload
+        : Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8');
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     return { ok: false, problems: [{ path: '', message: `is not valid JSON (${(error as Error).message})` }] };
@@ -43,7 +50,9 @@ export function decodePayload<N extends SchemaName>(name: N, payload: Uint8Array
 export function encodePayload<N extends SchemaName>(name: N, value: SchemaType<N>): Buffer {
   const checked = validatePayload(name, value);
   if (!checked.ok) {
-    throw new RangeError(`refusing to encode an invalid ${name}: ${checked.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+    throw new RangeError(
+      `refusing to encode an invalid ${name}: ${checked.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+    );
   }
   return Buffer.from(JSON.stringify(value));
 }
@@ -53,21 +62,34 @@ export function encodePayload<N extends SchemaName>(name: N, value: SchemaType<N
  * to its length, not in the far future (`nowSeconds` + LIMITS.maxFutureSkewSeconds), and no EID
  * appears twice.
  */
-export function decodePresenceBatch(payload: Uint8Array | string, options: { nowSeconds: number }): Validation<SchemaType<'PresenceBatch'>> {
+export function decodePresenceBatch(
+  payload: Uint8Array | string,
+  options: { nowSeconds: number },
+): Validation<SchemaType<'PresenceBatch'>> {
   const result = decodePayload('PresenceBatch', payload);
   if (!result.ok) return result;
   const batch = result.value;
   const problems: Problem[] = [];
   const latest = options.nowSeconds + LIMITS.maxFutureSkewSeconds;
   if (batch.windowStart > latest) {
-    problems.push({ path: '/windowStart', message: `is ${batch.windowStart}, ${batch.windowStart - options.nowSeconds} s in the future, expected at most ${LIMITS.maxFutureSkewSeconds} s ahead of the hub clock` });
+    problems.push({
+      path: '/windowStart',
+      message: `is ${batch.windowStart}, ${batch.windowStart - options.nowSeconds} s in the future, expected at most ${LIMITS.maxFutureSkewSeconds} s ahead of the hub clock`,
+    });
   }
   if (batch.windowStart % batch.windowSeconds !== 0) {
-    problems.push({ path: '/windowStart', message: `is ${batch.windowStart}, expected a multiple of windowSeconds (${batch.windowSeconds})` });
+    problems.push({
+      path: '/windowStart',
+      message: `is ${batch.windowStart}, expected a multiple of windowSeconds (${batch.windowSeconds})`,
+    });
   }
   const seen = new Set<string>();
   batch.sightings.forEach((sighting, index) => {
-    if (seen.has(sighting.eid)) problems.push({ path: `/sightings/${index}/eid`, message: `is "${sighting.eid}", which already appears earlier in this batch` });
+    if (seen.has(sighting.eid))
+      problems.push({
+        path: `/sightings/${index}/eid`,
+        message: `is "${sighting.eid}", which already appears earlier in this batch`,
+      });
     seen.add(sighting.eid);
   });
   return problems.length === 0 ? result : { ok: false, problems };

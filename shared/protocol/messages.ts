@@ -1,5 +1,13 @@
 import type { Static } from '@sinclair/typebox';
-import type { Band as BandSchema, Command as CommandSchema, CommandReply as CommandReplySchema, GatewayStatus as GatewayStatusSchema, HubClock as HubClockSchema, PresenceBatch as PresenceBatchSchema, Sighting as SightingSchema } from './schemas.ts';
+import type {
+  Band as BandSchema,
+  Command as CommandSchema,
+  CommandReply as CommandReplySchema,
+  GatewayStatus as GatewayStatusSchema,
+  HubClock as HubClockSchema,
+  PresenceBatch as PresenceBatchSchema,
+  Sighting as SightingSchema,
+} from './schemas.ts';
 
 /** Payload types, derived from the schemas (one source for both). */
 export type Band = Static<typeof BandSchema>;

@@ -49,8 +49,13 @@ export const PresenceBatch = Type.Object(
 );
 
 export const AdapterState = Type.Union([
-  Type.Literal('poweredOn'), Type.Literal('poweredOff'), Type.Literal('resetting'), Type.Literal('unauthorized'),
-  Type.Literal('unsupported'), Type.Literal('unknown'), Type.Literal('replay'),
+  Type.Literal('poweredOn'),
+  Type.Literal('poweredOff'),
+  Type.Literal('resetting'),
+  Type.Literal('unauthorized'),
+  Type.Literal('unsupported'),
+  Type.Literal('unknown'),
+  Type.Literal('replay'),
 ]);
 
 export const GatewayStatus = Type.Object(
@@ -90,7 +95,9 @@ export const CommandReply = Type.Object(
     transaction: Type.String({ minLength: 1, maxLength: 64 }),
     ok: Type.Boolean(),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    error: Type.Optional(Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1000 }) }, closed)),
+    error: Type.Optional(
+      Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1000 }) }, closed),
+    ),
   },
   closed,
 );

@@ -1,13 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { clockTopic, commandTopic, filters, gatewayMayPublish, gatewayMaySubscribe, parseTopic, presenceTopic, replyTopic, statusTopic } from './topics.ts';
+import {
+  clockTopic,
+  commandTopic,
+  filters,
+  gatewayMayPublish,
+  gatewayMaySubscribe,
+  parseTopic,
+  presenceTopic,
+  replyTopic,
+  statusTopic,
+} from './topics.ts';
 
 describe('topics', () => {
   it('builds and parses every topic', () => {
     const cases = [
       [presenceTopic('store-1', 'gw-a'), { kind: 'presence', store: 'store-1', gateway: 'gw-a' }],
       [statusTopic('store-1', 'gw-a'), { kind: 'status', store: 'store-1', gateway: 'gw-a' }],
-      [commandTopic('store-1', 'gw-a', 'identify'), { kind: 'cmd', store: 'store-1', gateway: 'gw-a', command: 'identify' }],
-      [replyTopic('store-1', 'gw-a', 'identify'), { kind: 'reply', store: 'store-1', gateway: 'gw-a', command: 'identify' }],
+      [
+        commandTopic('store-1', 'gw-a', 'identify'),
+        { kind: 'cmd', store: 'store-1', gateway: 'gw-a', command: 'identify' },
+      ],
+      [
+        replyTopic('store-1', 'gw-a', 'identify'),
+        { kind: 'reply', store: 'store-1', gateway: 'gw-a', command: 'identify' },
+      ],
       [clockTopic('store-1'), { kind: 'clock', store: 'store-1' }],
     ] as const;
     for (const [topic, parsed] of cases) expect(parseTopic(topic)).toEqual(parsed);
@@ -15,8 +31,15 @@ describe('topics', () => {
   });
 
   it('rejects foreign, mis-versioned and malformed topics', () => {
-    for (const topic of ['hushpoint/v2/s/gateways/g/presence', 'other/v1/s/gateways/g/presence', 'hushpoint/v1/S/gateways/g/presence',
-      'hushpoint/v1/s/gateways/g', 'hushpoint/v1/s/gateways/g/presence/x', 'hushpoint/v1/s/gateways/+/presence', 'hushpoint/v1/s/hub/time']) {
+    for (const topic of [
+      'hushpoint/v2/s/gateways/g/presence',
+      'other/v1/s/gateways/g/presence',
+      'hushpoint/v1/S/gateways/g/presence',
+      'hushpoint/v1/s/gateways/g',
+      'hushpoint/v1/s/gateways/g/presence/x',
+      'hushpoint/v1/s/gateways/+/presence',
+      'hushpoint/v1/s/hub/time',
+    ]) {
       expect(parseTopic(topic)).toBeNull();
     }
     expect(() => presenceTopic('s', 'Bad Id')).toThrow(/gateway id "Bad Id" is invalid/);

@@ -110,7 +110,9 @@ export function parseTopic(topic: string): ParsedTopic | null {
 export function gatewayMayPublish(store: string, gateway: string, topic: string): boolean {
   const parsed = parseTopic(topic);
   if (parsed === null || parsed.store !== store || parsed.kind === 'clock') return false;
-  return parsed.gateway === gateway && (parsed.kind === 'presence' || parsed.kind === 'status' || parsed.kind === 'reply');
+  return (
+    parsed.gateway === gateway && (parsed.kind === 'presence' || parsed.kind === 'status' || parsed.kind === 'reply')
+  );
 }
 
 /** ACL (DESIGN §4): a gateway may subscribe only to its own `cmd/+` (or one command) and the hub clock. */

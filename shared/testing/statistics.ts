@@ -53,7 +53,8 @@ export function chiSquareTest(
     if (x < support.min) below += count;
     if (x > support.max) above += count;
   }
-  if (Math.abs(1 - mass) > 1e-9) throw new Error(`χ² support [${support.min}, ${support.max}] misses ${1 - mass} of the mass`);
+  if (Math.abs(1 - mass) > 1e-9)
+    throw new Error(`χ² support [${support.min}, ${support.max}] misses ${1 - mass} of the mass`);
   seen[0] = (seen[0] as number) + below;
   seen[seen.length - 1] = (seen[seen.length - 1] as number) + above;
 

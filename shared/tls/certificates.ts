@@ -50,7 +50,10 @@ export function createStoreCa(storeId: string, options: IssueOptions = {}): KeyA
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
   validity(cert, options, 3650);
-  const attrs = [{ name: 'commonName', value: `hushpoint store CA ${storeId}` }, { name: 'organizationName', value: 'hushpoint' }];
+  const attrs = [
+    { name: 'commonName', value: `hushpoint store CA ${storeId}` },
+    { name: 'organizationName', value: 'hushpoint' },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
@@ -65,7 +68,11 @@ export function createStoreCa(storeId: string, options: IssueOptions = {}): KeyA
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** A TLS server certificate signed by the store CA, with DNS and IP subject alternative names. */
-export function issueServerCertificate(ca: KeyAndCert, names: { hostnames: string[]; ips?: string[] }, options: IssueOptions = {}): KeyAndCert {
+export function issueServerCertificate(
+  ca: KeyAndCert,
+  names: { hostnames: string[]; ips?: string[] },
+  options: IssueOptions = {},
+): KeyAndCert {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const keys = rsaKeyPair();
@@ -74,7 +81,10 @@ export function issueServerCertificate(ca: KeyAndCert, names: { hostnames: strin
   cert.serialNumber = serial();
   validity(cert, options, 825);
   const commonName = names.hostnames[0] ?? names.ips?.[0] ?? 'hushpoint-hub';
-  cert.setSubject([{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'hushpoint' }]);
+  cert.setSubject([
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'hushpoint' },
+  ]);
   cert.setIssuer(caCert.subject.attributes);
   const altNames = [
     ...names.hostnames.map((value) => ({ type: 2, value })),

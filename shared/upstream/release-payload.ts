@@ -127,7 +127,10 @@ export function validateReleasePayload(value: unknown): Validation<ReleasePayloa
   const payload = result.value;
   const problems: Problem[] = [];
   if (payload.period.endUnix <= payload.period.startUnix) {
-    problems.push({ path: '/period/endUnix', message: `is ${payload.period.endUnix}, expected more than startUnix ${payload.period.startUnix}` });
+    problems.push({
+      path: '/period/endUnix',
+      message: `is ${payload.period.endUnix}, expected more than startUnix ${payload.period.startUnix}`,
+    });
   }
   const seen = new Set<string>();
   payload.cells.forEach((cell, i) => {
@@ -136,16 +139,28 @@ export function validateReleasePayload(value: unknown): Validation<ReleasePayloa
   });
   payload.measures.forEach((measure, i) => {
     if (measure.values.length !== payload.cells.length) {
-      problems.push({ path: `/measures/${i}/values`, message: `has ${measure.values.length} values, expected one per cell (${payload.cells.length})` });
+      problems.push({
+        path: `/measures/${i}/values`,
+        message: `has ${measure.values.length} values, expected one per cell (${payload.cells.length})`,
+      });
     }
-    if (measure.mechanism === 'discrete-gaussian' && (measure.sigmaSquared === undefined || measure.sigma === undefined)) {
-      problems.push({ path: `/measures/${i}`, message: 'is a discrete Gaussian measure without sigma and sigmaSquared' });
+    if (
+      measure.mechanism === 'discrete-gaussian' &&
+      (measure.sigmaSquared === undefined || measure.sigma === undefined)
+    ) {
+      problems.push({
+        path: `/measures/${i}`,
+        message: 'is a discrete Gaussian measure without sigma and sigmaSquared',
+      });
     }
     if (measure.mechanism === 'discrete-laplace' && (measure.scale === undefined || measure.epsilon === undefined)) {
       problems.push({ path: `/measures/${i}`, message: 'is a discrete Laplace measure without scale and epsilon' });
     }
     if (measure.query === 'sum' && measure.clamp === undefined) {
-      problems.push({ path: `/measures/${i}/clamp`, message: 'is required for a sum (the values must have been clamped)' });
+      problems.push({
+        path: `/measures/${i}/clamp`,
+        message: 'is required for a sum (the values must have been clamped)',
+      });
     }
   });
   return problems.length > 0 ? { ok: false, problems } : result;
@@ -155,14 +170,20 @@ export function validateReleasePayload(value: unknown): Validation<ReleasePayloa
 export function encodeReleasePayload(payload: ReleasePayload): Buffer {
   const checked = validateReleasePayload(payload);
   if (!checked.ok) {
-    throw new RangeError(`refusing to encode an invalid release: ${checked.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+    throw new RangeError(
+      `refusing to encode an invalid release: ${checked.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+    );
   }
   return Buffer.from(JSON.stringify(payload), 'utf8');
 }
 
 /** Parses and validates received bytes; never throws. */
 export function decodeReleasePayload(body: Uint8Array): Validation<ReleasePayload> {
-  if (body.length > MAX_RELEASE_BYTES) return { ok: false, problems: [{ path: '', message: `is ${body.length} bytes, expected at most ${MAX_RELEASE_BYTES}` }] };
+  if (body.length > MAX_RELEASE_BYTES)
+    return {
+      ok: false,
+      problems: [{ path: '', message: `is ${body.length} bytes, expected at most ${MAX_RELEASE_BYTES}` }],
+    };
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8')) as unknown;

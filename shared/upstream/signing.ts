@@ -56,7 +56,10 @@ export function generateSigningKey(rng: RandomSource): string {
 export function parseSigningKey(text: string, source: string): Buffer {
   const trimmed = text.trim();
   if (!KEY_HEX_RE.test(trimmed)) {
-    throw new AppError('CFG_INVALID', `The signing key file "${source}" holds ${trimmed.length} characters that are not a key, expected 64 hex digits (32 random bytes)`);
+    throw new AppError(
+      'CFG_INVALID',
+      `The signing key file "${source}" holds ${trimmed.length} characters that are not a key, expected 64 hex digits (32 random bytes)`,
+    );
   }
   return Buffer.from(trimmed, 'hex');
 }
@@ -67,8 +70,10 @@ export function isIdempotencyKey(value: string): boolean {
 
 /** The exact bytes the MAC covers. */
 export function signingInput(input: SignatureInput): Buffer {
-  if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0) throw new RangeError(`timestamp is ${input.timestamp}, expected Unix seconds`);
-  if (!isIdempotencyKey(input.idempotencyKey)) throw new RangeError(`idempotency key "${input.idempotencyKey}" does not match ${IDEMPOTENCY_KEY_PATTERN}`);
+  if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0)
+    throw new RangeError(`timestamp is ${input.timestamp}, expected Unix seconds`);
+  if (!isIdempotencyKey(input.idempotencyKey))
+    throw new RangeError(`idempotency key "${input.idempotencyKey}" does not match ${IDEMPOTENCY_KEY_PATTERN}`);
   return Buffer.concat([Buffer.from(`${input.timestamp}\n${input.idempotencyKey}\n`, 'utf8'), input.body]);
 }
 
@@ -82,12 +87,19 @@ export function sign(key: Uint8Array, input: SignatureInput): string {
 }
 
 /** The four headers of one attempt. */
-export function signedHeaders(key: Uint8Array, request: { store: string; releaseId: string; body: Uint8Array; timestamp: number }): Record<string, string> {
+export function signedHeaders(
+  key: Uint8Array,
+  request: { store: string; releaseId: string; body: Uint8Array; timestamp: number },
+): Record<string, string> {
   return {
     [UPSTREAM_HEADERS.store]: request.store,
     [UPSTREAM_HEADERS.timestamp]: String(request.timestamp),
     [UPSTREAM_HEADERS.release]: request.releaseId,
-    [UPSTREAM_HEADERS.signature]: sign(key, { timestamp: request.timestamp, idempotencyKey: request.releaseId, body: request.body }),
+    [UPSTREAM_HEADERS.signature]: sign(key, {
+      timestamp: request.timestamp,
+      idempotencyKey: request.releaseId,
+      body: request.body,
+    }),
   };
 }
 
@@ -99,7 +111,9 @@ export function signedHeaders(key: Uint8Array, request: { store: string; release
 export function verifySignature(key: Uint8Array, input: SignatureInput, signature: string): boolean {
   const expected = mac(key, input);
   const wellFormed = SIGNATURE_RE.test(signature);
-  const presented = wellFormed ? Buffer.from(signature.slice(SIGNATURE_PREFIX.length), 'hex') : Buffer.alloc(expected.length);
+  const presented = wellFormed
+    ? Buffer.from(signature.slice(SIGNATURE_PREFIX.length), 'hex')
+    : Buffer.alloc(expected.length);
   return timingSafeEqual(expected, presented) && wellFormed;
 }
 
@@ -136,24 +150,62 @@ export function verifyUpstreamRequest(
   const releaseId = header(request.headers, UPSTREAM_HEADERS.release);
   const signature = header(request.headers, UPSTREAM_HEADERS.signature);
   const missing = (
-    [[UPSTREAM_HEADERS.store, store], [UPSTREAM_HEADERS.timestamp, timestampText], [UPSTREAM_HEADERS.release, releaseId], [UPSTREAM_HEADERS.signature, signature]] as const
-  ).filter(([, value]) => value === undefined || value === '').map(([name]) => name);
-  if (missing.length > 0 || store === undefined || timestampText === undefined || releaseId === undefined || signature === undefined) {
-    return { ok: false, status: 400, code: 'API_BAD_REQUEST', message: `Missing header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: a release must carry X-Hushpoint-Store, -Timestamp, -Release and -Signature (once each)` };
+    [
+      [UPSTREAM_HEADERS.store, store],
+      [UPSTREAM_HEADERS.timestamp, timestampText],
+      [UPSTREAM_HEADERS.release, releaseId],
+      [UPSTREAM_HEADERS.signature, signature],
+    ] as const
+  )
+    .filter(([, value]) => value === undefined || value === '')
+    .map(([name]) => name);
+  if (
+    missing.length > 0 ||
+    store === undefined ||
+    timestampText === undefined ||
+    releaseId === undefined ||
+    signature === undefined
+  ) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'API_BAD_REQUEST',
+      message: `Missing header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: a release must carry X-Hushpoint-Store, -Timestamp, -Release and -Signature (once each)`,
+    };
   }
   if (!/^\d{1,15}$/.test(timestampText)) {
-    return { ok: false, status: 400, code: 'API_BAD_REQUEST', message: `X-Hushpoint-Timestamp is "${timestampText.slice(0, 40)}", expected Unix seconds (digits only)` };
+    return {
+      ok: false,
+      status: 400,
+      code: 'API_BAD_REQUEST',
+      message: `X-Hushpoint-Timestamp is "${timestampText.slice(0, 40)}", expected Unix seconds (digits only)`,
+    };
   }
   if (!isIdempotencyKey(releaseId)) {
-    return { ok: false, status: 400, code: 'API_BAD_REQUEST', message: `X-Hushpoint-Release is "${releaseId.slice(0, 60)}", expected a release id matching ${IDEMPOTENCY_KEY_PATTERN}` };
+    return {
+      ok: false,
+      status: 400,
+      code: 'API_BAD_REQUEST',
+      message: `X-Hushpoint-Release is "${releaseId.slice(0, 60)}", expected a release id matching ${IDEMPOTENCY_KEY_PATTERN}`,
+    };
   }
   const key = options.keyOf(store);
   if (key === null) {
-    return { ok: false, status: 403, code: 'AUTH_FORBIDDEN', message: `Store "${store.slice(0, 64)}" is not configured on this collector, expected one of the stores listed in collector.yaml` };
+    return {
+      ok: false,
+      status: 403,
+      code: 'AUTH_FORBIDDEN',
+      message: `Store "${store.slice(0, 64)}" is not configured on this collector, expected one of the stores listed in collector.yaml`,
+    };
   }
   const timestamp = Number(timestampText);
   if (!verifySignature(key, { timestamp, idempotencyKey: releaseId, body: request.body }, signature)) {
-    return { ok: false, status: 401, code: 'UPSTREAM_BAD_SIGNATURE', message: `Signature does not match: expected X-Hushpoint-Signature "v1=" + hex HMAC-SHA256 of timestamp, release id and body under the key of store "${store}"` };
+    return {
+      ok: false,
+      status: 401,
+      code: 'UPSTREAM_BAD_SIGNATURE',
+      message: `Signature does not match: expected X-Hushpoint-Signature "v1=" + hex HMAC-SHA256 of timestamp, release id and body under the key of store "${store}"`,
+    };
   }
   const skew = options.maxSkewSeconds ?? MAX_CLOCK_SKEW_SECONDS;
   const offset = timestamp - options.nowSeconds;

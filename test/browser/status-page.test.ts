@@ -33,12 +33,16 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 if (!HAVE_CHROMIUM && process.env.CI === undefined) {
-  console.warn(`status page browser test skipped: ${CHROMIUM} is missing (apt-get install chromium); it fails instead when CI is set`);
+  console.warn(
+    `status page browser test skipped: ${CHROMIUM} is missing (apt-get install chromium); it fails instead when CI is set`,
+  );
 }
 
 describe.runIf(!HAVE_CHROMIUM && process.env.CI !== undefined)('status page in chromium (CI)', () => {
   it('needs Debian chromium', () => {
-    throw new Error(`${CHROMIUM} is missing: .ci/run installs the chromium package; the browser test must not be skipped in CI`);
+    throw new Error(
+      `${CHROMIUM} is missing: .ci/run installs the chromium package; the browser test must not be skipped in CI`,
+    );
   });
 });
 
@@ -69,11 +73,21 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     writeFileSync(join(keyDir, 'upstream.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     t = await startStatusHub({
       clock: hubClock,
-      gateways: [{ id: 'gw-entrance', zone: 'entrance' }, { id: 'gw-checkout', zone: 'checkout' }, { id: 'gw-bakery', zone: 'bakery' }],
+      gateways: [
+        { id: 'gw-entrance', zone: 'entrance' },
+        { id: 'gw-checkout', zone: 'checkout' },
+        { id: 'gw-bakery', zone: 'bakery' },
+      ],
       config: {
         broker: { clockIntervalSeconds: 3600 },
         privacy: { timeZone: 'UTC' },
-        upstream: { enabled: true, transport: 'https', url: `https://127.0.0.1:${deadUpstream}/v1/releases`, signingKeyFile: join(keyDir, 'upstream.key'), timeoutSeconds: 2 },
+        upstream: {
+          enabled: true,
+          transport: 'https',
+          url: `https://127.0.0.1:${deadUpstream}/v1/releases`,
+          signingKeyFile: join(keyDir, 'upstream.key'),
+          timeoutSeconds: 2,
+        },
       },
     });
 
@@ -83,9 +97,29 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     hubClock.set(T0 + 20 * 60_000);
     const bakery = await t.connectGateway('gw-bakery');
     const windowStart = (T0 + 15 * 60_000) / 1000;
-    const sightings = keys.map((identityKey) => ({ eid: computeEidHex({ identityKey, exponent: 9, counter: windowStart }), band: 'near' as const, hits: 3 }));
-    await bakery.publishAsync(presenceTopic(TEST_STORE, 'gw-bakery'), encodePayload('PresenceBatch', { v: 1, gateway: 'gw-bakery', seq: 1, windowStart, windowSeconds: 10, sightings, dropped: 0 }), { qos: 1 });
-    await bakery.publishAsync(statusTopic(TEST_STORE, 'gw-bakery'), JSON.stringify({ v: 1, gateway: 'gw-bakery', state: 'offline', version: packageVersion() }), { qos: 1, retain: true });
+    const sightings = keys.map((identityKey) => ({
+      eid: computeEidHex({ identityKey, exponent: 9, counter: windowStart }),
+      band: 'near' as const,
+      hits: 3,
+    }));
+    await bakery.publishAsync(
+      presenceTopic(TEST_STORE, 'gw-bakery'),
+      encodePayload('PresenceBatch', {
+        v: 1,
+        gateway: 'gw-bakery',
+        seq: 1,
+        windowStart,
+        windowSeconds: 10,
+        sightings,
+        dropped: 0,
+      }),
+      { qos: 1 },
+    );
+    await bakery.publishAsync(
+      statusTopic(TEST_STORE, 'gw-bakery'),
+      JSON.stringify({ v: 1, gateway: 'gw-bakery', state: 'offline', version: packageVersion() }),
+      { qos: 1, retain: true },
+    );
     await bakery.endAsync();
     await t.hub.finalizePresence({ all: true });
     // The hour is released (the ledger charges the six shoppers); the upstream collector is down.
@@ -95,33 +129,73 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
 
     // gw-checkout (a real MQTT client) sends a bad status carrying markup: it is quarantined.
     hostile = await t.connectGateway('gw-checkout');
-    await hostile.publishAsync(statusTopic(TEST_STORE, 'gw-checkout'), '<img src=x onerror=window.__pwned=1>', { qos: 1 });
+    await hostile.publishAsync(statusTopic(TEST_STORE, 'gw-checkout'), '<img src=x onerror=window.__pwned=1>', {
+      qos: 1,
+    });
 
     // gw-entrance: a real gateway whose clock is 1.5 s behind the hub's, hearing 12 adverts/s.
     gwClock = new FakeClock(hubClock.now() - GW_BEHIND_MS);
-    ws = gatewayWorkspace({ gateway: 'gw-entrance', zone: 'entrance', hub: { url: t.mqttsUrl(), caFile: 'ca.pem' }, heartbeatSeconds: 5, ble: { watchdogSeconds: 3600 } }, { credential: t.credentials.get('gw-entrance') as string });
+    ws = gatewayWorkspace(
+      {
+        gateway: 'gw-entrance',
+        zone: 'entrance',
+        hub: { url: t.mqttsUrl(), caFile: 'ca.pem' },
+        heartbeatSeconds: 5,
+        ble: { watchdogSeconds: 3600 },
+      },
+      { credential: t.credentials.get('gw-entrance') as string },
+    );
     writeFileSync(join(ws.dir, 'ca.pem'), t.caPem);
     const { source, inject } = createInjectedHciSource();
     const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: ws.config.leds, logger: silentLogger() });
     expect(leds.io).toBeInstanceOf(FakeGpioIo);
-    gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock: gwClock, logger: silentLogger(), leds, rss: () => 48 * 1024 * 1024 });
+    gateway = createGateway({
+      config: ws.config,
+      resolvePath: ws.resolvePath,
+      ble: source,
+      clock: gwClock,
+      logger: silentLogger(),
+      leds,
+      rss: () => 48 * 1024 * 1024,
+    });
     await gateway.start();
     await waitFor(() => gateway.stats().clockOffsetMs === GW_BEHIND_MS, 'the gateway to measure its clock offset');
-    const advert = encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: 'random', address: 'c3:11:22:33:44:55', data: Uint8Array.from([0x02, 0x01, 0x06, 0x05, 0xff, 0x4c, 0x00, 0x10, 0x01]), rssi: -70 });
+    const advert = encodeAdvertisingReport({
+      eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+      addressType: 'random',
+      address: 'c3:11:22:33:44:55',
+      data: Uint8Array.from([0x02, 0x01, 0x06, 0x05, 0xff, 0x4c, 0x00, 0x10, 0x01]),
+      rssi: -70,
+    });
     // 3 adverts per 250 ms of both clocks: 12 adverts/s, whenever the heartbeat fires.
     pump = setInterval(() => {
       for (let i = 0; i < 3; i++) inject(gwClock.now(), advert);
       gwClock.advance(250);
       hubClock.advance(250);
     }, 250);
-    await waitFor(() => {
-      const last = t.hub.gateways.get('gw-entrance')?.lastStatus;
-      return last !== null && last !== undefined && (last.advertsPerSecond ?? 0) > 0 && last.clockOffsetMs === GW_BEHIND_MS;
-    }, 'a heartbeat with adverts and the clock offset', 15_000);
+    await waitFor(
+      () => {
+        const last = t.hub.gateways.get('gw-entrance')?.lastStatus;
+        return (
+          last !== null && last !== undefined && (last.advertsPerSecond ?? 0) > 0 && last.clockOffsetMs === GW_BEHIND_MS
+        );
+      },
+      'a heartbeat with adverts and the clock offset',
+      15_000,
+    );
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     desktop = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
     page = await desktop.newPage();
@@ -150,7 +224,15 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     expect(await page.textContent('#store')).toBe(TEST_STORE);
     expect(await page.textContent('#hub-version')).toBe(packageVersion());
     const cookies = await desktop.cookies();
-    expect(cookies).toEqual([expect.objectContaining({ name: 'hp_technician', httpOnly: true, secure: true, sameSite: 'Strict', path: '/v1/technician' })]);
+    expect(cookies).toEqual([
+      expect.objectContaining({
+        name: 'hp_technician',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Strict',
+        path: '/v1/technician',
+      }),
+    ]);
     expect(await page.evaluate('document.cookie')).toBe('');
   });
 
@@ -174,7 +256,9 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     expect(releases).toContain('footfall');
     expect(releases).toMatch(/Down — retrying/);
     expect(releases).toMatch(/ECONNREFUSED/);
-    const unsent = (t.hub.db.prepare("SELECT COUNT(*) AS n FROM upstream_outbox WHERE state = 'pending'").get() as { n: number }).n;
+    const unsent = (
+      t.hub.db.prepare("SELECT COUNT(*) AS n FROM upstream_outbox WHERE state = 'pending'").get() as { n: number }
+    ).n;
     expect(unsent).toBeGreaterThan(0);
     expect(await page.textContent('[data-tile="unsent"] .value')).toBe(String(unsent));
     const day = page.locator('[data-budget="analytics-day"]');
@@ -196,7 +280,16 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     const commandsBefore = gateway.stats().commands;
     await page.click('button[data-identify="gw-entrance"]');
     const reply = page.locator('[data-reply="gw-entrance"]');
-    await expect.poll(() => reply.locator('.reply-text').textContent().catch(() => null), { timeout: 8000 }).toBe('LEDs blinking for 10 s');
+    await expect
+      .poll(
+        () =>
+          reply
+            .locator('.reply-text')
+            .textContent()
+            .catch(() => null),
+        { timeout: 8000 },
+      )
+      .toBe('LEDs blinking for 10 s');
     expect(await reply.locator('.reply-detail').textContent()).toMatch(/^replied in \d+ ms · tx [0-9a-f]{16}$/);
     expect(await reply.getAttribute('class')).toBe('reply ok');
     expect(gateway.stats().commands).toBe(commandsBefore + 1);
@@ -204,26 +297,43 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
 
   it('refreshes itself: a new quarantined payload appears without reloading', async () => {
     await hostile.publishAsync(statusTopic(TEST_STORE, 'gw-checkout'), 'not json at all', { qos: 1 });
-    await expect.poll(() => page.textContent('[data-tile="quarantine"] .value'), { timeout: 9000, interval: 250 }).toBe('2');
+    await expect
+      .poll(() => page.textContent('[data-tile="quarantine"] .value'), { timeout: 9000, interval: 250 })
+      .toBe('2');
     // The identify reply survives the refresh.
     expect(await page.locator('[data-reply="gw-entrance"]').textContent()).toContain('LEDs blinking');
     await page.screenshot({ path: join(OUT, 'status-page-desktop.png'), fullPage: true });
   });
 
   it('fits a phone screen without horizontal scrolling', async () => {
-    const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, storageState: await desktop.storageState() });
+    const phone = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await desktop.storageState(),
+    });
     const small = await phone.newPage();
     small.on('pageerror', (error) => pageErrors.push(error.message));
     await small.goto(t.apiUrl('/status'));
     await small.locator('tr[data-gateway="gw-entrance"]').waitFor();
-    const widths = await small.evaluate('({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth })') as { scroll: number; body: number; viewport: number };
+    const widths = (await small.evaluate(
+      '({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth })',
+    )) as { scroll: number; body: number; viewport: number };
     expect(widths.viewport).toBe(390);
     expect(widths.scroll).toBeLessThanOrEqual(widths.viewport);
     expect(widths.body).toBeLessThanOrEqual(widths.viewport);
-    const overflowing = await small.evaluate("[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.tagName + '.' + e.className)");
+    const overflowing = await small.evaluate(
+      "[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.tagName + '.' + e.className)",
+    );
     expect(overflowing).toEqual([]);
     // On a phone the table rows are stacked cards with their column names.
-    expect(await small.evaluate(`getComputedStyle(document.querySelector('tr[data-gateway="gw-entrance"] td[data-field="adverts"]'), '::before').content`)).toBe('"Adverts/s"');
+    expect(
+      await small.evaluate(
+        `getComputedStyle(document.querySelector('tr[data-gateway="gw-entrance"] td[data-field="adverts"]'), '::before').content`,
+      ),
+    ).toBe('"Adverts/s"');
     await small.screenshot({ path: join(OUT, 'status-page-phone.png'), fullPage: true });
     await phone.close();
   });

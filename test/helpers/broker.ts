@@ -22,9 +22,10 @@ export interface TestBrokerOptions {
 
 export async function startBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const broker = await Aedes.createBroker(options.aedes ?? {});
-  const server: Server = options.tls === undefined
-    ? createServer(broker.handle)
-    : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, broker.handle);
+  const server: Server =
+    options.tls === undefined
+      ? createServer(broker.handle)
+      : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, broker.handle);
   const sockets = new Set<import('node:net').Socket>();
   server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket) => {
     sockets.add(socket);

@@ -40,9 +40,14 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = out[key];
-    out[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object'
-      ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
-      : value;
+    out[key] =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === 'object'
+        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
   }
   return out;
 }
@@ -62,27 +67,45 @@ export interface HubFiles {
  * Writes hub.yaml (TLS listener on 127.0.0.1:0, API on 127.0.0.1:0, admin token) and the PEM
  * files into `dir` (a new temp folder when omitted). `overrides` are merged into the document.
  */
-export function writeHubFiles(overrides: DeepPartial<HubConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'hp-hub-'))): HubFiles {
+export function writeHubFiles(
+  overrides: DeepPartial<HubConfig> = {},
+  dir = mkdtempSync(join(tmpdir(), 'hp-hub-')),
+): HubFiles {
   const { ca, server } = testCertificates();
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   writeFileSync(join(dir, 'hub-cert.pem'), server.certPem);
   writeFileSync(join(dir, 'hub-key.pem'), server.keyPem, { mode: 0o600 });
   const adminToken = randomBytes(24).toString('base64url');
   writeFileSync(join(dir, 'admin.token'), `${adminToken}\n`, { mode: 0o600 });
-  const document = merge({
-    role: 'hub',
-    store: TEST_STORE,
-    database: 'hub.db',
-    broker: { tls: { host: '127.0.0.1', port: 0, certFile: 'hub-cert.pem', keyFile: 'hub-key.pem' }, publishRatePerSecond: 10_000, publishBurst: 10_000 },
-    api: { host: '127.0.0.1', port: 0, adminTokenFile: 'admin.token' },
-    presence: { finalizeIntervalMs: 200 },
-    log: { level: 'silent' },
-  }, overrides as Record<string, unknown>);
+  const document = merge(
+    {
+      role: 'hub',
+      store: TEST_STORE,
+      database: 'hub.db',
+      broker: {
+        tls: { host: '127.0.0.1', port: 0, certFile: 'hub-cert.pem', keyFile: 'hub-key.pem' },
+        publishRatePerSecond: 10_000,
+        publishBurst: 10_000,
+      },
+      api: { host: '127.0.0.1', port: 0, adminTokenFile: 'admin.token' },
+      presence: { finalizeIntervalMs: 200 },
+      log: { level: 'silent' },
+    },
+    overrides as Record<string, unknown>,
+  );
   const configFile = join(dir, 'hub.yaml');
   writeFileSync(configFile, stringify(document));
   const checked = validateConfig(hubRole, document);
   if (!checked.ok) throw new Error(`test hub config is invalid: ${JSON.stringify(checked.problems)}`);
-  return { dir, configFile, caFile: join(dir, 'ca.pem'), caPem: ca.certPem, adminToken, document, config: checked.config };
+  return {
+    dir,
+    configFile,
+    caFile: join(dir, 'ca.pem'),
+    caPem: ca.certPem,
+    adminToken,
+    document,
+    config: checked.config,
+  };
 }
 
 export interface TestHubOptions {
@@ -105,7 +128,11 @@ export interface TestHub extends HubFiles {
   mqttsUrl(): string;
   apiUrl(path?: string): string;
   /** fetch() against the hub API, trusting the store CA. */
-  request(method: string, path: string, options?: { body?: unknown; token?: string | null }): Promise<{ status: number; body: unknown }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null },
+  ): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -160,31 +187,43 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
 }
 
 /** One HTTPS JSON request trusting `caPem` (node:https; fetch has no per-request CA). */
-export async function httpsJson(url: string, caPem: string, method: string, body?: unknown, token?: string | null): Promise<{ status: number; body: unknown }> {
+export async function httpsJson(
+  url: string,
+  caPem: string,
+  method: string,
+  body?: unknown,
+  token?: string | null,
+): Promise<{ status: number; body: unknown }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = request(url, {
-      method,
-      ca: caPem,
-      headers: {
-        ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
+    const req = request(
+      url,
+      {
+        method,
+        ca: caPem,
+        headers: {
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = text.length > 0 ? JSON.parse(text) : null;
-        } catch {
-          // not JSON (HTML page): keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text.length > 0 ? JSON.parse(text) : null;
+          } catch {
+            // not JSON (HTML page): keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();

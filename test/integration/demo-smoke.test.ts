@@ -11,11 +11,18 @@ import { describe, expect, it } from 'vitest';
  */
 const LAUNCHER = fileURLToPath(new URL('../../cli/hushpoint.mjs', import.meta.url));
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function demo(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [LAUNCHER, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' } });
+    const child = spawn(process.execPath, [LAUNCHER, 'demo', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -33,7 +40,8 @@ describe('hushpoint demo', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ store: 'fashion-small', storeMinutes: 12 });
-    for (const field of ['sightings', 'zoneAccuracy', 'visits', 'releases', 'offersShown', 'offersRedeemed']) expect(summary, field).toHaveProperty(field);
+    for (const field of ['sightings', 'zoneAccuracy', 'visits', 'releases', 'offersShown', 'offersRedeemed'])
+      expect(summary, field).toHaveProperty(field);
     expect(summary.sightings as number).toBeGreaterThan(0);
     expect(summary.visits as number).toBeGreaterThan(0);
     expect(summary.zoneAccuracy as number).toBeGreaterThan(0);
@@ -50,22 +58,25 @@ describe('hushpoint demo', () => {
 
   it('--keep-running serves the status page until SIGINT, then exits cleanly', async () => {
     let page: Promise<number> | null = null;
-    const run = await demo(['--minutes', '2', '--speed', '60', '--json', '--keep-running', '--seed', 'keep'], (stdout, child) => {
-      if (page !== null || !stdout.includes('statusPageUrl')) return;
-      const url = (JSON.parse(stdout) as { statusPageUrl: string }).statusPageUrl;
-      page = new Promise<number>((resolve) => {
-        const req = request(url, { rejectUnauthorized: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-          child.kill('SIGINT');
+    const run = await demo(
+      ['--minutes', '2', '--speed', '60', '--json', '--keep-running', '--seed', 'keep'],
+      (stdout, child) => {
+        if (page !== null || !stdout.includes('statusPageUrl')) return;
+        const url = (JSON.parse(stdout) as { statusPageUrl: string }).statusPageUrl;
+        page = new Promise<number>((resolve) => {
+          const req = request(url, { rejectUnauthorized: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            child.kill('SIGINT');
+          });
+          req.on('error', () => {
+            resolve(-1);
+            child.kill('SIGINT');
+          });
+          req.end();
         });
-        req.on('error', () => {
-          resolve(-1);
-          child.kill('SIGINT');
-        });
-        req.end();
-      });
-    });
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(await page).toBe(200);
     const dir = /provisioning store "[^"]+" in (\S+)/.exec(run.stderr)?.[1];

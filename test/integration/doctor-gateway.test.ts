@@ -35,14 +35,26 @@ const withAdapter: DoctorOptions = {
 
 async function startHub(clock?: { now(): number }): Promise<{ hub: Hub; port: number }> {
   const loaded = loadConfig(hubRole, join(storeDir, 'hub.yaml'));
-  const hub = createHub({ config: loaded.config, resolvePath: loaded.resolvePath, logger: silentLogger(), ...(clock ? { clock } : {}) });
+  const hub = createHub({
+    config: loaded.config,
+    resolvePath: loaded.resolvePath,
+    logger: silentLogger(),
+    ...(clock ? { clock } : {}),
+  });
   await hub.start();
   hubs.push(hub);
   return { hub, port: hub.ports.mqtts ?? 0 };
 }
 
 beforeAll(async () => {
-  await initStore({ store: 'store-1', out: storeDir, hostnames: ['localhost'], ips: ['127.0.0.1'], mqttPort: 0, apiPort: 0 });
+  await initStore({
+    store: 'store-1',
+    out: storeDir,
+    hostnames: ['localhost'],
+    ips: ['127.0.0.1'],
+    mqttPort: 0,
+    apiPort: 0,
+  });
   ({ port } = await startHub());
   await addGatewayToStore({ storeDir, gateway: 'gw-1', zone: 'produce', hubUrl: `mqtts://127.0.0.1:${port}` });
   await addGatewayToStore({ storeDir, gateway: 'gw-2', zone: 'dairy', hubUrl: `mqtts://localhost:${port}` });
@@ -55,7 +67,10 @@ afterAll(async () => {
 
 let copies = 0;
 /** A copy of gw's bundle with some parts changed; returns its gateway.yaml. */
-function bundleCopy(gateway: string, change: { url?: string; caPem?: string; credential?: string; yaml?: (text: string) => string }): string {
+function bundleCopy(
+  gateway: string,
+  change: { url?: string; caPem?: string; credential?: string; yaml?: (text: string) => string },
+): string {
   const dir = join(root, `copy-${++copies}`);
   cpSync(join(storeDir, 'gateways', gateway), dir, { recursive: true });
   const file = join(dir, 'gateway.yaml');
@@ -63,26 +78,46 @@ function bundleCopy(gateway: string, change: { url?: string; caPem?: string; cre
   if (change.url !== undefined) doc.setIn(['hub', 'url'], change.url);
   writeFileSync(file, change.yaml ? change.yaml(doc.toString()) : doc.toString());
   if (change.caPem !== undefined) writeFileSync(join(dir, 'ca.pem'), change.caPem);
-  if (change.credential !== undefined) writeFileSync(join(dir, 'credential'), `${change.credential}\n`, { mode: 0o600 });
+  if (change.credential !== undefined)
+    writeFileSync(join(dir, 'credential'), `${change.credential}\n`, { mode: 0o600 });
   return file;
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; lines: string[] }> {
   const out: string[] = [];
-  const code = await runCommand(doctorCommand, argv, { io: { out: (t) => out.push(t), err: (t) => out.push(t) }, path: 'hushpoint doctor' });
+  const code = await runCommand(doctorCommand, argv, {
+    io: { out: (t) => out.push(t), err: (t) => out.push(t) },
+    path: 'hushpoint doctor',
+  });
   return { code, lines: out };
 }
 
 function line(lines: string[], name: string): string {
-  return lines.find((l) => new RegExp(`^(PASS|WARN|FAIL|INFO)  ${name} `).test(l)) ?? `(no ${name} line in:\n${lines.join('\n')})`;
+  return (
+    lines.find((l) => new RegExp(`^(PASS|WARN|FAIL|INFO)  ${name} `).test(l)) ??
+    `(no ${name} line in:\n${lines.join('\n')})`
+  );
 }
 
 describe('hushpoint doctor on a provisioned gateway', () => {
   it('passes on a healthy gateway: config, Node, files, adapter, TLS with the store CA, credential accepted, clock in step', async () => {
     const report = await runDoctor(join(storeDir, 'gateways', 'gw-1', 'gateway.yaml'), withAdapter);
-    expect(report.checks.map((c) => c.name)).toEqual(['config', 'node', 'files', 'ble-adapter', 'hub-tls', 'hub-credential', 'clock', 'disk', 'service']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'config',
+      'node',
+      'files',
+      'ble-adapter',
+      'hub-tls',
+      'hub-credential',
+      'clock',
+      'disk',
+      'service',
+    ]);
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
-    expect(byName['hub-tls']).toMatchObject({ status: 'PASS', detail: `mqtts://127.0.0.1:${port}: TLS verified with ${join(storeDir, 'gateways', 'gw-1', 'ca.pem')}` });
+    expect(byName['hub-tls']).toMatchObject({
+      status: 'PASS',
+      detail: `mqtts://127.0.0.1:${port}: TLS verified with ${join(storeDir, 'gateways', 'gw-1', 'ca.pem')}`,
+    });
     expect(byName['hub-credential']).toMatchObject({ status: 'PASS' });
     expect(byName.clock?.status).toBe('PASS');
     expect(report.checks.filter((c) => c.status === 'FAIL')).toEqual([]);
@@ -90,8 +125,16 @@ describe('hushpoint doctor on a provisioned gateway', () => {
   });
 
   it('the CLI prints one line per check and exits 0 when nothing fails (host name URL, --skip ble-adapter)', async () => {
-    const { code, lines } = await cli('--config', join(storeDir, 'gateways', 'gw-2', 'gateway.yaml'), '--skip', 'ble-adapter');
-    expect(lines.every((l) => /^(PASS|WARN|FAIL|INFO) {2}[a-z-]+ +\S/.test(l)), lines.join('\n')).toBe(true);
+    const { code, lines } = await cli(
+      '--config',
+      join(storeDir, 'gateways', 'gw-2', 'gateway.yaml'),
+      '--skip',
+      'ble-adapter',
+    );
+    expect(
+      lines.every((l) => /^(PASS|WARN|FAIL|INFO) {2}[a-z-]+ +\S/.test(l)),
+      lines.join('\n'),
+    ).toBe(true);
     expect(line(lines, 'ble-adapter')).toMatch(/^INFO {2}ble-adapter +skipped \(--skip\)$/);
     expect(line(lines, 'hub-credential')).toMatch(/^PASS /);
     expect(code).toBe(0);
@@ -99,21 +142,37 @@ describe('hushpoint doctor on a provisioned gateway', () => {
 
   it('names the fix for a wrong CA', async () => {
     const other = createStoreCa('store-other');
-    const { code, lines } = await cli('--config', bundleCopy('gw-1', { caPem: other.certPem }), '--skip', 'ble-adapter', '--skip', 'service');
-    expect(line(lines, 'hub-tls')).toMatch(/^FAIL {2}hub-tls +the hub's certificate is not trusted by .*ca\.pem \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\) at 127\.0\.0\.1:\d+ — wrong CA: .*ca\.pem must be this store's CA certificate/);
+    const { code, lines } = await cli(
+      '--config',
+      bundleCopy('gw-1', { caPem: other.certPem }),
+      '--skip',
+      'ble-adapter',
+      '--skip',
+      'service',
+    );
+    expect(line(lines, 'hub-tls')).toMatch(
+      /^FAIL {2}hub-tls +the hub's certificate is not trusted by .*ca\.pem \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\) at 127\.0\.0\.1:\d+ — wrong CA: .*ca\.pem must be this store's CA certificate/,
+    );
     expect(line(lines, 'hub-credential')).toMatch(/^INFO /);
     expect(code).toBe(1);
   });
 
   it('names the fix for a refused credential and for a revoked gateway', async () => {
     const wrong = await runDoctor(bundleCopy('gw-1', { credential: 'not-the-credential-0123456789' }), withAdapter);
-    expect(wrong.checks.find((c) => c.name === 'hub-credential')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('CONNACK 4'), fix: expect.stringContaining('rotate-gateway --store-dir STORE --gateway gw-1') });
+    expect(wrong.checks.find((c) => c.name === 'hub-credential')).toMatchObject({
+      status: 'FAIL',
+      detail: expect.stringContaining('CONNACK 4'),
+      fix: expect.stringContaining('rotate-gateway --store-dir STORE --gateway gw-1'),
+    });
     expect(wrong.exitCode).toBe(1);
 
     await addGatewayToStore({ storeDir, gateway: 'gw-3', zone: 'bakery', hubUrl: `mqtts://127.0.0.1:${port}` });
     await revokeGatewayInStore({ storeDir, gateway: 'gw-3' });
     const revoked = await runDoctor(join(storeDir, 'gateways', 'gw-3', 'gateway.yaml'), withAdapter);
-    expect(revoked.checks.find((c) => c.name === 'hub-credential')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('revoked') });
+    expect(revoked.checks.find((c) => c.name === 'hub-credential')).toMatchObject({
+      status: 'FAIL',
+      detail: expect.stringContaining('revoked'),
+    });
   });
 
   it('names the fix for an unreachable hub', async () => {
@@ -125,30 +184,59 @@ describe('hushpoint doctor on a provisioned gateway', () => {
       });
     });
     const report = await runDoctor(bundleCopy('gw-1', { url: `mqtts://127.0.0.1:${closed}` }), withAdapter);
-    expect(report.checks.find((c) => c.name === 'hub-tls')).toMatchObject({ status: 'FAIL', detail: `cannot reach the hub at 127.0.0.1:${closed} (ECONNREFUSED)`, fix: expect.stringContaining('is the hub running') });
+    expect(report.checks.find((c) => c.name === 'hub-tls')).toMatchObject({
+      status: 'FAIL',
+      detail: `cannot reach the hub at 127.0.0.1:${closed} (ECONNREFUSED)`,
+      fix: expect.stringContaining('is the hub running'),
+    });
     expect(report.checks.find((c) => c.name === 'clock')?.status).toBe('INFO');
   });
 
   it('names the problems and the fix for a bad config, and exits 1', async () => {
-    const file = bundleCopy('gw-1', { yaml: (text) => text.replace('zone: produce', 'zone: Fresh Produce').replace('adapterIndex: 0', 'adapterIndex: 0\n  scanMode: fast') });
+    const file = bundleCopy('gw-1', {
+      yaml: (text) =>
+        text
+          .replace('zone: produce', 'zone: Fresh Produce')
+          .replace('adapterIndex: 0', 'adapterIndex: 0\n  scanMode: fast'),
+    });
     const { code, lines } = await cli('--config', file);
-    expect(line(lines, 'config')).toMatch(new RegExp(`^FAIL  config +${file.replace(/[.]/g, '\\.')} has 2 problems: .*/zone is "Fresh Produce", expected .*; /ble/scanMode is not allowed here.* — correct each field named .*hushpoint check-config`));
+    expect(line(lines, 'config')).toMatch(
+      new RegExp(
+        `^FAIL  config +${file.replace(/[.]/g, '\\.')} has 2 problems: .*/zone is "Fresh Produce", expected .*; /ble/scanMode is not allowed here.* — correct each field named .*hushpoint check-config`,
+      ),
+    );
     expect(line(lines, 'hub-tls')).toMatch(/^INFO {2}hub-tls +not checked: the config is invalid/);
     expect(code).toBe(1);
   });
 
   it('an injected clock-offset fact of 10 s gives a WARN, and JSON output carries it', async () => {
     const report = await runDoctor(join(storeDir, 'gateways', 'gw-2', 'gateway.yaml'), {
-      probes: { ...withAdapter.probes, mqtt: async (options) => ({ ...(await probeMqtt(options)), clock: { offsetMs: -10_000 } }) },
+      probes: {
+        ...withAdapter.probes,
+        mqtt: async (options) => ({ ...(await probeMqtt(options)), clock: { offsetMs: -10_000 } }),
+      },
     });
-    expect(report.checks.find((c) => c.name === 'clock')).toMatchObject({ status: 'WARN', detail: '10.0 s ahead of the hub clock (more than 2 s)', fix: expect.stringContaining('timedatectl set-ntp true') });
+    expect(report.checks.find((c) => c.name === 'clock')).toMatchObject({
+      status: 'WARN',
+      detail: '10.0 s ahead of the hub clock (more than 2 s)',
+      fix: expect.stringContaining('timedatectl set-ntp true'),
+    });
     expect(report.exitCode).toBe(0);
   });
 
   it('end to end: a hub whose clock runs 45 s ahead publishes hub/clock, and doctor FAILs the clock with the fix', async () => {
     const skewed = await startHub({ now: () => Date.now() + 45_000 });
-    const { code, lines } = await cli('--config', bundleCopy('gw-1', { url: `mqtts://127.0.0.1:${skewed.port}` }), '--skip', 'ble-adapter', '--json');
-    const report = JSON.parse(lines[0] ?? '{}') as { exitCode: number; checks: Array<{ name: string; status: string; detail: string; fix?: string }> };
+    const { code, lines } = await cli(
+      '--config',
+      bundleCopy('gw-1', { url: `mqtts://127.0.0.1:${skewed.port}` }),
+      '--skip',
+      'ble-adapter',
+      '--json',
+    );
+    const report = JSON.parse(lines[0] ?? '{}') as {
+      exitCode: number;
+      checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
+    };
     const clock = report.checks.find((c) => c.name === 'clock');
     expect(clock?.status).toBe('FAIL');
     expect(clock?.detail).toMatch(/^4[45]\.\d s behind the hub clock \(limit 30 s/);

@@ -29,7 +29,14 @@ describe('gateway: a flood of random EIDs', () => {
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
     const { logger, lines } = captureLogger('info');
-    const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock, logger, leds: null });
+    const gateway = createGateway({
+      config: ws.config,
+      resolvePath: ws.resolvePath,
+      ble: source,
+      clock,
+      logger,
+      leds: null,
+    });
     cleanup.push(() => gateway.stop());
     await gateway.start();
 
@@ -72,6 +79,11 @@ describe('gateway: a flood of random EIDs', () => {
     expect(gateway.stats().overflowAdverts).toBe(FLOOD - 5000);
     const overflow = lines.filter((line) => line.includes('"window overflow"'));
     expect(overflow).toHaveLength(1);
-    expect(JSON.parse(overflow[0] as string)).toMatchObject({ level: 40, windowStart: T0 / 1000, dropped: FLOOD - 5000, maxEids: 5000 });
+    expect(JSON.parse(overflow[0] as string)).toMatchObject({
+      level: 40,
+      windowStart: T0 / 1000,
+      dropped: FLOOD - 5000,
+      maxEids: 5000,
+    });
   });
 });

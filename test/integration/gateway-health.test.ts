@@ -19,12 +19,21 @@ afterEach(async () => {
 });
 
 const advert = (eid: string, address = 'c5:00:00:00:00:01'): Buffer =>
-  encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: 'random', address, data: encodeEddystoneAdvert(eid), rssi: -70 });
+  encodeAdvertisingReport({
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    addressType: 'random',
+    address,
+    data: encodeEddystoneAdvert(eid),
+    rssi: -70,
+  });
 
 describe('gateway health', () => {
   it('watchdog: restarts scanning, then resets the adapter, logging each step once, and notices when adverts resume', async () => {
     const port = await freePort();
-    const ws = gatewayWorkspace({ hub: { url: `mqtt://127.0.0.1:${port}` }, ble: { watchdogSeconds: 5, resetAfterRestarts: 2 } });
+    const ws = gatewayWorkspace({
+      hub: { url: `mqtt://127.0.0.1:${port}` },
+      ble: { watchdogSeconds: 5, resetAfterRestarts: 2 },
+    });
     cleanup.push(() => ws.remove());
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
@@ -63,7 +72,10 @@ describe('gateway health', () => {
 
   it('outbox bound: drops the oldest windows while the hub is away, reports them, lights the fault LED, and delivers the rest', async () => {
     const port = await freePort();
-    const ws = gatewayWorkspace({ hub: { url: `mqtt://127.0.0.1:${port}`, reconnectMinMs: 100, reconnectMaxMs: 1000 }, outbox: { maxBytes: 65_536 } });
+    const ws = gatewayWorkspace({
+      hub: { url: `mqtt://127.0.0.1:${port}`, reconnectMinMs: 100, reconnectMaxMs: 1000 },
+      outbox: { maxBytes: 65_536 },
+    });
     cleanup.push(() => ws.remove());
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
@@ -76,7 +88,8 @@ describe('gateway health', () => {
 
     // 20 windows of 200 shoppers each: about 9 KB per batch, so about 7 fit in 64 KiB.
     for (let k = 0; k < 20; k++) {
-      for (let s = 0; s < 200; s++) inject(T0 + k * 10_000 + s, advert(`${k.toString(16).padStart(4, '0')}${s.toString(16).padStart(12, '0')}`));
+      for (let s = 0; s < 200; s++)
+        inject(T0 + k * 10_000 + s, advert(`${k.toString(16).padStart(4, '0')}${s.toString(16).padStart(12, '0')}`));
       clock.set(T0 + (k + 1) * 10_000);
       gateway.tick();
     }
@@ -85,7 +98,9 @@ describe('gateway health', () => {
     expect(stats.outboxDropped).toBeGreaterThan(10);
     expect(stats.outboxDepth + stats.outboxDropped).toBe(20);
     expect(stats.outboxBytes).toBeLessThanOrEqual(65_536);
-    const drops = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'outbox dropped batches');
+    const drops = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'outbox dropped batches');
     expect(drops.every((d) => d.reason === 'bytes' && d.level === 40)).toBe(true);
     expect(drops.reduce((sum, d) => sum + (d.count as number), 0)).toBe(stats.outboxDropped);
     expect(drops[0]).toMatchObject({ firstSeq: 0 });
@@ -93,10 +108,21 @@ describe('gateway health', () => {
 
     // The hub comes back; the gateway is let in once the recorder listens.
     let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => { openGate = resolve; });
-    const broker = await startBroker({ port, aedes: { authenticate: (client, _u, _p, done) => (client.id.startsWith('rec-') ? done(null, true) : void gate.then(() => done(null, true))) } });
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const broker = await startBroker({
+      port,
+      aedes: {
+        authenticate: (client, _u, _p, done) =>
+          client.id.startsWith('rec-') ? done(null, true) : void gate.then(() => done(null, true)),
+      },
+    });
     cleanup.push(() => broker.close());
-    const recorder = await recordMessages(broker.url, [filters.allPresence('store-1'), statusTopic('store-1', 'gw-test')]);
+    const recorder = await recordMessages(broker.url, [
+      filters.allPresence('store-1'),
+      statusTopic('store-1', 'gw-test'),
+    ]);
     cleanup.push(() => recorder.close());
     openGate();
     const presence = () => recorder.messages.filter((m) => m.topic.endsWith('/presence'));
@@ -107,6 +133,12 @@ describe('gateway health', () => {
       return decoded.value.seq;
     });
     expect(seqs).toEqual(Array.from({ length: stats.outboxDepth }, (_, i) => stats.outboxDropped + i));
-    await recorder.until((messages) => messages.some((m) => m.topic.endsWith('/status') && JSON.parse(m.payload.toString()).dropped === stats.outboxDropped), 20_000);
+    await recorder.until(
+      (messages) =>
+        messages.some(
+          (m) => m.topic.endsWith('/status') && JSON.parse(m.payload.toString()).dropped === stats.outboxDropped,
+        ),
+      20_000,
+    );
   });
 });

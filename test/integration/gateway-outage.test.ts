@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, createInjectedHciSource } from '../../gateway/mod.ts';
-import { captureLogger, gatewayWorkspace, recordMessages, waitFor, type Recorder } from '../../gateway/testing/harness.ts';
+import {
+  captureLogger,
+  gatewayWorkspace,
+  recordMessages,
+  waitFor,
+  type Recorder,
+} from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { encodeEddystoneAdvert } from '../../shared/eid/carriers.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
@@ -39,12 +45,22 @@ describe('gateway: the hub goes away for 30 windows', () => {
     const before = await recordMessages(broker1.url, [presence]);
     cleanup.push(() => before.close());
 
-    const ws = gatewayWorkspace({ hub: { url: broker1.url, reconnectMinMs: 100, reconnectMaxMs: 1000 }, window: { seconds: WINDOW_MS / 1000 } }, { credential });
+    const ws = gatewayWorkspace(
+      { hub: { url: broker1.url, reconnectMinMs: 100, reconnectMaxMs: 1000 }, window: { seconds: WINDOW_MS / 1000 } },
+      { credential },
+    );
     cleanup.push(() => ws.remove());
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
     const { logger, lines } = captureLogger('info');
-    const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock, logger, leds: null });
+    const gateway = createGateway({
+      config: ws.config,
+      resolvePath: ws.resolvePath,
+      ble: source,
+      clock,
+      logger,
+      leds: null,
+    });
     cleanup.push(() => gateway.stop());
     await gateway.start();
     await waitFor(() => gateway.stats().hubConnected, 'the first connection');
@@ -54,7 +70,16 @@ describe('gateway: the hub goes away for 30 windows', () => {
       const start = T0 + k * WINDOW_MS;
       for (let s = 0; s < 3; s++) {
         for (let h = 0; h <= s; h++) {
-          const ok = inject(start + 1000 * (h + 1) + s, encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: 'random', address: `c0:00:00:00:0${s}:01`, data: encodeEddystoneAdvert(eidFor(k, s)), rssi: -60 }));
+          const ok = inject(
+            start + 1000 * (h + 1) + s,
+            encodeAdvertisingReport({
+              eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+              addressType: 'random',
+              address: `c0:00:00:00:0${s}:01`,
+              data: encodeEddystoneAdvert(eidFor(k, s)),
+              rssi: -60,
+            }),
+          );
           expect(ok).toBe(true);
         }
       }
@@ -74,7 +99,9 @@ describe('gateway: the hub goes away for 30 windows', () => {
     // The broker comes back on the same port. The gateway is let in only once the recorder
     // listens, so nothing it sends can be missed.
     let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => { openGate = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
     const logins: Array<{ clientId: string; username: string | undefined; password: string | undefined }> = [];
     const broker2 = await startBroker({
       port: broker1.port,
@@ -101,7 +128,11 @@ describe('gateway: the hub goes away for 30 windows', () => {
     all.forEach((batch, k) => {
       expect(batch.sightings).toEqual([0, 1, 2].map((s) => ({ eid: eidFor(k, s), band: 'near', hits: s + 1 })));
     });
-    expect(logins.find((l) => l.clientId === 'gw-test')).toEqual({ clientId: 'gw-test', username: 'gw-test', password: credential });
+    expect(logins.find((l) => l.clientId === 'gw-test')).toEqual({
+      clientId: 'gw-test',
+      username: 'gw-test',
+      password: credential,
+    });
     expect(gateway.stats()).toMatchObject({ reconnects: 1, acked: 35, windowsClosed: 35 });
     // The outage is logged once as a state change, not once per attempt.
     expect(lines.filter((line) => line.includes('"hub connection lost"'))).toHaveLength(1);

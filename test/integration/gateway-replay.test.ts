@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../gateway/mod.ts';
-import { captureLogger, gatewayWorkspace, recordMessages, type GatewayWorkspace, type Recorder } from '../../gateway/testing/harness.ts';
+import {
+  captureLogger,
+  gatewayWorkspace,
+  recordMessages,
+  type GatewayWorkspace,
+  type Recorder,
+} from '../../gateway/testing/harness.ts';
 import { decodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { decodePayload, decodePresenceBatch } from '../../shared/protocol/codec.ts';
@@ -16,7 +22,9 @@ const TRACE = fileURLToPath(STORE_MORNING.file);
 /** Every spelling of an address that could leak: colon form, bare hex, and on-air (reversed) byte order. */
 function addressForms(address: string): string[] {
   const bytes = address.split(':');
-  return [address, bytes.join(''), [...bytes].reverse().join(''), [...bytes].reverse().join(':'), bytes.join('-')].map((s) => s.toLowerCase());
+  return [address, bytes.join(''), [...bytes].reverse().join(''), [...bytes].reverse().join(':'), bytes.join('-')].map(
+    (s) => s.toLowerCase(),
+  );
 }
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -25,7 +33,13 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setUp(): Promise<{ broker: TestBroker; recorder: Recorder; ws: GatewayWorkspace; gateway: Gateway; logs: string[] }> {
+async function setUp(): Promise<{
+  broker: TestBroker;
+  recorder: Recorder;
+  ws: GatewayWorkspace;
+  gateway: Gateway;
+  logs: string[];
+}> {
   const broker = await startBroker();
   cleanup.push(() => broker.close());
   const recorder = await recordMessages(broker.url, ['#']);
@@ -54,7 +68,8 @@ describe('gateway: a replayed trace through noble into a real aedes broker', () 
     await gateway.start();
     await gateway.replayFinished;
 
-    const presence = (messages: typeof recorder.messages) => messages.filter((m) => parseTopic(m.topic)?.kind === 'presence');
+    const presence = (messages: typeof recorder.messages) =>
+      messages.filter((m) => parseTopic(m.topic)?.kind === 'presence');
     await recorder.until((messages) => presence(messages).length >= STORE_MORNING.windows);
     await recorder.until((messages) => messages.some((m) => parseTopic(m.topic)?.kind === 'status'));
 
@@ -67,11 +82,20 @@ describe('gateway: a replayed trace through noble into a real aedes broker', () 
     const records = built.lines.length - 1;
     const lastT = JSON.parse(built.lines.at(-1) as string).t as number;
     const firstT = JSON.parse(built.lines[1] as string).t as number;
-    const expected = expectedWindows(built.hits, { windowSeconds: STORE_MORNING.windowSeconds, ...STORE_MORNING.settings, fromMs: firstT, toMs: lastT });
+    const expected = expectedWindows(built.hits, {
+      windowSeconds: STORE_MORNING.windowSeconds,
+      ...STORE_MORNING.settings,
+      fromMs: firstT,
+      toMs: lastT,
+    });
     expect(expected).toHaveLength(STORE_MORNING.windows);
     expect(batches.map((b) => ({ windowStart: b.windowStart, sightings: b.sightings }))).toEqual(expected);
     expect(batches.map((b) => b.seq)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(batches.every((b) => b.gateway === 'gw-entrance' && b.windowSeconds === STORE_MORNING.windowSeconds && b.dropped === 0)).toBe(true);
+    expect(
+      batches.every(
+        (b) => b.gateway === 'gw-entrance' && b.windowSeconds === STORE_MORNING.windowSeconds && b.dropped === 0,
+      ),
+    ).toBe(true);
     // Every EID published is an opt-in EID from the trace: nothing came from the noise.
     const optIn = new Set(built.hits.map((h) => h.eid));
     expect(batches.flatMap((b) => b.sightings).every((s) => optIn.has(s.eid))).toBe(true);
@@ -83,17 +107,36 @@ describe('gateway: a replayed trace through noble into a real aedes broker', () 
 
     const status = recorder.messages.find((m) => parseTopic(m.topic)?.kind === 'status');
     const decodedStatus = decodePayload('GatewayStatus', status?.payload ?? '');
-    expect(decodedStatus.ok && decodedStatus.value).toMatchObject({ gateway: 'gw-entrance', state: 'online', zone: 'entrance', adapterState: 'replay' });
+    expect(decodedStatus.ok && decodedStatus.value).toMatchObject({
+      gateway: 'gw-entrance',
+      state: 'online',
+      zone: 'entrance',
+      adapterState: 'replay',
+    });
 
     await gateway.stop();
-    await recorder.until((messages) => messages.some((m) => parseTopic(m.topic)?.kind === 'status' && decodePayload('GatewayStatus', m.payload).ok && JSON.parse(m.payload.toString()).state === 'offline'));
+    await recorder.until((messages) =>
+      messages.some(
+        (m) =>
+          parseTopic(m.topic)?.kind === 'status' &&
+          decodePayload('GatewayStatus', m.payload).ok &&
+          JSON.parse(m.payload.toString()).state === 'offline',
+      ),
+    );
 
     // The privacy scan: every published byte (topics and payloads) and every log line (at trace level).
-    const published = recorder.messages.map((m) => `${m.topic} ${m.payload.toString('utf8')} ${m.payload.toString('hex')}`).join('\n').toLowerCase();
+    const published = recorder.messages
+      .map((m) => `${m.topic} ${m.payload.toString('utf8')} ${m.payload.toString('hex')}`)
+      .join('\n')
+      .toLowerCase();
     const logged = logs.join('\n').toLowerCase();
     expect(logs.length).toBeGreaterThan(5);
     const addresses = built.addresses;
-    expect(new Set(built.lines.slice(1).map((line) => decodeAdvertisingReport(Buffer.from(JSON.parse(line).hci, 'hex'))?.address))).toEqual(new Set(addresses));
+    expect(
+      new Set(
+        built.lines.slice(1).map((line) => decodeAdvertisingReport(Buffer.from(JSON.parse(line).hci, 'hex'))?.address),
+      ),
+    ).toEqual(new Set(addresses));
     for (const address of addresses) {
       for (const form of addressForms(address)) {
         expect(published.includes(form), `published bytes contain ${form}`).toBe(false);
@@ -117,9 +160,14 @@ describe('gateway: a replayed trace through noble into a real aedes broker', () 
     lines[3] = '{"t":1790000000050,"hci":"043e"}';
     writeFileSync(join(ws.dir, 'bad.jsonl'), lines.join('\n'));
     const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, leds: null });
-    const error = await gateway.start().then(() => null, (e: unknown) => e);
+    const error = await gateway.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isAppError(error, 'BLE_TRACE_INVALID')).toBe(true);
-    expect((error as Error).message).toBe(`${join(ws.dir, 'bad.jsonl')}:4: "hci" is not a single LE Advertising Report event`);
+    expect((error as Error).message).toBe(
+      `${join(ws.dir, 'bad.jsonl')}:4: "hci" is not a single LE Advertising Report event`,
+    );
     expect(gateway.stats().running).toBe(false);
   });
 });

@@ -23,7 +23,13 @@ function writeTrace(file: string, from: number, to: number): void {
   const lines = [formatTraceHeader({ gateway: 'gw-test', source: 'sim', startMs: T0 + from * 1000 })];
   for (let k = from; k < to; k++) {
     for (const offset of [100, 400, 700]) {
-      const hci = encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, addressType: 'random', address: 'c3:00:00:00:00:07', data: encodeEddystoneAdvert(eidFor(k)), rssi: -75 });
+      const hci = encodeAdvertisingReport({
+        eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+        addressType: 'random',
+        address: 'c3:00:00:00:00:07',
+        data: encodeEddystoneAdvert(eidFor(k)),
+        rssi: -75,
+      });
       lines.push(formatTraceRecord(T0 + k * 1000 + offset, hci));
     }
   }
@@ -37,7 +43,11 @@ interface Child {
 }
 
 function startGateway(configFile: string): Child {
-  const child = spawn(process.execPath, [LAUNCHER, 'gateway', '--config', configFile], { cwd: ROOT, env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LAUNCHER, 'gateway', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let buffered = '';
   child.stdout.setEncoding('utf8');
@@ -49,7 +59,9 @@ function startGateway(configFile: string): Child {
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => lines.push(`stderr: ${chunk}`));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { process: child, lines, exited };
 }
 
@@ -78,7 +90,11 @@ describe('gateway process: SIGKILL while the hub is down', () => {
     // Run 1: the broker is down; the whole of trace A is windowed into the outbox, then SIGKILL.
     const first = startGateway(configFile);
     cleanup.push(() => void first.process.kill('SIGKILL'));
-    await waitFor(() => logged(first, 'replay finished'), () => `run 1 to finish its replay\n${first.lines.join('\n')}`, 30_000);
+    await waitFor(
+      () => logged(first, 'replay finished'),
+      () => `run 1 to finish its replay\n${first.lines.join('\n')}`,
+      30_000,
+    );
     expect(logged(first, 'hub unreachable')).toBe(true);
     first.process.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -91,8 +107,16 @@ describe('gateway process: SIGKILL while the hub is down', () => {
     // Run 2: trace B, and the broker is back (the gateway is let in once the recorder listens).
     writeFileSync(configFile, JSON.stringify({ ...ws.config, ble: { ...ws.config.ble, source: 'replay:b.jsonl' } }));
     let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => { openGate = resolve; });
-    const broker = await startBroker({ port, aedes: { authenticate: (client, _u, _p, done) => (client.id.startsWith('rec-') ? done(null, true) : void gate.then(() => done(null, true))) } });
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const broker = await startBroker({
+      port,
+      aedes: {
+        authenticate: (client, _u, _p, done) =>
+          client.id.startsWith('rec-') ? done(null, true) : void gate.then(() => done(null, true)),
+      },
+    });
     cleanup.push(() => broker.close());
     const recorder = await recordMessages(broker.url, [filters.allPresence('store-1'), filters.allStatus('store-1')]);
     cleanup.push(() => recorder.close());
@@ -100,10 +124,17 @@ describe('gateway process: SIGKILL while the hub is down', () => {
     const second = startGateway(configFile);
     cleanup.push(() => void second.process.kill('SIGKILL'));
     const presence = () => recorder.messages.filter((m) => m.topic.endsWith('/presence'));
-    await recorder.until(() => presence().length >= 30, 30_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${second.lines.join('\n')}`);
-    });
-    expect(second.lines.some((line) => line.includes('"msg":"outbox resumed"') && line.includes('"depth":20') && line.includes('"nextSeq":20'))).toBe(true);
+    await recorder
+      .until(() => presence().length >= 30, 30_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}\n${second.lines.join('\n')}`);
+      });
+    expect(
+      second.lines.some(
+        (line) =>
+          line.includes('"msg":"outbox resumed"') && line.includes('"depth":20') && line.includes('"nextSeq":20'),
+      ),
+    ).toBe(true);
 
     const batches = presence().map((m) => {
       const decoded = decodePresenceBatch(m.payload, { nowSeconds: T0 / 1000 + 3600 });
@@ -118,13 +149,22 @@ describe('gateway process: SIGKILL while the hub is down', () => {
     await recorder.until((messages) => messages.some((m) => m.topic.endsWith('/status')), 10_000);
     second.process.kill('SIGKILL');
     await second.exited;
-    const offline = (m: { topic: string; payload: Buffer }): boolean => m.topic.endsWith('/status') && JSON.parse(m.payload.toString()).state === 'offline';
+    const offline = (m: { topic: string; payload: Buffer }): boolean =>
+      m.topic.endsWith('/status') && JSON.parse(m.payload.toString()).state === 'offline';
     await recorder.until((messages) => messages.some(offline), 10_000);
-    const statusRecorder = await recordMessages(broker.url, [statusTopic('store-1', 'gw-test')], { clientId: 'rec-status' });
+    const statusRecorder = await recordMessages(broker.url, [statusTopic('store-1', 'gw-test')], {
+      clientId: 'rec-status',
+    });
     cleanup.push(() => statusRecorder.close());
     const [retained] = await statusRecorder.until((messages) => messages.length >= 1, 10_000);
     expect(retained?.retain).toBe(true);
     const will = decodePayload('GatewayStatus', retained?.payload ?? '');
-    expect(will.ok && will.value).toEqual({ v: 1, gateway: 'gw-test', state: 'offline', zone: 'entrance', version: expect.any(String) });
+    expect(will.ok && will.value).toEqual({
+      v: 1,
+      gateway: 'gw-test',
+      state: 'offline',
+      zone: 'entrance',
+      version: expect.any(String),
+    });
   });
 });

@@ -13,15 +13,25 @@ describe('hub HTTPS API: enrollment', () => {
   });
 
   it('enrolls a shopper and returns id, identity key, exponent and a token (only its hash is stored)', async () => {
-    const res = await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: false } } });
+    const res = await t.request('POST', '/v1/shoppers', {
+      body: { consent: { presenceForOffers: true, analytics: false } },
+    });
     expect(res.status).toBe(201);
-    const body = res.body as { id: string; identityKey: string; exponent: number; token: string; consent: Record<string, unknown> };
+    const body = res.body as {
+      id: string;
+      identityKey: string;
+      exponent: number;
+      token: string;
+      consent: Record<string, unknown>;
+    };
     expect(body.id).toMatch(/^shp-[0-9a-f]{20}$/);
     expect(body.identityKey).toMatch(/^[0-9a-f]{32}$/);
     expect(body.exponent).toBe(9);
     expect(body.token.length).toBeGreaterThanOrEqual(43);
     expect(body.consent).toEqual({ presenceForOffers: true, analytics: false, pausedUntil: null });
-    const row = t.hub.db.prepare('SELECT token_hash, hex(identity_key) AS key FROM shoppers WHERE id = ?').get(body.id) as { token_hash: string; key: string };
+    const row = t.hub.db
+      .prepare('SELECT token_hash, hex(identity_key) AS key FROM shoppers WHERE id = ?')
+      .get(body.id) as { token_hash: string; key: string };
     expect(row.token_hash).toBe(createHash('sha256').update(body.token).digest('hex'));
     expect(row.key.toLowerCase()).toBe(body.identityKey);
     const dump = JSON.stringify(t.hub.db.prepare('SELECT * FROM shoppers').all());
@@ -33,8 +43,14 @@ describe('hub HTTPS API: enrollment', () => {
   });
 
   it('gives two enrollments different keys and tokens, and honours a requested exponent', async () => {
-    const a = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true }, exponent: 12 } })).body as { identityKey: string; token: string; exponent: number };
-    const b = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })).body as { identityKey: string; token: string };
+    const a = (
+      await t.request('POST', '/v1/shoppers', {
+        body: { consent: { presenceForOffers: true, analytics: true }, exponent: 12 },
+      })
+    ).body as { identityKey: string; token: string; exponent: number };
+    const b = (
+      await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })
+    ).body as { identityKey: string; token: string };
     expect(a.exponent).toBe(12);
     expect(a.identityKey).not.toBe(b.identityKey);
     expect(a.token).not.toBe(b.token);
@@ -56,8 +72,12 @@ describe('hub HTTPS API: enrollment', () => {
   });
 
   it('shows a shopper their own record only, and deletes it with their token', async () => {
-    const mine = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: false, analytics: true } } })).body as { id: string; token: string };
-    const other = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: false, analytics: true } } })).body as { id: string; token: string };
+    const mine = (
+      await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: false, analytics: true } } })
+    ).body as { id: string; token: string };
+    const other = (
+      await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: false, analytics: true } } })
+    ).body as { id: string; token: string };
     const own = await t.request('GET', `/v1/shoppers/${mine.id}`, { token: mine.token });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ id: mine.id, consent: { presenceForOffers: false, analytics: true } });
@@ -71,13 +91,22 @@ describe('hub HTTPS API: enrollment', () => {
   });
 
   it('imports shoppers with given keys behind the admin token', async () => {
-    const body = { shoppers: [{ shopperId: 'sim-001', identityKey: '00112233445566778899aabbccddeeff', exponent: 9, kind: 'android' }] };
+    const body = {
+      shoppers: [
+        { shopperId: 'sim-001', identityKey: '00112233445566778899aabbccddeeff', exponent: 9, kind: 'android' },
+      ],
+    };
     expect((await t.request('POST', '/v1/admin/shoppers/import', { body })).status).toBe(401);
-    expect((await t.request('POST', '/v1/admin/shoppers/import', { body, token: 'wrong-token-wrong-token' })).status).toBe(401);
+    expect(
+      (await t.request('POST', '/v1/admin/shoppers/import', { body, token: 'wrong-token-wrong-token' })).status,
+    ).toBe(401);
     const ok = await t.request('POST', '/v1/admin/shoppers/import', { body, token: t.adminToken });
     expect(ok).toEqual({ status: 200, body: { imported: 1 } });
     expect(t.hub.shoppers.get('sim-001')?.identityKey.toString('hex')).toBe('00112233445566778899aabbccddeeff');
-    const bad = await t.request('POST', '/v1/admin/shoppers/import', { body: { shoppers: [{ id: 'x', identityKey: 'abc' }] }, token: t.adminToken });
+    const bad = await t.request('POST', '/v1/admin/shoppers/import', {
+      body: { shoppers: [{ id: 'x', identityKey: 'abc' }] },
+      token: t.adminToken,
+    });
     expect(bad.status).toBe(400);
     expect((bad.body as { error: { field: string } }).error.field).toBe('/shoppers/0/identityKey');
   });

@@ -57,61 +57,88 @@ describe('hub durability under SIGKILL', () => {
     const random = new CryptoRandomSource();
     const db = openHubDatabase(join(files.dir, 'hub.db'));
     const credentials = new Map<string, string>();
-    for (const id of GATEWAYS) credentials.set(id, (await addGateway(db, { id, zone: `zone-${id}` }, { random, nowMs: Date.now() })).credential);
+    for (const id of GATEWAYS)
+      credentials.set(id, (await addGateway(db, { id, zone: `zone-${id}` }, { random, nowMs: Date.now() })).credential);
     const keys = Array.from({ length: SIGHTINGS_PER_BATCH }, () => {
       const key = Buffer.alloc(16);
       random.fillBytes(key);
       return key;
     });
-    importShoppers(db, keys.map((identityKey, i) => ({ id: `s-${i}`, identityKey, exponent: 9 })), Date.now());
+    importShoppers(
+      db,
+      keys.map((identityKey, i) => ({ id: `s-${i}`, identityKey, exponent: 9 })),
+      Date.now(),
+    );
     db.close();
 
     let hub = await startHub(files.configFile);
     children.push(hub.child);
     // Restarts must come back on the same port: pin it in the config.
-    writeFileSync(files.configFile, stringify({ ...files.document, broker: { ...(files.document.broker as object), tls: { ...((files.document.broker as { tls: object }).tls), port: hub.port } } }));
+    writeFileSync(
+      files.configFile,
+      stringify({
+        ...files.document,
+        broker: {
+          ...(files.document.broker as object),
+          tls: { ...(files.document.broker as { tls: object }).tls, port: hub.port },
+        },
+      }),
+    );
 
     const now = Math.floor(Date.now() / 1000);
     const windowStart = now - (now % 10) - 600;
     const eids = keys.map((identityKey) => computeEidHex({ identityKey, exponent: 9, counter: windowStart }));
     const acked = new Map<string, Set<number>>(GATEWAYS.map((g) => [g, new Set<number>()]));
 
-    const runGateway = (gateway: string): Promise<void> => new Promise((resolve, reject) => {
-      const client = mqtt.connect(`mqtts://127.0.0.1:${hub.port}`, {
-        clientId: gateway, username: gateway, password: credentials.get(gateway) as string, ca: files.caPem,
-        clean: false, reconnectPeriod: 100, connectTimeout: 5_000,
+    const runGateway = (gateway: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const client = mqtt.connect(`mqtts://127.0.0.1:${hub.port}`, {
+          clientId: gateway,
+          username: gateway,
+          password: credentials.get(gateway) as string,
+          ca: files.caPem,
+          clean: false,
+          reconnectPeriod: 100,
+          connectTimeout: 5_000,
+        });
+        clients.push(client);
+        let next = 1;
+        let inFlight = 0;
+        const mine = acked.get(gateway) as Set<number>;
+        const pump = (): void => {
+          while (inFlight < IN_FLIGHT && next <= BATCHES_PER_GATEWAY) {
+            const seq = next++;
+            inFlight++;
+            const payload = encodePayload('PresenceBatch', {
+              v: 1,
+              gateway,
+              seq,
+              windowStart: windowStart + (seq % 50) * 10,
+              windowSeconds: 10,
+              sightings: eids.map((eid) => ({ eid, band: 'near' as const, hits: 1 + (seq % 7) })),
+              dropped: 0,
+            });
+            // mqtt.js calls back on PUBACK; unacknowledged QoS 1 messages are re-sent after a reconnect.
+            client.publish(presenceTopic(TEST_STORE, gateway), payload, { qos: 1 }, (error) => {
+              inFlight--;
+              if (error) {
+                reject(error);
+                return;
+              }
+              mine.add(seq);
+              if (mine.size === BATCHES_PER_GATEWAY) resolve();
+              else pump();
+            });
+          }
+        };
+        client.once('connect', pump);
       });
-      clients.push(client);
-      let next = 1;
-      let inFlight = 0;
-      const mine = acked.get(gateway) as Set<number>;
-      const pump = (): void => {
-        while (inFlight < IN_FLIGHT && next <= BATCHES_PER_GATEWAY) {
-          const seq = next++;
-          inFlight++;
-          const payload = encodePayload('PresenceBatch', {
-            v: 1, gateway, seq, windowStart: windowStart + (seq % 50) * 10, windowSeconds: 10,
-            sightings: eids.map((eid) => ({ eid, band: 'near' as const, hits: 1 + (seq % 7) })), dropped: 0,
-          });
-          // mqtt.js calls back on PUBACK; unacknowledged QoS 1 messages are re-sent after a reconnect.
-          client.publish(presenceTopic(TEST_STORE, gateway), payload, { qos: 1 }, (error) => {
-            inFlight--;
-            if (error) {
-              reject(error);
-              return;
-            }
-            mine.add(seq);
-            if (mine.size === BATCHES_PER_GATEWAY) resolve();
-            else pump();
-          });
-        }
-      };
-      client.once('connect', pump);
-    });
 
     const done = Promise.all(GATEWAYS.map(runGateway));
     // Kill the hub mid-load.
-    await expect.poll(() => [...acked.values()].reduce((n, s) => n + s.size, 0), { timeout: 15_000, interval: 5 }).toBeGreaterThan(150);
+    await expect
+      .poll(() => [...acked.values()].reduce((n, s) => n + s.size, 0), { timeout: 15_000, interval: 5 })
+      .toBeGreaterThan(150);
     hub.child.kill('SIGKILL');
     const ackedAtKill = new Map([...acked].map(([g, s]) => [g, new Set(s)]));
     await new Promise((resolve) => hub.child.once('exit', resolve));
@@ -121,7 +148,11 @@ describe('hub durability under SIGKILL', () => {
     // Before any gateway can re-send: every batch acknowledged so far must already be on disk.
     const afterCrash = openHubDatabase(join(files.dir, 'hub.db'), { readonly: true });
     for (const [gateway, seqs] of ackedAtKill) {
-      const stored = new Set((afterCrash.prepare('SELECT seq FROM batches WHERE gateway = ?').all(gateway) as Array<{ seq: number }>).map((r) => r.seq));
+      const stored = new Set(
+        (afterCrash.prepare('SELECT seq FROM batches WHERE gateway = ?').all(gateway) as Array<{ seq: number }>).map(
+          (r) => r.seq,
+        ),
+      );
       const lost = [...seqs].filter((s) => !stored.has(s));
       expect(lost, `${gateway}: acknowledged but not stored`).toEqual([]);
     }
@@ -134,10 +165,17 @@ describe('hub durability under SIGKILL', () => {
     await new Promise((resolve) => hub.child.once('exit', resolve));
 
     const check = openHubDatabase(join(files.dir, 'hub.db'), { readonly: true });
-    const rows = check.prepare('SELECT gateway, seq, resolved FROM batches').all() as Array<{ gateway: string; seq: number; resolved: number }>;
+    const rows = check.prepare('SELECT gateway, seq, resolved FROM batches').all() as Array<{
+      gateway: string;
+      seq: number;
+      resolved: number;
+    }>;
     expect(rows).toHaveLength(GATEWAYS.length * BATCHES_PER_GATEWAY);
     for (const gateway of GATEWAYS) {
-      const seqs = rows.filter((r) => r.gateway === gateway).map((r) => r.seq).sort((a, b) => a - b);
+      const seqs = rows
+        .filter((r) => r.gateway === gateway)
+        .map((r) => r.seq)
+        .sort((a, b) => a - b);
       expect(seqs).toEqual(Array.from({ length: BATCHES_PER_GATEWAY }, (_, i) => i + 1));
     }
     expect(rows.every((r) => r.resolved === SIGHTINGS_PER_BATCH)).toBe(true);
@@ -147,6 +185,8 @@ describe('hub durability under SIGKILL', () => {
     expect(counters.batches).toBe(rows.length);
     expect(counters.resolved).toBe(sightings);
     check.close();
-    console.info(`durability: ${totalAtKill} batches acknowledged before SIGKILL; ${counters.duplicateBatches} re-sent batches were recognised as replays`);
+    console.info(
+      `durability: ${totalAtKill} batches acknowledged before SIGKILL; ${counters.duplicateBatches} re-sent batches were recognised as replays`,
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
 
   beforeAll(async () => {
     t = await startTestHub({
-      gateways: [{ id: 'gw-produce', zone: 'produce' }, { id: 'gw-bakery', zone: 'bakery' }],
+      gateways: [
+        { id: 'gw-produce', zone: 'produce' },
+        { id: 'gw-bakery', zone: 'bakery' },
+      ],
       config: { presence: { switchPenalty: 6, visitGapSeconds: 120, finalizeIntervalMs: 60_000 } },
     });
     for (const id of ['ann', 'bob']) {
@@ -44,11 +47,24 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
     await t?.stop();
   });
 
-  async function send(client: MqttClient, gateway: string, windowStart: number, heard: Array<[string, Band, number]>): Promise<void> {
+  async function send(
+    client: MqttClient,
+    gateway: string,
+    windowStart: number,
+    heard: Array<[string, Band, number]>,
+  ): Promise<void> {
     const seq = (seqs.get(gateway) ?? 0) + 1;
     seqs.set(gateway, seq);
-    const sightings = heard.map(([who, band, hits]) => ({ eid: computeEidHex({ identityKey: keys.get(who) as Buffer, exponent: 9, counter: windowStart }), band, hits }));
-    await client.publishAsync(presenceTopic(TEST_STORE, gateway), encodePayload('PresenceBatch', { v: 1, gateway, seq, windowStart, windowSeconds: 10, sightings, dropped: 0 }), { qos: 1 });
+    const sightings = heard.map(([who, band, hits]) => ({
+      eid: computeEidHex({ identityKey: keys.get(who) as Buffer, exponent: 9, counter: windowStart }),
+      band,
+      hits,
+    }));
+    await client.publishAsync(
+      presenceTopic(TEST_STORE, gateway),
+      encodePayload('PresenceBatch', { v: 1, gateway, seq, windowStart, windowSeconds: 10, sightings, dropped: 0 }),
+      { qos: 1 },
+    );
   }
 
   it('waits for every active gateway before closing a window', async () => {
@@ -65,26 +81,65 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
   it('places shoppers by best band then hits, smoothed against flapping, and exports the windows', async () => {
     // Ann walks from produce to bakery at T+30; a one-window flap at T+70 is ignored. Bob is only in the bakery.
     await send(bakery, 'gw-bakery', T + 10, [['bob', 'near', 2]]);
-    await send(bakery, 'gw-bakery', T + 20, [['ann', 'far', 1], ['bob', 'near', 2]]);
+    await send(bakery, 'gw-bakery', T + 20, [
+      ['ann', 'far', 1],
+      ['bob', 'near', 2],
+    ]);
     for (let w = T + 30; w <= T + 90; w += 10) {
       const flap = w === T + 70;
       await send(produce, 'gw-produce', w, [['ann', flap ? 'near' : 'far', 1]]);
-      await send(bakery, 'gw-bakery', w, [['ann', flap ? 'mid' : 'near', 6], ['bob', 'mid', 1]]);
+      await send(bakery, 'gw-bakery', w, [
+        ['ann', flap ? 'mid' : 'near', 6],
+        ['bob', 'mid', 1],
+      ]);
     }
     // Both gateways have delivered up to T+100: windows T+20 … T+90 close.
     expect(await t.hub.finalizePresence()).toBe(8);
     const io = captureIo();
     const out = join(t.dir, 'zones.jsonl');
     expect(await main(['hub', 'export-zones', '--config', t.configFile, '--out', out], io.io)).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { windowStart: number; shopperId: string; zone: string });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { windowStart: number; shopperId: string; zone: string });
     const ann = lines.filter((l) => l.shopperId === 'ann').map((l) => [l.windowStart - T, l.zone]);
-    expect(ann).toEqual([[0, 'produce'], [10, 'produce'], [20, 'produce'], [30, 'bakery'], [40, 'bakery'], [50, 'bakery'], [60, 'bakery'], [70, 'bakery'], [80, 'bakery'], [90, 'bakery']]);
+    expect(ann).toEqual([
+      [0, 'produce'],
+      [10, 'produce'],
+      [20, 'produce'],
+      [30, 'bakery'],
+      [40, 'bakery'],
+      [50, 'bakery'],
+      [60, 'bakery'],
+      [70, 'bakery'],
+      [80, 'bakery'],
+      [90, 'bakery'],
+    ]);
     expect(lines.filter((l) => l.shopperId === 'bob').every((l) => l.zone === 'bakery')).toBe(true);
     expect(Object.keys(lines[0] as object)).toEqual(['windowStart', 'shopperId', 'zone']);
-    expect(entered.filter((e) => e.shopperId === 'ann').map((e) => [e.zone, e.at - T, e.previousZone])).toEqual([['produce', 0, null], ['bakery', 30, 'produce']]);
+    expect(entered.filter((e) => e.shopperId === 'ann').map((e) => [e.zone, e.at - T, e.previousZone])).toEqual([
+      ['produce', 0, null],
+      ['bakery', 30, 'produce'],
+    ]);
 
     const range = captureIo();
-    expect(await main(['hub', 'export-zones', '--config', t.configFile, '--out', '-', '--from', String(T + 30), '--to', String(T + 50)], range.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'hub',
+          'export-zones',
+          '--config',
+          t.configFile,
+          '--out',
+          '-',
+          '--from',
+          String(T + 30),
+          '--to',
+          String(T + 50),
+        ],
+        range.io,
+      ),
+    ).toBe(0);
     expect(range.out.join('').trim().split('\n')).toHaveLength(4);
   });
 
@@ -95,17 +150,36 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
     await send(bakery, 'gw-bakery', back, [['bob', 'mid', 1]]);
     await t.hub.finalizePresence();
     const annPk = t.hub.shoppers.get('ann')?.pk;
-    const visits = t.hub.db.prepare('SELECT pk, started_at - ? AS started, ended_at - ? AS ended FROM visits WHERE shopper_pk = ? ORDER BY started_at').all(T, T, annPk) as Array<{ pk: number; started: number; ended: number | null }>;
-    expect(visits.map((v) => [v.started, v.ended])).toEqual([[0, 100], [400, null]]);
-    const dwell = t.hub.db.prepare('SELECT zone, dwell_seconds AS s FROM visit_zones WHERE visit_pk = ? ORDER BY zone').all((visits[0] as { pk: number }).pk);
-    expect(dwell).toEqual([{ zone: 'bakery', s: 70 }, { zone: 'produce', s: 30 }]);
+    const visits = t.hub.db
+      .prepare(
+        'SELECT pk, started_at - ? AS started, ended_at - ? AS ended FROM visits WHERE shopper_pk = ? ORDER BY started_at',
+      )
+      .all(T, T, annPk) as Array<{ pk: number; started: number; ended: number | null }>;
+    expect(visits.map((v) => [v.started, v.ended])).toEqual([
+      [0, 100],
+      [400, null],
+    ]);
+    const dwell = t.hub.db
+      .prepare('SELECT zone, dwell_seconds AS s FROM visit_zones WHERE visit_pk = ? ORDER BY zone')
+      .all((visits[0] as { pk: number }).pk);
+    expect(dwell).toEqual([
+      { zone: 'bakery', s: 70 },
+      { zone: 'produce', s: 30 },
+    ]);
   });
 
   it('prints the counters with `hushpoint hub stats`, from another connection', async () => {
     const io = captureIo();
     expect(await main(['hub', 'stats', '--config', t.configFile, '--json'], io.io)).toBe(0);
     const stats = JSON.parse(io.out.join('')) as Record<string, number>;
-    expect(stats).toMatchObject({ batches: 22, resolved: 30, quarantined: 0, refusedConnections: 0, gatewaysRegistered: 2, shoppersEnrolled: 2 });
+    expect(stats).toMatchObject({
+      batches: 22,
+      resolved: 30,
+      quarantined: 0,
+      refusedConnections: 0,
+      gatewaysRegistered: 2,
+      shoppersEnrolled: 2,
+    });
     expect(stats.windowsFinalized).toBe(11);
     const text = captureIo();
     expect(await main(['hub', 'stats', '--config', t.configFile], text.io)).toBe(0);
@@ -114,7 +188,13 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
 
   it('imports shoppers from a file with `hushpoint hub import-shoppers`, picked up by the running hub', async () => {
     const file = join(t.dir, 'shoppers.json');
-    writeFileSync(file, JSON.stringify({ store: 'x', shoppers: [{ shopperId: 'cat', kind: 'tag', carrier: 'eddystone', identityKey: 'ff'.repeat(16), exponent: 9 }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        store: 'x',
+        shoppers: [{ shopperId: 'cat', kind: 'tag', carrier: 'eddystone', identityKey: 'ff'.repeat(16), exponent: 9 }],
+      }),
+    );
     const io = captureIo();
     expect(await main(['hub', 'import-shoppers', '--config', t.configFile, '--file', file], io.io)).toBe(0);
     expect(io.out.join('')).toMatch(/1 shoppers imported/);

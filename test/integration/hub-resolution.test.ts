@@ -36,9 +36,29 @@ describe('hub EID resolution', () => {
     expect(windowStart % 2).toBe(0);
     expect(usedWindows.has(windowStart)).toBe(false);
     usedWindows.add(windowStart);
-    const sightings = who.map((s) => ({ eid: computeEidHex({ identityKey: s.key, exponent: s.exponent, counter: phoneTime }), band: 'near' as const, hits: 1 }));
-    await client.publishAsync(presenceTopic(TEST_STORE, 'gw-1'), encodePayload('PresenceBatch', { v: 1, gateway: 'gw-1', seq, windowStart, windowSeconds: 2, sightings, dropped: 0 }), { qos: 1 });
-    return (t.hub.db.prepare('SELECT shopper_pk AS pk FROM sightings WHERE window_start = ? ORDER BY pk').all(windowStart) as Array<{ pk: number }>).map((r) => r.pk);
+    const sightings = who.map((s) => ({
+      eid: computeEidHex({ identityKey: s.key, exponent: s.exponent, counter: phoneTime }),
+      band: 'near' as const,
+      hits: 1,
+    }));
+    await client.publishAsync(
+      presenceTopic(TEST_STORE, 'gw-1'),
+      encodePayload('PresenceBatch', {
+        v: 1,
+        gateway: 'gw-1',
+        seq,
+        windowStart,
+        windowSeconds: 2,
+        sightings,
+        dropped: 0,
+      }),
+      { qos: 1 },
+    );
+    return (
+      t.hub.db
+        .prepare('SELECT shopper_pk AS pk FROM sightings WHERE window_start = ? ORDER BY pk')
+        .all(windowStart) as Array<{ pk: number }>
+    ).map((r) => r.pk);
   }
 
   // A moment aligned to both periods (512 s), so "one period off" is exact.
@@ -71,7 +91,13 @@ describe('hub EID resolution', () => {
     const before = t.hub.stats().unresolved;
     const k4 = shoppers.filter((s) => s.exponent === 4);
     expect(await resolvedPks(base + 200, base + 200 + 32, k4)).toEqual([]);
-    expect(await resolvedPks(base + 300, base + 300 - 2 * 512, shoppers.filter((s) => s.exponent === 9))).toEqual([]);
+    expect(
+      await resolvedPks(
+        base + 300,
+        base + 300 - 2 * 512,
+        shoppers.filter((s) => s.exponent === 9),
+      ),
+    ).toEqual([]);
     expect(t.hub.stats().unresolved - before).toBe(4);
   });
 

@@ -27,10 +27,18 @@ describe('hub secrets never reach logs or MQTT', () => {
   });
 
   it('runs a busy session and then scans every log line and published byte', async () => {
-    const enrolled = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })).body as { id: string; identityKey: string; token: string };
+    const enrolled = (
+      await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })
+    ).body as { id: string; identityKey: string; token: string };
     const credential = t.credentials.get('gw-1') as string;
-    secrets.push(['identity key', enrolled.identityKey], ['identity key (base64)', Buffer.from(enrolled.identityKey, 'hex').toString('base64')], ['bearer token', enrolled.token],
-      ['token hash', createHash('sha256').update(enrolled.token).digest('hex')], ['gateway credential', credential], ['admin token', t.adminToken]);
+    secrets.push(
+      ['identity key', enrolled.identityKey],
+      ['identity key (base64)', Buffer.from(enrolled.identityKey, 'hex').toString('base64')],
+      ['bearer token', enrolled.token],
+      ['token hash', createHash('sha256').update(enrolled.token).digest('hex')],
+      ['gateway credential', credential],
+      ['admin token', t.adminToken],
+    );
 
     // Everything the hub publishes, seen by a gateway allowed to read its own commands and the clock.
     const gw = await t.connectGateway('gw-1');
@@ -38,14 +46,39 @@ describe('hub secrets never reach logs or MQTT', () => {
     await gw.subscribeAsync([`hushpoint/v1/${TEST_STORE}/hub/clock`, `hushpoint/v1/${TEST_STORE}/gateways/gw-1/cmd/+`]);
     const now = Math.floor(Date.now() / 1000);
     const windowStart = now - (now % 10) - 10;
-    const eid = computeEidHex({ identityKey: Buffer.from(enrolled.identityKey, 'hex'), exponent: 9, counter: windowStart });
-    await gw.publishAsync(presenceTopic(TEST_STORE, 'gw-1'), encodePayload('PresenceBatch', { v: 1, gateway: 'gw-1', seq: 1, windowStart, windowSeconds: 10, sightings: [{ eid, band: 'near', hits: 4 }], dropped: 0 }), { qos: 1 });
-    await gw.publishAsync(statusTopic(TEST_STORE, 'gw-1'), Buffer.from(`{"credential":"${credential}"}`), { qos: 1, retain: true });
+    const eid = computeEidHex({
+      identityKey: Buffer.from(enrolled.identityKey, 'hex'),
+      exponent: 9,
+      counter: windowStart,
+    });
+    await gw.publishAsync(
+      presenceTopic(TEST_STORE, 'gw-1'),
+      encodePayload('PresenceBatch', {
+        v: 1,
+        gateway: 'gw-1',
+        seq: 1,
+        windowStart,
+        windowSeconds: 10,
+        sightings: [{ eid, band: 'near', hits: 4 }],
+        dropped: 0,
+      }),
+      { qos: 1 },
+    );
+    await gw.publishAsync(statusTopic(TEST_STORE, 'gw-1'), Buffer.from(`{"credential":"${credential}"}`), {
+      qos: 1,
+      retain: true,
+    });
     const reply = t.hub.sendCommand('gw-1', 'identify', { seconds: 1 }, { timeoutMs: 500 }).catch(() => null);
     await reply;
 
     // A refused login with a wrong password that looks like the real one, and the real one as a username.
-    const refused = mqtt.connect(t.mqttsUrl(), { ca: t.caPem, username: 'gw-1', password: `${credential}x`, reconnectPeriod: 0, connectTimeout: 2000 });
+    const refused = mqtt.connect(t.mqttsUrl(), {
+      ca: t.caPem,
+      username: 'gw-1',
+      password: `${credential}x`,
+      reconnectPeriod: 0,
+      connectTimeout: 2000,
+    });
     await new Promise<void>((resolve) => {
       refused.once('error', () => resolve());
       refused.once('close', () => resolve());
@@ -63,7 +96,10 @@ describe('hub secrets never reach logs or MQTT', () => {
     expect(logs).toMatch(/quarantin/);
     for (const [what, value] of secrets) {
       expect(logs.includes(value), `${what} in a log line`).toBe(false);
-      expect(published.some((p) => p.includes(value)), `${what} in an MQTT publish`).toBe(false);
+      expect(
+        published.some((p) => p.includes(value)),
+        `${what} in an MQTT publish`,
+      ).toBe(false);
     }
   });
 });

@@ -21,9 +21,15 @@ const GATE = 0.85;
 
 describe('hub zone accuracy on simulated traces (small store)', () => {
   it(`places the detected shopper-windows in their true zone (target ${TARGET * 100} %, gate ${GATE * 100} %)`, async () => {
-    const run = await runZoneAccuracyPipeline({ seed: SEED, minutes: MINUTES, keepDir: process.env.HUSHPOINT_KEEP_SIM });
+    const run = await runZoneAccuracyPipeline({
+      seed: SEED,
+      minutes: MINUTES,
+      keepDir: process.env.HUSHPOINT_KEEP_SIM,
+    });
     const { score, hubStats } = run;
-    console.info(`hub zone accuracy (fashion-small, ${MINUTES} min, seed ${SEED}): ${JSON.stringify({ ...score, ...hubStats })}`);
+    console.info(
+      `hub zone accuracy (fashion-small, ${MINUTES} min, seed ${SEED}): ${JSON.stringify({ ...score, ...hubStats })}`,
+    );
 
     expect(hubStats.quarantined).toBe(0);
     expect(hubStats.unresolved).toBe(0);

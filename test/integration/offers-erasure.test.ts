@@ -18,8 +18,19 @@ import { startTestHub, TEST_STORE, type TestHub } from '../helpers/hub-fixtures.
  * scan can fail), and a second shopper's data is untouched.
  */
 
-interface Enrolled { id: string; token: string; identityKey: string }
-interface Identity { id: string; pk: number; key: Buffer; token: string; tokenHash: string; eids: Set<string> }
+interface Enrolled {
+  id: string;
+  token: string;
+  identityKey: string;
+}
+interface Identity {
+  id: string;
+  pk: number;
+  key: Buffer;
+  token: string;
+  tokenHash: string;
+  eids: Set<string>;
+}
 
 const NOW = Date.parse('2026-11-16T12:05:00Z');
 const START = Date.parse('2026-11-16T11:52:00Z') / 1000;
@@ -27,14 +38,27 @@ const START = Date.parse('2026-11-16T11:52:00Z') / 1000;
 /** Every (table, column) where one of the shopper's identifiers appears. */
 function scan(t: TestHub, who: Identity): string[] {
   const hits = new Set<string>();
-  const needles = [who.id, who.key.toString('hex'), who.key.toString('hex').toUpperCase(), who.token, who.tokenHash, ...who.eids];
+  const needles = [
+    who.id,
+    who.key.toString('hex'),
+    who.key.toString('hex').toUpperCase(),
+    who.token,
+    who.tokenHash,
+    ...who.eids,
+  ];
   const tables = t.hub.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
   for (const table of tables) {
     for (const row of t.hub.db.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>) {
       for (const [column, value] of Object.entries(row)) {
         const where = `${table}.${column}`;
         if (typeof value === 'string' && needles.some((n) => value.includes(n))) hits.add(where);
-        if (Buffer.isBuffer(value) && (value.includes(who.key) || needles.some((n) => value.includes(n)) || [...who.eids].some((e) => value.includes(Buffer.from(e, 'hex'))))) hits.add(where);
+        if (
+          Buffer.isBuffer(value) &&
+          (value.includes(who.key) ||
+            needles.some((n) => value.includes(n)) ||
+            [...who.eids].some((e) => value.includes(Buffer.from(e, 'hex'))))
+        )
+          hits.add(where);
         if (typeof value === 'number' && value === who.pk && /(^|_)(shopper_pk|unit)$/.test(column)) hits.add(where);
         if (typeof value === 'number' && value === who.pk && table === 'shoppers' && column === 'pk') hits.add(where);
         if (table === 'visit_zones' && column === 'visit_pk' && typeof value === 'number') {
@@ -64,33 +88,72 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
       w.eids.add(eid);
       return { eid, band: 'near' as const, hits: 5 };
     });
-    await gateways.get(gateway)?.publishAsync(presenceTopic(TEST_STORE, gateway), encodePayload('PresenceBatch', { v: 1, gateway, seq, windowStart, windowSeconds: 10, sightings, dropped: 0 }), { qos: 1 });
+    await gateways
+      .get(gateway)
+      ?.publishAsync(
+        presenceTopic(TEST_STORE, gateway),
+        encodePayload('PresenceBatch', { v: 1, gateway, seq, windowStart, windowSeconds: 10, sightings, dropped: 0 }),
+        { qos: 1 },
+      );
   }
 
   beforeAll(async () => {
     t = await startTestHub({
       clock,
-      gateways: [{ id: 'gw-denim', zone: 'denim' }, { id: 'gw-entrance', zone: 'entrance' }],
-      config: { offers: { quietHours: null, holdoutShare: 0, caps: { perVisit: 3, perDay: 3, minGapSeconds: 0 } }, presence: { finalizeIntervalMs: 600_000, visitGapSeconds: 60 } },
+      gateways: [
+        { id: 'gw-denim', zone: 'denim' },
+        { id: 'gw-entrance', zone: 'entrance' },
+      ],
+      config: {
+        offers: { quietHours: null, holdoutShare: 0, caps: { perVisit: 3, perDay: 3, minGapSeconds: 0 } },
+        presence: { finalizeIntervalMs: 600_000, visitGapSeconds: 60 },
+      },
     });
     await t.request('PUT', '/v1/admin/offers', {
       token: t.adminToken,
-      body: { offers: ['denim', 'entrance'].map((zone) => ({ id: `offer-${zone}`, title: zone, category: zone, zones: [zone], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z' })) },
+      body: {
+        offers: ['denim', 'entrance'].map((zone) => ({
+          id: `offer-${zone}`,
+          title: zone,
+          category: zone,
+          zones: [zone],
+          validFrom: '2026-11-01T00:00:00Z',
+          validTo: '2026-12-01T00:00:00Z',
+        })),
+      },
     });
     const enroll = async (): Promise<Identity & { token: string }> => {
-      const body = (await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })).body as Enrolled;
-      return { id: body.id, pk: t.hub.shoppers.get(body.id)?.pk as number, key: Buffer.from(body.identityKey, 'hex'), token: body.token, tokenHash: createHash('sha256').update(body.token).digest('hex'), eids: new Set() };
+      const body = (
+        await t.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })
+      ).body as Enrolled;
+      return {
+        id: body.id,
+        pk: t.hub.shoppers.get(body.id)?.pk as number,
+        key: Buffer.from(body.identityKey, 'hex'),
+        token: body.token,
+        tokenHash: createHash('sha256').update(body.token).digest('hex'),
+        eids: new Set(),
+      };
     };
     ann = await enroll();
     bob = await enroll();
     annToken = ann.token;
-    gateways = new Map([['gw-denim', await t.connectGateway('gw-denim')], ['gw-entrance', await t.connectGateway('gw-entrance')]]);
+    gateways = new Map([
+      ['gw-denim', await t.connectGateway('gw-denim')],
+      ['gw-entrance', await t.connectGateway('gw-entrance')],
+    ]);
 
     // Everything a shopper can have: settings, history, an exclusion, presence, visits, offers, analytics.
-    const as = (method: string, path: string, body?: unknown) => t.request(method, path, { token: ann.token, ...(body !== undefined ? { body } : {}) });
+    const as = (method: string, path: string, body?: unknown) =>
+      t.request(method, path, { token: ann.token, ...(body !== undefined ? { body } : {}) });
     await as('PATCH', '/v1/me/consent', { quietHours: { start: '22:00', end: '07:00' } });
     await as('PUT', '/v1/me/preferences', { categories: ['denim'], brands: ['Acme'], sizes: ['M'] });
-    const { ids } = (await t.request('POST', `/v1/admin/shoppers/${ann.id}/purchases`, { token: t.adminToken, body: { purchases: [{ sku: 'gift-1', category: 'kids' }, { category: 'denim' }] } })).body as { ids: string[] };
+    const { ids } = (
+      await t.request('POST', `/v1/admin/shoppers/${ann.id}/purchases`, {
+        token: t.adminToken,
+        body: { purchases: [{ sku: 'gift-1', category: 'kids' }, { category: 'denim' }] },
+      })
+    ).body as { ids: string[] };
     await as('POST', '/v1/me/exclusions', { purchaseId: ids[0] });
     for (let w = 0; w < 20; w++) {
       const windowStart = START + w * 10;
@@ -111,9 +174,22 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
   it('finds the shopper everywhere before the deletion (the scan works)', () => {
     const before = scan(t, ann);
     for (const where of [
-      'shoppers.id', 'shoppers.identity_key', 'shoppers.token_hash', 'shoppers.pk', 'sightings.shopper_pk', 'zone_windows.shopper_pk', 'presence_state.shopper_pk',
-      'visits.shopper_pk', 'visit_zones.visit_pk', 'privacy_ledger.shopper_pk', 'offer_profiles.shopper_pk', 'offer_purchases.shopper_pk', 'offer_exclusions.shopper_pk', 'offer_decisions.shopper_pk',
-    ]) expect(before, where).toContain(where);
+      'shoppers.id',
+      'shoppers.identity_key',
+      'shoppers.token_hash',
+      'shoppers.pk',
+      'sightings.shopper_pk',
+      'zone_windows.shopper_pk',
+      'presence_state.shopper_pk',
+      'visits.shopper_pk',
+      'visit_zones.visit_pk',
+      'privacy_ledger.shopper_pk',
+      'offer_profiles.shopper_pk',
+      'offer_purchases.shopper_pk',
+      'offer_exclusions.shopper_pk',
+      'offer_decisions.shopper_pk',
+    ])
+      expect(before, where).toContain(where);
   });
 
   it('after DELETE /v1/me nothing in any table links to the shopper; the other shopper is untouched', async () => {
@@ -124,7 +200,12 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
     expect(scan(t, bob)).toEqual(bobBefore);
     // Not only the tables: the database file and its WAL no longer hold the identity key or the
     // token hash anywhere (secure_delete zeroes freed pages; the deletion checkpoints the WAL).
-    const raw = Buffer.concat([t.hub.config.database, `${t.hub.config.database}-wal`].map((f) => (f.startsWith('/') ? f : join(t.dir, f))).filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+    const raw = Buffer.concat(
+      [t.hub.config.database, `${t.hub.config.database}-wal`]
+        .map((f) => (f.startsWith('/') ? f : join(t.dir, f)))
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f)),
+    );
     expect(raw.indexOf(ann.key)).toBe(-1);
     expect(raw.indexOf(Buffer.from(ann.tokenHash))).toBe(-1);
     expect(raw.indexOf(bob.key)).toBeGreaterThan(-1);
@@ -138,7 +219,9 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
     for (const eid of ann.eids) expect(t.hub.directory.resolver.resolve(eid, START + 100)).toBeUndefined();
     const current = computeEidHex({ identityKey: ann.key, exponent: 9, counter: nowS });
     expect(t.hub.directory.resolver.resolve(current, nowS)).toBeUndefined();
-    expect(t.hub.directory.resolver.resolve(computeEidHex({ identityKey: bob.key, exponent: 9, counter: nowS }), nowS)).toBe(bob.pk);
+    expect(
+      t.hub.directory.resolver.resolve(computeEidHex({ identityKey: bob.key, exponent: 9, counter: nowS }), nowS),
+    ).toBe(bob.pk);
     const before = t.hub.stats() as unknown as Record<string, number>;
     await publish('gw-denim', START + 300, [ann]);
     const after = t.hub.stats() as unknown as Record<string, number>;

@@ -26,16 +26,36 @@ const SEED = 'offers-e2e';
 const NEAR_DBM = -70;
 const MID_DBM = -78;
 
-interface StreamEvent { id: string; data: { id: string; zone: string; offer: { id: string; zones: string[]; category: string }; state: string } }
-interface AuditEntry { id: string; zone: string; outcome: string; arm: string | null; epsilonSpent: number; dataCategories: string[]; explanation: string; refusal: { reason: string; message: string } | null; offer: { id: string; sensitivity: string } | null }
+interface StreamEvent {
+  id: string;
+  data: { id: string; zone: string; offer: { id: string; zones: string[]; category: string }; state: string };
+}
+interface AuditEntry {
+  id: string;
+  zone: string;
+  outcome: string;
+  arm: string | null;
+  epsilonSpent: number;
+  dataCategories: string[];
+  explanation: string;
+  refusal: { reason: string; message: string } | null;
+  offer: { id: string; sensitivity: string } | null;
+}
 
 function listen(t: TestHub, token: string, into: StreamEvent[]): () => void {
-  const req = request(t.apiUrl('/v1/me/offers/stream'), { ca: t.caPem, headers: { authorization: `Bearer ${token}` } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', createSseParser((e) => {
-      if (e.event === 'offer') into.push({ id: e.id ?? '', data: JSON.parse(e.data) as StreamEvent['data'] });
-    }));
-  });
+  const req = request(
+    t.apiUrl('/v1/me/offers/stream'),
+    { ca: t.caPem, headers: { authorization: `Bearer ${token}` } },
+    (res) => {
+      res.setEncoding('utf8');
+      res.on(
+        'data',
+        createSseParser((e) => {
+          if (e.event === 'offer') into.push({ id: e.id ?? '', data: JSON.parse(e.data) as StreamEvent['data'] });
+        }),
+      );
+    },
+  );
   req.on('error', () => undefined);
   req.end();
   return () => req.destroy();
@@ -58,7 +78,12 @@ describe('offers end to end on a simulated store', () => {
     const startMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 12 * 3_600_000;
     // A busier afternoon than the stock store, with more shoppers opted in, so enough phones walk.
     const busy = join(simDir, 'busy.yaml');
-    writeFileSync(busy, readFileSync(STORE, 'utf8').replace(/arrivalsPerHour: .*/, `arrivalsPerHour: [${new Array(11).fill(240).join(', ')}]`).replace('optInFraction: 0.3', 'optInFraction: 0.6'));
+    writeFileSync(
+      busy,
+      readFileSync(STORE, 'utf8')
+        .replace(/arrivalsPerHour: .*/, `arrivalsPerHour: [${new Array(11).fill(240).join(', ')}]`)
+        .replace('optInFraction: 0.3', 'optInFraction: 0.6'),
+    );
     const store = loadStore(busy).config;
     generate({ store, seed: SEED, minutes: MINUTES, startMs, windowSeconds: 10 }, simDir);
     const clock = new FakeClock(startMs + MINUTES * 60_000 + 30_000);
@@ -67,25 +92,51 @@ describe('offers end to end on a simulated store', () => {
       gateways: store.gateways.map((g) => ({ id: g.id, zone: g.zone })),
       config: {
         presence: { finalizeIntervalMs: 600_000 },
-        offers: { quietHours: null, holdoutShare: 0.2, caps: { perVisit: 3, perDay: 5, minGapSeconds: 0 }, budget: { dailyEpsilon: 4, thirtyDayEpsilon: 40 }, maxEntryAgeSeconds: 3600 },
+        offers: {
+          quietHours: null,
+          holdoutShare: 0.2,
+          caps: { perVisit: 3, perDay: 5, minGapSeconds: 0 },
+          budget: { dailyEpsilon: 4, thirtyDayEpsilon: 40 },
+          maxEntryAgeSeconds: 3600,
+        },
       },
     });
     const hub = t;
-    const catalog = store.zones.flatMap((zone) => ['a', 'b', 'c'].map((suffix, i) => ({
-      id: `${zone.id}-${suffix}`, title: `${zone.id} offer ${suffix}`, category: i === 2 ? 'sale' : zone.id, brand: ['Acme', 'Bluefield', 'Rosa'][i], zones: [zone.id],
-      validFrom: new Date(startMs - 86_400_000).toISOString(), validTo: new Date(startMs + 7 * 86_400_000).toISOString(), ...(i === 2 ? { sensitivity: 'price-sensitive' } : {}),
-    })));
-    expect((await hub.request('PUT', '/v1/admin/offers', { token: hub.adminToken, body: { offers: catalog } })).status).toBe(200);
+    const catalog = store.zones.flatMap((zone) =>
+      ['a', 'b', 'c'].map((suffix, i) => ({
+        id: `${zone.id}-${suffix}`,
+        title: `${zone.id} offer ${suffix}`,
+        category: i === 2 ? 'sale' : zone.id,
+        brand: ['Acme', 'Bluefield', 'Rosa'][i],
+        zones: [zone.id],
+        validFrom: new Date(startMs - 86_400_000).toISOString(),
+        validTo: new Date(startMs + 7 * 86_400_000).toISOString(),
+        ...(i === 2 ? { sensitivity: 'price-sensitive' } : {}),
+      })),
+    );
+    expect(
+      (await hub.request('PUT', '/v1/admin/offers', { token: hub.adminToken, body: { offers: catalog } })).status,
+    ).toBe(200);
 
     // Each simulated phone's app enrolls (getting its token), then the hub takes the simulator's
     // identity key for that id (as a migration would), so the phone's EIDs resolve to it.
-    const simShoppers = (JSON.parse(readFileSync(join(simDir, 'shoppers.json'), 'utf8')) as ShoppersFile).shoppers.filter((s) => s.carrier !== null);
+    const simShoppers = (
+      JSON.parse(readFileSync(join(simDir, 'shoppers.json'), 'utf8')) as ShoppersFile
+    ).shoppers.filter((s) => s.carrier !== null);
     expect(simShoppers.length).toBeGreaterThanOrEqual(8);
     const apps = new Map<string, { token: string; events: StreamEvent[] }>();
     for (const [i, s] of simShoppers.entries()) {
-      const enrolled = (await hub.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })).body as { id: string; token: string };
-      hub.hub.shoppers.import([{ id: enrolled.id, identityKey: Buffer.from(s.identityKey, 'hex'), exponent: s.exponent }]);
-      if (i % 2 === 0) await hub.request('PUT', '/v1/me/preferences', { token: enrolled.token, body: { categories: ['denim', 'sale'], brands: ['Rosa'] } });
+      const enrolled = (
+        await hub.request('POST', '/v1/shoppers', { body: { consent: { presenceForOffers: true, analytics: true } } })
+      ).body as { id: string; token: string };
+      hub.hub.shoppers.import([
+        { id: enrolled.id, identityKey: Buffer.from(s.identityKey, 'hex'), exponent: s.exponent },
+      ]);
+      if (i % 2 === 0)
+        await hub.request('PUT', '/v1/me/preferences', {
+          token: enrolled.token,
+          body: { categories: ['denim', 'sale'], brands: ['Rosa'] },
+        });
       const events: StreamEvent[] = [];
       closers.push(listen(hub, enrolled.token, events));
       apps.set(enrolled.id, { token: enrolled.token, events });
@@ -96,15 +147,22 @@ describe('offers end to end on a simulated store', () => {
     replay = await replayTracesIntoHub(hub, store, simDir, { nearDbm: NEAR_DBM, midDbm: MID_DBM });
     await hub.hub.finalizePresence({ all: true });
 
-    const shownInDb = (hub.hub.db.prepare("SELECT COUNT(*) FROM offer_decisions WHERE outcome = 'shown'").pluck().get() as number);
-    await expect.poll(() => [...apps.values()].reduce((n, a) => n + a.events.length, 0), { timeout: 10_000, interval: 50 }).toBe(shownInDb);
+    const shownInDb = hub.hub.db
+      .prepare("SELECT COUNT(*) FROM offer_decisions WHERE outcome = 'shown'")
+      .pluck()
+      .get() as number;
+    await expect
+      .poll(() => [...apps.values()].reduce((n, a) => n + a.events.length, 0), { timeout: 10_000, interval: 50 })
+      .toBe(shownInDb);
 
     const offerZones = new Set(store.zones.map((z) => z.id));
     let receivers = 0;
     let explained = 0;
     const arms = new Set<string>();
     for (const [id, app] of apps) {
-      const audit = ((await hub.request('GET', '/v1/me/audit?limit=1000', { token: app.token })).body as { entries: AuditEntry[] }).entries;
+      const audit = (
+        (await hub.request('GET', '/v1/me/audit?limit=1000', { token: app.token })).body as { entries: AuditEntry[] }
+      ).entries;
       const myEntries = entries.filter((e) => e.shopperId === id && offerZones.has(e.zone));
       // Every zone entry into a zone with offers has exactly one audit entry.
       expect(audit.length, id).toBe(myEntries.length);
@@ -130,7 +188,9 @@ describe('offers end to end on a simulated store', () => {
       }
       if (app.events.length > 0) receivers++;
     }
-    console.info(`offers e2e (fashion-small, ${MINUTES} min, seed ${SEED}): ${JSON.stringify({ appShoppers: apps.size, receivers, offers: explained, zoneEntries: entries.length, arms: [...arms] })}`);
+    console.info(
+      `offers e2e (fashion-small, ${MINUTES} min, seed ${SEED}): ${JSON.stringify({ appShoppers: apps.size, receivers, offers: explained, zoneEntries: entries.length, arms: [...arms] })}`,
+    );
     expect(receivers).toBeGreaterThanOrEqual(Math.ceil(apps.size / 2));
     expect(explained).toBeGreaterThanOrEqual(receivers);
   });

@@ -22,7 +22,14 @@ let hub: Hub;
 let port: number;
 
 beforeAll(async () => {
-  await initStore({ store: 'store-1', out: storeDir, hostnames: ['localhost'], ips: ['127.0.0.1'], mqttPort: 0, apiPort: 0 });
+  await initStore({
+    store: 'store-1',
+    out: storeDir,
+    hostnames: ['localhost'],
+    ips: ['127.0.0.1'],
+    mqttPort: 0,
+    apiPort: 0,
+  });
   const loaded = loadConfig(hubRole, join(storeDir, 'hub.yaml'));
   hub = createHub({ config: loaded.config, resolvePath: loaded.resolvePath, logger: silentLogger() });
   await hub.start();
@@ -68,7 +75,13 @@ describe('a provisioned store: hub and gateway over TLS', () => {
     expect(loaded.config.hub).toMatchObject({ caFile: 'ca.pem', credentialFile: 'credential' });
     // The bundle's outbox path is the Pi's /var/lib/hushpoint; this test keeps it in its temp folder.
     const config = { ...loaded.config, outbox: { ...loaded.config.outbox, path: join(root, 'outbox.db') } };
-    const gateway = createGateway({ config, resolvePath: loaded.resolvePath, ble: createInjectedHciSource().source, leds: null, logger: silentLogger() });
+    const gateway = createGateway({
+      config,
+      resolvePath: loaded.resolvePath,
+      ble: createInjectedHciSource().source,
+      leds: null,
+      logger: silentLogger(),
+    });
     await gateway.start();
     try {
       await waitFor(() => gateway.stats().hubConnected, 'the provisioned gateway to connect');
@@ -76,7 +89,9 @@ describe('a provisioned store: hub and gateway over TLS', () => {
     } finally {
       await gateway.stop();
     }
-    expect(await tryConnect({ gateway: 'gw-1', credential: bundleCredential('gw-1'), host: 'localhost' })).toBe('connected');
+    expect(await tryConnect({ gateway: 'gw-1', credential: bundleCredential('gw-1'), host: 'localhost' })).toBe(
+      'connected',
+    );
   });
 
   it('after rotate-gateway the old credential is refused and the new one in the bundle is accepted', async () => {
@@ -103,8 +118,12 @@ describe('a provisioned store: hub and gateway over TLS', () => {
     await addGatewayToStore({ storeDir, gateway: 'gw-3', zone: 'bakery', hubUrl: `mqtts://127.0.0.1:${port}` });
     const live = async (): Promise<{ closed: Promise<void>; client: mqtt.MqttClient }> => {
       const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-        protocolVersion: 4, clientId: 'gw-3', username: 'gw-3', password: bundleCredential('gw-3'),
-        ca: readFileSync(join(storeDir, 'ca.pem')), reconnectPeriod: 0,
+        protocolVersion: 4,
+        clientId: 'gw-3',
+        username: 'gw-3',
+        password: bundleCredential('gw-3'),
+        ca: readFileSync(join(storeDir, 'ca.pem')),
+        reconnectPeriod: 0,
       });
       return { client, closed: new Promise<void>((resolve) => client.once('close', () => resolve())) };
     };

@@ -16,7 +16,13 @@ import { parseSigningKey } from '../../shared/upstream/signing.ts';
 import { CRASH_PRIVACY, privacyConfig, upstreamConfig } from './releases-fixtures.ts';
 
 const [dbFile, nowText, firstText, url, keyHex] = process.argv.slice(2);
-if (dbFile === undefined || nowText === undefined || firstText === undefined || url === undefined || keyHex === undefined) {
+if (
+  dbFile === undefined ||
+  nowText === undefined ||
+  firstText === undefined ||
+  url === undefined ||
+  keyHex === undefined
+) {
   process.stderr.write('usage: releases-crash-worker.ts <db> <nowMs> <firstPeriodMs> <collectorUrl> <keyHex>\n');
   process.exit(64);
 }

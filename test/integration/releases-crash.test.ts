@@ -7,7 +7,16 @@ import { toMicroRhoFloor } from '../../shared/privacy/accounting.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { uniformInt } from '../../shared/ports/random.ts';
 import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
-import { addPresence, addShoppers, addVisit, CRASH_PRIVACY, ledgerTotals, openTestDb, ZONES, type TestDb } from './releases-fixtures.ts';
+import {
+  addPresence,
+  addShoppers,
+  addVisit,
+  CRASH_PRIVACY,
+  ledgerTotals,
+  openTestDb,
+  ZONES,
+  type TestDb,
+} from './releases-fixtures.ts';
 import { startCollector, type TestCollector } from './upstream-fixtures.ts';
 
 /**
@@ -28,7 +37,16 @@ const FIRST = T0 + 7 * H;
 const END = T0 + 24 * H + 20 * 60_000; // 00:20 the next day: the rest of the day and its transitions are due
 const DAILY_CAP = toMicroRhoFloor(String(CRASH_PRIVACY.budget.dailyRho));
 const WINDOW_CAP = toMicroRhoFloor(String(CRASH_PRIVACY.budget.thirtyDayRho));
-const STEPS = ['release-begin', 'release-rows-read', 'release-noised', 'release-stored', 'release-charged', 'release-committed', 'sync-before-send', 'sync-after-send'];
+const STEPS = [
+  'release-begin',
+  'release-rows-read',
+  'release-noised',
+  'release-stored',
+  'release-charged',
+  'release-committed',
+  'sync-before-send',
+  'sync-after-send',
+];
 
 let t: TestDb;
 let collector: TestCollector;
@@ -43,10 +61,14 @@ interface RunResult {
 
 function runWorker(env: Record<string, string>, killAfterMs?: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, t.file, String(END), String(FIRST), collector.url, collector.keyHex], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WORKER, t.file, String(END), String(FIRST), collector.url, collector.keyHex],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -71,18 +93,36 @@ function checkInvariants(): { releases: number; pending: number } {
       if (before !== undefined) expect(sha, `release ${row.id} changed its noise`).toBe(before);
       seen.set(row.id, sha);
       const received = collector.collector.store.get('store-1', row.id);
-      if (received !== null) expect(received.body.equals(row.body), `collector holds other bytes for ${row.id}`).toBe(true);
+      if (received !== null)
+        expect(received.body.equals(row.body), `collector holds other bytes for ${row.id}`).toBe(true);
     }
-    for (const id of seen.keys()) expect(rows.some((r) => r.id === id), `release ${id} disappeared`).toBe(true);
+    for (const id of seen.keys())
+      expect(
+        rows.some((r) => r.id === id),
+        `release ${id} disappeared`,
+      ).toBe(true);
     const totals = ledgerTotals(db);
     expect(totals.maxDay).toBeLessThanOrEqual(DAILY_CAP);
     expect(totals.maxWindow).toBeLessThanOrEqual(WINDOW_CAP);
     expect(totals.total).toBe(totals.charged);
-    const values = db.prepare('SELECT COUNT(*) FROM privacy_release_values v LEFT JOIN privacy_releases r ON r.id = v.release_id WHERE r.id IS NULL').pluck().get();
+    const values = db
+      .prepare(
+        'SELECT COUNT(*) FROM privacy_release_values v LEFT JOIN privacy_releases r ON r.id = v.release_id WHERE r.id IS NULL',
+      )
+      .pluck()
+      .get();
     expect(values).toBe(0);
-    const outbox = db.prepare('SELECT COUNT(*) FROM privacy_releases r LEFT JOIN upstream_outbox o ON o.release_id = r.id WHERE o.release_id IS NULL').pluck().get();
+    const outbox = db
+      .prepare(
+        'SELECT COUNT(*) FROM privacy_releases r LEFT JOIN upstream_outbox o ON o.release_id = r.id WHERE o.release_id IS NULL',
+      )
+      .pluck()
+      .get();
     expect(outbox).toBe(0);
-    return { releases: rows.length, pending: db.prepare("SELECT COUNT(*) FROM upstream_outbox WHERE state = 'pending'").pluck().get() as number };
+    return {
+      releases: rows.length,
+      pending: db.prepare("SELECT COUNT(*) FROM upstream_outbox WHERE state = 'pending'").pluck().get() as number,
+    };
   } finally {
     db.close();
   }
@@ -114,7 +154,9 @@ describe('crash injection during releases and sync', () => {
     let crashed = 0;
     for (const step of STEPS) {
       // Each step at the first release, and the middle steps again a few releases later.
-      for (const skip of ['release-noised', 'release-stored', 'release-charged', 'sync-after-send'].includes(step) ? ['0', '7'] : ['0']) {
+      for (const skip of ['release-noised', 'release-stored', 'release-charged', 'sync-after-send'].includes(step)
+        ? ['0', '7']
+        : ['0']) {
         const result = await runWorker({ HUSHPOINT_CRASH_AT: step, HUSHPOINT_CRASH_SKIP: skip });
         if (result.signal === 'SIGKILL') crashed++;
         else expect(result, `${step}/${skip}: ${result.stderr}`).toMatchObject({ code: 0 });

@@ -6,8 +6,17 @@ import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
 import { openHubDatabase, type Database } from '../../hub/adapters/sqlite-database.ts';
-import { PrivacySection, UpstreamSection, type PrivacyConfig, type UpstreamConfig } from '../../hub/privacy/config-schema.ts';
-import { createReleaseService, type ReleaseService, type ReleaseServiceDeps } from '../../hub/privacy/release-service.ts';
+import {
+  PrivacySection,
+  UpstreamSection,
+  type PrivacyConfig,
+  type UpstreamConfig,
+} from '../../hub/privacy/config-schema.ts';
+import {
+  createReleaseService,
+  type ReleaseService,
+  type ReleaseServiceDeps,
+} from '../../hub/privacy/release-service.ts';
 import type { UpstreamSender } from '../../hub/privacy/upstream-sender.ts';
 
 /**
@@ -39,7 +48,12 @@ function exactPrivacy(config: PrivacyConfig): PrivacyConfig {
   return {
     ...config,
     budget: { dailyRho: 1e6, thirtyDayRho: 1e7 },
-    releases: { footfall: { ...r.footfall, rho: 1000 }, visits: { ...r.visits, rho: 1000 }, dwell: { ...r.dwell, rho: 1000 }, transitions: { ...r.transitions, rho: 1000 } },
+    releases: {
+      footfall: { ...r.footfall, rho: 1000 },
+      visits: { ...r.visits, rho: 1000 },
+      dwell: { ...r.dwell, rho: 1000 },
+      transitions: { ...r.transitions, rho: 1000 },
+    },
   };
 }
 
@@ -65,12 +79,20 @@ export function openTestDb(dir = mkdtempSync(join(tmpdir(), 'hp-releases-'))): T
 }
 
 /** Inserts `count` shoppers (analytics consent unless `analytics(i)` says no); returns their pks. */
-export function addShoppers(db: Database, count: number, options: { analytics?: (i: number) => boolean; prefix?: string } = {}): number[] {
-  const insert = db.prepare('INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, randomblob(16), 9, 1, ?, 0)');
+export function addShoppers(
+  db: Database,
+  count: number,
+  options: { analytics?: (i: number) => boolean; prefix?: string } = {},
+): number[] {
+  const insert = db.prepare(
+    'INSERT INTO shoppers (id, identity_key, exponent, presence_for_offers, analytics, created_ms) VALUES (?, randomblob(16), 9, 1, ?, 0)',
+  );
   const pks: number[] = [];
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      pks.push(Number(insert.run(`${options.prefix ?? 's'}-${i}`, options.analytics?.(i) === false ? 0 : 1).lastInsertRowid));
+      pks.push(
+        Number(insert.run(`${options.prefix ?? 's'}-${i}`, options.analytics?.(i) === false ? 0 : 1).lastInsertRowid),
+      );
     }
   })();
   return pks;
@@ -78,12 +100,19 @@ export function addShoppers(db: Database, count: number, options: { analytics?: 
 
 /** One zone per shopper-window: `windows` consecutive windows of WINDOW s in `zone` from `startS`. */
 export function addPresence(db: Database, pk: number, zone: string, startS: number, windows = 1): void {
-  const insert = db.prepare('INSERT OR REPLACE INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT OR REPLACE INTO zone_windows (shopper_pk, window_start, window_seconds, zone) VALUES (?, ?, ?, ?)',
+  );
   for (let i = 0; i < windows; i++) insert.run(pk, startS + i * WINDOW, WINDOW, zone);
 }
 
 export function addVisit(db: Database, pk: number, startedAt: number, endedAt: number): void {
-  db.prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)').run(pk, startedAt, endedAt, endedAt);
+  db.prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)').run(
+    pk,
+    startedAt,
+    endedAt,
+    endedAt,
+  );
 }
 
 export interface ServiceOptions {
@@ -120,16 +149,32 @@ export function makeService(db: Database, options: ServiceOptions): ReleaseServi
 }
 
 /** The release body as JSON. */
-export function bodyOf(service: ReleaseService, id: string): { cells: string[]; measures: Array<{ metric: string; values: number[] }>; [key: string]: unknown } {
+export function bodyOf(
+  service: ReleaseService,
+  id: string,
+): { cells: string[]; measures: Array<{ metric: string; values: number[] }>; [key: string]: unknown } {
   const record = service.releases.get(id);
   if (record === null) throw new Error(`no release ${id}`);
-  return JSON.parse(record.body.toString('utf8')) as { cells: string[]; measures: Array<{ metric: string; values: number[] }> };
+  return JSON.parse(record.body.toString('utf8')) as {
+    cells: string[];
+    measures: Array<{ metric: string; values: number[] }>;
+  };
 }
 
 /** Σ of a shopper-day's ledger and the largest per-day and 30-day totals. */
 export function ledgerTotals(db: Database): { maxDay: number; maxWindow: number; total: number; charged: number } {
-  const maxDay = (db.prepare('SELECT COALESCE(MAX(s), 0) FROM (SELECT SUM(rho_micro) AS s FROM privacy_ledger GROUP BY shopper_pk, day)').pluck().get() as number);
-  const maxWindow = (db.prepare(`SELECT COALESCE(MAX(s), 0) FROM (SELECT a.shopper_pk, a.day, (SELECT SUM(b.rho_micro) FROM privacy_ledger b WHERE b.shopper_pk = a.shopper_pk AND b.day > a.day - 30 AND b.day <= a.day) AS s FROM privacy_ledger a)`).pluck().get() as number);
+  const maxDay = db
+    .prepare(
+      'SELECT COALESCE(MAX(s), 0) FROM (SELECT SUM(rho_micro) AS s FROM privacy_ledger GROUP BY shopper_pk, day)',
+    )
+    .pluck()
+    .get() as number;
+  const maxWindow = db
+    .prepare(
+      `SELECT COALESCE(MAX(s), 0) FROM (SELECT a.shopper_pk, a.day, (SELECT SUM(b.rho_micro) FROM privacy_ledger b WHERE b.shopper_pk = a.shopper_pk AND b.day > a.day - 30 AND b.day <= a.day) AS s FROM privacy_ledger a)`,
+    )
+    .pluck()
+    .get() as number;
   const total = db.prepare('SELECT COALESCE(SUM(rho_micro), 0) FROM privacy_ledger').pluck().get() as number;
   const charged = db.prepare('SELECT COALESCE(SUM(charged_micro), 0) FROM privacy_releases').pluck().get() as number;
   return { maxDay, maxWindow, total, charged };

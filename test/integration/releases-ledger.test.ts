@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { hourPeriod } from '../../hub/privacy/core/periods.ts';
-import { addPresence, addShoppers, addVisit, bodyOf, ledgerTotals, makeService, openTestDb, ZONES, type TestDb } from './releases-fixtures.ts';
+import {
+  addPresence,
+  addShoppers,
+  addVisit,
+  bodyOf,
+  ledgerTotals,
+  makeService,
+  openTestDb,
+  ZONES,
+  type TestDb,
+} from './releases-fixtures.ts';
 
 /**
  * The release service on a real migrated SQLite database: consent, bounding, the ledger's caps
@@ -22,7 +32,12 @@ afterEach(() => {
 describe('DP releases from the presence tables', () => {
   it('counts only consenting shoppers, releases every zone (zeros included) and charges what each contributed', async () => {
     t = openTestDb();
-    const [a, b, c, noConsent] = addShoppers(t.db, 4, { analytics: (i) => i !== 3 }) as [number, number, number, number];
+    const [a, b, c, noConsent] = addShoppers(t.db, 4, { analytics: (i) => i !== 3 }) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     addPresence(t.db, a, 'bakery', S0, 3);
     addPresence(t.db, a, 'produce', S0 + 600, 2);
     addPresence(t.db, b, 'bakery', S0 + 100, 1);
@@ -33,12 +48,19 @@ describe('DP releases from the presence tables', () => {
     addVisit(t.db, noConsent, S0, S0 + 50);
     const service = makeService(t.db, { random: new SeededRandomSource(1), exact: true, firstPeriodMs: T0 });
     const report = await service.runDue(T0 + H + 5 * 60_000);
-    expect(report.computed).toEqual(['footfall:2026-11-28T08:00+00:00', 'visits:2026-11-28T08:00+00:00', 'dwell:2026-11-28T08:00+00:00']);
+    expect(report.computed).toEqual([
+      'footfall:2026-11-28T08:00+00:00',
+      'visits:2026-11-28T08:00+00:00',
+      'dwell:2026-11-28T08:00+00:00',
+    ]);
 
     const footfall = bodyOf(service, 'footfall:2026-11-28T08:00+00:00');
     expect(footfall.cells).toEqual(ZONES);
     expect(footfall.measures[0]?.values).toEqual([2, 0, 2]);
-    expect(footfall).toMatchObject({ privacyUnit: 'shopper-day', period: { unit: 'hour', startUnix: S0, endUnix: S0 + 3600 } });
+    expect(footfall).toMatchObject({
+      privacyUnit: 'shopper-day',
+      period: { unit: 'hour', startUnix: S0, endUnix: S0 + 3600 },
+    });
     expect(bodyOf(service, 'visits:2026-11-28T08:00+00:00').measures[0]?.values).toEqual([2]);
     const dwell = bodyOf(service, 'dwell:2026-11-28T08:00+00:00');
     expect(dwell.measures.map((m) => m.metric)).toEqual(['dwellSeconds', 'shoppers']);
@@ -46,16 +68,30 @@ describe('DP releases from the presence tables', () => {
     // The sum's σ² = 3·1800²/1000 ≈ 9720 (σ ≈ 99): within 6σ of the clamped truth (20 s + 1800 s).
     expect(Math.abs((dwell.measures[0]?.values[2] as number) - (20 + 1800))).toBeLessThan(6 * 99);
 
-    const ledger = t.db.prepare('SELECT shopper_pk AS pk, kind, cells FROM privacy_ledger ORDER BY shopper_pk, kind').all();
+    const ledger = t.db
+      .prepare('SELECT shopper_pk AS pk, kind, cells FROM privacy_ledger ORDER BY shopper_pk, kind')
+      .all();
     expect(ledger).toEqual([
-      { pk: a, kind: 'dwell', cells: 2 }, { pk: a, kind: 'footfall', cells: 2 }, { pk: a, kind: 'visits', cells: 1 },
-      { pk: b, kind: 'dwell', cells: 1 }, { pk: b, kind: 'footfall', cells: 1 }, { pk: b, kind: 'visits', cells: 1 },
-      { pk: c, kind: 'dwell', cells: 1 }, { pk: c, kind: 'footfall', cells: 1 },
+      { pk: a, kind: 'dwell', cells: 2 },
+      { pk: a, kind: 'footfall', cells: 2 },
+      { pk: a, kind: 'visits', cells: 1 },
+      { pk: b, kind: 'dwell', cells: 1 },
+      { pk: b, kind: 'footfall', cells: 1 },
+      { pk: b, kind: 'visits', cells: 1 },
+      { pk: c, kind: 'dwell', cells: 1 },
+      { pk: c, kind: 'footfall', cells: 1 },
     ]);
     const totals = ledgerTotals(t.db);
     expect(totals.total).toBe(totals.charged);
-    expect(service.releases.get('footfall:2026-11-28T08:00+00:00')).toMatchObject({ contributors: 3, rho: '1000', mechanism: 'discrete-gaussian', privacyUnit: 'shopper-day' });
-    expect(service.releases.values('footfall:2026-11-28T08:00+00:00')).toEqual(ZONES.map((cell, i) => ({ metric: 'shoppers', cell, value: footfall.measures[0]?.values[i] })));
+    expect(service.releases.get('footfall:2026-11-28T08:00+00:00')).toMatchObject({
+      contributors: 3,
+      rho: '1000',
+      mechanism: 'discrete-gaussian',
+      privacyUnit: 'shopper-day',
+    });
+    expect(service.releases.values('footfall:2026-11-28T08:00+00:00')).toEqual(
+      ZONES.map((cell, i) => ({ metric: 'shoppers', cell, value: footfall.measures[0]?.values[i] })),
+    );
   });
 
   it('never computes a release key twice: the stored noise stays, a rerun finds the key', async () => {
@@ -70,7 +106,9 @@ describe('DP releases from the presence tables', () => {
     expect(again.computed).not.toContain(id);
     expect(service.computeRelease('footfall', hourPeriod(T0, 'UTC'), T0 + 3 * H)).toEqual({ status: 'exists', id });
     expect(service.releases.get(id)?.body.equals(first as Buffer)).toBe(true);
-    expect(() => t?.db.prepare("INSERT INTO privacy_releases SELECT * FROM privacy_releases WHERE id = ?").run(id)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() =>
+      t?.db.prepare('INSERT INTO privacy_releases SELECT * FROM privacy_releases WHERE id = ?').run(id),
+    ).toThrow(/UNIQUE|PRIMARY KEY/);
   });
 
   it('keeps each shopper within the daily cap and leaves them out of the rest of the day once it would be passed', async () => {
@@ -80,7 +118,15 @@ describe('DP releases from the presence tables', () => {
     const service = makeService(t.db, {
       random: new SeededRandomSource(3),
       firstPeriodMs: T0,
-      privacy: { budget: { dailyRho: 0.1, thirtyDayRho: 1 }, releases: { footfall: { rho: 0.05 }, visits: { rho: 0.02 }, dwell: { enabled: false }, transitions: { enabled: false } } },
+      privacy: {
+        budget: { dailyRho: 0.1, thirtyDayRho: 1 },
+        releases: {
+          footfall: { rho: 0.05 },
+          visits: { rho: 0.02 },
+          dwell: { enabled: false },
+          transitions: { enabled: false },
+        },
+      },
     });
     for (let h = 0; h < 6; h++) {
       addPresence(t.db, a, ZONES[h % 3] as string, S0 + h * 3600, 1);
@@ -95,7 +141,10 @@ describe('DP releases from the presence tables', () => {
     expect(spentA.spent.dayRho).toBeLessThanOrEqual(0.1);
     expect(spentA.filteredDays).toEqual(['2026-11-28']);
     // Shopper a's last visit hour came after they were filtered: only b is in it.
-    expect(service.releases.get('visits:2026-11-28T13:00+00:00')).toMatchObject({ contributors: 1, excludedFiltered: 1 });
+    expect(service.releases.get('visits:2026-11-28T13:00+00:00')).toMatchObject({
+      contributors: 1,
+      excludedFiltered: 1,
+    });
     expect(ledgerTotals(t.db).maxDay).toBeLessThanOrEqual(100_000);
     expect(spentA.entries.map((e) => e.kind)).toEqual(['footfall']);
     expect(spentA.epsilonToday).toBeGreaterThan(0);
@@ -104,8 +153,13 @@ describe('DP releases from the presence tables', () => {
   it('bounds footfall to K zones per shopper-day across hours', async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
-    for (let h = 0; h < 4; h++) for (const zone of ZONES) addPresence(t.db, a, zone, S0 + h * 3600 + ZONES.indexOf(zone) * 600, 1);
-    const service = makeService(t.db, { random: new SeededRandomSource(4), firstPeriodMs: T0, privacy: { releases: { footfall: { maxZonesPerDay: 5 } }, budget: HUGE_BUDGET } });
+    for (let h = 0; h < 4; h++)
+      for (const zone of ZONES) addPresence(t.db, a, zone, S0 + h * 3600 + ZONES.indexOf(zone) * 600, 1);
+    const service = makeService(t.db, {
+      random: new SeededRandomSource(4),
+      firstPeriodMs: T0,
+      privacy: { releases: { footfall: { maxZonesPerDay: 5 } }, budget: HUGE_BUDGET },
+    });
     await service.runDue(T0 + 4 * H + 5 * 60_000);
     const cells = t.db.prepare("SELECT cells FROM privacy_ledger WHERE kind = 'footfall'").pluck().get();
     expect(cells).toBe(5);
@@ -124,12 +178,21 @@ describe('DP releases from the presence tables', () => {
     const service = makeService(t.db, { random: new SeededRandomSource(5), firstPeriodMs: T0, exact: true });
     await service.runDaily(Date.parse('2026-11-29T00:15:00Z'));
     const body = bodyOf(service, 'transitions:2026-11-28');
-    expect(body.cells).toEqual(['bakery>dairy', 'bakery>produce', 'dairy>bakery', 'dairy>produce', 'produce>bakery', 'produce>dairy']);
+    expect(body.cells).toEqual([
+      'bakery>dairy',
+      'bakery>produce',
+      'dairy>bakery',
+      'dairy>produce',
+      'produce>bakery',
+      'produce>dairy',
+    ]);
     expect(body.measures[0]?.values).toEqual([1, 0, 1, 0, 0, 0]);
-    expect(t.db.prepare("SELECT shopper_pk, cells FROM privacy_ledger WHERE kind = 'transitions'").all()).toEqual([{ shopper_pk: a, cells: 2 }]);
+    expect(t.db.prepare("SELECT shopper_pk, cells FROM privacy_ledger WHERE kind = 'transitions'").all()).toEqual([
+      { shopper_pk: a, cells: 2 },
+    ]);
   });
 
-  it('forgets a deleted shopper\'s ledger with them', async () => {
+  it("forgets a deleted shopper's ledger with them", async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
     addPresence(t.db, a, 'bakery', S0, 1);
@@ -147,12 +210,24 @@ describe('DP releases from the presence tables', () => {
     service.registerDailyRelease({
       kind: 'offer-response',
       cells: () => ['personalised:shown', 'holdout:shown'],
-      rows: () => [{ shopperPk: a, cell: 'personalised:shown', value: 3 }, { shopperPk: b, cell: 'holdout:shown', value: 9 }],
+      rows: () => [
+        { shopperPk: a, cell: 'personalised:shown', value: 3 },
+        { shopperPk: b, cell: 'holdout:shown', value: 9 },
+      ],
       measures: [{ metric: 'offers', query: 'sum', clamp: { lo: 0, hi: 5 }, share: { num: 1n, den: 1n } }],
       maxCellsPerDay: 2,
       rho: 1000,
     });
-    expect(() => service.registerDailyRelease({ kind: 'offer-response', cells: () => [], rows: () => [], measures: [], maxCellsPerDay: 1, rho: 1 })).toThrow(/already registered/);
+    expect(() =>
+      service.registerDailyRelease({
+        kind: 'offer-response',
+        cells: () => [],
+        rows: () => [],
+        measures: [],
+        maxCellsPerDay: 1,
+        rho: 1,
+      }),
+    ).toThrow(/already registered/);
     await service.runDaily(Date.parse('2026-11-29T00:15:00Z'));
     expect(bodyOf(service, 'offer-response:2026-11-28').measures[0]?.values).toEqual([3, 5]);
     expect(service.kinds().map((k) => k.kind)).toContain('offer-response');

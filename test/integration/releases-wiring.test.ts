@@ -44,7 +44,14 @@ describe('privacy release wiring in the hub', () => {
         expect(validate(s.expression)).toBe(true);
         const task = createTask(s.expression, () => undefined, { timezone: s.timezone, noOverlap: true });
         const next = task.getNextRuns(3);
-        const local = next.map((d) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d));
+        const local = next.map((d) =>
+          new Intl.DateTimeFormat('en-GB', {
+            timeZone: 'Europe/Berlin',
+            hour: '2-digit',
+            minute: '2-digit',
+            hourCycle: 'h23',
+          }).format(d),
+        );
         if (s.name === 'privacy-hourly') expect(local.every((t) => t.endsWith(':05'))).toBe(true);
         else expect(local).toEqual(['00:15', '00:15', '00:15']);
         void task.destroy();
@@ -63,7 +70,13 @@ describe('privacy release wiring in the hub', () => {
       clock,
       config: {
         privacy: { zones: ['bakery', 'dairy'], timeZone: 'UTC' },
-        upstream: { enabled: true, transport: 'https', url: collector.url, caFile: 'ca.pem', signingKeyFile: collector.keyFile },
+        upstream: {
+          enabled: true,
+          transport: 'https',
+          url: collector.url,
+          caFile: 'ca.pem',
+          signingKeyFile: collector.keyFile,
+        },
       },
     });
     try {
@@ -72,13 +85,22 @@ describe('privacy release wiring in the hub', () => {
       addPresence(t.hub.db, b, 'dairy', T0 / 1000 + 900, 3);
       clock.set(T0 + 3_600_000 + 5 * 60_000);
       const report = await t.hub.privacy.runHourly(clock.now());
-      expect(report.computed).toEqual(['footfall:2026-11-28T08:00+00:00', 'visits:2026-11-28T08:00+00:00', 'dwell:2026-11-28T08:00+00:00']);
+      expect(report.computed).toEqual([
+        'footfall:2026-11-28T08:00+00:00',
+        'visits:2026-11-28T08:00+00:00',
+        'dwell:2026-11-28T08:00+00:00',
+      ]);
       const sync = await t.hub.privacy.syncUpstream(clock.now());
       expect(sync).toMatchObject({ sent: 3, failed: 0, rejected: 0 });
       for (const id of report.computed) {
-        expect(collector.collector.store.get('store-1', id)?.body.equals(t.hub.privacy.releases.get(id)?.body as Buffer)).toBe(true);
+        expect(
+          collector.collector.store.get('store-1', id)?.body.equals(t.hub.privacy.releases.get(id)?.body as Buffer),
+        ).toBe(true);
       }
-      expect(t.hub.privacy.status(clock.now())).toMatchObject({ upstream: { enabled: true, transport: 'https', pending: 0, sent: 3 }, budget: { units: 2 } });
+      expect(t.hub.privacy.status(clock.now())).toMatchObject({
+        upstream: { enabled: true, transport: 'https', pending: 0, sent: 3 },
+        budget: { units: 2 },
+      });
     } finally {
       await t.stop();
       await collector.stop();

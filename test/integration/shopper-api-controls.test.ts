@@ -18,49 +18,93 @@ import { startTestHub, TEST_STORE, type TestHub } from '../helpers/hub-fixtures.
  * error format ({error: {code, message, field}} with the field named).
  */
 
-interface ApiError { error: { code: string; message: string; field?: string; problems?: Array<{ path: string; message: string }> } }
-interface Enrolled { id: string; token: string; identityKey: string }
-interface SseMessage { id: string; event: string; data: Record<string, unknown> }
+interface ApiError {
+  error: { code: string; message: string; field?: string; problems?: Array<{ path: string; message: string }> };
+}
+interface Enrolled {
+  id: string;
+  token: string;
+  identityKey: string;
+}
+interface SseMessage {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
 
 const NOW = Date.parse('2026-11-15T12:00:00Z');
 const FROM = '2026-11-01T00:00:00Z';
 const TO = '2026-12-31T00:00:00Z';
 
 function offer(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, title: `Offer ${id}`, category: 'denim', brand: 'Acme', zones: ['denim'], validFrom: FROM, validTo: TO, ...extra };
+  return {
+    id,
+    title: `Offer ${id}`,
+    category: 'denim',
+    brand: 'Acme',
+    zones: ['denim'],
+    validFrom: FROM,
+    validTo: TO,
+    ...extra,
+  };
 }
 
 /** A server-sent-events client over node:https (trusting the store CA). */
-function openStream(t: TestHub, token: string, lastEventId?: string): Promise<{ messages: SseMessage[]; close(): void; next(count: number): Promise<SseMessage[]> }> {
+function openStream(
+  t: TestHub,
+  token: string,
+  lastEventId?: string,
+): Promise<{ messages: SseMessage[]; close(): void; next(count: number): Promise<SseMessage[]> }> {
   return new Promise((resolve, reject) => {
     const messages: SseMessage[] = [];
     const waiters: Array<() => void> = [];
-    const req = request(t.apiUrl('/v1/me/offers/stream'), { ca: t.caPem, headers: { authorization: `Bearer ${token}`, ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`stream answered ${res.statusCode}`));
-        return;
-      }
-      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      res.setEncoding('utf8');
-      res.on('data', createSseParser((e) => {
-        messages.push({ id: e.id ?? '', event: e.event, data: JSON.parse(e.data || 'null') as Record<string, unknown> });
-        for (const w of waiters.splice(0)) w();
-      }));
-      resolve({
-        messages,
-        close: () => req.destroy(),
-        next: (count) => new Promise((done, fail) => {
-          const timer = setTimeout(() => fail(new Error(`stream got ${messages.length} events, expected ${count}`)), 5000);
-          const check = (): void => {
-            if (messages.length >= count) {
-              clearTimeout(timer);
-              done(messages);
-            } else waiters.push(check);
-          };
-          check();
-        }),
-      });
-    });
+    const req = request(
+      t.apiUrl('/v1/me/offers/stream'),
+      {
+        ca: t.caPem,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+        },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`stream answered ${res.statusCode}`));
+          return;
+        }
+        expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+        res.setEncoding('utf8');
+        res.on(
+          'data',
+          createSseParser((e) => {
+            messages.push({
+              id: e.id ?? '',
+              event: e.event,
+              data: JSON.parse(e.data || 'null') as Record<string, unknown>,
+            });
+            for (const w of waiters.splice(0)) w();
+          }),
+        );
+        resolve({
+          messages,
+          close: () => req.destroy(),
+          next: (count) =>
+            new Promise((done, fail) => {
+              const timer = setTimeout(
+                () => fail(new Error(`stream got ${messages.length} events, expected ${count}`)),
+                5000,
+              );
+              const check = (): void => {
+                if (messages.length >= count) {
+                  clearTimeout(timer);
+                  done(messages);
+                } else waiters.push(check);
+              };
+              check();
+            }),
+        });
+      },
+    );
     req.on('error', (error) => (error.message === 'socket hang up' ? undefined : reject(error)));
     req.end();
   });
@@ -76,28 +120,56 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   let seq = 0;
 
   const err = (body: unknown): ApiError['error'] => (body as ApiError).error;
-  const as = (who: Enrolled | string | null) => (method: string, path: string, body?: unknown) => t.request(method, path, { token: typeof who === 'string' ? who : who?.token ?? null, ...(body !== undefined ? { body } : {}) });
+  const as = (who: Enrolled | string | null) => (method: string, path: string, body?: unknown) =>
+    t.request(method, path, {
+      token: typeof who === 'string' ? who : (who?.token ?? null),
+      ...(body !== undefined ? { body } : {}),
+    });
   const enter = (who: Enrolled, zone: string): void => {
     const shopper = t.hub.shoppers.get(who.id);
     if (shopper === null) throw new Error('unknown shopper');
     const at = Math.floor(clock.now() / 1000);
-    t.hub.events.emit('zoneEnter', { shopperPk: shopper.pk, shopperId: who.id, zone, previousZone: null, at, visitStartedAt: at });
+    t.hub.events.emit('zoneEnter', {
+      shopperPk: shopper.pk,
+      shopperId: who.id,
+      zone,
+      previousZone: null,
+      at,
+      visitStartedAt: at,
+    });
   };
 
   beforeAll(async () => {
     const catalogFile = join(dir, 'offers.yaml');
-    writeFileSync(catalogFile, stringify({
-      offers: [
-        offer('jeans-20'), offer('belt-10', { category: 'accessories' }), offer('kids-5', { category: 'kids', sensitivity: 'price-sensitive' }),
-        offer('broken', { validTo: '2026-10-01T00:00:00Z' }), offer('secret', { sensitivity: 'alcohol' }),
-      ],
-    }));
+    writeFileSync(
+      catalogFile,
+      stringify({
+        offers: [
+          offer('jeans-20'),
+          offer('belt-10', { category: 'accessories' }),
+          offer('kids-5', { category: 'kids', sensitivity: 'price-sensitive' }),
+          offer('broken', { validTo: '2026-10-01T00:00:00Z' }),
+          offer('secret', { sensitivity: 'alcohol' }),
+        ],
+      }),
+    );
     t = await startTestHub({
       clock,
       gateways: [{ id: 'gw-denim', zone: 'denim' }],
-      config: { offers: { catalogFile, quietHours: null, holdoutShare: 0, caps: { perVisit: 5, perDay: 10, minGapSeconds: 0 }, budget: { dailyEpsilon: 10, thirtyDayEpsilon: 100 } }, presence: { finalizeIntervalMs: 600_000 } },
+      config: {
+        offers: {
+          catalogFile,
+          quietHours: null,
+          holdoutShare: 0,
+          caps: { perVisit: 5, perDay: 10, minGapSeconds: 0 },
+          budget: { dailyEpsilon: 10, thirtyDayEpsilon: 100 },
+        },
+        presence: { finalizeIntervalMs: 600_000 },
+      },
     });
-    const enroll = async (): Promise<Enrolled> => (await as(null)('POST', '/v1/shoppers', { consent: { presenceForOffers: true, analytics: true } })).body as Enrolled;
+    const enroll = async (): Promise<Enrolled> =>
+      (await as(null)('POST', '/v1/shoppers', { consent: { presenceForOffers: true, analytics: true } }))
+        .body as Enrolled;
     ann = await enroll();
     bob = await enroll();
     gateway = await t.connectGateway('gw-denim');
@@ -108,7 +180,13 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   });
 
   it('answers 401 without a shopper token, with a stable JSON error', async () => {
-    for (const [method, path] of [['GET', '/v1/me'], ['GET', '/v1/me/offers'], ['PATCH', '/v1/me/consent'], ['DELETE', '/v1/me'], ['GET', '/v1/me/export']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/me'],
+      ['GET', '/v1/me/offers'],
+      ['PATCH', '/v1/me/consent'],
+      ['DELETE', '/v1/me'],
+      ['GET', '/v1/me/export'],
+    ] as const) {
       const anonymous = await as(null)(method, path);
       expect(anonymous.status, path).toBe(401);
       expect(err(anonymous.body).code).toBe('AUTH_BAD_CREDENTIAL');
@@ -124,34 +202,61 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   it('loads the catalog file, rejecting each invalid entry with its field and reason', async () => {
     const res = await as(t.adminToken)('GET', '/v1/admin/offers');
     expect(res.status).toBe(200);
-    const body = res.body as { offers: Array<{ id: string }>; rejected: Array<{ id: string; problems: Array<{ path: string; message: string }> }> };
+    const body = res.body as {
+      offers: Array<{ id: string }>;
+      rejected: Array<{ id: string; problems: Array<{ path: string; message: string }> }>;
+    };
     expect(body.offers.map((o) => o.id).sort()).toEqual(['belt-10', 'jeans-20', 'kids-5']);
-    expect(body.rejected.map((r) => [r.id, r.problems[0]?.path])).toEqual([['broken', '/offers/3/validTo'], ['secret', '/offers/4/sensitivity']]);
+    expect(body.rejected.map((r) => [r.id, r.problems[0]?.path])).toEqual([
+      ['broken', '/offers/3/validTo'],
+      ['secret', '/offers/4/sensitivity'],
+    ]);
     expect(body.rejected[1]?.problems[0]?.message).toMatch(/"alcohol", expected one of the configured classes/);
     expect((await as(ann)('GET', '/v1/admin/offers')).status).toBe(401);
   });
 
   it('admin catalog changes are all or nothing, naming every invalid field', async () => {
-    const bad = await as(t.adminToken)('POST', '/v1/admin/offers', { offers: [offer('new-1'), offer('new-2', { zones: ['Denim Hall'] }), offer('new-3', { title: '' })] });
+    const bad = await as(t.adminToken)('POST', '/v1/admin/offers', {
+      offers: [offer('new-1'), offer('new-2', { zones: ['Denim Hall'] }), offer('new-3', { title: '' })],
+    });
     expect(bad.status).toBe(400);
     expect(err(bad.body).code).toBe('API_BAD_REQUEST');
     expect(err(bad.body).field).toBe('/offers/1/zones/0');
     expect(err(bad.body).problems?.map((p) => p.path)).toEqual(['/offers/1/zones/0', '/offers/2/title']);
-    expect(err(bad.body).message).toMatch(/^Catalog \/offers\/1\/zones\/0 is "Denim Hall", expected a string matching .* \(and 1 more\)$/);
+    expect(err(bad.body).message).toMatch(
+      /^Catalog \/offers\/1\/zones\/0 is "Denim Hall", expected a string matching .* \(and 1 more\)$/,
+    );
     expect((await as(t.adminToken)('GET', '/v1/admin/offers')).body).toMatchObject({ offers: { length: 3 } });
-    const good = await as(t.adminToken)('POST', '/v1/admin/offers', { offers: [offer('socks-3', { category: 'basics', brand: 'Rosa' })] });
+    const good = await as(t.adminToken)('POST', '/v1/admin/offers', {
+      offers: [offer('socks-3', { category: 'basics', brand: 'Rosa' })],
+    });
     expect(good).toEqual({ status: 200, body: { accepted: 1, offers: 4 } });
     expect((await as(t.adminToken)('DELETE', '/v1/admin/offers/socks-3')).status).toBe(204);
     expect(err((await as(t.adminToken)('DELETE', '/v1/admin/offers/socks-3')).body).code).toBe('API_NOT_FOUND');
-    expect(err((await as(t.adminToken)('PUT', '/v1/admin/offers', { offer: [] })).body).problems?.map((p) => p.path)).toEqual(['/offer', '/offers']);
+    expect(
+      err((await as(t.adminToken)('PUT', '/v1/admin/offers', { offer: [] })).body).problems?.map((p) => p.path),
+    ).toEqual(['/offer', '/offers']);
   });
 
   it('shows and changes consent, quiet hours and the pause, naming bad fields', async () => {
     const me = await as(ann)('GET', '/v1/me');
-    expect(me.body).toMatchObject({ id: ann.id, consent: { presenceForOffers: true, analytics: true, pausedUntil: null, quietHours: null, quietHoursSource: 'store-default' }, preferences: { categories: [], brands: [], sizes: [] } });
+    expect(me.body).toMatchObject({
+      id: ann.id,
+      consent: {
+        presenceForOffers: true,
+        analytics: true,
+        pausedUntil: null,
+        quietHours: null,
+        quietHoursSource: 'store-default',
+      },
+      preferences: { categories: [], brands: [], sizes: [] },
+    });
     const quiet = await as(ann)('PATCH', '/v1/me/consent', { quietHours: { start: '22:00', end: '07:30' } });
     expect(quiet.body).toMatchObject({ quietHours: { start: '22:00', end: '07:30' }, quietHoursSource: 'shopper' });
-    expect((await as(ann)('PATCH', '/v1/me/consent', { quietHours: 'default' })).body).toMatchObject({ quietHours: null, quietHoursSource: 'store-default' });
+    expect((await as(ann)('PATCH', '/v1/me/consent', { quietHours: 'default' })).body).toMatchObject({
+      quietHours: null,
+      quietHoursSource: 'store-default',
+    });
     for (const [body, field, message] of [
       [{}, '', /is empty, expected at least one of presenceForOffers/],
       [{ pausedUntil: '2026-11-15T11:00:00Z' }, '/pausedUntil', /expected a time in the next 366 days/],
@@ -168,13 +273,34 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
     }
   });
 
-  it('a pause takes effect at once: the next batch with the shopper\'s EID is discarded at ingest', async () => {
-    const countRows = (): number => (t.hub.db.prepare('SELECT COUNT(*) AS n FROM sightings WHERE shopper_pk = ?').get(t.hub.shoppers.get(bob.id)?.pk) as { n: number }).n;
+  it("a pause takes effect at once: the next batch with the shopper's EID is discarded at ingest", async () => {
+    const countRows = (): number =>
+      (
+        t.hub.db
+          .prepare('SELECT COUNT(*) AS n FROM sightings WHERE shopper_pk = ?')
+          .get(t.hub.shoppers.get(bob.id)?.pk) as { n: number }
+      ).n;
     const send = async (): Promise<void> => {
       const windowStart = Math.floor(clock.now() / 1000) - 60 + seq * 10;
       seq++;
-      const eid = computeEidHex({ identityKey: Buffer.from(bob.identityKey, 'hex'), exponent: 9, counter: windowStart });
-      await gateway.publishAsync(presenceTopic(TEST_STORE, 'gw-denim'), encodePayload('PresenceBatch', { v: 1, gateway: 'gw-denim', seq, windowStart, windowSeconds: 10, sightings: [{ eid, band: 'near', hits: 4 }], dropped: 0 }), { qos: 1 });
+      const eid = computeEidHex({
+        identityKey: Buffer.from(bob.identityKey, 'hex'),
+        exponent: 9,
+        counter: windowStart,
+      });
+      await gateway.publishAsync(
+        presenceTopic(TEST_STORE, 'gw-denim'),
+        encodePayload('PresenceBatch', {
+          v: 1,
+          gateway: 'gw-denim',
+          seq,
+          windowStart,
+          windowSeconds: 10,
+          sightings: [{ eid, band: 'near', hits: 4 }],
+          dropped: 0,
+        }),
+        { qos: 1 },
+      );
     };
     await send();
     expect(countRows()).toBe(1);
@@ -191,41 +317,89 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   });
 
   it('replaces preferences, rejecting bad entries by field', async () => {
-    const put = await as(ann)('PUT', '/v1/me/preferences', { categories: ['denim', 'kids'], brands: ['Acme'], sizes: ['M'] });
+    const put = await as(ann)('PUT', '/v1/me/preferences', {
+      categories: ['denim', 'kids'],
+      brands: ['Acme'],
+      sizes: ['M'],
+    });
     expect(put).toEqual({ status: 200, body: { categories: ['denim', 'kids'], brands: ['Acme'], sizes: ['M'] } });
-    expect((await as(ann)('GET', '/v1/me/preferences')).body).toEqual({ categories: ['denim', 'kids'], brands: ['Acme'], sizes: ['M'] });
+    expect((await as(ann)('GET', '/v1/me/preferences')).body).toEqual({
+      categories: ['denim', 'kids'],
+      brands: ['Acme'],
+      sizes: ['M'],
+    });
     const bad = await as(ann)('PUT', '/v1/me/preferences', { categories: ['Denim Jeans'] });
     expect(bad.status).toBe(400);
     expect(err(bad.body).field).toBe('/categories/0');
-    expect(err((await as(ann)('PUT', '/v1/me/preferences', { categories: ['a', 'a'] })).body).field).toBe('/categories');
+    expect(err((await as(ann)('PUT', '/v1/me/preferences', { categories: ['a', 'a'] })).body).field).toBe(
+      '/categories',
+    );
   });
 
   it('keeps a purchase history from the point of sale; the shopper excludes gifts and deletes entries', async () => {
     const feed = await as(t.adminToken)('POST', `/v1/admin/shoppers/${ann.id}/purchases`, {
-      purchases: [{ sku: 'sku-jeans', category: 'denim', brand: 'Acme', size: '32', at: '2026-11-10T10:00:00Z' }, { sku: 'sku-doll', category: 'kids', brand: 'Toyco' }, { category: 'basics' }],
+      purchases: [
+        { sku: 'sku-jeans', category: 'denim', brand: 'Acme', size: '32', at: '2026-11-10T10:00:00Z' },
+        { sku: 'sku-doll', category: 'kids', brand: 'Toyco' },
+        { category: 'basics' },
+      ],
     });
     expect(feed.status).toBe(201);
     const [jeans, doll, basics] = (feed.body as { ids: string[] }).ids as [string, string, string];
-    expect(err((await as(ann)('POST', `/v1/admin/shoppers/${ann.id}/purchases`, { purchases: [] })).body).code).toBe('AUTH_BAD_CREDENTIAL');
-    expect(err((await as(t.adminToken)('POST', `/v1/admin/shoppers/${ann.id}/purchases`, { purchases: [{ category: 'x', at: '2026-02-30T00:00:00Z' }] })).body).field).toBe('/purchases/0/at');
-    expect(err((await as(t.adminToken)('POST', '/v1/admin/shoppers/nobody/purchases', { purchases: [{ category: 'x' }] })).body).code).toBe('API_NOT_FOUND');
+    expect(err((await as(ann)('POST', `/v1/admin/shoppers/${ann.id}/purchases`, { purchases: [] })).body).code).toBe(
+      'AUTH_BAD_CREDENTIAL',
+    );
+    expect(
+      err(
+        (
+          await as(t.adminToken)('POST', `/v1/admin/shoppers/${ann.id}/purchases`, {
+            purchases: [{ category: 'x', at: '2026-02-30T00:00:00Z' }],
+          })
+        ).body,
+      ).field,
+    ).toBe('/purchases/0/at');
+    expect(
+      err(
+        (await as(t.adminToken)('POST', '/v1/admin/shoppers/nobody/purchases', { purchases: [{ category: 'x' }] }))
+          .body,
+      ).code,
+    ).toBe('API_NOT_FOUND');
 
     const gift = await as(ann)('POST', '/v1/me/exclusions', { purchaseId: doll });
     expect(gift.status).toBe(201);
     expect(gift.body).toMatchObject({ purchaseId: doll, reason: 'gift' });
     expect((await as(ann)('POST', '/v1/me/exclusions', { sku: 'sku-socks', reason: 'not-for-me' })).status).toBe(201);
     expect((await as(ann)('POST', '/v1/me/exclusions', { purchaseId: doll })).status).toBe(409);
-    expect(err((await as(ann)('POST', '/v1/me/exclusions', { purchaseId: 'pur-unknown' })).body)).toMatchObject({ code: 'API_NOT_FOUND', field: '/purchaseId' });
-    expect(err((await as(ann)('POST', '/v1/me/exclusions', {})).body)).toMatchObject({ code: 'API_BAD_REQUEST', field: '/purchaseId' });
+    expect(err((await as(ann)('POST', '/v1/me/exclusions', { purchaseId: 'pur-unknown' })).body)).toMatchObject({
+      code: 'API_NOT_FOUND',
+      field: '/purchaseId',
+    });
+    expect(err((await as(ann)('POST', '/v1/me/exclusions', {})).body)).toMatchObject({
+      code: 'API_BAD_REQUEST',
+      field: '/purchaseId',
+    });
     expect(err((await as(bob)('POST', '/v1/me/exclusions', { purchaseId: doll })).body).code).toBe('API_NOT_FOUND'); // not Bob's
 
-    const history = (await as(ann)('GET', '/v1/me/history')).body as { purchases: Array<{ id: string; excluded: boolean; source: string }> };
-    expect(history.purchases.map((p) => [p.id, p.excluded])).toEqual(expect.arrayContaining([[jeans, false], [doll, true], [basics, false]]));
+    const history = (await as(ann)('GET', '/v1/me/history')).body as {
+      purchases: Array<{ id: string; excluded: boolean; source: string }>;
+    };
+    expect(history.purchases.map((p) => [p.id, p.excluded])).toEqual(
+      expect.arrayContaining([
+        [jeans, false],
+        [doll, true],
+        [basics, false],
+      ]),
+    );
     expect((await as(bob)('GET', '/v1/me/history')).body).toEqual({ purchases: [] });
 
     expect((await as(ann)('DELETE', `/v1/me/history/${basics}`)).status).toBe(204);
-    expect(err((await as(ann)('DELETE', `/v1/me/history/${basics}`)).body)).toMatchObject({ code: 'API_NOT_FOUND', field: 'purchaseId' });
-    const exclusions = (await as(ann)('GET', '/v1/me/exclusions')).body as { exclusions: Array<{ id: string; sku?: string }> };
+    expect(err((await as(ann)('DELETE', `/v1/me/history/${basics}`)).body)).toMatchObject({
+      code: 'API_NOT_FOUND',
+      field: 'purchaseId',
+    });
+    const exclusions = (await as(ann)('GET', '/v1/me/exclusions')).body as {
+      exclusions: Array<{ id: string; sku?: string }>;
+    };
     expect(exclusions.exclusions).toHaveLength(2);
     const bySku = exclusions.exclusions.find((e) => e.sku === 'sku-socks');
     expect((await as(ann)('DELETE', `/v1/me/exclusions/${bySku?.id}`)).status).toBe(204);
@@ -239,7 +413,13 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
     enter(ann, 'checkout'); // no offers there: no decision at all
     const [first] = await stream.next(1);
     expect(first?.event).toBe('offer');
-    const shown = first?.data as { id: string; offer: { id: string; zones: string[] }; zone: string; state: string; audit: string };
+    const shown = first?.data as {
+      id: string;
+      offer: { id: string; zones: string[] };
+      zone: string;
+      state: string;
+      audit: string;
+    };
     expect(shown.zone).toBe('denim');
     expect(shown.state).toBe('active');
     expect(['jeans-20', 'belt-10', 'kids-5']).toContain(shown.offer.id);
@@ -253,12 +433,18 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
     expect(list.offers.map((o) => o.id)).toEqual([secondId, shown.id]);
     const redeemed = await as(ann)('POST', `/v1/me/offers/${shown.id}/redeem`);
     expect(redeemed.body).toMatchObject({ id: shown.id, state: 'redeemed' });
-    expect(err((await as(ann)('POST', `/v1/me/offers/${shown.id}/redeem`)).body)).toMatchObject({ code: 'API_CONFLICT', field: 'decisionId' });
+    expect(err((await as(ann)('POST', `/v1/me/offers/${shown.id}/redeem`)).body)).toMatchObject({
+      code: 'API_CONFLICT',
+      field: 'decisionId',
+    });
     expect(err((await as(ann)('POST', `/v1/me/offers/${shown.id}/dismiss`)).body).message).toMatch(/already redeemed/);
     expect((await as(bob)('POST', `/v1/me/offers/${secondId}/dismiss`)).status).toBe(404);
     expect((await as(ann)('POST', `/v1/me/offers/${secondId}/dismiss`)).body).toMatchObject({ state: 'dismissed' });
     expect((await as(ann)('GET', '/v1/me/offers?state=redeemed')).body).toMatchObject({ offers: [{ id: shown.id }] });
-    expect(err((await as(ann)('GET', '/v1/me/offers?state=gone')).body)).toMatchObject({ code: 'API_BAD_REQUEST', field: 'state' });
+    expect(err((await as(ann)('GET', '/v1/me/offers?state=gone')).body)).toMatchObject({
+      code: 'API_BAD_REQUEST',
+      field: 'state',
+    });
 
     // A reconnecting client gets what it missed after its Last-Event-ID.
     stream.close();
@@ -271,19 +457,39 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
 
   it('explains every decision in the audit trail, with ε spent, data used and budget left', async () => {
     const audit = (await as(ann)('GET', '/v1/me/audit')).body as {
-      offerBudget: { spent: { today: number }; left: { today: number }; caps: { today: number }; epsilonPerOffer: Record<string, number> };
+      offerBudget: {
+        spent: { today: number };
+        left: { today: number };
+        caps: { today: number };
+        epsilonPerOffer: Record<string, number>;
+      };
       analyticsBudget: { caps: unknown };
-      entries: Array<{ id: string; outcome: string; epsilonSpent: number; dataCategories: string[]; explanation: string; mechanism: { name: string; k: number; eligible: number; probability: string }; budgetLeft: { today: number } }>;
+      entries: Array<{
+        id: string;
+        outcome: string;
+        epsilonSpent: number;
+        dataCategories: string[];
+        explanation: string;
+        mechanism: { name: string; k: number; eligible: number; probability: string };
+        budgetLeft: { today: number };
+      }>;
     };
     expect(audit.entries).toHaveLength(2);
     // Three offers are eligible in denim; one of them is price-sensitive, so each decision costs ε 0.5.
-    expect(audit.offerBudget).toMatchObject({ spent: { today: 1 }, left: { today: 9 }, caps: { today: 10 }, epsilonPerOffer: { standard: 1, 'price-sensitive': 0.5, health: 0.25 } });
+    expect(audit.offerBudget).toMatchObject({
+      spent: { today: 1 },
+      left: { today: 9 },
+      caps: { today: 10 },
+      epsilonPerOffer: { standard: 1, 'price-sensitive': 0.5, health: 0.25 },
+    });
     expect(audit.analyticsBudget).toHaveProperty('caps');
     for (const e of audit.entries) {
       expect(e.outcome).toBe('shown');
       expect(e.epsilonSpent).toBe(0.5);
       expect(e.mechanism).toMatchObject({ name: 'threshold-sampler', eligible: 3 });
-      expect(e.dataCategories).toEqual(expect.arrayContaining(['presence', 'declared-preferences', 'purchase-history']));
+      expect(e.dataCategories).toEqual(
+        expect.arrayContaining(['presence', 'declared-preferences', 'purchase-history']),
+      );
       expect(e.explanation).toMatch(/threshold sampler from the 3 offer\(s\) available in denim/);
       expect(e.explanation).toMatch(/excluded/);
     }
@@ -294,11 +500,24 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   });
 
   it('refuses with a reason when consent for offers is withdrawn, effective immediately', async () => {
-    expect((await as(ann)('PATCH', '/v1/me/consent', { presenceForOffers: false })).body).toMatchObject({ presenceForOffers: false });
+    expect((await as(ann)('PATCH', '/v1/me/consent', { presenceForOffers: false })).body).toMatchObject({
+      presenceForOffers: false,
+    });
     clock.advance(60_000);
     enter(ann, 'denim');
-    const audit = (await as(ann)('GET', '/v1/me/audit?limit=1')).body as { entries: Array<{ outcome: string; refusal: { reason: string; message: string }; epsilonSpent: number; explanation: string }> };
-    expect(audit.entries[0]).toMatchObject({ outcome: 'refused', refusal: { reason: 'consent-withdrawn' }, epsilonSpent: 0 });
+    const audit = (await as(ann)('GET', '/v1/me/audit?limit=1')).body as {
+      entries: Array<{
+        outcome: string;
+        refusal: { reason: string; message: string };
+        epsilonSpent: number;
+        explanation: string;
+      }>;
+    };
+    expect(audit.entries[0]).toMatchObject({
+      outcome: 'refused',
+      refusal: { reason: 'consent-withdrawn' },
+      epsilonSpent: 0,
+    });
     expect(audit.entries[0]?.explanation).toMatch(/^No offer: Presence for offers is switched off/);
     await as(ann)('PATCH', '/v1/me/consent', { presenceForOffers: true });
   });
@@ -306,10 +525,23 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   it('exports everything held about the shopper as JSON', async () => {
     const res = await as(bob)('GET', '/v1/me/export');
     expect(res.status).toBe(200);
-    const data = res.body as { shopper: { id: string; identityKey: string; consent: Record<string, unknown> }; offers: Record<string, unknown[]>; tables: Record<string, unknown[]> };
+    const data = res.body as {
+      shopper: { id: string; identityKey: string; consent: Record<string, unknown> };
+      offers: Record<string, unknown[]>;
+      tables: Record<string, unknown[]>;
+    };
     expect(data.shopper).toMatchObject({ id: bob.id, identityKey: bob.identityKey });
     expect(data.tables.sightings).toHaveLength(2);
-    expect(Object.keys(data.tables)).toEqual(expect.arrayContaining(['sightings', 'zone_windows', 'visits', 'presence_state', 'privacy_ledger', 'visit_zones']));
+    expect(Object.keys(data.tables)).toEqual(
+      expect.arrayContaining([
+        'sightings',
+        'zone_windows',
+        'visits',
+        'presence_state',
+        'privacy_ledger',
+        'visit_zones',
+      ]),
+    );
     const annExport = (await as(ann)('GET', '/v1/me/export')).body as typeof data;
     expect(annExport.offers.purchases).toHaveLength(2);
     expect(annExport.offers.exclusions).toHaveLength(1);
@@ -321,11 +553,19 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
   it('admin stats count shown, redeemed and dismissed per arm, and refusals by reason', async () => {
     const res = await as(t.adminToken)('GET', '/v1/admin/offers/stats?from=2026-11-15T00:00:00Z');
     expect(res.body).toMatchObject({
-      counts: { shown: { personalised: 2, holdout: 0 }, redeemed: { personalised: 1, holdout: 0 }, dismissed: { personalised: 1, holdout: 0 }, refused: { 'consent-withdrawn': 1 } },
+      counts: {
+        shown: { personalised: 2, holdout: 0 },
+        redeemed: { personalised: 1, holdout: 0 },
+        dismissed: { personalised: 1, holdout: 0 },
+        refused: { 'consent-withdrawn': 1 },
+      },
       catalog: { offers: 3, rejected: 2 },
       budgetToday: { shoppers: 1 },
     });
-    expect(err((await as(t.adminToken)('GET', '/v1/admin/offers/stats?from=yesterday')).body)).toMatchObject({ code: 'API_BAD_REQUEST', field: 'from' });
+    expect(err((await as(t.adminToken)('GET', '/v1/admin/offers/stats?from=yesterday')).body)).toMatchObject({
+      code: 'API_BAD_REQUEST',
+      field: 'from',
+    });
   });
 
   it('erases the shopper with DELETE /v1/me; the token stops working', async () => {

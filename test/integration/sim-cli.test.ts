@@ -24,15 +24,40 @@ describe('hushpoint sim (launcher)', () => {
 
   it('generates a store, then scores a hand-made observation of it', async () => {
     const out = join(dir, 'out');
-    const generated = await hushpoint('sim', 'generate', '--store', SMALL, '--minutes', '20', '--seed', '3', '--out', out, '--json');
+    const generated = await hushpoint(
+      'sim',
+      'generate',
+      '--store',
+      SMALL,
+      '--minutes',
+      '20',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--json',
+    );
     expect(generated.code).toBe(0);
-    const summary = JSON.parse(generated.stdout) as { advertsWritten: number; advertsPerSec: number; truthRecords: number };
+    const summary = JSON.parse(generated.stdout) as {
+      advertsWritten: number;
+      advertsPerSec: number;
+      truthRecords: number;
+    };
     expect(summary.advertsWritten).toBeGreaterThan(10_000);
     expect(summary.advertsPerSec).toBeGreaterThan(0);
-    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { windowStart: number; shopperId: string; zone: string });
+    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { windowStart: number; shopperId: string; zone: string });
     expect(truth).toHaveLength(summary.truthRecords);
     const observed = join(dir, 'observed.jsonl');
-    writeFileSync(observed, truth.slice(0, 10).map((r) => JSON.stringify({ windowStart: r.windowStart, shopperId: r.shopperId, zone: r.zone })).join('\n'));
+    writeFileSync(
+      observed,
+      truth
+        .slice(0, 10)
+        .map((r) => JSON.stringify({ windowStart: r.windowStart, shopperId: r.shopperId, zone: r.zone }))
+        .join('\n'),
+    );
     const score = await hushpoint('sim', 'score', '--truth', join(out, 'truth.jsonl'), '--observed', observed);
     expect(score.code).toBe(0);
     expect(score.stdout).toContain(`precision 1.000  recall ${(10 / truth.length).toFixed(3)}`);

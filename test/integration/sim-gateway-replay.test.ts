@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../gateway/mod.ts';
-import { gatewayWorkspace, recordMessages, waitFor, type GatewayWorkspace, type Recorder } from '../../gateway/testing/harness.ts';
+import {
+  gatewayWorkspace,
+  recordMessages,
+  waitFor,
+  type GatewayWorkspace,
+  type Recorder,
+} from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES } from '../../shared/ble/hci-report.ts';
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import { decodeAdvert } from '../../shared/eid/carriers.ts';
@@ -44,14 +50,23 @@ describe('simulated traces replayed through gateways', () => {
   it('publish exactly the in-range opted-in shoppers per window, with their hit counts, and no noise', async () => {
     // The small fashion store, busier and with more shoppers opted in so four minutes say a lot.
     const busy = join(dir, 'busy.yaml');
-    writeFileSync(busy, readFileSync(STORE, 'utf8')
-      .replace(/arrivalsPerHour: .*/, 'arrivalsPerHour: [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]')
-      .replace('optInFraction: 0.3', 'optInFraction: 0.6'));
+    writeFileSync(
+      busy,
+      readFileSync(STORE, 'utf8')
+        .replace(/arrivalsPerHour: .*/, 'arrivalsPerHour: [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]')
+        .replace('optInFraction: 0.3', 'optInFraction: 0.6'),
+    );
     const store = loadStore(busy).config;
     const out = join(dir, 'out');
-    const summary = generate({ store, seed: 'gateway-replay', minutes: 4, startMs: START_MS, windowSeconds: WINDOW_S }, out);
+    const summary = generate(
+      { store, seed: 'gateway-replay', minutes: 4, startMs: START_MS, windowSeconds: WINDOW_S },
+      out,
+    );
     expect(summary.shoppers.detectable).toBeGreaterThan(5);
-    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as TruthRecord);
+    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TruthRecord);
     const shopperOfEid = new Map<string, string>();
     for (const r of truth) for (const eid of r.eids) shopperOfEid.set(`${r.windowStart}/${eid}`, r.shopperId);
 
@@ -72,13 +87,19 @@ describe('simulated traces replayed through gateways', () => {
     }
     await Promise.all(gateways.map((gw) => gw.start()));
     await Promise.all(gateways.map((gw) => gw.replayFinished));
-    await waitFor(() => gateways.every((gw) => gw.stats().acked === gw.stats().windowsClosed && gw.stats().outboxDepth === 0), 'every window acknowledged', 30_000);
+    await waitFor(
+      () => gateways.every((gw) => gw.stats().acked === gw.stats().windowsClosed && gw.stats().outboxDepth === 0),
+      'every window acknowledged',
+      30_000,
+    );
 
     for (const [i, id] of ids.entries()) {
       // What the trace holds: per window, each opt-in EID's adverts. A connectable iOS advert
       // reaches noble's `discover` with its scan response (same millisecond): one per pair.
       const expected = new Map<number, Map<string, number>>();
-      const lines = readFileSync(join(out, 'traces', `${id}.jsonl`), 'utf8').trimEnd().split('\n');
+      const lines = readFileSync(join(out, 'traces', `${id}.jsonl`), 'utf8')
+        .trimEnd()
+        .split('\n');
       let noise = 0;
       for (const line of lines.slice(1)) {
         const parsed = parseTraceLine(line);
@@ -102,7 +123,9 @@ describe('simulated traces replayed through gateways', () => {
         if (topic?.kind !== 'presence' || topic.gateway !== id) continue;
         const batch = decodePresenceBatch(m.payload, { nowSeconds: START_MS / 1000 + 3600 });
         if (!batch.ok) throw new Error(JSON.stringify(batch.problems));
-        expect(published.has(batch.value.windowStart), `${id} window ${batch.value.windowStart} published twice`).toBe(false);
+        expect(published.has(batch.value.windowStart), `${id} window ${batch.value.windowStart} published twice`).toBe(
+          false,
+        );
         published.set(batch.value.windowStart, new Map(batch.value.sightings.map((s) => [s.eid, s.hits])));
       }
       expect(gateways[i]?.stats().windowsClosed, id).toBe(published.size);
@@ -115,10 +138,13 @@ describe('simulated traces replayed through gateways', () => {
         expect(Object.fromEntries(got), `${id} window ${w}`).toEqual(Object.fromEntries(expected.get(w) ?? new Map()));
         sightings += got.size;
         // …each one an opted-in shopper's, never a noise device's…
-        for (const eid of got.keys()) expect(shopperOfEid.has(`${w}/${eid}`), `${id} window ${w}: ${eid} is nobody's`).toBe(true);
+        for (const eid of got.keys())
+          expect(shopperOfEid.has(`${w}/${eid}`), `${id} window ${w}: ${eid} is nobody's`).toBe(true);
         // …and, shopper by shopper, exactly those the truth says this gateway heard then.
         const shoppersSeen = new Set([...got.keys()].map((eid) => shopperOfEid.get(`${w}/${eid}`)));
-        const inRange = new Set(truth.filter((r) => r.windowStart === w && r.heardBy.includes(id)).map((r) => r.shopperId));
+        const inRange = new Set(
+          truth.filter((r) => r.windowStart === w && r.heardBy.includes(id)).map((r) => r.shopperId),
+        );
         expect(shoppersSeen, `${id} window ${w}`).toEqual(inRange);
       }
       expect(sightings, id).toBeGreaterThan(20);

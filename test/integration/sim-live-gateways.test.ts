@@ -27,7 +27,14 @@ const LIVE = ['gw-entrance', 'gw-womenswear', 'gw-denim', 'gw-fitting-rooms'];
 async function sim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } };
+  const io: CliIo = {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  };
   const code = await runCommand(simCommand, args, { io, path: 'hushpoint sim' });
   return { code, out, err };
 }
@@ -49,27 +56,68 @@ describe('hushpoint sim run with live gateways', () => {
     mkdirSync(configs);
     writeFileSync(join(configs, 'credential'), 'sim-credential\n');
     for (const id of LIVE) {
-      const config = { role: 'gateway', store: 'fashion-small', gateway: id, zone: id.slice(3), hub: { url: broker.url, credentialFile: 'credential' }, window: { seconds: 10 }, leds: { io: 'fake' } };
+      const config = {
+        role: 'gateway',
+        store: 'fashion-small',
+        gateway: id,
+        zone: id.slice(3),
+        hub: { url: broker.url, credentialFile: 'credential' },
+        window: { seconds: 10 },
+        leds: { io: 'fake' },
+      };
       writeFileSync(join(configs, `${id}.yaml`), JSON.stringify(config));
     }
     const busy = join(dir, 'busy.yaml');
-    writeFileSync(busy, readFileSync(STORE, 'utf8').replace(/arrivalsPerHour: .*/, 'arrivalsPerHour: [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]').replace('optInFraction: 0.3', 'optInFraction: 0.6'));
+    writeFileSync(
+      busy,
+      readFileSync(STORE, 'utf8')
+        .replace(/arrivalsPerHour: .*/, 'arrivalsPerHour: [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]')
+        .replace('optInFraction: 0.3', 'optInFraction: 0.6'),
+    );
     const out = join(dir, 'out');
 
-    const result = await sim('run', '--store', busy, '--minutes', '2', '--seed', 'live', '--speed', '240', '--start', START, '--gateways', configs, '--out', out, '--log-level', 'silent');
+    const result = await sim(
+      'run',
+      '--store',
+      busy,
+      '--minutes',
+      '2',
+      '--seed',
+      'live',
+      '--speed',
+      '240',
+      '--start',
+      START,
+      '--gateways',
+      configs,
+      '--out',
+      out,
+      '--log-level',
+      'silent',
+    );
     expect(result.err).toMatch(/no config for 2 of 6 gateways \(gw-checkout, gw-menswear\); their reports are dropped/);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/running fashion-small: 2 simulated minutes at 240× from 2026-11-28T15:00:00\.000Z into 4 live gateways, live output in /);
-    expect(result.out).toMatch(/gateways: [1-9]\d* reports through noble, 0 refused \(not scanning\), [1-9]\d* for gateways not running; every closed window delivered/);
+    expect(result.out).toMatch(
+      /running fashion-small: 2 simulated minutes at 240× from 2026-11-28T15:00:00\.000Z into 4 live gateways, live output in /,
+    );
+    expect(result.out).toMatch(
+      /gateways: [1-9]\d* reports through noble, 0 refused \(not scanning\), [1-9]\d* for gateways not running; every closed window delivered/,
+    );
 
-    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as TruthRecord);
+    const truth = readFileSync(join(out, 'truth.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TruthRecord);
     const shopperOfEid = new Map<string, string>();
     for (const r of truth) for (const eid of r.eids) shopperOfEid.set(`${r.windowStart}/${eid}`, r.shopperId);
     const startS = Date.parse(START) / 1000;
     let sightings = 0;
     for (const id of LIVE) {
       const expected = new Map<number, Record<string, number>>();
-      for (const line of readFileSync(join(out, 'traces', `${id}.jsonl`), 'utf8').trimEnd().split('\n').slice(1)) {
+      for (const line of readFileSync(join(out, 'traces', `${id}.jsonl`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1)) {
         const parsed = parseTraceLine(line);
         if (parsed.kind !== 'record' || parsed.report.eventType === ADV_EVENT_TYPES.SCAN_RSP) continue;
         const decoded = decodeAdvert(parsed.report.data);
@@ -85,7 +133,8 @@ describe('hushpoint sim run with live gateways', () => {
         if (topic?.kind !== 'presence' || topic.gateway !== id) continue;
         const batch = decodePresenceBatch(m.payload, { nowSeconds: startS + 3600 });
         if (!batch.ok) throw new Error(JSON.stringify(batch.problems));
-        if (batch.value.sightings.length > 0) published.set(batch.value.windowStart, Object.fromEntries(batch.value.sightings.map((s) => [s.eid, s.hits])));
+        if (batch.value.sightings.length > 0)
+          published.set(batch.value.windowStart, Object.fromEntries(batch.value.sightings.map((s) => [s.eid, s.hits])));
       }
       // Twelve 10 s windows, every one closed on simulated time and delivered.
       expect(Math.min(...published.keys()), id).toBeGreaterThanOrEqual(startS);

@@ -12,7 +12,11 @@ import { startTestHub, type TestHub, type TestHubOptions } from '../helpers/hub-
 export interface StatusHub extends TestHub {
   technicianToken: string;
   /** One HTTPS request trusting the store CA, with any headers; the body parsed as JSON when it is JSON. */
-  call(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<HttpResult>;
+  call(
+    method: string,
+    path: string,
+    options?: { headers?: Record<string, string>; body?: unknown },
+  ): Promise<HttpResult>;
 }
 
 export interface HttpResult {
@@ -26,7 +30,10 @@ export async function startStatusHub(options: TestHubOptions & { technicianToken
   const withToken = options.technicianToken !== false;
   const t = await startTestHub({
     ...options,
-    config: { ...options.config, api: { ...options.config?.api, ...(withToken ? { technicianTokenFile: 'technician.token' } : {}) } },
+    config: {
+      ...options.config,
+      api: { ...options.config?.api, ...(withToken ? { technicianTokenFile: 'technician.token' } : {}) },
+    },
     start: false,
   });
   const technicianToken = randomBytes(24).toString('base64url');
@@ -34,30 +41,45 @@ export async function startStatusHub(options: TestHubOptions & { technicianToken
   if (options.start !== false) await t.hub.start();
   return Object.assign(t, {
     technicianToken,
-    call(method: string, path: string, callOptions: { headers?: Record<string, string>; body?: unknown } = {}): Promise<HttpResult> {
-      const payload = callOptions.body === undefined ? undefined : typeof callOptions.body === 'string' ? callOptions.body : JSON.stringify(callOptions.body);
+    call(
+      method: string,
+      path: string,
+      callOptions: { headers?: Record<string, string>; body?: unknown } = {},
+    ): Promise<HttpResult> {
+      const payload =
+        callOptions.body === undefined
+          ? undefined
+          : typeof callOptions.body === 'string'
+            ? callOptions.body
+            : JSON.stringify(callOptions.body);
       return new Promise<HttpResult>((resolve, reject) => {
-        const req = request(t.apiUrl(path), {
-          method,
-          ca: t.caPem,
-          headers: {
-            ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
-            ...callOptions.headers,
+        const req = request(
+          t.apiUrl(path),
+          {
+            method,
+            ca: t.caPem,
+            headers: {
+              ...(payload !== undefined
+                ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+                : {}),
+              ...callOptions.headers,
+            },
           },
-        }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            try {
-              body = text.length > 0 ? JSON.parse(text) : null;
-            } catch {
-              // HTML, CSS or JS: keep the text
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-          });
-        });
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let body: unknown = text;
+              try {
+                body = text.length > 0 ? JSON.parse(text) : null;
+              } catch {
+                // HTML, CSS or JS: keep the text
+              }
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+            });
+          },
+        );
         req.on('error', reject);
         if (payload !== undefined) req.write(payload);
         req.end();

@@ -22,7 +22,10 @@ const KEY = 'ab'.repeat(32);
 function writeConfig(dir: string, extra = ''): string {
   writeFileSync(join(dir, 'store-1.key'), `${KEY}\n`);
   const file = join(dir, 'collector.yaml');
-  writeFileSync(file, `role: collector\ndatabase: collector.db\nlisten: { port: 0 }\nstores:\n  - { id: store-1, signingKeyFile: store-1.key }\nlog: { level: warn }\n${extra}`);
+  writeFileSync(
+    file,
+    `role: collector\ndatabase: collector.db\nlisten: { port: 0 }\nstores:\n  - { id: store-1, signingKeyFile: store-1.key }\nlog: { level: warn }\n${extra}`,
+  );
   return file;
 }
 
@@ -30,19 +33,33 @@ describe('hushpoint collector', () => {
   it('checks its config: every problem on its own line with its pointer, exit 78', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hp-collector-cli-'));
     try {
-      const { stdout } = await run(process.execPath, [LAUNCHER, 'collector', '--check-config', '--config', writeConfig(dir)]);
+      const { stdout } = await run(process.execPath, [
+        LAUNCHER,
+        'collector',
+        '--check-config',
+        '--config',
+        writeConfig(dir),
+      ]);
       expect(stdout).toMatch(/valid collector config/);
       const bad = join(dir, 'bad.yaml');
-      writeFileSync(bad, 'role: collector\nstores:\n  - { id: Store_1, signingKeyFile: k }\n  - { id: s2 }\nlisten: { port: 70000 }\n');
-      const failure = await run(process.execPath, [LAUNCHER, 'collector', '--check-config', '--config', bad]).then(() => null, (error: { code: number; stderr: string }) => error);
+      writeFileSync(
+        bad,
+        'role: collector\nstores:\n  - { id: Store_1, signingKeyFile: k }\n  - { id: s2 }\nlisten: { port: 70000 }\n',
+      );
+      const failure = await run(process.execPath, [LAUNCHER, 'collector', '--check-config', '--config', bad]).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
       expect(failure?.code).toBe(78);
       const lines = failure?.stderr.trim().split('\n') ?? [];
       expect(lines).toHaveLength(3);
-      expect(lines).toEqual(expect.arrayContaining([
-        `${bad}: /listen/port is 70000, expected <= 65535`,
-        expect.stringMatching(/bad\.yaml: \/stores\/0\/id is "Store_1", expected a string matching/),
-        `${bad}: /stores/1/signingKeyFile is required`,
-      ]));
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          `${bad}: /listen/port is 70000, expected <= 65535`,
+          expect.stringMatching(/bad\.yaml: \/stores\/0\/id is "Store_1", expected a string matching/),
+          `${bad}: /stores/1/signingKeyFile is required`,
+        ]),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -51,7 +68,9 @@ describe('hushpoint collector', () => {
   it('runs, stores a signed release, stops on SIGTERM, and prints totals', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hp-collector-cli-'));
     const config = writeConfig(dir);
-    const child = spawn(process.execPath, [LAUNCHER, 'collector', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LAUNCHER, 'collector', '--config', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let text = '';
@@ -62,22 +81,60 @@ describe('hushpoint collector', () => {
         });
         child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${text}`)));
       });
-      const release = calibrateRelease({ cells: ['bakery', 'dairy'], measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }], maxCellsPerDay: 8, rho: rational(1n, 20n), mechanism: 'discrete-gaussian' });
+      const release = calibrateRelease({
+        cells: ['bakery', 'dairy'],
+        measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }],
+        maxCellsPerDay: 8,
+        rho: rational(1n, 20n),
+        mechanism: 'discrete-gaussian',
+      });
       const now = Date.now();
-      const body = encodeReleasePayload(buildReleasePayload({ store: 'store-1', kind: 'footfall', period: hourPeriod(now - 3_600_000, 'UTC'), timeZone: 'UTC', computedMs: now, release, values: [[7, -2]], delta: 1e-6 }));
+      const body = encodeReleasePayload(
+        buildReleasePayload({
+          store: 'store-1',
+          kind: 'footfall',
+          period: hourPeriod(now - 3_600_000, 'UTC'),
+          timeZone: 'UTC',
+          computedMs: now,
+          release,
+          values: [[7, -2]],
+          delta: 1e-6,
+        }),
+      );
       const id = (JSON.parse(body.toString()) as { release: string }).release;
-      const headers = signedHeaders(parseSigningKey(KEY, 'k'), { store: 'store-1', releaseId: id, body, timestamp: Math.floor(now / 1000) });
+      const headers = signedHeaders(parseSigningKey(KEY, 'k'), {
+        store: 'store-1',
+        releaseId: id,
+        body,
+        timestamp: Math.floor(now / 1000),
+      });
       expect(await post(url, headers, body)).toMatchObject({ status: 201 });
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code).toBe(0);
 
-      const { stdout } = await run(process.execPath, [LAUNCHER, 'collector', 'totals', '--config', config, '--periods']);
+      const { stdout } = await run(process.execPath, [
+        LAUNCHER,
+        'collector',
+        'totals',
+        '--config',
+        config,
+        '--periods',
+      ]);
       expect(stdout).toMatch(/store-1 {2}footfall\/shoppers {2}\(count per hour, 1 release, 2 cells\)/);
       expect(stdout).toMatch(/total {2}raw 5 \(noise sd ≤ [\d.]+\) {2}consistent 5/);
       expect(stdout).toMatch(/bakery +raw +7 +consistent +5/);
       expect(stdout).toMatch(/dairy +raw +-2 +consistent +0/);
-      const { stdout: json } = await run(process.execPath, [LAUNCHER, 'collector', 'totals', '--config', config, '--json', '--kind', 'dwell']);
+      const { stdout: json } = await run(process.execPath, [
+        LAUNCHER,
+        'collector',
+        'totals',
+        '--config',
+        config,
+        '--json',
+        '--kind',
+        'dwell',
+      ]);
       expect(JSON.parse(json)).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -26,7 +26,9 @@ export interface TestCollector {
   stop(): Promise<void>;
 }
 
-export async function startCollector(options: { clock?: Clock; tls?: boolean; seed?: string; dir?: string } = {}): Promise<TestCollector> {
+export async function startCollector(
+  options: { clock?: Clock; tls?: boolean; seed?: string; dir?: string } = {},
+): Promise<TestCollector> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hp-collector-'));
   const keyHex = generateSigningKey(new SeededRandomSource(options.seed ?? 'store-key'));
   const keyFile = join(dir, 'store-1.key');
@@ -40,13 +42,21 @@ export async function startCollector(options: { clock?: Clock; tls?: boolean; se
   const document = {
     role: 'collector',
     database: 'collector.db',
-    listen: { host: '127.0.0.1', port: 0, ...(tls ? { certFile: 'collector-cert.pem', keyFile: 'collector-key.pem' } : {}) },
+    listen: {
+      host: '127.0.0.1',
+      port: 0,
+      ...(tls ? { certFile: 'collector-cert.pem', keyFile: 'collector-key.pem' } : {}),
+    },
     stores: [{ id: 'store-1', signingKeyFile: 'store-1.key' }],
     log: { level: 'silent' },
   };
   const checked = validateConfig(collectorRole, document);
   if (!checked.ok) throw new Error(`test collector config invalid: ${JSON.stringify(checked.problems)}`);
-  const collector = createCollector({ config: checked.config as CollectorConfig, resolvePath: (p) => (p.startsWith('/') ? p : join(dir, p)), ...(options.clock ? { clock: options.clock } : {}) });
+  const collector = createCollector({
+    config: checked.config as CollectorConfig,
+    resolvePath: (p) => (p.startsWith('/') ? p : join(dir, p)),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const port = await collector.start();
   return {
     collector,
@@ -70,24 +80,33 @@ export interface RawResponse {
 }
 
 /** One raw HTTP(S) request (headers and body as given). */
-export function post(url: string, headers: Record<string, string>, body: Buffer | string, options: { caPem?: string; method?: string } = {}): Promise<RawResponse> {
+export function post(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | string,
+  options: { caPem?: string; method?: string } = {},
+): Promise<RawResponse> {
   const target = new URL(url);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(target, { method: options.method ?? 'POST', headers, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // keep text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-      });
-    });
+    const req = request(
+      target,
+      { method: options.method ?? 'POST', headers, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // keep text
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

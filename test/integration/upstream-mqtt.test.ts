@@ -56,8 +56,20 @@ describe('upstream over MQTT', () => {
     addPresence(t.db, a, 'bakery', T0 / 1000, 3);
     addPresence(t.db, a, 'dairy', (T0 + H) / 1000, 3);
     const clock = new FakeClock(T0);
-    const sender = createMqttSender({ url: broker.url, store: 'store-1', timeoutMs: 2000, logger: silentLogger(), reconnectMs: 100 });
-    const service = makeService(t.db, { random: new CryptoRandomSource(), clock, firstPeriodMs: T0, sender, upstream: { enabled: true, transport: 'mqtt', url: broker.url, backoff: { initialSeconds: 1, maxSeconds: 1 } } });
+    const sender = createMqttSender({
+      url: broker.url,
+      store: 'store-1',
+      timeoutMs: 2000,
+      logger: silentLogger(),
+      reconnectMs: 100,
+    });
+    const service = makeService(t.db, {
+      random: new CryptoRandomSource(),
+      clock,
+      firstPeriodMs: T0,
+      sender,
+      upstream: { enabled: true, transport: 'mqtt', url: broker.url, backoff: { initialSeconds: 1, maxSeconds: 1 } },
+    });
     try {
       await service.runHourly(T0 + H + 5 * 60_000);
       expect(await service.syncUpstream(T0 + H + 5 * 60_000)).toMatchObject({ sent: 3, unavailable: false });

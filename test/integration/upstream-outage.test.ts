@@ -5,7 +5,15 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { createHttpsSender } from '../../hub/privacy/adapters/https-sender.ts';
 import { testCertificates } from '../helpers/hub-fixtures.ts';
-import { addPresence, addShoppers, addVisit, makeService, openTestDb, ZONES, type TestDb } from './releases-fixtures.ts';
+import {
+  addPresence,
+  addShoppers,
+  addVisit,
+  makeService,
+  openTestDb,
+  ZONES,
+  type TestDb,
+} from './releases-fixtures.ts';
 import { startCollector, type TestCollector } from './upstream-fixtures.ts';
 
 /**
@@ -28,7 +36,10 @@ interface Attempt {
 }
 type Mode = 'refuse' | 'drop' | 'up';
 
-async function startProxy(target: TestCollector, poison: ReadonlySet<string> = new Set()): Promise<{ url: string; attempts: Attempt[]; setMode(mode: Mode): void; close(): Promise<void> }> {
+async function startProxy(
+  target: TestCollector,
+  poison: ReadonlySet<string> = new Set(),
+): Promise<{ url: string; attempts: Attempt[]; setMode(mode: Mode): void; close(): Promise<void> }> {
   const { server: cert, ca } = testCertificates();
   const attempts: Attempt[] = [];
   let mode: Mode = 'refuse';
@@ -37,11 +48,20 @@ async function startProxy(target: TestCollector, poison: ReadonlySet<string> = n
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      attempts.push({ releaseId: String(req.headers['x-hushpoint-release']), timestamp: String(req.headers['x-hushpoint-timestamp']), body, mode });
+      attempts.push({
+        releaseId: String(req.headers['x-hushpoint-release']),
+        timestamp: String(req.headers['x-hushpoint-timestamp']),
+        body,
+        mode,
+      });
       if (mode === 'refuse' || poison.has(String(req.headers['x-hushpoint-release']))) {
         // 503: the collector is down for maintenance; 500: it fails on this one release.
         const status = mode === 'refuse' ? 503 : 500;
-        res.writeHead(status, { 'content-type': 'application/json' }).end(`{"ok":false,"error":{"code":"INTERNAL","message":"${status === 503 ? 'maintenance' : 'cannot store this release'}"}}`);
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(
+            `{"ok":false,"error":{"code":"INTERNAL","message":"${status === 503 ? 'maintenance' : 'cannot store this release'}"}}`,
+          );
         return;
       }
       if (mode === 'drop') {
@@ -63,10 +83,11 @@ async function startProxy(target: TestCollector, poison: ReadonlySet<string> = n
     setMode(next) {
       mode = next;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -100,8 +121,19 @@ describe('upstream down for a day', () => {
       random: new CryptoRandomSource(),
       clock,
       firstPeriodMs: T0,
-      upstream: { enabled: true, url: proxy.url, signingKeyFile: 'unused', backoff: { initialSeconds: 30, maxSeconds: 900 } },
-      sender: createHttpsSender({ url: proxy.url, store: 'store-1', key: collector.key, ca: collector.caPem, timeoutMs: 5000 }),
+      upstream: {
+        enabled: true,
+        url: proxy.url,
+        signingKeyFile: 'unused',
+        backoff: { initialSeconds: 30, maxSeconds: 900 },
+      },
+      sender: createHttpsSender({
+        url: proxy.url,
+        store: 'store-1',
+        key: collector.key,
+        ca: collector.caPem,
+        timeoutMs: 5000,
+      }),
     });
     const tick = async (): Promise<void> => {
       const now = clock.now();
@@ -126,7 +158,11 @@ describe('upstream down for a day', () => {
       // Upstream back: keep ticking past 00:15 (the day's transitions) until the outbox is empty
       // (within the 15 min backoff cap plus a few ticks).
       proxy.setMode('up');
-      for (let step = 24 * 12; (service.releases.outbox().pending > 0 || clock.now() < T0 + 24 * H + 30 * MIN) && step < 24 * 12 + 30; step++) {
+      for (
+        let step = 24 * 12;
+        (service.releases.outbox().pending > 0 || clock.now() < T0 + 24 * H + 30 * MIN) && step < 24 * 12 + 30;
+        step++
+      ) {
         clock.set(T0 + step * 5 * MIN);
         await tick();
       }
@@ -138,7 +174,8 @@ describe('upstream down for a day', () => {
         const tries = proxy.attempts.filter((a) => a.releaseId === release.id);
         expect(tries.length, release.id).toBeGreaterThan(0);
         const first = tries[0] as Attempt;
-        for (const attempt of tries) expect(attempt.body.equals(first.body), `${release.id} attempt ${attempt.timestamp}`).toBe(true);
+        for (const attempt of tries)
+          expect(attempt.body.equals(first.body), `${release.id} attempt ${attempt.timestamp}`).toBe(true);
         expect(first.body.equals(release.body)).toBe(true);
         const received = collector.collector.store.get('store-1', release.id);
         expect(received?.body.equals(first.body), release.id).toBe(true);
@@ -146,15 +183,17 @@ describe('upstream down for a day', () => {
       // While down, the sync probed with backoff (30 s doubling to 15 min), not every run; every
       // attempt re-sent the oldest release's stored bytes with a fresh timestamp (checked above).
       const downAttempts = proxy.attempts.filter((a) => a.mode !== 'up');
-      expect(downAttempts.length).toBeGreaterThan(24 * 60 / 15 - 10);
-      expect(downAttempts.length).toBeLessThan(24 * 60 / 15 + 20);
+      expect(downAttempts.length).toBeGreaterThan((24 * 60) / 15 - 10);
+      expect(downAttempts.length).toBeLessThan((24 * 60) / 15 + 20);
       const oldest = all[0] as (typeof all)[number];
       expect(downAttempts.filter((a) => a.releaseId === oldest.id).length).toBeGreaterThan(50);
       expect(collector.collector.store.refusals()).toEqual([]);
 
       // A crash after the send but before "sent" was recorded: the resend is an idempotent 200.
       const resend = all[0]?.id as string;
-      t.db.prepare("UPDATE upstream_outbox SET state = 'pending', next_attempt_ms = 0 WHERE release_id = ?").run(resend);
+      t.db
+        .prepare("UPDATE upstream_outbox SET state = 'pending', next_attempt_ms = 0 WHERE release_id = ?")
+        .run(resend);
       expect(await service.syncUpstream(clock.now())).toMatchObject({ sent: 1, duplicates: 1 });
       expect(collector.collector.store.get('store-1', resend)?.deliveries).toBe(2);
     } finally {
@@ -176,8 +215,19 @@ describe('upstream down for a day', () => {
       random: new CryptoRandomSource(),
       clock,
       firstPeriodMs: T0 + 8 * H,
-      upstream: { enabled: true, url: proxy.url, signingKeyFile: 'unused', backoff: { initialSeconds: 60, maxSeconds: 900 } },
-      sender: createHttpsSender({ url: proxy.url, store: 'store-1', key: collector.key, ca: collector.caPem, timeoutMs: 5000 }),
+      upstream: {
+        enabled: true,
+        url: proxy.url,
+        signingKeyFile: 'unused',
+        backoff: { initialSeconds: 60, maxSeconds: 900 },
+      },
+      sender: createHttpsSender({
+        url: proxy.url,
+        store: 'store-1',
+        key: collector.key,
+        ca: collector.caPem,
+        timeoutMs: 5000,
+      }),
     });
     try {
       clock.set(T0 + 9 * H + 5 * MIN);
@@ -190,8 +240,16 @@ describe('upstream down for a day', () => {
 
       const report = await service.syncUpstream(clock.now());
       expect(report).toMatchObject({ attempted: 3, sent: 1, failed: 1, rejected: 1, unavailable: false });
-      expect(service.releases.outboxState(poisoned)).toMatchObject({ state: 'pending', attempts: 1, nextAttemptMs: clock.now() + 60_000, lastError: expect.stringMatching(/answered 500/) });
-      expect(service.releases.outboxState(conflicting)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/409: UPSTREAM_REPLAY_MISMATCH/) });
+      expect(service.releases.outboxState(poisoned)).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        nextAttemptMs: clock.now() + 60_000,
+        lastError: expect.stringMatching(/answered 500/),
+      });
+      expect(service.releases.outboxState(conflicting)).toMatchObject({
+        state: 'rejected',
+        lastError: expect.stringMatching(/409: UPSTREAM_REPLAY_MISMATCH/),
+      });
       expect(await service.syncUpstream(clock.now() + 30_000)).toMatchObject({ attempted: 0 });
       expect(await service.syncUpstream(clock.now() + 61_000)).toMatchObject({ attempted: 1, failed: 1 });
       expect(service.releases.outboxState(poisoned)?.nextAttemptMs).toBe(clock.now() + 61_000 + 120_000);

@@ -107,23 +107,34 @@ export function openCollectorStore(file: string, options: { readonly?: boolean }
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
   } catch (error) {
-    throw new AppError('STORE_FAILED', `Cannot open the collector database "${file}": ${(error as Error).message}`, { cause: error });
+    throw new AppError('STORE_FAILED', `Cannot open the collector database "${file}": ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   db.pragma('busy_timeout = 5000');
   if (options.readonly !== true) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new AppError('STORE_FAILED', `Collector database "${file}" has schema ${version}, newer than this program knows (${SCHEMA_VERSION})`);
+    if (version > SCHEMA_VERSION)
+      throw new AppError(
+        'STORE_FAILED',
+        `Collector database "${file}" has schema ${version}, newer than this program knows (${SCHEMA_VERSION})`,
+      );
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
   const select = db.prepare('SELECT * FROM releases WHERE store = ? AND release_id = ?');
-  const insert = db.prepare(`INSERT INTO releases (store, release_id, kind, period_unit, period_start, period_end, period_label, body, body_sha256, received_ms)
+  const insert =
+    db.prepare(`INSERT INTO releases (store, release_id, kind, period_unit, period_start, period_end, period_label, body, body_sha256, received_ms)
     VALUES (@store, @releaseId, @kind, @periodUnit, @periodStart, @periodEnd, @periodLabel, @body, @sha, @now)`);
-  const insertValue = db.prepare('INSERT INTO release_values (store, release_id, metric, cell, position, value) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertValue = db.prepare(
+    'INSERT INTO release_values (store, release_id, metric, cell, position, value) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const again = db.prepare('UPDATE releases SET deliveries = deliveries + 1 WHERE store = ? AND release_id = ?');
-  const refuse = db.prepare('INSERT INTO refusals (received_ms, store, release_id, code, message) VALUES (?, ?, ?, ?, ?)');
+  const refuse = db.prepare(
+    'INSERT INTO refusals (received_ms, store, release_id, code, message) VALUES (?, ?, ?, ?, ?)',
+  );
   // Refusals come from unauthenticated requests too: keep only the latest ones.
   const pruneRefusals = db.prepare('DELETE FROM refusals WHERE pk <= (SELECT MAX(pk) FROM refusals) - 10000');
 
@@ -148,7 +159,9 @@ export function openCollectorStore(file: string, options: { readonly?: boolean }
       now: nowMs,
     });
     for (const measure of payload.measures) {
-      measure.values.forEach((value, i) => insertValue.run(payload.store, payload.release, measure.metric, payload.cells[i], i, value));
+      measure.values.forEach((value, i) =>
+        insertValue.run(payload.store, payload.release, measure.metric, payload.cells[i], i, value),
+      );
     }
     return 'stored';
   });
@@ -186,7 +199,13 @@ export function openCollectorStore(file: string, options: { readonly?: boolean }
       const sql = `SELECT * FROM releases ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY store, kind, period_start`;
       return (db.prepare(sql).all(...params) as Row[]).map(toStored);
     },
-    refusals: () => db.prepare('SELECT store, release_id AS releaseId, code, message FROM refusals ORDER BY pk').all() as Array<{ store: string | null; releaseId: string | null; code: string; message: string }>,
+    refusals: () =>
+      db.prepare('SELECT store, release_id AS releaseId, code, message FROM refusals ORDER BY pk').all() as Array<{
+        store: string | null;
+        releaseId: string | null;
+        code: string;
+        message: string;
+      }>,
     close() {
       if (db.open) db.close();
     },

@@ -42,5 +42,8 @@ export interface BudgetLeftMicro {
 
 /** What is left of each cap (never negative). */
 export function budgetLeft(caps: BudgetCapsMicro, spent: BudgetSpentMicro): BudgetLeftMicro {
-  return { todayMicro: Math.max(0, caps.dailyMicro - spent.todayMicro), windowMicro: Math.max(0, caps.thirtyDayMicro - spent.windowMicro) };
+  return {
+    todayMicro: Math.max(0, caps.dailyMicro - spent.todayMicro),
+    windowMicro: Math.max(0, caps.thirtyDayMicro - spent.windowMicro),
+  };
 }

@@ -26,7 +26,11 @@ export const OfferSchema = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 1000 })),
     category: Type.String({ pattern: NAME_PATTERN }),
     brand: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    zones: Type.Array(Type.String({ pattern: ID_PATTERN, maxLength: 64 }), { minItems: 1, maxItems: 200, uniqueItems: true }),
+    zones: Type.Array(Type.String({ pattern: ID_PATTERN, maxLength: 64 }), {
+      minItems: 1,
+      maxItems: 200,
+      uniqueItems: true,
+    }),
     validFrom: Type.String({ pattern: DATE_TIME_PATTERN }),
     validTo: Type.String({ pattern: DATE_TIME_PATTERN }),
     /** A sensitivity class of the hub config (offers.epsilon); "standard" when omitted. */
@@ -75,9 +79,17 @@ const validateOffer = compileValidator<OfferInput>(OfferSchema);
 export function parseDateTime(text: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
   if (match === null) return Number.NaN;
-  const [year, month, day, hour, minute, second] = match.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    return Number.NaN;
   return Date.parse(text);
 }
 
@@ -101,22 +113,37 @@ export function publicOffer(offer: CatalogOffer): OfferInput {
  * Validates one offer (schema, then: known sensitivity class, validFrom before validTo).
  * `path` prefixes the problem pointers (e.g. "/offers/3").
  */
-export function parseOffer(value: unknown, options: { classes: readonly string[]; path?: string }): { ok: true; offer: CatalogOffer } | { ok: false; problems: Problem[] } {
+export function parseOffer(
+  value: unknown,
+  options: { classes: readonly string[]; path?: string },
+): { ok: true; offer: CatalogOffer } | { ok: false; problems: Problem[] } {
   const prefix = options.path ?? '';
   const checked = validateOffer(value);
-  if (!checked.ok) return { ok: false, problems: checked.problems.map((p) => ({ path: `${prefix}${p.path}`, message: p.message })) };
+  if (!checked.ok)
+    return { ok: false, problems: checked.problems.map((p) => ({ path: `${prefix}${p.path}`, message: p.message })) };
   const input = checked.value;
   const problems: Problem[] = [];
   const sensitivity = input.sensitivity ?? DEFAULT_SENSITIVITY;
   if (!options.classes.includes(sensitivity)) {
-    problems.push({ path: `${prefix}/sensitivity`, message: `is "${sensitivity}", expected one of the configured classes ${options.classes.map((c) => `"${c}"`).join(', ')} (hub config offers.epsilon)` });
+    problems.push({
+      path: `${prefix}/sensitivity`,
+      message: `is "${sensitivity}", expected one of the configured classes ${options.classes.map((c) => `"${c}"`).join(', ')} (hub config offers.epsilon)`,
+    });
   }
   const validFromMs = parseDateTime(input.validFrom);
   const validToMs = parseDateTime(input.validTo);
-  if (Number.isNaN(validFromMs)) problems.push({ path: `${prefix}/validFrom`, message: `is "${input.validFrom}", which is not a real date and time` });
-  if (Number.isNaN(validToMs)) problems.push({ path: `${prefix}/validTo`, message: `is "${input.validTo}", which is not a real date and time` });
+  if (Number.isNaN(validFromMs))
+    problems.push({
+      path: `${prefix}/validFrom`,
+      message: `is "${input.validFrom}", which is not a real date and time`,
+    });
+  if (Number.isNaN(validToMs))
+    problems.push({ path: `${prefix}/validTo`, message: `is "${input.validTo}", which is not a real date and time` });
   if (!Number.isNaN(validFromMs) && !Number.isNaN(validToMs) && validToMs <= validFromMs) {
-    problems.push({ path: `${prefix}/validTo`, message: `is "${input.validTo}", expected a time after validFrom "${input.validFrom}"` });
+    problems.push({
+      path: `${prefix}/validTo`,
+      message: `is "${input.validTo}", expected a time after validFrom "${input.validFrom}"`,
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -145,18 +172,31 @@ export function parseOffer(value: unknown, options: { classes: readonly string[]
  */
 export function parseCatalog(document: unknown, options: { classes: readonly string[] }): CatalogParse {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    return { offers: [], rejected: [], documentProblems: [{ path: '', message: 'is not a mapping, expected an object with an "offers" list' }] };
+    return {
+      offers: [],
+      rejected: [],
+      documentProblems: [{ path: '', message: 'is not a mapping, expected an object with an "offers" list' }],
+    };
   }
   const record = document as Record<string, unknown>;
   const extra = Object.keys(record).filter((key) => key !== 'offers');
-  const documentProblems: Problem[] = extra.map((key) => ({ path: `/${key}`, message: 'is not allowed here (unknown field; the catalog holds only "offers")' }));
+  const documentProblems: Problem[] = extra.map((key) => ({
+    path: `/${key}`,
+    message: 'is not allowed here (unknown field; the catalog holds only "offers")',
+  }));
   const list = record.offers;
   if (!Array.isArray(list)) {
-    documentProblems.push({ path: '/offers', message: list === undefined ? 'is required (a list of offers)' : 'is not a list, expected a list of offers' });
+    documentProblems.push({
+      path: '/offers',
+      message: list === undefined ? 'is required (a list of offers)' : 'is not a list, expected a list of offers',
+    });
     return { offers: [], rejected: [], documentProblems };
   }
   if (list.length > MAX_CATALOG_OFFERS) {
-    documentProblems.push({ path: '/offers', message: `has ${list.length} items, expected at most ${MAX_CATALOG_OFFERS}` });
+    documentProblems.push({
+      path: '/offers',
+      message: `has ${list.length} items, expected at most ${MAX_CATALOG_OFFERS}`,
+    });
     return { offers: [], rejected: [], documentProblems };
   }
   const offers: CatalogOffer[] = [];
@@ -164,12 +204,19 @@ export function parseCatalog(document: unknown, options: { classes: readonly str
   const firstIndex = new Map<string, number>();
   list.forEach((entry, index) => {
     const path = `/offers/${index}`;
-    const id = entry !== null && typeof entry === 'object' && typeof (entry as { id?: unknown }).id === 'string' ? (entry as { id: string }).id : null;
+    const id =
+      entry !== null && typeof entry === 'object' && typeof (entry as { id?: unknown }).id === 'string'
+        ? (entry as { id: string }).id
+        : null;
     const parsed = parseOffer(entry, { classes: options.classes, path });
     const problems = parsed.ok ? [] : [...parsed.problems];
     if (id !== null) {
       const first = firstIndex.get(id);
-      if (first !== undefined) problems.push({ path: `${path}/id`, message: `is "${id}", already used by /offers/${first}; expected unique ids` });
+      if (first !== undefined)
+        problems.push({
+          path: `${path}/id`,
+          message: `is "${id}", already used by /offers/${first}; expected unique ids`,
+        });
       else firstIndex.set(id, index);
     }
     if (parsed.ok && problems.length === 0) offers.push(parsed.offer);
@@ -224,7 +271,10 @@ export function normaliseSize(size: string): string {
 }
 
 /** Builds the index; `epsilonMicroByClass` must hold every offer's class. */
-export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroByClass: Readonly<Record<string, number>>): CatalogIndex {
+export function buildCatalogIndex(
+  offers: readonly CatalogOffer[],
+  epsilonMicroByClass: Readonly<Record<string, number>>,
+): CatalogIndex {
   const categoryIds = new Map<string, number>();
   const brandIds = new Map<string, number>();
   const n = offers.length;
@@ -259,7 +309,8 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
     validFromMs[i] = offer.validFromMs;
     validToMs[i] = offer.validToMs;
     const eps = epsilonMicroByClass[offer.sensitivity];
-    if (eps === undefined) throw new RangeError(`offer "${offer.id}" has sensitivity class "${offer.sensitivity}", which has no ε`);
+    if (eps === undefined)
+      throw new RangeError(`offer "${offer.id}" has sensitivity class "${offer.sensitivity}", which has no ε`);
     epsilonMicro[i] = eps;
     for (const zone of offer.zones) {
       const list = zones.get(zone) ?? [];
@@ -272,18 +323,47 @@ export function buildCatalogIndex(offers: readonly CatalogOffer[], epsilonMicroB
   let sizeMask: Int32Array | null = null;
   if (sizeIds.size <= 30) {
     sizeMask = new Int32Array(n);
-    for (let i = 0; i < n; i++) for (let x = sizeStart[i] as number; x < (sizeStart[i + 1] as number); x++) sizeMask[i] = (sizeMask[i] as number) | (1 << (sizes[x] as number));
+    for (let i = 0; i < n; i++)
+      for (let x = sizeStart[i] as number; x < (sizeStart[i + 1] as number); x++)
+        sizeMask[i] = (sizeMask[i] as number) | (1 << (sizes[x] as number));
   }
   for (let i = 0; i < n; i++) if (brand[i] === -1) brand[i] = brandCount;
-  for (const offer of offers) if (offer.brand !== undefined && !brandIds.has(offer.brand)) brandIds.set(offer.brand, brandIds.get(normaliseBrand(offer.brand)) as number);
+  for (const offer of offers)
+    if (offer.brand !== undefined && !brandIds.has(offer.brand))
+      brandIds.set(offer.brand, brandIds.get(normaliseBrand(offer.brand)) as number);
   const byZone = new Map<string, Int32Array>();
   for (const [zone, list] of zones) byZone.set(zone, Int32Array.from(list));
-  return { offers, categoryIds, brandIds, brandCount, category, brand, validFromMs, validToMs, epsilonMicro, byZone, indexOf, sizeIds, sizeStart, sizeList: Int32Array.from(sizes), sizeMask, popularity: null, popularityOrZero: new Float64Array(n), eligibilityMemo: new Map() };
+  return {
+    offers,
+    categoryIds,
+    brandIds,
+    brandCount,
+    category,
+    brand,
+    validFromMs,
+    validToMs,
+    epsilonMicro,
+    byZone,
+    indexOf,
+    sizeIds,
+    sizeStart,
+    sizeList: Int32Array.from(sizes),
+    sizeMask,
+    popularity: null,
+    popularityOrZero: new Float64Array(n),
+    eligibilityMemo: new Map(),
+  };
 }
 
 /** The same index with a popularity prior (values are clamped to [0, 1]; missing offers get 0). */
 export function withPopularity(index: CatalogIndex, prior: ((offer: CatalogOffer) => number) | null): CatalogIndex {
-  if (prior === null) return { ...index, popularity: null, popularityOrZero: new Float64Array(index.offers.length), eligibilityMemo: new Map() };
+  if (prior === null)
+    return {
+      ...index,
+      popularity: null,
+      popularityOrZero: new Float64Array(index.offers.length),
+      eligibilityMemo: new Map(),
+    };
   const popularity = new Float64Array(index.offers.length);
   index.offers.forEach((offer, i) => {
     const v = prior(offer);
@@ -305,7 +385,11 @@ export interface Eligibility {
 }
 
 /** The per-offer arrays of `eligible`, gathered from the index. */
-export function alignEligible(index: CatalogIndex, eligible: Int32Array, epsilonMicro = Number.POSITIVE_INFINITY): Eligibility {
+export function alignEligible(
+  index: CatalogIndex,
+  eligible: Int32Array,
+  epsilonMicro = Number.POSITIVE_INFINITY,
+): Eligibility {
   const n = eligible.length;
   const category = new Int32Array(n);
   const brand = new Int32Array(n);
@@ -355,7 +439,11 @@ export function eligibility(index: CatalogIndex, zone: string, nowMs: number): E
       minEpsilon = Math.min(minEpsilon, epsilonMicro[i] as number);
     }
   }
-  const entry: CachedEligibility = { ...alignEligible(index, list.length === inZone.length ? inZone : Int32Array.from(list), minEpsilon), fromMs, toMs };
+  const entry: CachedEligibility = {
+    ...alignEligible(index, list.length === inZone.length ? inZone : Int32Array.from(list), minEpsilon),
+    fromMs,
+    toMs,
+  };
   cache.set(zone, entry);
   return entry;
 }

@@ -15,8 +15,13 @@ const BRANDS = ['Acme', 'Bluefield', 'Rosa'];
 
 function catalog(extra: Array<Record<string, unknown>> = []): CatalogIndex {
   const offers = Array.from({ length: 12 }, (_, i) => ({
-    id: `o-${i}`, title: `Offer ${i}`, category: CATEGORIES[i % 4], brand: BRANDS[i % 3], zones: ['denim'],
-    validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z',
+    id: `o-${i}`,
+    title: `Offer ${i}`,
+    category: CATEGORIES[i % 4],
+    brand: BRANDS[i % 3],
+    zones: ['denim'],
+    validFrom: '2026-11-01T00:00:00Z',
+    validTo: '2026-12-01T00:00:00Z',
   }));
   const parsed = parseCatalog({ offers: [...offers, ...extra] }, { classes: Object.keys(EPS) });
   expect(parsed.rejected).toEqual([]);
@@ -39,8 +44,20 @@ function config(extra: Partial<DecisionConfig> = {}): DecisionConfig {
 function shopper(signals: Partial<ShopperSignals> = {}, spentMicro = 0): ShopperOfferState {
   return {
     consent: { presenceForOffers: true, pausedUntilMs: null, quietHours: 'default' },
-    signals: { preferences: { categories: ['toys'], brands: ['rosa'], sizes: [] }, purchases: [], exclusions: [], dismissedOfferIds: [], redeemedOfferIds: [], ...signals },
-    activity: { shownToday: 0, shownThisVisit: 0, lastShownMs: null, spent: { todayMicro: spentMicro, windowMicro: spentMicro } },
+    signals: {
+      preferences: { categories: ['toys'], brands: ['rosa'], sizes: [] },
+      purchases: [],
+      exclusions: [],
+      dismissedOfferIds: [],
+      redeemedOfferIds: [],
+      ...signals,
+    },
+    activity: {
+      shownToday: 0,
+      shownThisVisit: 0,
+      lastShownMs: null,
+      spent: { todayMicro: spentMicro, windowMicro: spentMicro },
+    },
   };
 }
 
@@ -58,7 +75,8 @@ describe('offer decision', () => {
     let policy: { k: number; a: number; b: number; total: number } | null = null;
     for (let i = 0; i < draws; i++) {
       const d = decideOffer(input(index, shopper()), rng, cfg);
-      if (d.kind !== 'shown' || d.rank === null || d.policy === null) throw new Error(`unexpected ${JSON.stringify(d)}`);
+      if (d.kind !== 'shown' || d.rank === null || d.policy === null)
+        throw new Error(`unexpected ${JSON.stringify(d)}`);
       policy = d.policy;
       counts.set(d.rank, (counts.get(d.rank) ?? 0) + 1);
     }
@@ -69,14 +87,17 @@ describe('offer decision', () => {
     expect(result.statistic).toBeLessThan(result.critical);
   });
 
-  it('for any two shoppers every offer\'s probability ratio is at most e^ε (exact, from the rankings)', () => {
+  it("for any two shoppers every offer's probability ratio is at most e^ε (exact, from the rankings)", () => {
     const index = catalog();
     const eligible = eligibleOffers(index, 'denim', NOW);
     const cfg = config();
     const shoppers: ShopperSignals[] = [
       shopper().signals,
       shopper({ preferences: { categories: ['denim'], brands: ['acme'], sizes: [] } }).signals,
-      shopper({ preferences: { categories: [], brands: [], sizes: [] }, purchases: [{ id: 'p', sku: null, category: 'basics', brand: 'Bluefield', atMs: NOW }] }).signals,
+      shopper({
+        preferences: { categories: [], brands: [], sizes: [] },
+        purchases: [{ id: 'p', sku: null, category: 'basics', brand: 'Bluefield', atMs: NOW }],
+      }).signals,
       shopper({ dismissedOfferIds: ['o-2', 'o-6'] }).signals,
     ];
     const policy = cfg.policies.get(eligible.length, EPS.standard);
@@ -87,7 +108,9 @@ describe('offer decision', () => {
     for (const pa of probabilities) {
       for (const pb of probabilities) {
         for (const offer of eligible) {
-          expect((pa.get(offer) as number) * policy.a).toBeLessThanOrEqual((pb.get(offer) as number) * policy.b * (1 + 1e-12));
+          expect((pa.get(offer) as number) * policy.a).toBeLessThanOrEqual(
+            (pb.get(offer) as number) * policy.b * (1 + 1e-12),
+          );
         }
       }
     }
@@ -99,7 +122,10 @@ describe('offer decision', () => {
       if (d.kind !== 'shown' || d.policy === null) throw new Error('expected a personalised offer');
       const order = rankEligible(compileProfile(s, index), index, eligible).map((i) => index.offers[i]?.id);
       expect(d.rank).toBe(order.indexOf(d.offer.id) + 1);
-      expect(d.probability).toEqual({ num: (d.rank as number) <= d.policy.k ? d.policy.b : d.policy.a, den: d.policy.total });
+      expect(d.probability).toEqual({
+        num: (d.rank as number) <= d.policy.k ? d.policy.b : d.policy.a,
+        den: d.policy.total,
+      });
       expect(d.policy.k).toBe(policy.k); // public: the same for every shopper
     }
   });
@@ -130,8 +156,18 @@ describe('offer decision', () => {
     expect(uniform.statistic).toBeLessThan(uniform.critical);
   });
 
-  it('uses the smallest ε among the eligible offers\' classes and reports the budget left', () => {
-    const index = catalog([{ id: 'vitamins', title: 'Vitamins', category: 'pharmacy', zones: ['denim'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sensitivity: 'health' }]);
+  it("uses the smallest ε among the eligible offers' classes and reports the budget left", () => {
+    const index = catalog([
+      {
+        id: 'vitamins',
+        title: 'Vitamins',
+        category: 'pharmacy',
+        zones: ['denim'],
+        validFrom: '2026-11-01T00:00:00Z',
+        validTo: '2026-12-01T00:00:00Z',
+        sensitivity: 'health',
+      },
+    ]);
     const d = decideOffer(input(index, shopper({}, 1_000_000)), new SeededRandomSource(1), config());
     if (d.kind !== 'shown') throw new Error('expected an offer');
     expect(d.eligible).toBe(13);
@@ -143,9 +179,26 @@ describe('offer decision', () => {
   it('refuses without charging, and decides nothing where no offer is eligible', () => {
     const index = catalog();
     const d = decideOffer(input(index, shopper({}, 4_500_000)), new SeededRandomSource(2), config());
-    expect(d).toMatchObject({ kind: 'refused', reason: 'daily-budget-exhausted', eligible: 12, epsilonMicro: 1_000_000, budgetLeft: { todayMicro: 500_000 } });
-    expect(decideOffer(input(index, shopper(), 'checkout'), new SeededRandomSource(3), config())).toEqual({ kind: 'none', reason: 'no-eligible-offers' });
-    const late = decideOffer({ ...input(index, shopper()), nowMs: Date.parse('2026-12-02T00:00:00Z'), entryAtMs: Date.parse('2026-12-02T00:00:00Z') }, new SeededRandomSource(4), config());
+    expect(d).toMatchObject({
+      kind: 'refused',
+      reason: 'daily-budget-exhausted',
+      eligible: 12,
+      epsilonMicro: 1_000_000,
+      budgetLeft: { todayMicro: 500_000 },
+    });
+    expect(decideOffer(input(index, shopper(), 'checkout'), new SeededRandomSource(3), config())).toEqual({
+      kind: 'none',
+      reason: 'no-eligible-offers',
+    });
+    const late = decideOffer(
+      {
+        ...input(index, shopper()),
+        nowMs: Date.parse('2026-12-02T00:00:00Z'),
+        entryAtMs: Date.parse('2026-12-02T00:00:00Z'),
+      },
+      new SeededRandomSource(4),
+      config(),
+    );
     expect(late.kind).toBe('none');
   });
 });

@@ -4,7 +4,16 @@ import { eligibility, type CatalogIndex, type CatalogOffer } from './catalog.ts'
 import { checkGuards, type GuardConfig, type OfferActivity, type OfferConsent, type RefusalReason } from './guards.ts';
 import type { LocalClock } from './local-time.ts';
 import type { PolicyCache } from './policy-cache.ts';
-import { compileProfile, memberAt, rankOfPosition, RankingScratch, scoreEligible, topKThreshold, type DataCategory, type ShopperSignals } from './ranking.ts';
+import {
+  compileProfile,
+  memberAt,
+  rankOfPosition,
+  RankingScratch,
+  scoreEligible,
+  topKThreshold,
+  type DataCategory,
+  type ShopperSignals,
+} from './ranking.ts';
 import { sampleRank, uniformBelow53 } from './threshold-sampler.ts';
 
 /**
@@ -60,7 +69,13 @@ export interface ShownDecision {
   /** µε charged: the decision's ε (personalised) or 0 (holdout). */
   readonly epsilonMicro: number;
   /** Personalised only: the public policy, the offer's rank in the shopper's ranking and its exact probability. */
-  readonly policy: { readonly k: number; readonly a: number; readonly b: number; readonly total: number; readonly realEpsilon: number } | null;
+  readonly policy: {
+    readonly k: number;
+    readonly a: number;
+    readonly b: number;
+    readonly total: number;
+    readonly realEpsilon: number;
+  } | null;
   readonly rank: number | null;
   readonly probability: { readonly num: number; readonly den: number };
   readonly dataCategories: readonly DataCategory[];
@@ -95,10 +110,20 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   const n = eligible.length;
   if (n === 0) return { kind: 'none', reason: 'no-eligible-offers' };
   const local = config.localClock(nowMs);
-  const refusal = checkGuards({ nowMs, local, entryAtMs: input.entryAtMs, consent: shopper.consent, activity: shopper.activity, epsilonMicro }, config);
+  const refusal = checkGuards(
+    { nowMs, local, entryAtMs: input.entryAtMs, consent: shopper.consent, activity: shopper.activity, epsilonMicro },
+    config,
+  );
   const spent = shopper.activity.spent;
   if (refusal !== null) {
-    return { kind: 'refused', ...refusal, day: local.day, eligible: n, epsilonMicro, budgetLeft: budgetLeft(config.budget, spent) };
+    return {
+      kind: 'refused',
+      ...refusal,
+      day: local.day,
+      eligible: n,
+      epsilonMicro,
+      budgetLeft: budgetLeft(config.budget, spent),
+    };
   }
 
   if (config.holdoutPpm > 0 && uniformInt(rng, PPM) < config.holdoutPpm) {
@@ -127,8 +152,10 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   // slot ≤ k → the slot-th of the shopper's top k, else the (slot − k)-th of the others (each
   // group in catalog order; the group, not the order inside it, is what the guarantee needs).
   const slot = sampleRank(policy, rng);
-  const split = policy.k < n ? topKThreshold(scores, n, policy.k, buffers.work) : { threshold: Number.NEGATIVE_INFINITY, ties: 0 };
-  const chosen = slot <= policy.k ? memberAt(scores, n, split, slot, true) : memberAt(scores, n, split, slot - policy.k, false);
+  const split =
+    policy.k < n ? topKThreshold(scores, n, policy.k, buffers.work) : { threshold: Number.NEGATIVE_INFINITY, ties: 0 };
+  const chosen =
+    slot <= policy.k ? memberAt(scores, n, split, slot, true) : memberAt(scores, n, split, slot - policy.k, false);
   const rank = rankOfPosition(scores, chosen, n);
   return {
     kind: 'shown',
@@ -141,6 +168,9 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
     rank,
     probability: { num: rank <= policy.k ? policy.b : policy.a, den: policy.total },
     dataCategories: profile.dataCategories,
-    budgetLeft: budgetLeft(config.budget, { todayMicro: spent.todayMicro + epsilonMicro, windowMicro: spent.windowMicro + epsilonMicro }),
+    budgetLeft: budgetLeft(config.budget, {
+      todayMicro: spent.todayMicro + epsilonMicro,
+      windowMicro: spent.windowMicro + epsilonMicro,
+    }),
   };
 }

@@ -20,7 +20,15 @@ export type RefusalReason =
   | 'thirty-day-budget-exhausted';
 
 export const REFUSAL_REASONS: readonly RefusalReason[] = [
-  'consent-withdrawn', 'paused', 'stale-entry', 'quiet-hours', 'visit-cap', 'daily-cap', 'min-gap', 'daily-budget-exhausted', 'thirty-day-budget-exhausted',
+  'consent-withdrawn',
+  'paused',
+  'stale-entry',
+  'quiet-hours',
+  'visit-cap',
+  'daily-cap',
+  'min-gap',
+  'daily-budget-exhausted',
+  'thirty-day-budget-exhausted',
 ];
 
 export interface OfferConsent {
@@ -74,27 +82,45 @@ export function effectiveQuietHours(consent: OfferConsent, storeDefault: QuietHo
 export function checkGuards(input: GuardInput, config: GuardConfig): Refusal | null {
   const { consent, activity, nowMs } = input;
   if (!consent.presenceForOffers) {
-    return { reason: 'consent-withdrawn', message: 'Presence for offers is switched off in your consent settings, so no offer is chosen' };
+    return {
+      reason: 'consent-withdrawn',
+      message: 'Presence for offers is switched off in your consent settings, so no offer is chosen',
+    };
   }
   if (consent.pausedUntilMs !== null && consent.pausedUntilMs > nowMs) {
     return { reason: 'paused', message: `You paused hushpoint until ${new Date(consent.pausedUntilMs).toISOString()}` };
   }
   const age = nowMs - input.entryAtMs;
   if (age > config.maxEntryAgeMs) {
-    return { reason: 'stale-entry', message: `The zone entry was noticed ${Math.round(age / 1000)} s late (limit ${Math.round(config.maxEntryAgeMs / 1000)} s), so the moment for an offer had passed` };
+    return {
+      reason: 'stale-entry',
+      message: `The zone entry was noticed ${Math.round(age / 1000)} s late (limit ${Math.round(config.maxEntryAgeMs / 1000)} s), so the moment for an offer had passed`,
+    };
   }
   const quiet = effectiveQuietHours(consent, config.quietHours);
   if (quiet !== null && inQuietHours(quiet, input.local.minuteOfDay)) {
-    return { reason: 'quiet-hours', message: `Quiet hours ${quiet.start}–${quiet.end} (store time ${formatMinute(input.local.minuteOfDay)})${consent.quietHours === 'default' ? ', the store default' : ''}` };
+    return {
+      reason: 'quiet-hours',
+      message: `Quiet hours ${quiet.start}–${quiet.end} (store time ${formatMinute(input.local.minuteOfDay)})${consent.quietHours === 'default' ? ', the store default' : ''}`,
+    };
   }
   if (activity.shownThisVisit >= config.caps.perVisit) {
-    return { reason: 'visit-cap', message: `Already ${activity.shownThisVisit} offer(s) this visit (limit ${config.caps.perVisit} per visit)` };
+    return {
+      reason: 'visit-cap',
+      message: `Already ${activity.shownThisVisit} offer(s) this visit (limit ${config.caps.perVisit} per visit)`,
+    };
   }
   if (activity.shownToday >= config.caps.perDay) {
-    return { reason: 'daily-cap', message: `Already ${activity.shownToday} offer(s) today (limit ${config.caps.perDay} per day)` };
+    return {
+      reason: 'daily-cap',
+      message: `Already ${activity.shownToday} offer(s) today (limit ${config.caps.perDay} per day)`,
+    };
   }
   if (activity.lastShownMs !== null && nowMs - activity.lastShownMs < config.caps.minGapMs) {
-    return { reason: 'min-gap', message: `The last offer was ${minutes(nowMs - activity.lastShownMs)} ago; offers are at least ${minutes(config.caps.minGapMs)} apart` };
+    return {
+      reason: 'min-gap',
+      message: `The last offer was ${minutes(nowMs - activity.lastShownMs)} ago; offers are at least ${minutes(config.caps.minGapMs)} apart`,
+    };
   }
   const left = budgetLeft(config.budget, activity.spent);
   if (input.epsilonMicro > left.todayMicro) {

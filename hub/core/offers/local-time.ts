@@ -32,16 +32,33 @@ export type LocalClock = (ms: number) => LocalTime;
 export function makeLocalClock(timeZone: string): LocalClock {
   let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
   } catch {
-    throw new AppError('CFG_INVALID', `time zone "${timeZone}" is unknown, expected an IANA zone such as "Europe/Berlin"`);
+    throw new AppError(
+      'CFG_INVALID',
+      `time zone "${timeZone}" is unknown, expected an IANA zone such as "Europe/Berlin"`,
+    );
   }
   let cachedBlock = Number.NaN;
   let cachedOffsetMs = 0;
   const offsetAt = (ms: number): number => {
     const parts: Record<string, number> = {};
     for (const part of format.formatToParts(ms)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    const local = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0);
+    const local = Date.UTC(
+      parts.year ?? 1970,
+      (parts.month ?? 1) - 1,
+      parts.day ?? 1,
+      parts.hour ?? 0,
+      parts.minute ?? 0,
+    );
     return local - (ms - (((ms % 60_000) + 60_000) % 60_000));
   };
   return (ms) => {
@@ -69,7 +86,8 @@ export function parseHhmm(text: string): number | null {
 export function inQuietHours(quiet: QuietHours, minuteOfDay: number): boolean {
   const start = parseHhmm(quiet.start);
   const end = parseHhmm(quiet.end);
-  if (start === null || end === null) throw new AppError('API_BAD_REQUEST', `quiet hours "${quiet.start}"–"${quiet.end}" are not both HH:MM`);
+  if (start === null || end === null)
+    throw new AppError('API_BAD_REQUEST', `quiet hours "${quiet.start}"–"${quiet.end}" are not both HH:MM`);
   if (start === end) return false;
   return start < end ? minuteOfDay >= start && minuteOfDay < end : minuteOfDay >= start || minuteOfDay < end;
 }

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import { uniformInt } from '../../../shared/ports/random.ts';
 import { buildCatalogIndex, eligibleOffers, parseCatalog, withPopularity, type CatalogIndex } from './catalog.ts';
-import { compileProfile, kthLargest, memberAt, rankEligible, rankOfPosition, scoreEligible, selectTopK, topKThreshold, usablePurchases, type Purchase, type ShopperSignals } from './ranking.ts';
+import {
+  compileProfile,
+  kthLargest,
+  memberAt,
+  rankEligible,
+  rankOfPosition,
+  scoreEligible,
+  selectTopK,
+  topKThreshold,
+  usablePurchases,
+  type Purchase,
+  type ShopperSignals,
+} from './ranking.ts';
 
 const NOW = Date.parse('2026-11-15T12:00:00Z');
 
@@ -17,15 +29,34 @@ function catalog(): CatalogIndex {
     ['socks', 'basics', 'Acme'],
     ['belt', 'accessories', 'Bluefield'],
   ];
-  const { offers, rejected } = parseCatalog({
-    offers: rows.map(([id, category, brand]) => ({ id, title: id, category, brand, zones: ['store'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', ...(category === 'denim' ? { sizes: ['32', '34'] } : {}) })),
-  }, { classes: ['standard'] });
+  const { offers, rejected } = parseCatalog(
+    {
+      offers: rows.map(([id, category, brand]) => ({
+        id,
+        title: id,
+        category,
+        brand,
+        zones: ['store'],
+        validFrom: '2026-11-01T00:00:00Z',
+        validTo: '2026-12-01T00:00:00Z',
+        ...(category === 'denim' ? { sizes: ['32', '34'] } : {}),
+      })),
+    },
+    { classes: ['standard'] },
+  );
   expect(rejected).toEqual([]);
   return buildCatalogIndex(offers, { standard: 1_000_000 });
 }
 
 function signals(extra: Partial<ShopperSignals> = {}): ShopperSignals {
-  return { preferences: { categories: [], brands: [], sizes: [] }, purchases: [], exclusions: [], dismissedOfferIds: [], redeemedOfferIds: [], ...extra };
+  return {
+    preferences: { categories: [], brands: [], sizes: [] },
+    purchases: [],
+    exclusions: [],
+    dismissedOfferIds: [],
+    redeemedOfferIds: [],
+    ...extra,
+  };
 }
 
 function ranking(index: CatalogIndex, s: ShopperSignals): string[] {
@@ -33,9 +64,15 @@ function ranking(index: CatalogIndex, s: ShopperSignals): string[] {
   return rankEligible(compileProfile(s, index), index, eligible).map((i) => index.offers[i]?.id as string);
 }
 
-const purchase = (id: string, category: string, brand: string | null, sku: string | null = null): Purchase => ({ id, sku, category, brand, atMs: NOW - 86_400_000 });
+const purchase = (id: string, category: string, brand: string | null, sku: string | null = null): Purchase => ({
+  id,
+  sku,
+  category,
+  brand,
+  atMs: NOW - 86_400_000,
+});
 
-describe('ranking from the shopper\'s own data', () => {
+describe("ranking from the shopper's own data", () => {
   it('puts declared categories and brands first, then catalog order', () => {
     const index = catalog();
     expect(ranking(index, signals())).toEqual(index.offers.map((o) => o.id));
@@ -62,38 +99,95 @@ describe('ranking from the shopper\'s own data', () => {
     const without = ranking(index, signals({ preferences: prefs, purchases: own }));
     const withGift = ranking(index, signals({ preferences: prefs, purchases: [...own, gift] }));
     expect(withGift).not.toEqual(without); // the gift would matter ...
-    const excluded = ranking(index, signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }));
+    const excluded = ranking(
+      index,
+      signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }),
+    );
     expect(excluded).toEqual(without); // ... but once excluded it does not
     const laterGift = purchase('gift-2', 'toys', 'Skyline', 'sku-kite');
-    const bySku = ranking(index, signals({ preferences: prefs, purchases: [...own, gift, laterGift], exclusions: [{ purchaseId: null, sku: 'sku-kite' }] }));
+    const bySku = ranking(
+      index,
+      signals({
+        preferences: prefs,
+        purchases: [...own, gift, laterGift],
+        exclusions: [{ purchaseId: null, sku: 'sku-kite' }],
+      }),
+    );
     expect(bySku).toEqual(without);
     // and scores are identical, not just the order
     const eligible = eligibleOffers(index, 'store', NOW);
     const a = scoreEligible(compileProfile(signals({ preferences: prefs, purchases: own }), index), index, eligible);
-    const b = scoreEligible(compileProfile(signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }), index), index, eligible);
+    const b = scoreEligible(
+      compileProfile(
+        signals({ preferences: prefs, purchases: [...own, gift], exclusions: [{ purchaseId: 'gift', sku: null }] }),
+        index,
+      ),
+      index,
+      eligible,
+    );
     expect([...b]).toEqual([...a]);
     expect(usablePurchases([...own, gift], [{ purchaseId: 'gift', sku: null }])).toEqual(own);
   });
 
   it('sinks dismissed offers and matches declared sizes', () => {
     const index = catalog();
-    const r = ranking(index, signals({ preferences: { categories: ['denim'], brands: [], sizes: ['34'] }, dismissedOfferIds: ['jeans-acme'] }));
+    const r = ranking(
+      index,
+      signals({ preferences: { categories: ['denim'], brands: [], sizes: ['34'] }, dismissedOfferIds: ['jeans-acme'] }),
+    );
     expect(r[0]).toBe('jeans-blue');
     expect(r.at(-1)).toBe('jeans-acme');
-    const s = compileProfile(signals({ dismissedOfferIds: ['x'], preferences: { categories: [], brands: [], sizes: ['S'] } }), index);
+    const s = compileProfile(
+      signals({ dismissedOfferIds: ['x'], preferences: { categories: [], brands: [], sizes: ['S'] } }),
+      index,
+    );
     expect(s.dataCategories).toEqual(['presence', 'declared-preferences', 'offer-feedback']);
   });
 
   it('matches sizes the same way with many distinct sizes (list) as with few (bit masks)', () => {
     const build = (extraSizes: number): CatalogIndex => {
-      const { offers } = parseCatalog({
-        offers: [
-          { id: 'a', title: 'a', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: ['S', 'M'] },
-          { id: 'b', title: 'b', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: ['XL'] },
-          { id: 'c', title: 'c', category: 'x', zones: ['z'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z' },
-          { id: 'd', title: 'd', category: 'x', zones: ['other'], validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', sizes: Array.from({ length: extraSizes }, (_, i) => `EU ${i}`) },
-        ],
-      }, { classes: ['standard'] });
+      const { offers } = parseCatalog(
+        {
+          offers: [
+            {
+              id: 'a',
+              title: 'a',
+              category: 'x',
+              zones: ['z'],
+              validFrom: '2026-11-01T00:00:00Z',
+              validTo: '2026-12-01T00:00:00Z',
+              sizes: ['S', 'M'],
+            },
+            {
+              id: 'b',
+              title: 'b',
+              category: 'x',
+              zones: ['z'],
+              validFrom: '2026-11-01T00:00:00Z',
+              validTo: '2026-12-01T00:00:00Z',
+              sizes: ['XL'],
+            },
+            {
+              id: 'c',
+              title: 'c',
+              category: 'x',
+              zones: ['z'],
+              validFrom: '2026-11-01T00:00:00Z',
+              validTo: '2026-12-01T00:00:00Z',
+            },
+            {
+              id: 'd',
+              title: 'd',
+              category: 'x',
+              zones: ['other'],
+              validFrom: '2026-11-01T00:00:00Z',
+              validTo: '2026-12-01T00:00:00Z',
+              sizes: Array.from({ length: extraSizes }, (_, i) => `EU ${i}`),
+            },
+          ],
+        },
+        { classes: ['standard'] },
+      );
       return buildCatalogIndex(offers, { standard: 1_000_000 });
     };
     const few = build(3);
@@ -120,7 +214,9 @@ describe('ranking from the shopper\'s own data', () => {
       const scores = Float64Array.from({ length: n }, () => uniformInt(rng, 5));
       const positions = Int32Array.from({ length: n }, (_, j) => j);
       selectTopK(scores, positions, k);
-      const byRank = Array.from({ length: n }, (_, j) => j).sort((x, y) => rankOfPosition(scores, x) - rankOfPosition(scores, y));
+      const byRank = Array.from({ length: n }, (_, j) => j).sort(
+        (x, y) => rankOfPosition(scores, x) - rankOfPosition(scores, y),
+      );
       expect(new Set(positions.slice(0, k))).toEqual(new Set(byRank.slice(0, k)));
       expect([...positions].sort((x, y) => x - y)).toEqual(byRank.slice().sort((x, y) => x - y));
       expect(byRank.map((x) => rankOfPosition(scores, x))).toEqual(Array.from({ length: n }, (_, j) => j + 1));

@@ -44,7 +44,8 @@ export interface ShopperSignals {
 }
 
 /** What a decision may read, named for the shopper's audit trail. */
-export type DataCategory = 'presence' | 'declared-preferences' | 'purchase-history' | 'offer-feedback' | 'dp-aggregates';
+export type DataCategory =
+  'presence' | 'declared-preferences' | 'purchase-history' | 'offer-feedback' | 'dp-aggregates';
 
 export const RANKING_WEIGHTS = {
   declaredCategory: 3,
@@ -78,7 +79,8 @@ export class RankingScratch {
   weights(catalog: CatalogIndex): { categoryWeight: Float64Array; brandWeight: Float64Array } {
     const c = catalog.categoryIds.size;
     const b = catalog.brandCount + 1;
-    if (this.categoryWeight.length < c) this.categoryWeight = new Float64Array(Math.max(c, this.categoryWeight.length * 2));
+    if (this.categoryWeight.length < c)
+      this.categoryWeight = new Float64Array(Math.max(c, this.categoryWeight.length * 2));
     if (this.brandWeight.length < b) this.brandWeight = new Float64Array(Math.max(b, this.brandWeight.length * 2));
     this.categoryWeight.fill(0, 0, c);
     this.brandWeight.fill(0, 0, b);
@@ -153,12 +155,20 @@ function brandId(catalog: CatalogIndex, brand: string): number | undefined {
   return catalog.brandIds.get(brand) ?? catalog.brandIds.get(normaliseBrand(brand));
 }
 
-export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, scratch?: RankingScratch): CompiledProfile {
+export function compileProfile(
+  signals: ShopperSignals,
+  catalog: CatalogIndex,
+  scratch?: RankingScratch,
+): CompiledProfile {
   const w = RANKING_WEIGHTS;
-  const { categoryWeight, brandWeight } = scratch?.weights(catalog) ?? { categoryWeight: new Float64Array(catalog.categoryIds.size), brandWeight: new Float64Array(catalog.brandCount + 1) };
+  const { categoryWeight, brandWeight } = scratch?.weights(catalog) ?? {
+    categoryWeight: new Float64Array(catalog.categoryIds.size),
+    brandWeight: new Float64Array(catalog.brandCount + 1),
+  };
   const categories: DataCategory[] = ['presence'];
   const { preferences } = signals;
-  if (preferences.categories.length + preferences.brands.length + preferences.sizes.length > 0) categories.push('declared-preferences');
+  if (preferences.categories.length + preferences.brands.length + preferences.sizes.length > 0)
+    categories.push('declared-preferences');
   // Declared first, into zeroed arrays: a name declared twice counts once.
   for (const name of preferences.categories) {
     const c = catalog.categoryIds.get(name);
@@ -173,7 +183,10 @@ export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, s
   for (const p of signals.purchases) if (excluded === null || !excluded(p)) usable++;
   if (usable > 0) {
     categories.push('purchase-history');
-    const { perCategory, bought } = scratch?.counters(catalog) ?? { perCategory: new Int32Array(catalog.categoryIds.size), bought: new Uint8Array(catalog.brandCount + 1) };
+    const { perCategory, bought } = scratch?.counters(catalog) ?? {
+      perCategory: new Int32Array(catalog.categoryIds.size),
+      bought: new Uint8Array(catalog.brandCount + 1),
+    };
     for (const p of signals.purchases) {
       if (excluded !== null && excluded(p)) continue;
       const c = catalog.categoryIds.get(p.category);
@@ -185,13 +198,19 @@ export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, s
     }
     for (let c = 0; c < catalog.categoryIds.size; c++) {
       const count = perCategory[c] as number;
-      if (count > 0) categoryWeight[c] = (categoryWeight[c] as number) + w.categoryPurchase * Math.min(count, w.categoryPurchasesMax);
+      if (count > 0)
+        categoryWeight[c] =
+          (categoryWeight[c] as number) + w.categoryPurchase * Math.min(count, w.categoryPurchasesMax);
     }
-    for (let b = 0; b < catalog.brandCount; b++) if (bought[b] === 1) brandWeight[b] = (brandWeight[b] as number) + w.retentionBrand;
+    for (let b = 0; b < catalog.brandCount; b++)
+      if (bought[b] === 1) brandWeight[b] = (brandWeight[b] as number) + w.retentionBrand;
   }
   // Feedback on earlier offers (a dismissal wins over a redemption of the same offer).
   const adjust: Array<[number, number]> = [];
-  for (const [ids, delta] of [[signals.redeemedOfferIds, w.redeemed], [signals.dismissedOfferIds, w.dismissed]] as const) {
+  for (const [ids, delta] of [
+    [signals.redeemedOfferIds, w.redeemed],
+    [signals.dismissedOfferIds, w.dismissed],
+  ] as const) {
     for (const id of ids) {
       const i = catalog.indexOf.get(id);
       if (i === undefined) continue;
@@ -212,14 +231,27 @@ export function compileProfile(signals: ShopperSignals, catalog: CatalogIndex, s
       if (id !== undefined) sizes[id] = 1;
     }
   }
-  return { categoryWeight, brandWeight, sizes, adjustOffers: adjust.map((a) => a[0]), adjustDeltas: adjust.map((a) => a[1]), usePopularity, dataCategories: categories };
+  return {
+    categoryWeight,
+    brandWeight,
+    sizes,
+    adjustOffers: adjust.map((a) => a[0]),
+    adjustDeltas: adjust.map((a) => a[1]),
+    usePopularity,
+    dataCategories: categories,
+  };
 }
 
 /**
  * Scores of the eligible offers, aligned with them, written to `scores[0..n)`. `eligible` is
  * catalog indices (ascending), or an Eligibility whose per-offer arrays are already gathered.
  */
-export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array | Eligibility, scores?: Float64Array): Float64Array {
+export function scoreEligible(
+  profile: CompiledProfile,
+  catalog: CatalogIndex,
+  eligible: Int32Array | Eligibility,
+  scores?: Float64Array,
+): Float64Array {
   const e = eligible instanceof Int32Array ? alignEligible(catalog, eligible) : eligible;
   const n = e.eligible.length;
   const out = scores ?? new Float64Array(n);
@@ -231,7 +263,10 @@ export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, e
   const declared = profile.sizes;
   if (declared === null) {
     for (let j = 0; j < n; j++) {
-      out[j] = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number);
+      out[j] =
+        (categoryWeight[cat[j] as number] as number) +
+        (brandWeight[brand[j] as number] as number) +
+        wp * (popularity[j] as number);
     }
   } else if (e.sizeMask !== null) {
     // Sizes as bit masks: a match, a mismatch (the offer has sizes, none declared), or no sizes.
@@ -242,13 +277,20 @@ export function scoreEligible(profile: CompiledProfile, catalog: CatalogIndex, e
     const miss = RANKING_WEIGHTS.sizeMismatch;
     for (let j = 0; j < n; j++) {
       const m = mask[j] as number;
-      out[j] = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number) + (m === 0 ? 0 : (m & declaredMask) !== 0 ? hit : miss);
+      out[j] =
+        (categoryWeight[cat[j] as number] as number) +
+        (brandWeight[brand[j] as number] as number) +
+        wp * (popularity[j] as number) +
+        (m === 0 ? 0 : (m & declaredMask) !== 0 ? hit : miss);
     }
   } else {
     const { sizeStart, sizeList } = catalog;
     for (let j = 0; j < n; j++) {
       const i = e.eligible[j] as number;
-      let s = (categoryWeight[cat[j] as number] as number) + (brandWeight[brand[j] as number] as number) + wp * (popularity[j] as number);
+      let s =
+        (categoryWeight[cat[j] as number] as number) +
+        (brandWeight[brand[j] as number] as number) +
+        wp * (popularity[j] as number);
       const from = sizeStart[i] as number;
       const to = sizeStart[i + 1] as number;
       if (from !== to) {
@@ -369,7 +411,17 @@ export function selectTopK(scores: Float64Array, positions: Int32Array, k: numbe
     const a = positions[lo] as number;
     const b = positions[mid] as number;
     const c = positions[hi] as number;
-    const pivot = better(scores, a, b) ? (better(scores, b, c) ? b : better(scores, a, c) ? c : a) : better(scores, a, c) ? a : better(scores, b, c) ? c : b;
+    const pivot = better(scores, a, b)
+      ? better(scores, b, c)
+        ? b
+        : better(scores, a, c)
+          ? c
+          : a
+      : better(scores, a, c)
+        ? a
+        : better(scores, b, c)
+          ? c
+          : b;
     let i = lo;
     let j = hi;
     while (i <= j) {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
-import { chooseK, makeThresholdPolicy, pickOffer, rankProbability, sampleRank, thresholdWeights, uniformBelow53 } from './threshold-sampler.ts';
+import {
+  chooseK,
+  makeThresholdPolicy,
+  pickOffer,
+  rankProbability,
+  sampleRank,
+  thresholdWeights,
+  uniformBelow53,
+} from './threshold-sampler.ts';
 
 /** Conservative χ² critical value at α ≈ 1e-6 (OpenDP's df + 6·sqrt(2·df) rule, research §7.2). */
 function chiSquareCritical(df: number): number {
@@ -9,7 +17,9 @@ function chiSquareCritical(df: number): number {
 
 function permutations(items: number[]): number[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 describe('threshold sampler', () => {
@@ -45,7 +55,7 @@ describe('threshold sampler', () => {
     }
   });
 
-  it('every offer\'s probability ratio between any two rankings is at most e^ε, computed exactly', () => {
+  it("every offer's probability ratio between any two rankings is at most e^ε, computed exactly", () => {
     const n = 5;
     for (const epsilon of [0.3, 1, 2.5]) {
       const policy = makeThresholdPolicy(n, epsilon, chooseK(n, epsilon));
@@ -76,7 +86,7 @@ describe('threshold sampler', () => {
     }
   });
 
-  it('draws ranks with exactly the policy\'s probabilities (χ², seeded source, 10^6 draws)', () => {
+  it("draws ranks with exactly the policy's probabilities (χ², seeded source, 10^6 draws)", () => {
     const policy = makeThresholdPolicy(10, 1, chooseK(10, 1));
     const rng = new SeededRandomSource('threshold-chi2');
     const draws = 1_000_000;
@@ -85,7 +95,7 @@ describe('threshold sampler', () => {
     let chi2 = 0;
     for (let rank = 1; rank <= 10; rank++) {
       const expected = (draws * rankProbability(policy, rank).num) / policy.total;
-      chi2 += ((counts[rank]! - expected) ** 2) / expected;
+      chi2 += (counts[rank]! - expected) ** 2 / expected;
     }
     expect(chi2).toBeLessThan(chiSquareCritical(9));
   });
@@ -109,7 +119,7 @@ describe('threshold sampler', () => {
       if (bound === 3) expect([min, max]).toEqual([0, 2]);
       if (bound >= bins) {
         let chi2 = 0;
-        for (const c of counts) chi2 += ((c - draws / bins) ** 2) / (draws / bins);
+        for (const c of counts) chi2 += (c - draws / bins) ** 2 / (draws / bins);
         expect(chi2).toBeLessThan(chiSquareCritical(bins - 1));
       }
     }

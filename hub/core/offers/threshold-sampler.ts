@@ -66,15 +66,24 @@ export function thresholdWeights(epsilon: number): ThresholdWeights {
  * U is unimodal, so the first k with u_{k+1} ≤ U(k) is optimal; a larger ε moves U(k) toward
  * the top-k mean, so k never grows with ε. O(n).
  */
-export function chooseK(n: number, epsilon: number, payoff: (rank: number, n: number) => number = linearPayoff): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_OFFERS) throw new AppError('DP_INVALID_PARAMETER', `n is ${n}, expected an integer 1..${MAX_OFFERS}`);
+export function chooseK(
+  n: number,
+  epsilon: number,
+  payoff: (rank: number, n: number) => number = linearPayoff,
+): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_OFFERS)
+    throw new AppError('DP_INVALID_PARAMETER', `n is ${n}, expected an integer 1..${MAX_OFFERS}`);
   const { a, b } = thresholdWeights(epsilon);
   const c = b / a - 1;
   let total = 0;
   let previous = Number.POSITIVE_INFINITY;
   for (let r = 1; r <= n; r++) {
     const u = payoff(r, n);
-    if (!Number.isFinite(u) || u > previous) throw new AppError('DP_INVALID_PARAMETER', `payoff at rank ${r} is ${u}, expected a finite, non-increasing curve`);
+    if (!Number.isFinite(u) || u > previous)
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `payoff at rank ${r} is ${u}, expected a finite, non-increasing curve`,
+      );
     previous = u;
     total += u;
   }
@@ -97,10 +106,13 @@ export function linearPayoff(rank: number, n: number): number {
 
 export function makeThresholdPolicy(n: number, epsilon: number, k: number): ThresholdPolicy {
   const weights = thresholdWeights(epsilon);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_OFFERS) throw new AppError('DP_INVALID_PARAMETER', `n is ${n}, expected an integer 1..${MAX_OFFERS}`);
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new AppError('DP_INVALID_PARAMETER', `k is ${k}, expected an integer 1..${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_OFFERS)
+    throw new AppError('DP_INVALID_PARAMETER', `n is ${n}, expected an integer 1..${MAX_OFFERS}`);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new AppError('DP_INVALID_PARAMETER', `k is ${k}, expected an integer 1..${n}`);
   const total = k * weights.b + (n - k) * weights.a;
-  if (!Number.isSafeInteger(total)) throw new AppError('DP_INVALID_PARAMETER', `total weight ${total} exceeds 2^53; lower n or epsilon`);
+  if (!Number.isSafeInteger(total))
+    throw new AppError('DP_INVALID_PARAMETER', `total weight ${total} exceeds 2^53; lower n or epsilon`);
   return { ...weights, n, k, total };
 }
 
@@ -136,8 +148,13 @@ export function sampleRank(policy: ThresholdPolicy, rng: RandomSource): number {
   return w < topWeight ? Math.floor(w / policy.b) + 1 : policy.k + Math.floor((w - topWeight) / policy.a) + 1;
 }
 
-export function pickOffer<T>(ranked: readonly T[], policy: ThresholdPolicy, rng: RandomSource): { offer: T; rank: number } {
-  if (ranked.length !== policy.n) throw new RangeError(`ranking has ${ranked.length} offers, the policy was made for ${policy.n}`);
+export function pickOffer<T>(
+  ranked: readonly T[],
+  policy: ThresholdPolicy,
+  rng: RandomSource,
+): { offer: T; rank: number } {
+  if (ranked.length !== policy.n)
+    throw new RangeError(`ranking has ${ranked.length} offers, the policy was made for ${policy.n}`);
   const rank = sampleRank(policy, rng);
   return { offer: ranked[rank - 1] as T, rank };
 }

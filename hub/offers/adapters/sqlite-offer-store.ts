@@ -47,7 +47,13 @@ export interface DecisionRecord {
   readonly offer: OfferInput | null;
   readonly eligible: number;
   readonly rank: number | null;
-  readonly policy: { readonly k: number; readonly a: number; readonly b: number; readonly total: number; readonly realEpsilon: number } | null;
+  readonly policy: {
+    readonly k: number;
+    readonly a: number;
+    readonly b: number;
+    readonly total: number;
+    readonly realEpsilon: number;
+  } | null;
   readonly epsilonMicro: number;
   readonly dataCategories: readonly DataCategory[];
   readonly reason: string | null;
@@ -105,7 +111,16 @@ function toDecision(row: DecisionRow): DecisionRecord {
     offer: row.offer === null ? null : (JSON.parse(row.offer) as OfferInput),
     eligible: row.eligible,
     rank: row.rank,
-    policy: row.k === null ? null : { k: row.k, a: row.weight_a ?? 0, b: row.weight_b ?? 0, total: row.total_weight ?? 0, realEpsilon: row.real_epsilon ?? 0 },
+    policy:
+      row.k === null
+        ? null
+        : {
+            k: row.k,
+            a: row.weight_a ?? 0,
+            b: row.weight_b ?? 0,
+            total: row.total_weight ?? 0,
+            realEpsilon: row.real_epsilon ?? 0,
+          },
     epsilonMicro: row.epsilon_micro,
     dataCategories: JSON.parse(row.data_categories) as DataCategory[],
     reason: row.reason,
@@ -154,29 +169,50 @@ export type OfferStore = ReturnType<typeof createOfferStore>;
 export function createOfferStore(db: Database) {
   const s = {
     catalogAll: db.prepare('SELECT id, body, source FROM offer_catalog ORDER BY id'),
-    catalogUpsert: db.prepare('INSERT INTO offer_catalog (id, body, source, updated_ms) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, source = excluded.source, updated_ms = excluded.updated_ms'),
+    catalogUpsert: db.prepare(
+      'INSERT INTO offer_catalog (id, body, source, updated_ms) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, source = excluded.source, updated_ms = excluded.updated_ms',
+    ),
     catalogDelete: db.prepare('DELETE FROM offer_catalog WHERE id = ?'),
     catalogClear: db.prepare('DELETE FROM offer_catalog'),
-    profileGet: db.prepare('SELECT quiet_hours, categories, brands, sizes, updated_ms FROM offer_profiles WHERE shopper_pk = ?'),
+    profileGet: db.prepare(
+      'SELECT quiet_hours, categories, brands, sizes, updated_ms FROM offer_profiles WHERE shopper_pk = ?',
+    ),
     profileEnsure: db.prepare('INSERT OR IGNORE INTO offer_profiles (shopper_pk, updated_ms) VALUES (?, ?)'),
     profileQuiet: db.prepare('UPDATE offer_profiles SET quiet_hours = ?, updated_ms = ? WHERE shopper_pk = ?'),
-    profilePrefs: db.prepare('UPDATE offer_profiles SET categories = ?, brands = ?, sizes = ?, updated_ms = ? WHERE shopper_pk = ?'),
-    purchaseAdd: db.prepare('INSERT INTO offer_purchases (id, shopper_pk, at_ms, sku, category, brand, size, source, decision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    purchaseList: db.prepare('SELECT id, at_ms, sku, category, brand, size, source, decision_id FROM offer_purchases WHERE shopper_pk = ? ORDER BY at_ms DESC, pk DESC'),
+    profilePrefs: db.prepare(
+      'UPDATE offer_profiles SET categories = ?, brands = ?, sizes = ?, updated_ms = ? WHERE shopper_pk = ?',
+    ),
+    purchaseAdd: db.prepare(
+      'INSERT INTO offer_purchases (id, shopper_pk, at_ms, sku, category, brand, size, source, decision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    purchaseList: db.prepare(
+      'SELECT id, at_ms, sku, category, brand, size, source, decision_id FROM offer_purchases WHERE shopper_pk = ? ORDER BY at_ms DESC, pk DESC',
+    ),
     purchaseGet: db.prepare('SELECT id FROM offer_purchases WHERE shopper_pk = ? AND id = ?'),
     purchaseDelete: db.prepare('DELETE FROM offer_purchases WHERE shopper_pk = ? AND id = ?'),
-    exclusionAdd: db.prepare('INSERT INTO offer_exclusions (id, shopper_pk, purchase_id, sku, reason, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
-    exclusionList: db.prepare('SELECT id, purchase_id, sku, reason, created_ms FROM offer_exclusions WHERE shopper_pk = ? ORDER BY created_ms, pk'),
+    exclusionAdd: db.prepare(
+      'INSERT INTO offer_exclusions (id, shopper_pk, purchase_id, sku, reason, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    exclusionList: db.prepare(
+      'SELECT id, purchase_id, sku, reason, created_ms FROM offer_exclusions WHERE shopper_pk = ? ORDER BY created_ms, pk',
+    ),
     exclusionDelete: db.prepare('DELETE FROM offer_exclusions WHERE shopper_pk = ? AND id = ?'),
     exclusionDeleteForPurchase: db.prepare('DELETE FROM offer_exclusions WHERE shopper_pk = ? AND purchase_id = ?'),
     exclusionFind: db.prepare('SELECT id FROM offer_exclusions WHERE shopper_pk = ? AND (purchase_id = ? OR sku = ?)'),
-    decisionAdd: db.prepare(`INSERT INTO offer_decisions (id, shopper_pk, at_ms, day, zone, entry_ms, visit_started_at, outcome, arm, offer_id, offer, eligible, rank, k, weight_a, weight_b, total_weight, real_epsilon,
+    decisionAdd:
+      db.prepare(`INSERT INTO offer_decisions (id, shopper_pk, at_ms, day, zone, entry_ms, visit_started_at, outcome, arm, offer_id, offer, eligible, rank, k, weight_a, weight_b, total_weight, real_epsilon,
       epsilon_micro, data_categories, reason, message, budget_day_left_micro, budget_window_left_micro, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     decisionList: db.prepare('SELECT * FROM offer_decisions WHERE shopper_pk = ? ORDER BY at_ms DESC, pk DESC LIMIT ?'),
-    decisionShown: db.prepare("SELECT * FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' ORDER BY at_ms DESC, pk DESC LIMIT ?"),
-    decisionAfter: db.prepare("SELECT * FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' AND pk > ? ORDER BY pk LIMIT 100"),
+    decisionShown: db.prepare(
+      "SELECT * FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' ORDER BY at_ms DESC, pk DESC LIMIT ?",
+    ),
+    decisionAfter: db.prepare(
+      "SELECT * FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' AND pk > ? ORDER BY pk LIMIT 100",
+    ),
     decisionGet: db.prepare('SELECT * FROM offer_decisions WHERE shopper_pk = ? AND id = ?'),
-    decisionState: db.prepare("UPDATE offer_decisions SET state = ?, state_ms = ? WHERE shopper_pk = ? AND id = ? AND state = 'active'"),
+    decisionState: db.prepare(
+      "UPDATE offer_decisions SET state = ?, state_ms = ? WHERE shopper_pk = ? AND id = ? AND state = 'active'",
+    ),
     activity: db.prepare(`SELECT
         COALESCE(SUM(CASE WHEN day = @day THEN 1 ELSE 0 END), 0) AS shownToday,
         COALESCE(SUM(CASE WHEN visit_started_at = @visit THEN 1 ELSE 0 END), 0) AS shownThisVisit,
@@ -184,16 +220,26 @@ export function createOfferStore(db: Database) {
         COALESCE(SUM(CASE WHEN day = @day THEN epsilon_micro ELSE 0 END), 0) AS spentTodayMicro,
         COALESCE(SUM(epsilon_micro), 0) AS spentWindowMicro
       FROM offer_decisions WHERE shopper_pk = @pk AND outcome = 'shown' AND day > @day - ${WINDOW_DAYS} AND day <= @day`),
-    feedback: db.prepare("SELECT DISTINCT offer_id, state FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' AND state IN ('redeemed', 'dismissed')"),
-    counts: db.prepare("SELECT outcome, arm, state, reason, COUNT(*) AS n FROM offer_decisions WHERE at_ms >= ? AND at_ms < ? GROUP BY outcome, arm, state, reason"),
-    spentByShopper: db.prepare("SELECT shopper_pk, SUM(epsilon_micro) AS spent FROM offer_decisions WHERE outcome = 'shown' AND day = ? GROUP BY shopper_pk"),
+    feedback: db.prepare(
+      "SELECT DISTINCT offer_id, state FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' AND state IN ('redeemed', 'dismissed')",
+    ),
+    counts: db.prepare(
+      'SELECT outcome, arm, state, reason, COUNT(*) AS n FROM offer_decisions WHERE at_ms >= ? AND at_ms < ? GROUP BY outcome, arm, state, reason',
+    ),
+    spentByShopper: db.prepare(
+      "SELECT shopper_pk, SUM(epsilon_micro) AS spent FROM offer_decisions WHERE outcome = 'shown' AND day = ? GROUP BY shopper_pk",
+    ),
     retention: db.prepare('DELETE FROM offer_decisions WHERE at_ms < ?'),
   };
 
   return {
     // ---- catalog
     catalogRows(): Array<{ id: string; body: unknown; source: 'file' | 'admin' }> {
-      return (s.catalogAll.all() as Array<{ id: string; body: string; source: 'file' | 'admin' }>).map((r) => ({ id: r.id, body: JSON.parse(r.body) as unknown, source: r.source }));
+      return (s.catalogAll.all() as Array<{ id: string; body: string; source: 'file' | 'admin' }>).map((r) => ({
+        id: r.id,
+        body: JSON.parse(r.body) as unknown,
+        source: r.source,
+      }));
     },
     upsertOffers(offers: readonly CatalogOffer[], source: 'file' | 'admin', nowMs: number): void {
       db.transaction(() => {
@@ -212,11 +258,18 @@ export function createOfferStore(db: Database) {
 
     // ---- profile
     profile(pk: number): OfferProfile {
-      const row = s.profileGet.get(pk) as { quiet_hours: string | null; categories: string; brands: string; sizes: string; updated_ms: number } | undefined;
-      if (row === undefined) return { quietHours: 'default', preferences: { categories: [], brands: [], sizes: [] }, updatedMs: null };
+      const row = s.profileGet.get(pk) as
+        | { quiet_hours: string | null; categories: string; brands: string; sizes: string; updated_ms: number }
+        | undefined;
+      if (row === undefined)
+        return { quietHours: 'default', preferences: { categories: [], brands: [], sizes: [] }, updatedMs: null };
       return {
         quietHours: quietFromColumn(row.quiet_hours),
-        preferences: { categories: JSON.parse(row.categories) as string[], brands: JSON.parse(row.brands) as string[], sizes: JSON.parse(row.sizes) as string[] },
+        preferences: {
+          categories: JSON.parse(row.categories) as string[],
+          brands: JSON.parse(row.brands) as string[],
+          sizes: JSON.parse(row.sizes) as string[],
+        },
         updatedMs: row.updated_ms,
       };
     },
@@ -229,19 +282,45 @@ export function createOfferStore(db: Database) {
     setPreferences(pk: number, preferences: Preferences, nowMs: number): void {
       db.transaction(() => {
         s.profileEnsure.run(pk, nowMs);
-        s.profilePrefs.run(JSON.stringify(preferences.categories), JSON.stringify(preferences.brands), JSON.stringify(preferences.sizes), nowMs, pk);
+        s.profilePrefs.run(
+          JSON.stringify(preferences.categories),
+          JSON.stringify(preferences.brands),
+          JSON.stringify(preferences.sizes),
+          nowMs,
+          pk,
+        );
       })();
     },
 
     // ---- purchases and exclusions
     addPurchases(pk: number, purchases: readonly StoredPurchase[]): void {
       db.transaction(() => {
-        for (const p of purchases) s.purchaseAdd.run(p.id, pk, p.atMs, p.sku, p.category, p.brand, p.size, p.source, p.decisionId);
+        for (const p of purchases)
+          s.purchaseAdd.run(p.id, pk, p.atMs, p.sku, p.category, p.brand, p.size, p.source, p.decisionId);
       })();
     },
     purchases(pk: number): StoredPurchase[] {
-      return (s.purchaseList.all(pk) as Array<{ id: string; at_ms: number; sku: string | null; category: string; brand: string | null; size: string | null; source: 'pos' | 'redemption'; decision_id: string | null }>)
-        .map((r) => ({ id: r.id, atMs: r.at_ms, sku: r.sku, category: r.category, brand: r.brand, size: r.size, source: r.source, decisionId: r.decision_id }));
+      return (
+        s.purchaseList.all(pk) as Array<{
+          id: string;
+          at_ms: number;
+          sku: string | null;
+          category: string;
+          brand: string | null;
+          size: string | null;
+          source: 'pos' | 'redemption';
+          decision_id: string | null;
+        }>
+      ).map((r) => ({
+        id: r.id,
+        atMs: r.at_ms,
+        sku: r.sku,
+        category: r.category,
+        brand: r.brand,
+        size: r.size,
+        source: r.source,
+        decisionId: r.decision_id,
+      }));
     },
     hasPurchase(pk: number, id: string): boolean {
       return s.purchaseGet.get(pk, id) !== undefined;
@@ -261,8 +340,15 @@ export function createOfferStore(db: Database) {
       return row?.id ?? null;
     },
     exclusions(pk: number): StoredExclusion[] {
-      return (s.exclusionList.all(pk) as Array<{ id: string; purchase_id: string | null; sku: string | null; reason: 'gift' | 'not-for-me'; created_ms: number }>)
-        .map((r) => ({ id: r.id, purchaseId: r.purchase_id, sku: r.sku, reason: r.reason, createdMs: r.created_ms }));
+      return (
+        s.exclusionList.all(pk) as Array<{
+          id: string;
+          purchase_id: string | null;
+          sku: string | null;
+          reason: 'gift' | 'not-for-me';
+          created_ms: number;
+        }>
+      ).map((r) => ({ id: r.id, purchaseId: r.purchase_id, sku: r.sku, reason: r.reason, createdMs: r.created_ms }));
     },
     deleteExclusion(pk: number, id: string): boolean {
       return s.exclusionDelete.run(pk, id).changes > 0;
@@ -272,11 +358,31 @@ export function createOfferStore(db: Database) {
     addDecision(decision: NewDecision): number {
       const p = decision.policy;
       const result = s.decisionAdd.run(
-        decision.id, decision.shopperPk, decision.atMs, decision.day, decision.zone, decision.entryMs, decision.visitStartedAt, decision.outcome, decision.arm,
-        decision.offerId, decision.offer === null ? null : JSON.stringify(decision.offer), decision.eligible, decision.rank,
-        p?.k ?? null, p?.a ?? null, p?.b ?? null, p?.total ?? null, p?.realEpsilon ?? null,
-        decision.epsilonMicro, JSON.stringify(decision.dataCategories), decision.reason, decision.message,
-        decision.budgetLeft.todayMicro, decision.budgetLeft.windowMicro, decision.state,
+        decision.id,
+        decision.shopperPk,
+        decision.atMs,
+        decision.day,
+        decision.zone,
+        decision.entryMs,
+        decision.visitStartedAt,
+        decision.outcome,
+        decision.arm,
+        decision.offerId,
+        decision.offer === null ? null : JSON.stringify(decision.offer),
+        decision.eligible,
+        decision.rank,
+        p?.k ?? null,
+        p?.a ?? null,
+        p?.b ?? null,
+        p?.total ?? null,
+        p?.realEpsilon ?? null,
+        decision.epsilonMicro,
+        JSON.stringify(decision.dataCategories),
+        decision.reason,
+        decision.message,
+        decision.budgetLeft.todayMicro,
+        decision.budgetLeft.windowMicro,
+        decision.state,
       );
       return Number(result.lastInsertRowid);
     },
@@ -305,7 +411,8 @@ export function createOfferStore(db: Database) {
     feedback(pk: number): { dismissed: string[]; redeemed: string[] } {
       const dismissed: string[] = [];
       const redeemed: string[] = [];
-      for (const row of s.feedback.all(pk) as Array<{ offer_id: string; state: string }>) (row.state === 'dismissed' ? dismissed : redeemed).push(row.offer_id);
+      for (const row of s.feedback.all(pk) as Array<{ offer_id: string; state: string }>)
+        (row.state === 'dismissed' ? dismissed : redeemed).push(row.offer_id);
       return { dismissed, redeemed };
     },
     /** Counts over decisions made in [fromMs, toMs) (exact, hub-local). */
@@ -314,8 +421,15 @@ export function createOfferStore(db: Database) {
       const redeemed = { personalised: 0, holdout: 0 };
       const dismissed = { personalised: 0, holdout: 0 };
       const refused: Record<string, number> = {};
-      for (const row of s.counts.all(fromMs, toMs) as Array<{ outcome: string; arm: Arm | null; state: OfferState | null; reason: string | null; n: number }>) {
-        if (row.outcome === 'refused') refused[row.reason ?? 'unknown'] = (refused[row.reason ?? 'unknown'] ?? 0) + row.n;
+      for (const row of s.counts.all(fromMs, toMs) as Array<{
+        outcome: string;
+        arm: Arm | null;
+        state: OfferState | null;
+        reason: string | null;
+        n: number;
+      }>) {
+        if (row.outcome === 'refused')
+          refused[row.reason ?? 'unknown'] = (refused[row.reason ?? 'unknown'] ?? 0) + row.n;
         else if (row.arm !== null) {
           shown[row.arm] += row.n;
           if (row.state === 'redeemed') redeemed[row.arm] += row.n;
@@ -326,7 +440,10 @@ export function createOfferStore(db: Database) {
     },
     /** Per shopper: µε spent on local day `day` (shoppers with no shown offer are absent). */
     spentOn(day: number): Array<{ shopperPk: number; spentMicro: number }> {
-      return (s.spentByShopper.all(day) as Array<{ shopper_pk: number; spent: number }>).map((r) => ({ shopperPk: r.shopper_pk, spentMicro: r.spent }));
+      return (s.spentByShopper.all(day) as Array<{ shopper_pk: number; spent: number }>).map((r) => ({
+        shopperPk: r.shopper_pk,
+        spentMicro: r.spent,
+      }));
     },
     deleteDecisionsBefore(ms: number): number {
       return s.retention.run(ms).changes;

@@ -48,7 +48,12 @@ export function createHttpsSender(options: HttpsSenderOptions): UpstreamSender {
   return {
     transport: 'https',
     send(release: OutgoingRelease, nowMs: number): Promise<SendResult> {
-      const headers = signedHeaders(options.key, { store: options.store, releaseId: release.releaseId, body: release.body, timestamp: Math.floor(nowMs / 1000) });
+      const headers = signedHeaders(options.key, {
+        store: options.store,
+        releaseId: release.releaseId,
+        body: release.body,
+        timestamp: Math.floor(nowMs / 1000),
+      });
       return new Promise<SendResult>((resolve) => {
         let settled = false;
         const done = (result: SendResult): void => {
@@ -57,31 +62,48 @@ export function createHttpsSender(options: HttpsSenderOptions): UpstreamSender {
             resolve(result);
           }
         };
-        const req = request(url, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(release.body.length) },
-          timeout: options.timeoutMs,
-          ...(url.protocol === 'https:' && options.ca !== undefined ? { ca: options.ca } : {}),
-        }, (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => {
-            if (chunks.length < 64) chunks.push(chunk);
-          });
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (status >= 200 && status < 300) {
-              done({ ok: true, duplicate: isDuplicateAnswer(text) });
-            } else {
-              done({ ok: false, permanent: PERMANENT.has(status), status, message: `collector answered ${status}: ${describeBody(text)}` });
-            }
-          });
-          res.on('error', (error: Error) => done({ ok: false, permanent: false, message: `response failed: ${error.message}` }));
-        });
+        const req = request(
+          url,
+          {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json', 'content-length': String(release.body.length) },
+            timeout: options.timeoutMs,
+            ...(url.protocol === 'https:' && options.ca !== undefined ? { ca: options.ca } : {}),
+          },
+          (res: IncomingMessage) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => {
+              if (chunks.length < 64) chunks.push(chunk);
+            });
+            res.on('end', () => {
+              const status = res.statusCode ?? 0;
+              const text = Buffer.concat(chunks).toString('utf8');
+              if (status >= 200 && status < 300) {
+                done({ ok: true, duplicate: isDuplicateAnswer(text) });
+              } else {
+                done({
+                  ok: false,
+                  permanent: PERMANENT.has(status),
+                  status,
+                  message: `collector answered ${status}: ${describeBody(text)}`,
+                });
+              }
+            });
+            res.on('error', (error: Error) =>
+              done({ ok: false, permanent: false, message: `response failed: ${error.message}` }),
+            );
+          },
+        );
         req.on('timeout', () => {
           req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
         });
-        req.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, permanent: false, message: `cannot reach the collector at ${url.host}: ${error.code ?? error.message}` }));
+        req.on('error', (error: NodeJS.ErrnoException) =>
+          done({
+            ok: false,
+            permanent: false,
+            message: `cannot reach the collector at ${url.host}: ${error.code ?? error.message}`,
+          }),
+        );
         req.end(release.body);
       });
     },

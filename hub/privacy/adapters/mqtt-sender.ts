@@ -55,10 +55,13 @@ export function createMqttSender(options: MqttSenderOptions): UpstreamSender {
   async function waitConnected(c: MqttClient): Promise<boolean> {
     if (c.connected) return true;
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        c.off('connect', onConnect);
-        resolve(false);
-      }, Math.min(options.timeoutMs, 2000));
+      const timer = setTimeout(
+        () => {
+          c.off('connect', onConnect);
+          resolve(false);
+        },
+        Math.min(options.timeoutMs, 2000),
+      );
       const onConnect = (): void => {
         clearTimeout(timer);
         resolve(true);

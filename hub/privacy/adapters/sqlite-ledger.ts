@@ -46,17 +46,25 @@ export function createSqliteLedger(db: Database): SqliteLedger {
       COALESCE(SUM(CASE WHEN day = @today AND kind = @kind THEN cells END), 0) AS cellsToday
     FROM privacy_ledger WHERE shopper_pk = @unit AND day > @first`);
   const filtered = db.prepare('SELECT 1 AS f FROM privacy_filtered WHERE shopper_pk = ? AND day = ?').pluck();
-  const upsert = db.prepare(`INSERT INTO privacy_ledger (shopper_pk, day, kind, rho_micro, cells, releases) VALUES (?, ?, ?, ?, ?, 1)
+  const upsert =
+    db.prepare(`INSERT INTO privacy_ledger (shopper_pk, day, kind, rho_micro, cells, releases) VALUES (?, ?, ?, ?, ?, 1)
     ON CONFLICT (shopper_pk, day, kind) DO UPDATE SET rho_micro = rho_micro + excluded.rho_micro, cells = cells + excluded.cells, releases = releases + 1`);
   const filter = db.prepare('INSERT OR IGNORE INTO privacy_filtered (shopper_pk, day, release_id) VALUES (?, ?, ?)');
-  const entries = db.prepare('SELECT day, kind, rho_micro AS rhoMicro, cells, releases FROM privacy_ledger WHERE shopper_pk = ? AND day > ? ORDER BY day DESC, kind');
-  const filteredDays = db.prepare('SELECT day FROM privacy_filtered WHERE shopper_pk = ? AND day > ? ORDER BY day DESC').pluck();
-  const spending = db.prepare(`SELECT COALESCE(SUM(CASE WHEN day >= @today THEN rho_micro END), 0) AS dayRho, SUM(rho_micro) AS windowRho
+  const entries = db.prepare(
+    'SELECT day, kind, rho_micro AS rhoMicro, cells, releases FROM privacy_ledger WHERE shopper_pk = ? AND day > ? ORDER BY day DESC, kind',
+  );
+  const filteredDays = db
+    .prepare('SELECT day FROM privacy_filtered WHERE shopper_pk = ? AND day > ? ORDER BY day DESC')
+    .pluck();
+  const spending =
+    db.prepare(`SELECT COALESCE(SUM(CASE WHEN day >= @today THEN rho_micro END), 0) AS dayRho, SUM(rho_micro) AS windowRho
     FROM privacy_ledger WHERE day > @first AND day <= @today GROUP BY shopper_pk`);
   const filteredOn = db.prepare('SELECT COUNT(*) FROM privacy_filtered WHERE day = ?').pluck();
   const pruneLedger = db.prepare('DELETE FROM privacy_ledger WHERE day < ?');
   const pruneFiltered = db.prepare('DELETE FROM privacy_filtered WHERE day < ?');
-  const clearCounts = db.prepare('UPDATE privacy_releases SET contributors = 0, excluded_budget = 0, excluded_filtered = 0, excluded_cell_cap = 0, charged_micro = 0 WHERE day < ? AND (contributors > 0 OR charged_micro > 0 OR excluded_budget > 0 OR excluded_filtered > 0 OR excluded_cell_cap > 0)');
+  const clearCounts = db.prepare(
+    'UPDATE privacy_releases SET contributors = 0, excluded_budget = 0, excluded_filtered = 0, excluded_cell_cap = 0, charged_micro = 0 WHERE day < ? AND (contributors > 0 OR charged_micro > 0 OR excluded_budget > 0 OR excluded_filtered > 0 OR excluded_cell_cap > 0)',
+  );
   const prune = db.transaction((firstKeptDay: number): number => {
     const deleted = pruneLedger.run(firstKeptDay).changes + pruneFiltered.run(firstKeptDay).changes;
     clearCounts.run(firstKeptDay);
@@ -65,8 +73,17 @@ export function createSqliteLedger(db: Database): SqliteLedger {
 
   return {
     budgetOf(unit, day, kind) {
-      const row = spent.get({ unit, today: day, kind, first: day - WINDOW_DAYS }) as { dayRho: number; windowRho: number; cellsToday: number };
-      return { dayRho: row.dayRho, windowRho: row.windowRho, cellsToday: row.cellsToday, filtered: filtered.get(unit, day) !== undefined };
+      const row = spent.get({ unit, today: day, kind, first: day - WINDOW_DAYS }) as {
+        dayRho: number;
+        windowRho: number;
+        cellsToday: number;
+      };
+      return {
+        dayRho: row.dayRho,
+        windowRho: row.windowRho,
+        cellsToday: row.cellsToday,
+        filtered: filtered.get(unit, day) !== undefined,
+      };
     },
     charge(day, kind, charges) {
       for (const c of charges) upsert.run(c.unit, day, kind, c.rho, c.cells);
@@ -83,7 +100,11 @@ export function createSqliteLedger(db: Database): SqliteLedger {
         windowRho += r.rhoMicro;
         if (r.day === today) dayRho += r.rhoMicro;
       }
-      return { entries: rows, spent: { dayRho, windowRho }, filteredDays: filteredDays.all(unit, today - windowDays) as number[] };
+      return {
+        entries: rows,
+        spent: { dayRho, windowRho },
+        filteredDays: filteredDays.all(unit, today - windowDays) as number[],
+      };
     },
     spendingOn(today, windowDays = WINDOW_DAYS) {
       return spending.all({ today, first: today - windowDays }) as BudgetSpent[];

@@ -75,7 +75,9 @@ export interface SqliteReleases {
   markRetry(id: string, nowMs: number, nextAttemptMs: number, error: string): void;
   markRejected(id: string, nowMs: number, error: string): void;
   outbox(): OutboxSummary;
-  outboxState(id: string): { state: OutboxState; attempts: number; nextAttemptMs: number; lastError: string | null } | null;
+  outboxState(
+    id: string,
+  ): { state: OutboxState; attempts: number; nextAttemptMs: number; lastError: string | null } | null;
 }
 
 interface ReleaseRow {
@@ -100,7 +102,8 @@ interface ReleaseRow {
   body: Buffer;
 }
 
-const COLUMNS = 'id, kind, period_unit, period_start_ms, period_end_ms, day, computed_ms, privacy_unit, mechanism, rho, rho_micro, epsilon, delta, contributors, excluded_budget, excluded_filtered, excluded_cell_cap, charged_micro, body';
+const COLUMNS =
+  'id, kind, period_unit, period_start_ms, period_end_ms, day, computed_ms, privacy_unit, mechanism, rho, rho_micro, epsilon, delta, contributors, excluded_budget, excluded_filtered, excluded_cell_cap, charged_micro, body';
 
 function toRecord(r: ReleaseRow): ReleaseRecord {
   return {
@@ -128,24 +131,49 @@ function toRecord(r: ReleaseRow): ReleaseRecord {
 
 export function createSqliteReleases(db: Database): SqliteReleases {
   const exists = db.prepare('SELECT 1 FROM privacy_releases WHERE id = ?').pluck();
-  const insertRelease = db.prepare(`INSERT INTO privacy_releases (${COLUMNS}) VALUES (@id, @kind, @periodUnit, @periodStartMs, @periodEndMs, @day, @computedMs,
+  const insertRelease =
+    db.prepare(`INSERT INTO privacy_releases (${COLUMNS}) VALUES (@id, @kind, @periodUnit, @periodStartMs, @periodEndMs, @day, @computedMs,
     @privacyUnit, @mechanism, @rho, @rhoMicro, @epsilon, @delta, @contributors, @excludedBudget, @excludedFiltered, @excludedCellCap, @chargedMicro, @body)`);
-  const insertValue = db.prepare('INSERT INTO privacy_release_values (release_id, metric, cell, value) VALUES (?, ?, ?, ?)');
-  const enqueue = db.prepare("INSERT INTO upstream_outbox (release_id, created_ms, state, next_attempt_ms) VALUES (?, ?, 'pending', ?)");
+  const insertValue = db.prepare(
+    'INSERT INTO privacy_release_values (release_id, metric, cell, value) VALUES (?, ?, ?, ?)',
+  );
+  const enqueue = db.prepare(
+    "INSERT INTO upstream_outbox (release_id, created_ms, state, next_attempt_ms) VALUES (?, ?, 'pending', ?)",
+  );
   const getRelease = db.prepare(`SELECT ${COLUMNS} FROM privacy_releases WHERE id = ?`);
-  const getValues = db.prepare('SELECT metric, cell, value FROM privacy_release_values WHERE release_id = ? ORDER BY metric, cell');
+  const getValues = db.prepare(
+    'SELECT metric, cell, value FROM privacy_release_values WHERE release_id = ? ORDER BY metric, cell',
+  );
   const since = db.prepare('SELECT since_ms FROM privacy_kinds WHERE kind = ?').pluck();
-  const setSince = db.prepare('INSERT INTO privacy_kinds (kind, since_ms) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET since_ms = excluded.since_ms');
+  const setSince = db.prepare(
+    'INSERT INTO privacy_kinds (kind, since_ms) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET since_ms = excluded.since_ms',
+  );
   const pending = db.prepare(`SELECT o.release_id AS releaseId, r.kind AS kind, r.body AS body, o.attempts AS attempts
     FROM upstream_outbox o JOIN privacy_releases r ON r.id = o.release_id
     WHERE o.state = 'pending' AND o.next_attempt_ms <= ? ORDER BY r.period_end_ms, o.created_ms, o.release_id LIMIT ?`);
-  const sent = db.prepare("UPDATE upstream_outbox SET state = 'sent', attempts = attempts + 1, last_attempt_ms = @now, sent_ms = @now, transport = @transport, last_error = NULL WHERE release_id = @id");
-  const retry = db.prepare('UPDATE upstream_outbox SET attempts = attempts + 1, last_attempt_ms = @now, next_attempt_ms = @next, last_error = @error WHERE release_id = @id');
-  const rejected = db.prepare("UPDATE upstream_outbox SET state = 'rejected', attempts = attempts + 1, last_attempt_ms = @now, last_error = @error WHERE release_id = @id");
-  const outboxCounts = db.prepare('SELECT state, COUNT(*) AS n, MIN(created_ms) AS oldest, MAX(sent_ms) AS lastSent FROM upstream_outbox GROUP BY state');
-  const lastError = db.prepare('SELECT last_error FROM upstream_outbox WHERE last_error IS NOT NULL ORDER BY last_attempt_ms DESC LIMIT 1').pluck();
-  const outboxRow = db.prepare('SELECT state, attempts, next_attempt_ms AS nextAttemptMs, last_error AS lastError FROM upstream_outbox WHERE release_id = ?');
-  const summary = db.prepare('SELECT kind, COUNT(*) AS releases, MAX(period_end_ms) AS lastPeriodEndMs, MAX(computed_ms) AS lastComputedMs FROM privacy_releases GROUP BY kind ORDER BY kind');
+  const sent = db.prepare(
+    "UPDATE upstream_outbox SET state = 'sent', attempts = attempts + 1, last_attempt_ms = @now, sent_ms = @now, transport = @transport, last_error = NULL WHERE release_id = @id",
+  );
+  const retry = db.prepare(
+    'UPDATE upstream_outbox SET attempts = attempts + 1, last_attempt_ms = @now, next_attempt_ms = @next, last_error = @error WHERE release_id = @id',
+  );
+  const rejected = db.prepare(
+    "UPDATE upstream_outbox SET state = 'rejected', attempts = attempts + 1, last_attempt_ms = @now, last_error = @error WHERE release_id = @id",
+  );
+  const outboxCounts = db.prepare(
+    'SELECT state, COUNT(*) AS n, MIN(created_ms) AS oldest, MAX(sent_ms) AS lastSent FROM upstream_outbox GROUP BY state',
+  );
+  const lastError = db
+    .prepare(
+      'SELECT last_error FROM upstream_outbox WHERE last_error IS NOT NULL ORDER BY last_attempt_ms DESC LIMIT 1',
+    )
+    .pluck();
+  const outboxRow = db.prepare(
+    'SELECT state, attempts, next_attempt_ms AS nextAttemptMs, last_error AS lastError FROM upstream_outbox WHERE release_id = ?',
+  );
+  const summary = db.prepare(
+    'SELECT kind, COUNT(*) AS releases, MAX(period_end_ms) AS lastPeriodEndMs, MAX(computed_ms) AS lastComputedMs FROM privacy_releases GROUP BY kind ORDER BY kind',
+  );
 
   return {
     has: (id) => exists.get(id) !== undefined,
@@ -193,7 +221,12 @@ export function createSqliteReleases(db: Database): SqliteReleases {
       rejected.run({ id, now: nowMs, error });
     },
     outbox() {
-      const rows = outboxCounts.all() as Array<{ state: OutboxState; n: number; oldest: number | null; lastSent: number | null }>;
+      const rows = outboxCounts.all() as Array<{
+        state: OutboxState;
+        n: number;
+        oldest: number | null;
+        lastSent: number | null;
+      }>;
       const of = (state: OutboxState) => rows.find((r) => r.state === state);
       return {
         pending: of('pending')?.n ?? 0,
@@ -205,7 +238,10 @@ export function createSqliteReleases(db: Database): SqliteReleases {
       };
     },
     outboxState(id) {
-      return (outboxRow.get(id) as { state: OutboxState; attempts: number; nextAttemptMs: number; lastError: string | null } | undefined) ?? null;
+      return (
+        (outboxRow.get(id) as
+          { state: OutboxState; attempts: number; nextAttemptMs: number; lastError: string | null } | undefined) ?? null
+      );
     },
   };
 }

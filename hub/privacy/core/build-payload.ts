@@ -1,6 +1,10 @@
 import { zcdpToApproxDp, type ApproxDpLoss } from '../../../shared/privacy/conversions.ts';
 import { formatRational, rationalToNumberUp } from '../../../shared/privacy/rational.ts';
-import { RELEASE_PAYLOAD_VERSION, type ReleaseMeasure, type ReleasePayload } from '../../../shared/upstream/release-payload.ts';
+import {
+  RELEASE_PAYLOAD_VERSION,
+  type ReleaseMeasure,
+  type ReleasePayload,
+} from '../../../shared/upstream/release-payload.ts';
 import type { CalibratedRelease } from './calibrate.ts';
 import { isoLocal, type Period } from './periods.ts';
 
@@ -64,8 +68,18 @@ export function buildReleasePayload(input: {
     },
     computedAt: new Date(input.computedMs).toISOString(),
     privacyUnit: PRIVACY_UNIT,
-    bounds: { maxCellsPerRelease: release.maxCellsPerRelease, maxCellsPerDay: release.shape.maxCellsPerDay, maxPerCell: 1 },
-    cost: { rho: formatRational(release.rho), rhoUpper: cost.rhoUpper, epsilon: cost.epsilon, epsilonBunSteinke: cost.epsilonBunSteinke, delta: cost.delta },
+    bounds: {
+      maxCellsPerRelease: release.maxCellsPerRelease,
+      maxCellsPerDay: release.shape.maxCellsPerDay,
+      maxPerCell: 1,
+    },
+    cost: {
+      rho: formatRational(release.rho),
+      rhoUpper: cost.rhoUpper,
+      epsilon: cost.epsilon,
+      epsilonBunSteinke: cost.epsilonBunSteinke,
+      delta: cost.delta,
+    },
     cells: [...release.shape.cells],
     measures,
   };

@@ -11,7 +11,13 @@ const DWELL: MeasureDefinition[] = [
 
 describe('release calibration', () => {
   it('footfall: σ² = K/(2ρ) exactly, ρ spent exactly, charge c·ρ/K per shopper', () => {
-    const r = calibrateRelease({ cells: ZONES, measures: COUNT, maxCellsPerDay: 8, rho: rational(1n, 20n), mechanism: 'discrete-gaussian' });
+    const r = calibrateRelease({
+      cells: ZONES,
+      measures: COUNT,
+      maxCellsPerDay: 8,
+      rho: rational(1n, 20n),
+      mechanism: 'discrete-gaussian',
+    });
     expect(r.maxCellsPerRelease).toBe(8);
     const m = r.measures[0];
     expect(m?.mechanism.mechanism).toBe('discrete-gaussian');
@@ -22,41 +28,92 @@ describe('release calibration', () => {
   });
 
   it('dwell: ρ split between the clamped sum and the count; L∞ of the sum is the clamp', () => {
-    const r = calibrateRelease({ cells: ZONES, measures: DWELL, maxCellsPerDay: 8, rho: rational(1n, 20n), mechanism: 'discrete-gaussian' });
+    const r = calibrateRelease({
+      cells: ZONES,
+      measures: DWELL,
+      maxCellsPerDay: 8,
+      rho: rational(1n, 20n),
+      mechanism: 'discrete-gaussian',
+    });
     const [sum, count] = r.measures;
     expect(sum?.lInf).toBe(1800);
-    expect(sum?.mechanism.mechanism === 'discrete-gaussian' ? sum.mechanism.sigmaSquared : null).toEqual(rational(518_400_000n));
-    expect(count?.mechanism.mechanism === 'discrete-gaussian' ? count.mechanism.sigmaSquared : null).toEqual(rational(160n));
+    expect(sum?.mechanism.mechanism === 'discrete-gaussian' ? sum.mechanism.sigmaSquared : null).toEqual(
+      rational(518_400_000n),
+    );
+    expect(count?.mechanism.mechanism === 'discrete-gaussian' ? count.mechanism.sigmaSquared : null).toEqual(
+      rational(160n),
+    );
     expect(sum?.rho).toEqual(rational(1n, 40n));
     expect(r.rho).toEqual(rational(1n, 20n));
     expect(r.chargeMicroRho[3]).toBe(18750);
   });
 
   it('uses L0 = #cells when there are fewer cells than K', () => {
-    const r = calibrateRelease({ cells: ['store'], measures: COUNT, maxCellsPerDay: 4, rho: rational(1n, 50n), mechanism: 'discrete-gaussian' });
+    const r = calibrateRelease({
+      cells: ['store'],
+      measures: COUNT,
+      maxCellsPerDay: 4,
+      rho: rational(1n, 50n),
+      mechanism: 'discrete-gaussian',
+    });
     expect(r.maxCellsPerRelease).toBe(1);
-    expect(r.measures[0]?.mechanism.mechanism === 'discrete-gaussian' ? r.measures[0].mechanism.sigmaSquared : null).toEqual(rational(25n));
+    expect(
+      r.measures[0]?.mechanism.mechanism === 'discrete-gaussian' ? r.measures[0].mechanism.sigmaSquared : null,
+    ).toEqual(rational(25n));
     expect(r.chargeMicroRho).toEqual([0, 20000]);
   });
 
   it('discrete Laplace: ε = √(2ρ) rounded down, scale = Δ1/ε, zCDP charge ε²/2', () => {
-    const r = calibrateRelease({ cells: ZONES, measures: COUNT, maxCellsPerDay: 8, rho: rational(1n, 2n), mechanism: 'discrete-laplace' });
+    const r = calibrateRelease({
+      cells: ZONES,
+      measures: COUNT,
+      maxCellsPerDay: 8,
+      rho: rational(1n, 2n),
+      mechanism: 'discrete-laplace',
+    });
     const m = r.measures[0];
     expect(m?.mechanism.mechanism === 'discrete-laplace' ? m.mechanism.scale : null).toEqual(rational(8n));
     expect(m?.epsilon).toEqual(rational(1n));
     expect(r.rho).toEqual(rational(1n, 2n));
     expect(r.chargeMicroRho[8]).toBe(500_000);
     expect(r.chargeMicroRho[4]).toBe(125_000);
-    const odd = calibrateRelease({ cells: ZONES, measures: COUNT, maxCellsPerDay: 8, rho: rational(1n, 20n), mechanism: 'discrete-laplace' });
+    const odd = calibrateRelease({
+      cells: ZONES,
+      measures: COUNT,
+      maxCellsPerDay: 8,
+      rho: rational(1n, 20n),
+      mechanism: 'discrete-laplace',
+    });
     expect(odd.rho.num * 20n <= odd.rho.den).toBe(true);
   });
 
   it('rejects shapes it cannot calibrate, naming the problem', () => {
-    expect(() => calibrateRelease({ cells: ZONES, measures: [{ metric: 'x', query: 'count', share: rational(1n, 2n) }], maxCellsPerDay: 8, rho: rational(1n), mechanism: 'discrete-gaussian' }))
-      .toThrow(/shares of ρ must be positive and add up to 1/);
-    expect(() => calibrateRelease({ cells: ZONES, measures: [{ metric: 'x', query: 'sum', share: rational(1n) }], maxCellsPerDay: 8, rho: rational(1n), mechanism: 'discrete-gaussian' }))
-      .toThrow(/sum without a valid integer clamp/);
-    expect(() => calibrateRelease({ cells: ZONES, measures: COUNT, maxCellsPerDay: 0, rho: rational(1n), mechanism: 'discrete-gaussian' }))
-      .toThrow(/maxCellsPerDay is 0/);
+    expect(() =>
+      calibrateRelease({
+        cells: ZONES,
+        measures: [{ metric: 'x', query: 'count', share: rational(1n, 2n) }],
+        maxCellsPerDay: 8,
+        rho: rational(1n),
+        mechanism: 'discrete-gaussian',
+      }),
+    ).toThrow(/shares of ρ must be positive and add up to 1/);
+    expect(() =>
+      calibrateRelease({
+        cells: ZONES,
+        measures: [{ metric: 'x', query: 'sum', share: rational(1n) }],
+        maxCellsPerDay: 8,
+        rho: rational(1n),
+        mechanism: 'discrete-gaussian',
+      }),
+    ).toThrow(/sum without a valid integer clamp/);
+    expect(() =>
+      calibrateRelease({
+        cells: ZONES,
+        measures: COUNT,
+        maxCellsPerDay: 0,
+        rho: rational(1n),
+        mechanism: 'discrete-gaussian',
+      }),
+    ).toThrow(/maxCellsPerDay is 0/);
   });
 });

@@ -3,7 +3,13 @@ import { toMicroRhoCeil, type MicroRho } from '../../../shared/privacy/accountin
 import { pureToZcdp, sigmaForRho } from '../../../shared/privacy/conversions.ts';
 import { makeDiscreteGaussian, type DiscreteGaussian } from '../../../shared/privacy/mechanisms/discrete-gaussian.ts';
 import { makeDiscreteLaplace, type DiscreteLaplace } from '../../../shared/privacy/mechanisms/discrete-laplace.ts';
-import { addRational, compareRational, mulRational, rational, type Rational } from '../../../shared/privacy/rational.ts';
+import {
+  addRational,
+  compareRational,
+  mulRational,
+  rational,
+  type Rational,
+} from '../../../shared/privacy/rational.ts';
 import { integerSqrt } from '../../../shared/privacy/samplers/discrete-gaussian.ts';
 import { contributionSensitivity, type Sensitivity } from '../../../shared/privacy/sensitivity.ts';
 
@@ -76,8 +82,16 @@ const EPSILON_DECIMALS = 10n ** 9n;
 function lInfOf(measure: MeasureDefinition): number {
   if (measure.query === 'count') return 1;
   const clamp = measure.clamp;
-  if (clamp === undefined || !Number.isSafeInteger(clamp.lo) || !Number.isSafeInteger(clamp.hi) || clamp.lo > clamp.hi) {
-    throw new AppError('DP_INVALID_PARAMETER', `measure "${measure.metric}" is a sum without a valid integer clamp {lo ≤ hi}`);
+  if (
+    clamp === undefined ||
+    !Number.isSafeInteger(clamp.lo) ||
+    !Number.isSafeInteger(clamp.hi) ||
+    clamp.lo > clamp.hi
+  ) {
+    throw new AppError(
+      'DP_INVALID_PARAMETER',
+      `measure "${measure.metric}" is a sum without a valid integer clamp {lo ≤ hi}`,
+    );
   }
   return Math.max(Math.abs(clamp.lo), Math.abs(clamp.hi));
 }
@@ -91,19 +105,24 @@ function sqrtDown(x: Rational): Rational {
 function measureCost(measure: CalibratedMeasure, cells: number): Rational {
   const sensitivity = contributionSensitivity(cells, BigInt(measure.lInf));
   const m = measure.mechanism;
-  return m.mechanism === 'discrete-gaussian' ? m.privacyMap(sensitivity).rho : pureToZcdp(m.privacyMap(sensitivity).epsilon).rho;
+  return m.mechanism === 'discrete-gaussian'
+    ? m.privacyMap(sensitivity).rho
+    : pureToZcdp(m.privacyMap(sensitivity).epsilon).rho;
 }
 
 export function calibrateRelease(shape: ReleaseShape): CalibratedRelease {
   if (!Number.isSafeInteger(shape.maxCellsPerDay) || shape.maxCellsPerDay < 1) {
-    throw new AppError('DP_INVALID_PARAMETER', `maxCellsPerDay is ${shape.maxCellsPerDay}, expected a positive integer`);
+    throw new AppError(
+      'DP_INVALID_PARAMETER',
+      `maxCellsPerDay is ${shape.maxCellsPerDay}, expected a positive integer`,
+    );
   }
   if (shape.measures.length === 0) throw new AppError('DP_INVALID_PARAMETER', 'a release needs at least one measure');
   const shares = shape.measures.reduce((sum, m) => addRational(sum, m.share), rational(0n));
   if (compareRational(shares, rational(1n)) !== 0 || shape.measures.some((m) => m.share.num <= 0n)) {
-    throw new AppError('DP_INVALID_PARAMETER', 'the measures\' shares of ρ must be positive and add up to 1');
+    throw new AppError('DP_INVALID_PARAMETER', "the measures' shares of ρ must be positive and add up to 1");
   }
-  if (shape.rho.num <= 0n) throw new AppError('DP_INVALID_PARAMETER', 'a release\'s ρ must be positive');
+  if (shape.rho.num <= 0n) throw new AppError('DP_INVALID_PARAMETER', "a release's ρ must be positive");
   const l0 = Math.max(1, Math.min(shape.maxCellsPerDay, shape.cells.length));
   const measures = shape.measures.map((definition): CalibratedMeasure => {
     const lInf = lInfOf(definition);
@@ -114,17 +133,23 @@ export function calibrateRelease(shape: ReleaseShape): CalibratedRelease {
       return { definition, lInf, sensitivity, mechanism, rho: mechanism.privacyMap(sensitivity).rho };
     }
     const epsilonTarget = sqrtDown(mulRational(rational(2n), target));
-    if (epsilonTarget.num === 0n) throw new AppError('DP_INVALID_PARAMETER', `ρ share of "${definition.metric}" is too small for a discrete Laplace scale`);
+    if (epsilonTarget.num === 0n)
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `ρ share of "${definition.metric}" is too small for a discrete Laplace scale`,
+      );
     const scale = rational(sensitivity.l1 * epsilonTarget.den, epsilonTarget.num);
     const mechanism = makeDiscreteLaplace({ scale });
     const epsilon = mechanism.privacyMap(sensitivity).epsilon;
     return { definition, lInf, sensitivity, mechanism, rho: pureToZcdp(epsilon).rho, epsilon };
   });
   const rho = measures.reduce((sum, m) => addRational(sum, m.rho), rational(0n));
-  if (compareRational(rho, shape.rho) > 0) throw new AppError('INTERNAL', 'calibration exceeded the release\'s ρ');
+  if (compareRational(rho, shape.rho) > 0) throw new AppError('INTERNAL', "calibration exceeded the release's ρ");
   const chargeMicroRho: MicroRho[] = [0];
   for (let cells = 1; cells <= l0; cells++) {
-    chargeMicroRho.push(toMicroRhoCeil(measures.reduce((sum, m) => addRational(sum, measureCost(m, cells)), rational(0n))));
+    chargeMicroRho.push(
+      toMicroRhoCeil(measures.reduce((sum, m) => addRational(sum, measureCost(m, cells)), rational(0n))),
+    );
   }
   return { shape, maxCellsPerRelease: l0, measures, rho, chargeMicroRho };
 }

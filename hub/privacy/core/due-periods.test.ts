@@ -7,7 +7,10 @@ const T0 = Date.parse('2026-11-27T10:20:00Z');
 
 function run(nowMs: number, released: Set<string> = new Set(), sinceMs = T0) {
   return duePeriods({
-    kinds: [{ kind: 'footfall', unit: 'hour', sinceMs }, { kind: 'transitions', unit: 'day', sinceMs }],
+    kinds: [
+      { kind: 'footfall', unit: 'hour', sinceMs },
+      { kind: 'transitions', unit: 'day', sinceMs },
+    ],
     nowMs,
     settleMs: 60_000,
     maxCatchUpDays: 7,

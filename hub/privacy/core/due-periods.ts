@@ -62,6 +62,11 @@ export function duePeriods(input: {
   });
   const order = new Map(input.kinds.map((k, i) => [k.kind, i]));
   const unitRank = (d: DueRelease): number => (d.period.unit === 'hour' ? 0 : 1);
-  due.sort((a, b) => a.period.endMs - b.period.endMs || unitRank(a) - unitRank(b) || (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0));
+  due.sort(
+    (a, b) =>
+      a.period.endMs - b.period.endMs ||
+      unitRank(a) - unitRank(b) ||
+      (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0),
+  );
   return { due, skipped, nextSinceMs };
 }

@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { completedPeriods, dayLabel, dayPeriod, dayStart, hourPeriod, hoursOfDay, isoLocal, localDay, offsetMinutes, parseDayLabel } from './periods.ts';
+import {
+  completedPeriods,
+  dayLabel,
+  dayPeriod,
+  dayStart,
+  hourPeriod,
+  hoursOfDay,
+  isoLocal,
+  localDay,
+  offsetMinutes,
+  parseDayLabel,
+} from './periods.ts';
 
 const BERLIN = 'Europe/Berlin';
 
 describe('release periods in the store time zone', () => {
   it('labels an hour with its local start and offset', () => {
     const p = hourPeriod(Date.parse('2026-11-28T09:42:17Z'), BERLIN);
-    expect(p).toEqual({ unit: 'hour', startMs: Date.parse('2026-11-28T09:00:00Z'), endMs: Date.parse('2026-11-28T10:00:00Z'), day: localDay(Date.parse('2026-11-28T09:00:00Z'), BERLIN), label: '2026-11-28T10:00+01:00' });
+    expect(p).toEqual({
+      unit: 'hour',
+      startMs: Date.parse('2026-11-28T09:00:00Z'),
+      endMs: Date.parse('2026-11-28T10:00:00Z'),
+      day: localDay(Date.parse('2026-11-28T09:00:00Z'), BERLIN),
+      label: '2026-11-28T10:00+01:00',
+    });
     expect(isoLocal(p.startMs, BERLIN)).toBe('2026-11-28T10:00:00+01:00');
     expect(dayLabel(p.day)).toBe('2026-11-28');
   });
@@ -33,7 +50,11 @@ describe('release periods in the store time zone', () => {
   it('lists completed periods only, oldest first', () => {
     const from = Date.parse('2026-11-28T08:10:00Z');
     const until = Date.parse('2026-11-28T11:04:00Z');
-    expect(completedPeriods('hour', from, until, 'UTC').map((p) => p.label)).toEqual(['2026-11-28T08:00+00:00', '2026-11-28T09:00+00:00', '2026-11-28T10:00+00:00']);
+    expect(completedPeriods('hour', from, until, 'UTC').map((p) => p.label)).toEqual([
+      '2026-11-28T08:00+00:00',
+      '2026-11-28T09:00+00:00',
+      '2026-11-28T10:00+00:00',
+    ]);
     const days = completedPeriods('day', Date.parse('2026-11-26T12:00:00Z'), Date.parse('2026-11-28T00:15:00Z'), 'UTC');
     expect(days.map((p) => p.label)).toEqual(['2026-11-26', '2026-11-27']);
     expect(dayPeriod(days[0]?.day as number, 'UTC').endMs).toBe(Date.parse('2026-11-27T00:00:00Z'));

@@ -132,11 +132,23 @@ export function isoLocal(ms: number, timeZone: string): string {
 export function hourPeriod(ms: number, timeZone: string): Period {
   const startMs = hourStart(ms, timeZone);
   const iso = isoLocal(startMs, timeZone);
-  return { unit: 'hour', startMs, endMs: startMs + HOUR_MS, day: localDay(startMs, timeZone), label: `${iso.slice(0, 16)}${iso.slice(19)}` };
+  return {
+    unit: 'hour',
+    startMs,
+    endMs: startMs + HOUR_MS,
+    day: localDay(startMs, timeZone),
+    label: `${iso.slice(0, 16)}${iso.slice(19)}`,
+  };
 }
 
 export function dayPeriod(day: number, timeZone: string): Period {
-  return { unit: 'day', startMs: dayStart(day, timeZone), endMs: dayStart(day + 1, timeZone), day, label: dayLabel(day) };
+  return {
+    unit: 'day',
+    startMs: dayStart(day, timeZone),
+    endMs: dayStart(day + 1, timeZone),
+    day,
+    label: dayLabel(day),
+  };
 }
 
 /**

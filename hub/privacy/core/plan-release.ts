@@ -3,7 +3,11 @@ import { chargeable, type BudgetCaps, type MicroRho } from '../../../shared/priv
 import type { RandomSource } from '../../../shared/ports/random.ts';
 import { boundedCount, boundedSum } from '../../../shared/privacy/transformations/bounded-aggregates.ts';
 import { clamp } from '../../../shared/privacy/transformations/clamp.ts';
-import { boundContributions, type BoundedContributions, type ContributionRow } from '../../../shared/privacy/transformations/contribution-bounding.ts';
+import {
+  boundContributions,
+  type BoundedContributions,
+  type ContributionRow,
+} from '../../../shared/privacy/transformations/contribution-bounding.ts';
 import type { CalibratedRelease } from './calibrate.ts';
 
 /**
@@ -80,14 +84,26 @@ export function planRelease(input: PlanInput): ReleasePlan {
   // unit → its candidate rows in public cells
   const byUnit = new Map<number, Candidate[]>();
   input.rows.forEach((row, i) => {
-    if (!Number.isSafeInteger(row.unit)) throw new AppError('DP_INVALID_PARAMETER', `rows[${i}].unit is ${String(row.unit)}, expected an integer shopper key`);
+    if (!Number.isSafeInteger(row.unit))
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `rows[${i}].unit is ${String(row.unit)}, expected an integer shopper key`,
+      );
     if (needsValue && !Number.isSafeInteger(row.value)) {
-      throw new AppError('DP_INVALID_PARAMETER', `rows[${i}].value is ${String(row.value)}, expected an integer (this release sums values)`);
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `rows[${i}].value is ${String(row.value)}, expected an integer (this release sums values)`,
+      );
     }
     if (!publicCells.has(row.cell)) return;
     const list = byUnit.get(row.unit) ?? [];
     byUnit.set(row.unit, list);
-    list.push({ unit: String(row.unit), pk: row.unit, cell: row.cell, ...(row.value !== undefined ? { value: row.value } : {}) });
+    list.push({
+      unit: String(row.unit),
+      pk: row.unit,
+      cell: row.cell,
+      ...(row.value !== undefined ? { value: row.value } : {}),
+    });
   });
 
   // Group units by how many cells they may still use (one bounding pass per group).
@@ -114,7 +130,11 @@ export function planRelease(input: PlanInput): ReleasePlan {
 
   const kept = new Map<number, Candidate[]>();
   for (const allowed of [...groups.keys()].sort((a, b) => a - b)) {
-    const bounded = boundContributions(groups.get(allowed) as Candidate[], { maxCellsPerUnit: allowed, maxPerCell: 1, rng });
+    const bounded = boundContributions(groups.get(allowed) as Candidate[], {
+      maxCellsPerUnit: allowed,
+      maxPerCell: 1,
+      rng,
+    });
     for (const row of bounded.rows) {
       const list = kept.get(row.pk) ?? [];
       kept.set(row.pk, list);
@@ -128,7 +148,8 @@ export function planRelease(input: PlanInput): ReleasePlan {
   const included: Candidate[] = [];
   for (const [unit, rows] of kept) {
     const cost = release.chargeMicroRho[rows.length];
-    if (cost === undefined) throw new AppError('INTERNAL', `unit kept ${rows.length} cells, more than the release's L0`);
+    if (cost === undefined)
+      throw new AppError('INTERNAL', `unit kept ${rows.length} cells, more than the release's L0`);
     if (!chargeable(budgets.get(unit) as UnitBudget, cost, caps)) {
       newlyFiltered.push(unit);
       continue;
@@ -143,9 +164,13 @@ export function planRelease(input: PlanInput): ReleasePlan {
       return measure.mechanism.release(boundedCount(bounded, cells).counts, rng);
     }
     const { lo, hi } = measure.definition.clamp as { lo: number; hi: number };
-    const sums = boundedSum({ ...bounded, rows: included.map((r) => ({ ...r, value: clamp(r.value as number, lo, hi) })), clamp: { lo, hi } }, cells).sums;
+    const sums = boundedSum(
+      { ...bounded, rows: included.map((r) => ({ ...r, value: clamp(r.value as number, lo, hi) })), clamp: { lo, hi } },
+      cells,
+    ).sums;
     return measure.mechanism.release(sums, rng).map((v) => {
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw new AppError('INTERNAL', 'a noisy sum exceeds 2^53 − 1');
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+        throw new AppError('INTERNAL', 'a noisy sum exceeds 2^53 − 1');
       return Number(v);
     });
   });

@@ -26,7 +26,10 @@ function parseProblems(text: string): QuarantineInput['problems'] {
     if (!Array.isArray(value)) return [];
     return value
       .filter((p): p is { path: unknown; message: unknown } => p !== null && typeof p === 'object')
-      .map((p) => ({ path: typeof p.path === 'string' ? p.path : '', message: typeof p.message === 'string' ? p.message : 'is invalid' }));
+      .map((p) => ({
+        path: typeof p.path === 'string' ? p.path : '',
+        message: typeof p.message === 'string' ? p.message : 'is invalid',
+      }));
   } catch {
     return [{ path: '', message: 'reason not readable' }];
   }
@@ -34,16 +37,24 @@ function parseProblems(text: string): QuarantineInput['problems'] {
 
 export function createQuarantineReader(db: Database): QuarantineReader {
   const count = db.prepare('SELECT COUNT(*) AS n FROM quarantine');
-  const latest = db.prepare(`SELECT received_ms, gateway, topic, problems, length(payload) AS bytes, substr(payload, 1, ${EXCERPT_BYTES + 1}) AS head FROM quarantine ORDER BY pk DESC LIMIT ?`);
+  const latest = db.prepare(
+    `SELECT received_ms, gateway, topic, problems, length(payload) AS bytes, substr(payload, 1, ${EXCERPT_BYTES + 1}) AS head FROM quarantine ORDER BY pk DESC LIMIT ?`,
+  );
   return {
     total: () => (count.get() as { n: number }).n,
-    latest: (limit) => (latest.all(limit) as Row[]).map((row) => ({
-      receivedMs: row.received_ms,
-      gateway: row.gateway,
-      topic: row.topic,
-      problems: parseProblems(row.problems),
-      bytes: row.bytes,
-      head: row.head === null ? new Uint8Array(0) : typeof row.head === 'string' ? Buffer.from(row.head, 'utf8') : row.head,
-    })),
+    latest: (limit) =>
+      (latest.all(limit) as Row[]).map((row) => ({
+        receivedMs: row.received_ms,
+        gateway: row.gateway,
+        topic: row.topic,
+        problems: parseProblems(row.problems),
+        bytes: row.bytes,
+        head:
+          row.head === null
+            ? new Uint8Array(0)
+            : typeof row.head === 'string'
+              ? Buffer.from(row.head, 'utf8')
+              : row.head,
+      })),
   };
 }

@@ -20,12 +20,18 @@ export const ASSET_TYPES: Readonly<Record<string, string>> = {
 };
 
 export function staticDir(): string {
-  const candidates = [new URL('../static/', import.meta.url), new URL('../../../../hub/status-page/static/', import.meta.url)];
+  const candidates = [
+    new URL('../static/', import.meta.url),
+    new URL('../../../../hub/status-page/static/', import.meta.url),
+  ];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new AppError('INTERNAL', `Cannot find the status page's files: looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`);
+  throw new AppError(
+    'INTERNAL',
+    `Cannot find the status page's files: looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`,
+  );
 }
 
 export function loadStaticAssets(dir = staticDir()): Map<string, StaticAsset> {
@@ -34,7 +40,10 @@ export function loadStaticAssets(dir = staticDir()): Map<string, StaticAsset> {
     try {
       assets.set(name, { body: readFileSync(`${dir}${name}`, 'utf8'), contentType });
     } catch (error) {
-      throw new AppError('INTERNAL', `The status page file "${dir}${name}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new AppError(
+        'INTERNAL',
+        `The status page file "${dir}${name}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   }
   return assets;

@@ -18,13 +18,17 @@ describe('cookieValue', () => {
 
 describe('setCookieHeader', () => {
   it('writes an HttpOnly, SameSite=Strict cookie, Secure over HTTPS', () => {
-    expect(setCookieHeader('hp_technician', 'abc', { path: '/v1/technician', secure: true, maxAgeSeconds: 3600 }))
-      .toBe('hp_technician=abc; Path=/v1/technician; Max-Age=3600; HttpOnly; SameSite=Strict; Secure');
-    expect(setCookieHeader('hp_technician', '', { path: '/', secure: false, maxAgeSeconds: 0 }))
-      .toBe('hp_technician=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict');
+    expect(setCookieHeader('hp_technician', 'abc', { path: '/v1/technician', secure: true, maxAgeSeconds: 3600 })).toBe(
+      'hp_technician=abc; Path=/v1/technician; Max-Age=3600; HttpOnly; SameSite=Strict; Secure',
+    );
+    expect(setCookieHeader('hp_technician', '', { path: '/', secure: false, maxAgeSeconds: 0 })).toBe(
+      'hp_technician=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict',
+    );
   });
 
   it('refuses values that could inject attributes', () => {
-    expect(() => setCookieHeader('hp_technician', 'a; Domain=evil', { path: '/', secure: true, maxAgeSeconds: 1 })).toThrow(RangeError);
+    expect(() =>
+      setCookieHeader('hp_technician', 'a; Domain=evil', { path: '/', secure: true, maxAgeSeconds: 1 }),
+    ).toThrow(RangeError);
   });
 });

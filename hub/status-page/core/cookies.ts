@@ -30,8 +30,15 @@ export interface CookieOptions {
 const VALUE_RE = /^[A-Za-z0-9_-]*$/;
 
 export function setCookieHeader(name: string, value: string, options: CookieOptions): string {
-  if (!VALUE_RE.test(name) || !VALUE_RE.test(value)) throw new RangeError('cookie name and value must be base64url characters');
-  const parts = [`${name}=${value}`, `Path=${options.path}`, `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Strict'];
+  if (!VALUE_RE.test(name) || !VALUE_RE.test(value))
+    throw new RangeError('cookie name and value must be base64url characters');
+  const parts = [
+    `${name}=${value}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Strict',
+  ];
   if (options.secure) parts.push('Secure');
   return parts.join('; ');
 }

@@ -14,9 +14,21 @@ export function offersBudgetDistribution(today: OffersBudgetToday, dailyCapEpsil
   let previous = 0;
   const bins = today.buckets.map((bucket, i) => {
     const toPercent = dailyCapEpsilon > 0 ? Math.round((100 * bucket.upTo) / dailyCapEpsilon) : 0;
-    const bin = { fromPercent: i === 0 ? 0 : previous, toPercent, units: bucket.shoppers, label: toPercent === 0 ? 'none' : `≤${toPercent}` };
+    const bin = {
+      fromPercent: i === 0 ? 0 : previous,
+      toPercent,
+      units: bucket.shoppers,
+      label: toPercent === 0 ? 'none' : `≤${toPercent}`,
+    };
     previous = toPercent;
     return bin;
   });
-  return { name: 'offers-day', label: 'Offers, today (share of the daily ε cap)', unit: 'ε', cap: dailyCapEpsilon, units: today.shoppers, bins };
+  return {
+    name: 'offers-day',
+    label: 'Offers, today (share of the daily ε cap)',
+    unit: 'ε',
+    cap: dailyCapEpsilon,
+    units: today.shoppers,
+    bins,
+  };
 }

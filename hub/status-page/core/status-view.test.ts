@@ -1,18 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../../../shared/protocol/messages.ts';
-import { buildStatusView, clockLevel, connectionOf, counterGroups, gatewayView, quarantineView, type GatewayInput, type PrivacyInput, type StatusInput } from './status-view.ts';
+import {
+  buildStatusView,
+  clockLevel,
+  connectionOf,
+  counterGroups,
+  gatewayView,
+  quarantineView,
+  type GatewayInput,
+  type PrivacyInput,
+  type StatusInput,
+} from './status-view.ts';
 
 const NOW = 1_790_000_000_000;
 const STALE = 120_000;
 
 const status = (extra: Partial<GatewayStatus> = {}): GatewayStatus => ({
-  v: 1, gateway: 'gw-1', state: 'online', zone: 'entrance', version: '0.1.0', at: NOW / 1000, uptimeSeconds: 3600,
-  advertsPerSecond: 12.5, optInSightingsPerWindow: 3, outboxDepth: 4, dropped: 1, adapterState: 'poweredOn', resets: 0, reconnects: 2, clockOffsetMs: -250, rssMb: 61.2,
+  v: 1,
+  gateway: 'gw-1',
+  state: 'online',
+  zone: 'entrance',
+  version: '0.1.0',
+  at: NOW / 1000,
+  uptimeSeconds: 3600,
+  advertsPerSecond: 12.5,
+  optInSightingsPerWindow: 3,
+  outboxDepth: 4,
+  dropped: 1,
+  adapterState: 'poweredOn',
+  resets: 0,
+  reconnects: 2,
+  clockOffsetMs: -250,
+  rssMb: 61.2,
   ...extra,
 });
 
 const gateway = (extra: Partial<GatewayInput> = {}): GatewayInput => ({
-  id: 'gw-1', zone: 'entrance', revokedMs: null, state: 'online', lastStatus: status(), lastStatusMs: NOW - 5_000, lastBatchMs: null, ...extra,
+  id: 'gw-1',
+  zone: 'entrance',
+  revokedMs: null,
+  state: 'online',
+  lastStatus: status(),
+  lastStatusMs: NOW - 5_000,
+  lastBatchMs: null,
+  ...extra,
 });
 
 describe('connectionOf', () => {
@@ -31,7 +62,15 @@ describe('connectionOf', () => {
 });
 
 describe('clockLevel', () => {
-  it.each([[null, 'unknown'], [0, 'ok'], [2_000, 'ok'], [-2_001, 'warn'], [30_000, 'warn'], [30_001, 'fail'], [-90_000, 'fail']] as const)('%s ms → %s', (offset, level) => {
+  it.each([
+    [null, 'unknown'],
+    [0, 'ok'],
+    [2_000, 'ok'],
+    [-2_001, 'warn'],
+    [30_000, 'warn'],
+    [30_001, 'fail'],
+    [-90_000, 'fail'],
+  ] as const)('%s ms → %s', (offset, level) => {
     expect(clockLevel(offset)).toBe(level);
   });
 });
@@ -39,31 +78,86 @@ describe('clockLevel', () => {
 describe('gatewayView', () => {
   it('takes the figures from the last online status', () => {
     expect(gatewayView(gateway(), NOW, { staleAfterMs: STALE, hubVersion: '0.1.0' })).toEqual({
-      id: 'gw-1', zone: 'entrance', connection: 'online', lastSeenMs: NOW - 5_000, lastSeenAgoSeconds: 5,
-      advertsPerSecond: 12.5, optInSightingsPerWindow: 3, outboxDepth: 4, dropped: 1, clockOffsetMs: -250, clockLevel: 'ok',
-      version: '0.1.0', versionMismatch: false, uptimeSeconds: 3600, adapterState: 'poweredOn', reconnects: 2, figuresFromMs: NOW - 5_000,
+      id: 'gw-1',
+      zone: 'entrance',
+      connection: 'online',
+      lastSeenMs: NOW - 5_000,
+      lastSeenAgoSeconds: 5,
+      advertsPerSecond: 12.5,
+      optInSightingsPerWindow: 3,
+      outboxDepth: 4,
+      dropped: 1,
+      clockOffsetMs: -250,
+      clockLevel: 'ok',
+      version: '0.1.0',
+      versionMismatch: false,
+      uptimeSeconds: 3600,
+      adapterState: 'poweredOn',
+      reconnects: 2,
+      figuresFromMs: NOW - 5_000,
     });
   });
 
   it('shows no figures from an offline will, but keeps the version and flags a mismatch', () => {
-    const view = gatewayView(gateway({ state: 'offline', lastStatus: { v: 1, gateway: 'gw-1', state: 'offline', version: '0.0.9' } }), NOW, { staleAfterMs: STALE, hubVersion: '0.1.0' });
-    expect(view).toMatchObject({ connection: 'offline', advertsPerSecond: null, outboxDepth: null, clockOffsetMs: null, clockLevel: 'unknown', version: '0.0.9', versionMismatch: true, figuresFromMs: null });
+    const view = gatewayView(
+      gateway({ state: 'offline', lastStatus: { v: 1, gateway: 'gw-1', state: 'offline', version: '0.0.9' } }),
+      NOW,
+      { staleAfterMs: STALE, hubVersion: '0.1.0' },
+    );
+    expect(view).toMatchObject({
+      connection: 'offline',
+      advertsPerSecond: null,
+      outboxDepth: null,
+      clockOffsetMs: null,
+      clockLevel: 'unknown',
+      version: '0.0.9',
+      versionMismatch: true,
+      figuresFromMs: null,
+    });
   });
 
   it('handles a gateway never heard from', () => {
-    expect(gatewayView(gateway({ state: 'unknown', lastStatus: null, lastStatusMs: null }), NOW, { staleAfterMs: STALE, hubVersion: '0.1.0' }))
-      .toMatchObject({ connection: 'unknown', lastSeenMs: null, lastSeenAgoSeconds: null, version: null, versionMismatch: false });
+    expect(
+      gatewayView(gateway({ state: 'unknown', lastStatus: null, lastStatusMs: null }), NOW, {
+        staleAfterMs: STALE,
+        hubVersion: '0.1.0',
+      }),
+    ).toMatchObject({
+      connection: 'unknown',
+      lastSeenMs: null,
+      lastSeenAgoSeconds: null,
+      version: null,
+      versionMismatch: false,
+    });
   });
 });
 
 describe('quarantineView', () => {
   it('gives the first reason, the number of problems and an escaped excerpt of the head only', () => {
     const view = quarantineView(7, [
-      { receivedMs: NOW, gateway: 'gw-1', topic: 't/presence', problems: [{ path: '/seq', message: 'is -1, expected >= 0' }, { path: '/v', message: 'is missing' }], bytes: 500, head: Buffer.from('{"seq":-1,<img src=x onerror=alert(1)>\u0000') },
+      {
+        receivedMs: NOW,
+        gateway: 'gw-1',
+        topic: 't/presence',
+        problems: [
+          { path: '/seq', message: 'is -1, expected >= 0' },
+          { path: '/v', message: 'is missing' },
+        ],
+        bytes: 500,
+        head: Buffer.from('{"seq":-1,<img src=x onerror=alert(1)>\u0000'),
+      },
       { receivedMs: NOW - 1, gateway: 'gw-2', topic: 't/status', problems: [], bytes: 2, head: Buffer.from('{}') },
     ]);
     expect(view.total).toBe(7);
-    expect(view.latest[0]).toEqual({ receivedMs: NOW, gateway: 'gw-1', topic: 't/presence', reason: '/seq is -1, expected >= 0 (and 1 more)', problems: 2, bytes: 500, excerpt: '{"seq":-1,<img src=x onerror=alert(1)>\\x00…' });
+    expect(view.latest[0]).toEqual({
+      receivedMs: NOW,
+      gateway: 'gw-1',
+      topic: 't/presence',
+      reason: '/seq is -1, expected >= 0 (and 1 more)',
+      problems: 2,
+      bytes: 500,
+      excerpt: '{"seq":-1,<img src=x onerror=alert(1)>\\x00…',
+    });
     expect(view.latest[1]).toMatchObject({ reason: 'no reason recorded', excerpt: '{}' });
   });
 });
@@ -83,18 +177,44 @@ const privacy: PrivacyInput = {
   enabled: true,
   timeZone: 'Europe/Berlin',
   releases: [{ kind: 'footfall', releases: 24, lastPeriodEndMs: NOW - 3_600_000, lastComputedMs: NOW - 3_000_000 }],
-  upstream: { enabled: true, transport: 'https', down: true, pending: 3, sent: 21, rejected: 0, oldestPendingMs: NOW - 7_200_000, lastError: 'HTTP 503', lastSentMs: NOW - 10_800_000 },
+  upstream: {
+    enabled: true,
+    transport: 'https',
+    down: true,
+    pending: 3,
+    sent: 21,
+    rejected: 0,
+    oldestPendingMs: NOW - 7_200_000,
+    lastError: 'HTTP 503',
+    lastSentMs: NOW - 10_800_000,
+  },
   budget: {
-    units: 5, date: '2026-09-21', filteredToday: 1,
-    day: { cap: 250_000, maxSpent: 250_000, bins: [{ fromPercent: 0, toPercent: 10, units: 4 }, { fromPercent: 100, toPercent: 100, units: 1 }] },
+    units: 5,
+    date: '2026-09-21',
+    filteredToday: 1,
+    day: {
+      cap: 250_000,
+      maxSpent: 250_000,
+      bins: [
+        { fromPercent: 0, toPercent: 10, units: 4 },
+        { fromPercent: 100, toPercent: 100, units: 1 },
+      ],
+    },
     window: { cap: 2_000_000, maxSpent: 300_000, bins: [{ fromPercent: 10, toPercent: 20, units: 5 }] },
   },
 };
 
 const input = (extra: Partial<StatusInput> = {}): StatusInput => ({
-  store: 'store-1', hubVersion: '0.1.0', refreshSeconds: 5, staleAfterMs: STALE,
+  store: 'store-1',
+  hubVersion: '0.1.0',
+  refreshSeconds: 5,
+  staleAfterMs: STALE,
   gateways: [gateway(), gateway({ id: 'gw-2', state: 'offline' }), gateway({ id: 'gw-3', revokedMs: NOW })],
-  quarantineTotal: 0, quarantine: [], counters: { batches: 1 }, privacy: null, budgets: null,
+  quarantineTotal: 0,
+  quarantine: [],
+  counters: { batches: 1 },
+  privacy: null,
+  budgets: null,
   ...extra,
 });
 
@@ -111,19 +231,61 @@ describe('buildStatusView', () => {
   it('shows releases, unsent count, last sent, last error and the budget histograms in ρ', () => {
     const view = buildStatusView(input({ privacy }), NOW);
     expect(view.releases).toEqual({
-      configured: true, error: null, enabled: true, timeZone: 'Europe/Berlin',
+      configured: true,
+      error: null,
+      enabled: true,
+      timeZone: 'Europe/Berlin',
       kinds: [{ kind: 'footfall', releases: 24, lastPeriodEndMs: NOW - 3_600_000, lastComputedMs: NOW - 3_000_000 }],
-      upstream: { enabled: true, transport: 'https', down: true, unsent: 3, sent: 21, rejected: 0, oldestUnsentMs: NOW - 7_200_000, lastSentMs: NOW - 10_800_000, lastError: 'HTTP 503' },
+      upstream: {
+        enabled: true,
+        transport: 'https',
+        down: true,
+        unsent: 3,
+        sent: 21,
+        rejected: 0,
+        oldestUnsentMs: NOW - 7_200_000,
+        lastSentMs: NOW - 10_800_000,
+        lastError: 'HTTP 503',
+      },
     });
-    expect(view.budget).toMatchObject({ configured: true, error: null, date: '2026-09-21', filteredToday: 1, problems: [] });
+    expect(view.budget).toMatchObject({
+      configured: true,
+      error: null,
+      date: '2026-09-21',
+      filteredToday: 1,
+      problems: [],
+    });
     if (!view.budget.configured || view.budget.error !== null) throw new Error('expected a budget');
-    expect(view.budget.distributions.map((d) => [d.name, d.cap, d.units, d.bins.length])).toEqual([['analytics-day', 0.25, 5, 2], ['analytics-window', 2, 5, 1]]);
+    expect(view.budget.distributions.map((d) => [d.name, d.cap, d.units, d.bins.length])).toEqual([
+      ['analytics-day', 0.25, 5, 2],
+      ['analytics-window', 2, 5, 1],
+    ]);
   });
 
   it('reports a failing provider as an error of its section, and keeps the other budgets', () => {
-    const view = buildStatusView(input({ privacy: new Error('database is locked'), budgets: [{ name: 'offers-day', label: 'Offers today', unit: 'ε', cap: 3, units: 2, bins: [{ fromPercent: 0, toPercent: 10, units: 2 }] }] }), NOW);
+    const view = buildStatusView(
+      input({
+        privacy: new Error('database is locked'),
+        budgets: [
+          {
+            name: 'offers-day',
+            label: 'Offers today',
+            unit: 'ε',
+            cap: 3,
+            units: 2,
+            bins: [{ fromPercent: 0, toPercent: 10, units: 2 }],
+          },
+        ],
+      }),
+      NOW,
+    );
     expect(view.releases).toEqual({ configured: true, error: 'database is locked' });
-    expect(view.budget).toMatchObject({ configured: true, error: null, problems: ['privacy: database is locked'], distributions: [{ name: 'offers-day', unit: 'ε', cap: 3 }] });
+    expect(view.budget).toMatchObject({
+      configured: true,
+      error: null,
+      problems: ['privacy: database is locked'],
+      distributions: [{ name: 'offers-day', unit: 'ε', cap: 3 }],
+    });
     const alone = buildStatusView(input({ privacy: new Error('boom') }), NOW);
     expect(alone.budget).toEqual({ configured: true, error: 'privacy: boom' });
   });

@@ -61,7 +61,15 @@ export interface QuarantineInput {
 
 export interface QuarantineView {
   total: number;
-  latest: Array<{ receivedMs: number; gateway: string; topic: string; reason: string; problems: number; bytes: number; excerpt: string }>;
+  latest: Array<{
+    receivedMs: number;
+    gateway: string;
+    topic: string;
+    reason: string;
+    problems: number;
+    bytes: number;
+    excerpt: string;
+  }>;
 }
 
 /** A histogram of shoppers by the fraction of a cap they used (shared/privacy/accounting.ts). */
@@ -78,7 +86,12 @@ export interface HistogramInput {
 export interface PrivacyInput {
   readonly enabled: boolean;
   readonly timeZone: string;
-  readonly releases: readonly { readonly kind: string; readonly releases: number; readonly lastPeriodEndMs: number | null; readonly lastComputedMs: number | null }[];
+  readonly releases: readonly {
+    readonly kind: string;
+    readonly releases: number;
+    readonly lastPeriodEndMs: number | null;
+    readonly lastComputedMs: number | null;
+  }[];
   readonly upstream: {
     readonly enabled: boolean;
     readonly transport: string | null;
@@ -90,7 +103,13 @@ export interface PrivacyInput {
     readonly lastError: string | null;
     readonly lastSentMs: number | null;
   };
-  readonly budget: { readonly units: number; readonly date: string; readonly filteredToday: number; readonly day: HistogramInput; readonly window: HistogramInput };
+  readonly budget: {
+    readonly units: number;
+    readonly date: string;
+    readonly filteredToday: number;
+    readonly day: HistogramInput;
+    readonly window: HistogramInput;
+  };
 }
 
 /** A further budget distribution (e.g. the offers' ε per shopper-day), caps in the unit named. */
@@ -102,7 +121,12 @@ export interface BudgetInput {
   readonly cap: number;
   readonly units: number;
   /** Bins by share of the cap; `label` names a bin whose edges are not tenths (the page shows it under the bar). */
-  readonly bins: readonly { readonly fromPercent: number; readonly toPercent: number; readonly units: number; readonly label?: string }[];
+  readonly bins: readonly {
+    readonly fromPercent: number;
+    readonly toPercent: number;
+    readonly units: number;
+    readonly label?: string;
+  }[];
 }
 
 export interface BudgetView {
@@ -115,7 +139,8 @@ export interface BudgetView {
 }
 
 /** A feature's section: not wired into this hub, wired but its provider failed, or its data. */
-export type Section<T> = { configured: false; reason: string } | { configured: true; error: string } | ({ configured: true; error: null } & T);
+export type Section<T> =
+  { configured: false; reason: string } | { configured: true; error: string } | ({ configured: true; error: null } & T);
 
 export interface ReleasesView {
   enabled: boolean;
@@ -146,7 +171,12 @@ export interface StatusView {
   gateways: { total: number; online: number; items: GatewayView[] };
   releases: Section<ReleasesView>;
   /** `problems`: providers that failed while others answered (one failing provider alone is `error`). */
-  budget: Section<{ date: string | null; filteredToday: number | null; distributions: BudgetView[]; problems: string[] }>;
+  budget: Section<{
+    date: string | null;
+    filteredToday: number | null;
+    distributions: BudgetView[];
+    problems: string[];
+  }>;
   quarantine: QuarantineView;
   counters: CounterGroup[];
 }
@@ -186,7 +216,11 @@ export function clockLevel(offsetMs: number | null): GatewayView['clockLevel'] {
   return abs > CLOCK_FAIL_MS ? 'fail' : abs > CLOCK_WARN_MS ? 'warn' : 'ok';
 }
 
-export function gatewayView(g: GatewayInput, nowMs: number, options: { staleAfterMs: number; hubVersion: string }): GatewayView {
+export function gatewayView(
+  g: GatewayInput,
+  nowMs: number,
+  options: { staleAfterMs: number; hubVersion: string },
+): GatewayView {
   const status = g.lastStatus;
   // An offline will is a bare "offline": keep the figures only from an online status.
   const figures = status !== null && status.state === 'online' ? status : null;
@@ -236,7 +270,14 @@ export function quarantineView(total: number, rows: readonly QuarantineInput[]):
 const MICRO = 1_000_000;
 
 function histogram(name: string, label: string, h: HistogramInput, units: number): BudgetView {
-  return { name, label, unit: 'ρ', cap: h.cap / MICRO, units, bins: h.bins.map((b) => ({ fromPercent: b.fromPercent, toPercent: b.toPercent, units: b.units })) };
+  return {
+    name,
+    label,
+    unit: 'ρ',
+    cap: h.cap / MICRO,
+    units,
+    bins: h.bins.map((b) => ({ fromPercent: b.fromPercent, toPercent: b.toPercent, units: b.units })),
+  };
 }
 
 export function releasesView(privacy: PrivacyInput): ReleasesView {
@@ -244,7 +285,12 @@ export function releasesView(privacy: PrivacyInput): ReleasesView {
   return {
     enabled: privacy.enabled,
     timeZone: privacy.timeZone,
-    kinds: privacy.releases.map((r) => ({ kind: r.kind, releases: r.releases, lastPeriodEndMs: r.lastPeriodEndMs, lastComputedMs: r.lastComputedMs })),
+    kinds: privacy.releases.map((r) => ({
+      kind: r.kind,
+      releases: r.releases,
+      lastPeriodEndMs: r.lastPeriodEndMs,
+      lastComputedMs: r.lastComputedMs,
+    })),
     upstream: {
       enabled: u.enabled,
       transport: u.transport,
@@ -273,41 +319,103 @@ function budgetSection(privacy: StatusInput['privacy'], extra: StatusInput['budg
     filteredToday = privacy.budget.filteredToday;
     distributions.push(
       histogram('analytics-day', 'Analytics, today (share of the daily cap)', privacy.budget.day, privacy.budget.units),
-      histogram('analytics-window', 'Analytics, last 30 days (share of the 30-day cap)', privacy.budget.window, privacy.budget.units),
+      histogram(
+        'analytics-window',
+        'Analytics, last 30 days (share of the 30-day cap)',
+        privacy.budget.window,
+        privacy.budget.units,
+      ),
     );
   }
   if (extra instanceof Error) errors.push(`budgets: ${extra.message}`);
   else if (extra !== null) {
-    for (const b of extra) distributions.push({ name: b.name, label: b.label, unit: b.unit, cap: b.cap, units: b.units, bins: b.bins.map((x) => ({ ...x })) });
+    for (const b of extra)
+      distributions.push({
+        name: b.name,
+        label: b.label,
+        unit: b.unit,
+        cap: b.cap,
+        units: b.units,
+        bins: b.bins.map((x) => ({ ...x })),
+      });
   }
   if (distributions.length === 0 && errors.length > 0) return { configured: true, error: errors.join('; ') };
   return { configured: true, error: null, date, filteredToday, distributions, problems: errors };
 }
 
 const COUNTER_GROUPS: ReadonlyArray<{ group: string; items: ReadonlyArray<readonly [string, string]> }> = [
-  { group: 'Ingest', items: [['batches', 'Presence batches'], ['duplicateBatches', 'Duplicate batches (replays)'], ['sightings', 'Sightings'], ['resolved', 'Resolved'], ['unresolved', 'Unresolved'], ['pausedDiscarded', 'Discarded (shopper paused)'], ['noConsentDiscarded', 'Discarded (no consent)'], ['lateSightings', 'Late sightings'], ['statusMessages', 'Status messages'], ['commandReplies', 'Command replies']] },
-  { group: 'Refused', items: [['quarantined', 'Quarantined payloads'], ['refusedConnections', 'Connections'], ['refusedPublishes', 'Publishes'], ['refusedSubscriptions', 'Subscriptions'], ['oversizedPackets', 'Oversized packets'], ['rateLimited', 'Rate limited']] },
-  { group: 'Presence', items: [['windowsFinalized', 'Windows finalised'], ['visitsStarted', 'Visits started'], ['visitsEnded', 'Visits ended'], ['openVisits', 'Open visits'], ['shoppersEnrolled', 'Shoppers enrolled']] },
-  { group: 'Housekeeping', items: [['retentionRuns', 'Retention runs'], ['retentionDeletedRows', 'Rows deleted by retention']] },
+  {
+    group: 'Ingest',
+    items: [
+      ['batches', 'Presence batches'],
+      ['duplicateBatches', 'Duplicate batches (replays)'],
+      ['sightings', 'Sightings'],
+      ['resolved', 'Resolved'],
+      ['unresolved', 'Unresolved'],
+      ['pausedDiscarded', 'Discarded (shopper paused)'],
+      ['noConsentDiscarded', 'Discarded (no consent)'],
+      ['lateSightings', 'Late sightings'],
+      ['statusMessages', 'Status messages'],
+      ['commandReplies', 'Command replies'],
+    ],
+  },
+  {
+    group: 'Refused',
+    items: [
+      ['quarantined', 'Quarantined payloads'],
+      ['refusedConnections', 'Connections'],
+      ['refusedPublishes', 'Publishes'],
+      ['refusedSubscriptions', 'Subscriptions'],
+      ['oversizedPackets', 'Oversized packets'],
+      ['rateLimited', 'Rate limited'],
+    ],
+  },
+  {
+    group: 'Presence',
+    items: [
+      ['windowsFinalized', 'Windows finalised'],
+      ['visitsStarted', 'Visits started'],
+      ['visitsEnded', 'Visits ended'],
+      ['openVisits', 'Open visits'],
+      ['shoppersEnrolled', 'Shoppers enrolled'],
+    ],
+  },
+  {
+    group: 'Housekeeping',
+    items: [
+      ['retentionRuns', 'Retention runs'],
+      ['retentionDeletedRows', 'Rows deleted by retention'],
+    ],
+  },
 ];
 
 export function counterGroups(counters: Readonly<Record<string, number>>): CounterGroup[] {
   const listed = new Set<string>(['gatewaysOnline', 'gatewaysRegistered']);
   const groups: CounterGroup[] = COUNTER_GROUPS.map(({ group, items }) => ({
     group,
-    items: items.filter(([name]) => {
-      listed.add(name);
-      return typeof counters[name] === 'number';
-    }).map(([name, label]) => ({ name, label, value: counters[name] as number })),
+    items: items
+      .filter(([name]) => {
+        listed.add(name);
+        return typeof counters[name] === 'number';
+      })
+      .map(([name, label]) => ({ name, label, value: counters[name] as number })),
   }));
   // Counters added later by other features still show, under their own names.
-  const other = Object.keys(counters).filter((name) => !listed.has(name) && typeof counters[name] === 'number').sort();
-  if (other.length > 0) groups.push({ group: 'Other', items: other.map((name) => ({ name, label: name, value: counters[name] as number })) });
+  const other = Object.keys(counters)
+    .filter((name) => !listed.has(name) && typeof counters[name] === 'number')
+    .sort();
+  if (other.length > 0)
+    groups.push({
+      group: 'Other',
+      items: other.map((name) => ({ name, label: name, value: counters[name] as number })),
+    });
   return groups.filter((g) => g.items.length > 0);
 }
 
 export function buildStatusView(input: StatusInput, nowMs: number): StatusView {
-  const items = input.gateways.map((g) => gatewayView(g, nowMs, { staleAfterMs: input.staleAfterMs, hubVersion: input.hubVersion }));
+  const items = input.gateways.map((g) =>
+    gatewayView(g, nowMs, { staleAfterMs: input.staleAfterMs, hubVersion: input.hubVersion }),
+  );
   const active = items.filter((g) => g.connection !== 'revoked');
   let releases: StatusView['releases'];
   if (input.privacy === null) releases = { configured: false, reason: NOT_WIRED };

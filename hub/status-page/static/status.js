@@ -15,7 +15,9 @@
     loading: false,
   };
 
-  function $(id) { return document.getElementById(id); }
+  function $(id) {
+    return document.getElementById(id);
+  }
 
   /** el('td', { class: 'r', 'data-label': 'Zone' }, 'text', childNode, ...) */
   function el(tag, attrs) {
@@ -33,7 +35,12 @@
 
   function append(node, child) {
     if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); return; }
+    if (Array.isArray(child)) {
+      child.forEach(function (c) {
+        append(node, c);
+      });
+      return;
+    }
     node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
   }
 
@@ -43,11 +50,16 @@
   }
 
   // ---------- formatting ----------
-  function dash(value) { return value === null || value === undefined ? '—' : value; }
+  function dash(value) {
+    return value === null || value === undefined ? '—' : value;
+  }
 
   function number(value, digits) {
     if (value === null || value === undefined) return '—';
-    return Number(value).toLocaleString('en-GB', { maximumFractionDigits: digits === undefined ? 0 : digits, minimumFractionDigits: 0 });
+    return Number(value).toLocaleString('en-GB', {
+      maximumFractionDigits: digits === undefined ? 0 : digits,
+      minimumFractionDigits: 0,
+    });
   }
 
   function duration(seconds) {
@@ -67,7 +79,12 @@
   function stamp(ms) {
     if (ms === null || ms === undefined) return '';
     var d = new Date(ms);
-    return isNaN(d.getTime()) ? '' : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    return isNaN(d.getTime())
+      ? ''
+      : d
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, ' UTC');
   }
 
   function clockOffset(ms) {
@@ -99,14 +116,20 @@
     return fetch(path, init).then(function (res) {
       return res.text().then(function (text) {
         var data;
-        try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+        try {
+          data = text ? JSON.parse(text) : null;
+        } catch {
+          data = null;
+        }
         return { status: res.status, data: data };
       });
     });
   }
 
   function errorMessage(res, fallback) {
-    return res.data && res.data.error && typeof res.data.error.message === 'string' ? res.data.error.message : fallback + ' (HTTP ' + res.status + ')';
+    return res.data && res.data.error && typeof res.data.error.message === 'string'
+      ? res.data.error.message
+      : fallback + ' (HTTP ' + res.status + ')';
   }
 
   // ---------- screens ----------
@@ -142,34 +165,41 @@
   function load() {
     if (state.loading) return;
     state.loading = true;
-    request('GET', API + '/status').then(function (res) {
-      state.loading = false;
-      if (res.status === 401) { showLogin(state.view ? 'Your session has ended; sign in again.' : ''); return; }
-      if (res.status !== 200 || !res.data) {
-        banner(errorMessage(res, 'The hub answered with an error') + ' — retrying.');
+    request('GET', API + '/status').then(
+      function (res) {
+        state.loading = false;
+        if (res.status === 401) {
+          showLogin(state.view ? 'Your session has ended; sign in again.' : '');
+          return;
+        }
+        if (res.status !== 200 || !res.data) {
+          banner(errorMessage(res, 'The hub answered with an error') + ' — retrying.');
+          $('pulse').className = 'pulse stale';
+          schedule();
+          return;
+        }
+        banner('');
+        state.view = res.data;
+        state.refreshSeconds = Math.min(60, Math.max(1, Number(res.data.refreshSeconds) || 5));
+        showDashboard();
+        render(res.data);
+        schedule();
+      },
+      function () {
+        state.loading = false;
+        banner('The hub cannot be reached — showing the last data, retrying every ' + state.refreshSeconds + ' s.');
         $('pulse').className = 'pulse stale';
         schedule();
-        return;
-      }
-      banner('');
-      state.view = res.data;
-      state.refreshSeconds = Math.min(60, Math.max(1, Number(res.data.refreshSeconds) || 5));
-      showDashboard();
-      render(res.data);
-      schedule();
-    }, function () {
-      state.loading = false;
-      banner('The hub cannot be reached — showing the last data, retrying every ' + state.refreshSeconds + ' s.');
-      $('pulse').className = 'pulse stale';
-      schedule();
-    });
+      },
+    );
   }
 
   // ---------- rendering ----------
   function render(view) {
     $('store').textContent = view.store;
     $('hub-version').textContent = view.hub.version;
-    $('updated').textContent = 'updated ' + stamp(view.hub.timeMs).slice(11, 19) + ' · every ' + view.refreshSeconds + ' s';
+    $('updated').textContent =
+      'updated ' + stamp(view.hub.timeMs).slice(11, 19) + ' · every ' + view.refreshSeconds + ' s';
     var pulse = $('pulse');
     pulse.className = 'pulse';
     void pulse.offsetWidth; // restart the animation
@@ -183,10 +213,13 @@
   }
 
   function tile(label, value, hint, level, key) {
-    return el('div', { class: 'tile' + (level ? ' ' + level : ''), 'data-tile': key },
+    return el(
+      'div',
+      { class: 'tile' + (level ? ' ' + level : ''), 'data-tile': key },
       el('div', { class: 'label' }, label),
       el('div', { class: 'value' }, value),
-      hint ? el('div', { class: 'hint' }, hint) : null);
+      hint ? el('div', { class: 'hint' }, hint) : null,
+    );
   }
 
   function counterValue(view, name) {
@@ -199,83 +232,205 @@
 
   function renderTiles(view) {
     var g = view.gateways;
-    var tiles = [tile('Gateways online', g.online + ' / ' + g.total, g.total === 0 ? 'none registered' : g.online === g.total ? 'all reporting' : (g.total - g.online) + ' not online', g.total > 0 && g.online === g.total ? 'ok' : g.online === 0 ? 'bad' : 'warn', 'gateways')];
+    var tiles = [
+      tile(
+        'Gateways online',
+        g.online + ' / ' + g.total,
+        g.total === 0 ? 'none registered' : g.online === g.total ? 'all reporting' : g.total - g.online + ' not online',
+        g.total > 0 && g.online === g.total ? 'ok' : g.online === 0 ? 'bad' : 'warn',
+        'gateways',
+      ),
+    ];
     var r = view.releases;
     if (r.configured && !r.error) {
-      tiles.push(tile('Upstream unsent', number(r.upstream.unsent), r.upstream.enabled ? (r.upstream.down ? 'upstream down' : 'last sent ' + ago(r.upstream.lastSentMs)) : 'upstream sync off', r.upstream.down ? 'bad' : r.upstream.unsent > 0 ? 'warn' : 'ok', 'unsent'));
+      tiles.push(
+        tile(
+          'Upstream unsent',
+          number(r.upstream.unsent),
+          r.upstream.enabled
+            ? r.upstream.down
+              ? 'upstream down'
+              : 'last sent ' + ago(r.upstream.lastSentMs)
+            : 'upstream sync off',
+          r.upstream.down ? 'bad' : r.upstream.unsent > 0 ? 'warn' : 'ok',
+          'unsent',
+        ),
+      );
     } else {
       tiles.push(tile('Upstream unsent', '—', r.configured ? 'provider failed' : 'not configured', '', 'unsent'));
     }
-    tiles.push(tile('Quarantined', number(view.quarantine.total), 'bad payloads kept', view.quarantine.total > 0 ? 'warn' : 'ok', 'quarantine'));
-    tiles.push(tile('Shoppers enrolled', number(counterValue(view, 'shoppersEnrolled')), number(counterValue(view, 'openVisits')) + ' in store now', '', 'shoppers'));
+    tiles.push(
+      tile(
+        'Quarantined',
+        number(view.quarantine.total),
+        'bad payloads kept',
+        view.quarantine.total > 0 ? 'warn' : 'ok',
+        'quarantine',
+      ),
+    );
+    tiles.push(
+      tile(
+        'Shoppers enrolled',
+        number(counterValue(view, 'shoppersEnrolled')),
+        number(counterValue(view, 'openVisits')) + ' in store now',
+        '',
+        'shoppers',
+      ),
+    );
     replace($('tiles'), tiles);
   }
 
   function identifyCell(gw) {
     var current = state.identify[gw.id];
-    var button = el('button', { type: 'button', class: 'btn small', 'data-identify': gw.id, disabled: gw.connection === 'revoked' || (current && current.status === 'wait') }, 'Identify');
-    button.addEventListener('click', function () { identify(gw.id); });
-    var reply = current ? el('span', { class: 'reply ' + current.status, role: 'status', 'data-reply': gw.id },
-      el('span', { class: 'reply-text' }, current.text),
-      current.detail ? el('span', { class: 'reply-detail' }, current.detail) : null) : null;
+    var button = el(
+      'button',
+      {
+        type: 'button',
+        class: 'btn small',
+        'data-identify': gw.id,
+        disabled: gw.connection === 'revoked' || (current && current.status === 'wait'),
+      },
+      'Identify',
+    );
+    button.addEventListener('click', function () {
+      identify(gw.id);
+    });
+    var reply = current
+      ? el(
+          'span',
+          { class: 'reply ' + current.status, role: 'status', 'data-reply': gw.id },
+          el('span', { class: 'reply-text' }, current.text),
+          current.detail ? el('span', { class: 'reply-detail' }, current.detail) : null,
+        )
+      : null;
     return el('td', { class: 'r', 'data-label': 'Identify' }, el('div', { class: 'identify' }, button, reply));
   }
 
   function renderGateways(view) {
     var items = view.gateways.items;
-    $('gateways-note').textContent = items.length === 0 ? '' : 'silent = online but nothing heard for a while; offset = hub − gateway clock';
+    $('gateways-note').textContent =
+      items.length === 0 ? '' : 'silent = online but nothing heard for a while; offset = hub − gateway clock';
     if (items.length === 0) {
-      replace($('gateways'), el('p', { class: 'empty' }, 'No gateways are registered. Add one with: hushpoint provision add-gateway'));
+      replace(
+        $('gateways'),
+        el('p', { class: 'empty' }, 'No gateways are registered. Add one with: hushpoint provision add-gateway'),
+      );
       return;
     }
-    var head = el('thead', null, el('tr', null,
-      el('th', null, 'Gateway'), el('th', null, 'Zone'), el('th', null, 'State'), el('th', null, 'Last seen'),
-      el('th', { class: 'r' }, 'Adverts/s'), el('th', { class: 'r' }, 'Outbox'), el('th', { class: 'r' }, 'Clock offset'),
-      el('th', null, 'Version'), el('th', { class: 'r' }, '')));
-    var body = el('tbody', null, items.map(function (gw) {
-      var conn = CONNECTION[gw.connection] || ['', gw.connection];
-      var clockClass = gw.clockLevel === 'fail' ? 'text-bad' : gw.clockLevel === 'warn' ? 'text-warn' : '';
-      var outboxClass = gw.outboxDepth > 0 ? 'text-warn' : '';
-      return el('tr', { 'data-gateway': gw.id },
-        el('td', { class: 'id', 'data-label': 'Gateway' }, gw.id,
-          gw.uptimeSeconds !== null ? el('span', { class: 'sub-line' }, 'up ' + duration(gw.uptimeSeconds) + (gw.adapterState && gw.adapterState !== 'poweredOn' ? ' · BLE ' + gw.adapterState : '')) : null),
-        el('td', { 'data-label': 'Zone' }, gw.zone),
-        el('td', { 'data-label': 'State' }, el('span', { class: 'badge ' + conn[0], 'data-state': gw.connection }, conn[1])),
-        el('td', { 'data-label': 'Last seen' }, gw.lastSeenMs === null ? 'never' : timeCell(gw.lastSeenMs)),
-        el('td', { class: 'r', 'data-label': 'Adverts/s', 'data-field': 'adverts' }, number(gw.advertsPerSecond, 1)),
-        el('td', { class: 'r ' + outboxClass, 'data-label': 'Outbox', 'data-field': 'outbox' }, gw.outboxDepth === null ? '—' : number(gw.outboxDepth) + (gw.outboxDepth === 1 ? ' window' : ' windows')),
-        el('td', { class: 'r ' + clockClass, 'data-label': 'Clock offset', 'data-field': 'clock' }, clockOffset(gw.clockOffsetMs)),
-        el('td', { 'data-label': 'Version', 'data-field': 'version', class: gw.versionMismatch ? 'text-warn' : '' }, dash(gw.version), gw.versionMismatch ? el('span', { class: 'sub-line' }, 'hub runs ' + view.hub.version) : null),
-        identifyCell(gw));
-    }));
+    var head = el(
+      'thead',
+      null,
+      el(
+        'tr',
+        null,
+        el('th', null, 'Gateway'),
+        el('th', null, 'Zone'),
+        el('th', null, 'State'),
+        el('th', null, 'Last seen'),
+        el('th', { class: 'r' }, 'Adverts/s'),
+        el('th', { class: 'r' }, 'Outbox'),
+        el('th', { class: 'r' }, 'Clock offset'),
+        el('th', null, 'Version'),
+        el('th', { class: 'r' }, ''),
+      ),
+    );
+    var body = el(
+      'tbody',
+      null,
+      items.map(function (gw) {
+        var conn = CONNECTION[gw.connection] || ['', gw.connection];
+        var clockClass = gw.clockLevel === 'fail' ? 'text-bad' : gw.clockLevel === 'warn' ? 'text-warn' : '';
+        var outboxClass = gw.outboxDepth > 0 ? 'text-warn' : '';
+        return el(
+          'tr',
+          { 'data-gateway': gw.id },
+          el(
+            'td',
+            { class: 'id', 'data-label': 'Gateway' },
+            gw.id,
+            gw.uptimeSeconds !== null
+              ? el(
+                  'span',
+                  { class: 'sub-line' },
+                  'up ' +
+                    duration(gw.uptimeSeconds) +
+                    (gw.adapterState && gw.adapterState !== 'poweredOn' ? ' · BLE ' + gw.adapterState : ''),
+                )
+              : null,
+          ),
+          el('td', { 'data-label': 'Zone' }, gw.zone),
+          el(
+            'td',
+            { 'data-label': 'State' },
+            el('span', { class: 'badge ' + conn[0], 'data-state': gw.connection }, conn[1]),
+          ),
+          el('td', { 'data-label': 'Last seen' }, gw.lastSeenMs === null ? 'never' : timeCell(gw.lastSeenMs)),
+          el('td', { class: 'r', 'data-label': 'Adverts/s', 'data-field': 'adverts' }, number(gw.advertsPerSecond, 1)),
+          el(
+            'td',
+            { class: 'r ' + outboxClass, 'data-label': 'Outbox', 'data-field': 'outbox' },
+            gw.outboxDepth === null ? '—' : number(gw.outboxDepth) + (gw.outboxDepth === 1 ? ' window' : ' windows'),
+          ),
+          el(
+            'td',
+            { class: 'r ' + clockClass, 'data-label': 'Clock offset', 'data-field': 'clock' },
+            clockOffset(gw.clockOffsetMs),
+          ),
+          el(
+            'td',
+            { 'data-label': 'Version', 'data-field': 'version', class: gw.versionMismatch ? 'text-warn' : '' },
+            dash(gw.version),
+            gw.versionMismatch ? el('span', { class: 'sub-line' }, 'hub runs ' + view.hub.version) : null,
+          ),
+          identifyCell(gw),
+        );
+      }),
+    );
     replace($('gateways'), el('table', { class: 'table stack' }, head, body));
   }
 
   function identify(id) {
     state.identify[id] = { status: 'wait', text: 'Waiting for the gateway…' };
     if (state.view) renderGateways(state.view);
-    request('POST', API + '/gateways/' + encodeURIComponent(id) + '/identify', { seconds: 10 }).then(function (res) {
-      if (res.status === 401) { showLogin('Your session has ended; sign in again.'); return; }
-      var d = res.data;
-      if (res.status === 200 && d && d.ok) {
-        var seconds = d.data && typeof d.data.seconds === 'number' ? d.data.seconds : null;
-        state.identify[id] = { status: 'ok', text: 'LEDs blinking' + (seconds !== null ? ' for ' + seconds + ' s' : ''), detail: 'replied in ' + d.roundTripMs + ' ms · tx ' + d.transaction };
-      } else if (res.status === 200 && d) {
-        state.identify[id] = { status: 'bad', text: 'Gateway refused: ' + (d.error ? d.error.code + ' ' + d.error.message : 'no reason given') };
-      } else {
-        state.identify[id] = { status: 'bad', text: errorMessage(res, 'Identify failed') };
-      }
-      if (state.view) renderGateways(state.view);
-    }, function () {
-      state.identify[id] = { status: 'bad', text: 'The hub cannot be reached.' };
-      if (state.view) renderGateways(state.view);
-    });
+    request('POST', API + '/gateways/' + encodeURIComponent(id) + '/identify', { seconds: 10 }).then(
+      function (res) {
+        if (res.status === 401) {
+          showLogin('Your session has ended; sign in again.');
+          return;
+        }
+        var d = res.data;
+        if (res.status === 200 && d && d.ok) {
+          var seconds = d.data && typeof d.data.seconds === 'number' ? d.data.seconds : null;
+          state.identify[id] = {
+            status: 'ok',
+            text: 'LEDs blinking' + (seconds !== null ? ' for ' + seconds + ' s' : ''),
+            detail: 'replied in ' + d.roundTripMs + ' ms · tx ' + d.transaction,
+          };
+        } else if (res.status === 200 && d) {
+          state.identify[id] = {
+            status: 'bad',
+            text: 'Gateway refused: ' + (d.error ? d.error.code + ' ' + d.error.message : 'no reason given'),
+          };
+        } else {
+          state.identify[id] = { status: 'bad', text: errorMessage(res, 'Identify failed') };
+        }
+        if (state.view) renderGateways(state.view);
+      },
+      function () {
+        state.identify[id] = { status: 'bad', text: 'The hub cannot be reached.' };
+        if (state.view) renderGateways(state.view);
+      },
+    );
   }
 
   function kv(rows) {
-    return el('dl', { class: 'kv' }, rows.map(function (row) {
-      return [el('dt', null, row[0]), el('dd', row[2] ? { class: row[2] } : null, row[1])];
-    }));
+    return el(
+      'dl',
+      { class: 'kv' },
+      rows.map(function (row) {
+        return [el('dt', null, row[0]), el('dd', row[2] ? { class: row[2] } : null, row[1])];
+      }),
+    );
   }
 
   function sectionState(section) {
@@ -286,12 +441,15 @@
 
   function renderReleases(r) {
     var blocked = sectionState(r);
-    if (blocked) { replace($('releases'), blocked); return; }
+    if (blocked) {
+      replace($('releases'), blocked);
+      return;
+    }
     var u = r.upstream;
     var sync = !u.enabled ? ['Off', ''] : u.down ? ['Down — retrying', 'text-bad'] : ['OK', 'text-ok'];
     var rows = [
       ['DP releases', r.enabled ? 'On (' + r.timeZone + ')' : 'Off in hub.yaml'],
-      ['Upstream', u.enabled ? (u.transport || 'on') : 'Off'],
+      ['Upstream', u.enabled ? u.transport || 'on' : 'Off'],
       ['Sync state', sync[0], sync[1]],
       ['Unsent', number(u.unsent), u.unsent > 0 ? 'text-warn' : ''],
       ['Oldest unsent', u.oldestUnsentMs === null ? '—' : timeCell(u.oldestUnsentMs)],
@@ -299,73 +457,218 @@
       ['Sent / rejected', number(u.sent) + ' / ' + number(u.rejected), u.rejected > 0 ? 'text-bad' : ''],
       ['Last error', u.lastError || 'none', u.lastError ? 'text-bad' : ''],
     ];
-    var kinds = r.kinds.length === 0 ? el('p', { class: 'empty' }, 'No releases yet.') : el('table', { class: 'table stack' },
-      el('thead', null, el('tr', null, el('th', null, 'Release'), el('th', { class: 'r' }, 'Count'), el('th', null, 'Last period ended'), el('th', null, 'Computed'))),
-      el('tbody', null, r.kinds.map(function (k) {
-        return el('tr', null,
-          el('td', { class: 'id', 'data-label': 'Release' }, k.kind),
-          el('td', { class: 'r', 'data-label': 'Count' }, number(k.releases)),
-          el('td', { 'data-label': 'Last period ended' }, k.lastPeriodEndMs === null ? '—' : timeCell(k.lastPeriodEndMs)),
-          el('td', { 'data-label': 'Computed' }, k.lastComputedMs === null ? '—' : timeCell(k.lastComputedMs)));
-      })));
+    var kinds =
+      r.kinds.length === 0
+        ? el('p', { class: 'empty' }, 'No releases yet.')
+        : el(
+            'table',
+            { class: 'table stack' },
+            el(
+              'thead',
+              null,
+              el(
+                'tr',
+                null,
+                el('th', null, 'Release'),
+                el('th', { class: 'r' }, 'Count'),
+                el('th', null, 'Last period ended'),
+                el('th', null, 'Computed'),
+              ),
+            ),
+            el(
+              'tbody',
+              null,
+              r.kinds.map(function (k) {
+                return el(
+                  'tr',
+                  null,
+                  el('td', { class: 'id', 'data-label': 'Release' }, k.kind),
+                  el('td', { class: 'r', 'data-label': 'Count' }, number(k.releases)),
+                  el(
+                    'td',
+                    { 'data-label': 'Last period ended' },
+                    k.lastPeriodEndMs === null ? '—' : timeCell(k.lastPeriodEndMs),
+                  ),
+                  el('td', { 'data-label': 'Computed' }, k.lastComputedMs === null ? '—' : timeCell(k.lastComputedMs)),
+                );
+              }),
+            ),
+          );
     replace($('releases'), [kv(rows), el('div', { class: 'subhead' }, 'Releases by kind'), kinds]);
   }
 
   function renderBudget(b) {
     $('budget-note').textContent = b.configured && !b.error && b.date ? 'day ' + b.date : '';
     var blocked = sectionState(b);
-    if (blocked) { replace($('budget'), blocked); return; }
+    if (blocked) {
+      replace($('budget'), blocked);
+      return;
+    }
     var parts = [];
-    if (b.problems && b.problems.length > 0) parts.push(el('p', { class: 'section-error' }, 'Partly unavailable: ' + b.problems.join('; ')));
+    if (b.problems && b.problems.length > 0)
+      parts.push(el('p', { class: 'section-error' }, 'Partly unavailable: ' + b.problems.join('; ')));
     if (b.filteredToday !== null && b.filteredToday !== undefined) {
-      parts.push(el('p', { class: 'muted small' }, 'Shoppers by share of their budget used — counts only, no identities. ' + number(b.filteredToday) + ' shopper-day(s) left out of further releases today.'));
+      parts.push(
+        el(
+          'p',
+          { class: 'muted small' },
+          'Shoppers by share of their budget used — counts only, no identities. ' +
+            number(b.filteredToday) +
+            ' shopper-day(s) left out of further releases today.',
+        ),
+      );
     }
     if (b.distributions.length === 0) parts.push(el('p', { class: 'empty' }, 'No budget figures yet.'));
     b.distributions.forEach(function (d) {
       var max = 0;
-      d.bins.forEach(function (bin) { max = Math.max(max, bin.units); });
-      parts.push(el('figure', { class: 'histogram', 'data-budget': d.name },
-        el('figcaption', null,
-          el('span', { class: 'title' }, d.label),
-          el('span', { class: 'caption' }, 'cap ' + d.unit + ' = ' + number(d.cap, 6) + ' · ' + number(d.units) + ' shopper' + (d.units === 1 ? '' : 's') + ' with spending')),
-        el('div', { class: 'columns-chart', 'data-bins': d.bins.length }, d.bins.map(function (bin) {
-          var full = bin.fromPercent >= 100;
-          var range = full ? 'cap reached' : bin.fromPercent === bin.toPercent ? 'nothing spent' : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
-          var bar = el('div', { class: 'column-bar' + (full ? ' full' : '') + (bin.units === 0 ? ' zero' : '') });
-          bar.style.height = (max > 0 && bin.units > 0 ? Math.max(4, (100 * bin.units) / max) : 0) + '%';
-          return el('div', { class: 'column', title: range + ': ' + bin.units + ' shopper' + (bin.units === 1 ? '' : 's'), 'data-bin': bin.fromPercent },
-            el('span', { class: 'count' }, number(bin.units)),
-            el('div', { class: 'column-track', role: 'img', 'aria-label': range + ': ' + bin.units + ' shoppers' }, bar),
-            el('span', { class: 'tick' }, typeof bin.label === 'string' ? bin.label : full ? 'cap' : String(bin.fromPercent)));
-        })),
-        el('div', { class: 'axis' }, d.bins.some(function (bin) { return typeof bin.label === 'string'; }) ? 'share of the cap used, in % (bars: shoppers)' : 'share of the cap used, in 10 % steps (bars: shoppers)')));
+      d.bins.forEach(function (bin) {
+        max = Math.max(max, bin.units);
+      });
+      parts.push(
+        el(
+          'figure',
+          { class: 'histogram', 'data-budget': d.name },
+          el(
+            'figcaption',
+            null,
+            el('span', { class: 'title' }, d.label),
+            el(
+              'span',
+              { class: 'caption' },
+              'cap ' +
+                d.unit +
+                ' = ' +
+                number(d.cap, 6) +
+                ' · ' +
+                number(d.units) +
+                ' shopper' +
+                (d.units === 1 ? '' : 's') +
+                ' with spending',
+            ),
+          ),
+          el(
+            'div',
+            { class: 'columns-chart', 'data-bins': d.bins.length },
+            d.bins.map(function (bin) {
+              var full = bin.fromPercent >= 100;
+              var range = full
+                ? 'cap reached'
+                : bin.fromPercent === bin.toPercent
+                  ? 'nothing spent'
+                  : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
+              var bar = el('div', { class: 'column-bar' + (full ? ' full' : '') + (bin.units === 0 ? ' zero' : '') });
+              bar.style.height = (max > 0 && bin.units > 0 ? Math.max(4, (100 * bin.units) / max) : 0) + '%';
+              return el(
+                'div',
+                {
+                  class: 'column',
+                  title: range + ': ' + bin.units + ' shopper' + (bin.units === 1 ? '' : 's'),
+                  'data-bin': bin.fromPercent,
+                },
+                el('span', { class: 'count' }, number(bin.units)),
+                el(
+                  'div',
+                  { class: 'column-track', role: 'img', 'aria-label': range + ': ' + bin.units + ' shoppers' },
+                  bar,
+                ),
+                el(
+                  'span',
+                  { class: 'tick' },
+                  typeof bin.label === 'string' ? bin.label : full ? 'cap' : String(bin.fromPercent),
+                ),
+              );
+            }),
+          ),
+          el(
+            'div',
+            { class: 'axis' },
+            d.bins.some(function (bin) {
+              return typeof bin.label === 'string';
+            })
+              ? 'share of the cap used, in % (bars: shoppers)'
+              : 'share of the cap used, in 10 % steps (bars: shoppers)',
+          ),
+        ),
+      );
     });
     replace($('budget'), parts);
   }
 
   function renderQuarantine(q) {
-    $('quarantine-note').textContent = q.total === 0 ? '' : number(q.total) + ' in total' + (q.latest.length < q.total ? ', latest ' + q.latest.length + ' shown' : '');
-    if (q.total === 0) { replace($('quarantine'), el('p', { class: 'empty' }, 'Nothing quarantined: every payload from the gateways was valid.')); return; }
-    replace($('quarantine'), el('table', { class: 'table stack' },
-      el('thead', null, el('tr', null, el('th', null, 'Gateway'), el('th', null, 'Received'), el('th', null, 'Topic'), el('th', null, 'Reason'), el('th', { class: 'r' }, 'Bytes'), el('th', null, 'Excerpt'))),
-      el('tbody', null, q.latest.map(function (row) {
-        var topic = String(row.topic).split('/').slice(-1)[0];
-        return el('tr', { 'data-quarantine': '' },
-          el('td', { class: 'id nowrap', 'data-label': 'Gateway' }, row.gateway),
-          el('td', { class: 'nowrap', 'data-label': 'Received' }, timeCell(row.receivedMs)),
-          el('td', { class: 'nowrap', 'data-label': 'Topic', title: row.topic }, topic),
-          el('td', { 'data-label': 'Reason' }, row.reason),
-          el('td', { class: 'r', 'data-label': 'Bytes' }, number(row.bytes)),
-          el('td', { 'data-label': 'Excerpt' }, el('code', { class: 'excerpt' }, row.excerpt)));
-      }))));
+    $('quarantine-note').textContent =
+      q.total === 0
+        ? ''
+        : number(q.total) + ' in total' + (q.latest.length < q.total ? ', latest ' + q.latest.length + ' shown' : '');
+    if (q.total === 0) {
+      replace(
+        $('quarantine'),
+        el('p', { class: 'empty' }, 'Nothing quarantined: every payload from the gateways was valid.'),
+      );
+      return;
+    }
+    replace(
+      $('quarantine'),
+      el(
+        'table',
+        { class: 'table stack' },
+        el(
+          'thead',
+          null,
+          el(
+            'tr',
+            null,
+            el('th', null, 'Gateway'),
+            el('th', null, 'Received'),
+            el('th', null, 'Topic'),
+            el('th', null, 'Reason'),
+            el('th', { class: 'r' }, 'Bytes'),
+            el('th', null, 'Excerpt'),
+          ),
+        ),
+        el(
+          'tbody',
+          null,
+          q.latest.map(function (row) {
+            var topic = String(row.topic).split('/').slice(-1)[0];
+            return el(
+              'tr',
+              { 'data-quarantine': '' },
+              el('td', { class: 'id nowrap', 'data-label': 'Gateway' }, row.gateway),
+              el('td', { class: 'nowrap', 'data-label': 'Received' }, timeCell(row.receivedMs)),
+              el('td', { class: 'nowrap', 'data-label': 'Topic', title: row.topic }, topic),
+              el('td', { 'data-label': 'Reason' }, row.reason),
+              el('td', { class: 'r', 'data-label': 'Bytes' }, number(row.bytes)),
+              el('td', { 'data-label': 'Excerpt' }, el('code', { class: 'excerpt' }, row.excerpt)),
+            );
+          }),
+        ),
+      ),
+    );
   }
 
   function renderCounters(groups) {
-    replace($('counters'), groups.map(function (g) {
-      return el('div', null, el('h3', null, g.group), el('dl', null, g.items.map(function (item) {
-        return el('div', { class: 'row', 'data-counter': item.name }, el('dt', null, item.label), el('dd', null, number(item.value)));
-      })));
-    }));
+    replace(
+      $('counters'),
+      groups.map(function (g) {
+        return el(
+          'div',
+          null,
+          el('h3', null, g.group),
+          el(
+            'dl',
+            null,
+            g.items.map(function (item) {
+              return el(
+                'div',
+                { class: 'row', 'data-counter': item.name },
+                el('dt', null, item.label),
+                el('dd', null, number(item.value)),
+              );
+            }),
+          ),
+        );
+      }),
+    );
   }
 
   // ---------- sign in / out ----------
@@ -373,26 +676,39 @@
     event.preventDefault();
     var input = $('token');
     var token = input.value.trim();
-    if (!token) { $('login-error').textContent = 'Paste the technician token first.'; return; }
+    if (!token) {
+      $('login-error').textContent = 'Paste the technician token first.';
+      return;
+    }
     var button = $('sign-in');
     button.disabled = true;
     $('login-error').textContent = '';
-    request('POST', API + '/session', { token: token }).then(function (res) {
-      button.disabled = false;
-      if (res.status === 204) {
-        input.value = '';
-        load();
-      } else {
-        $('login-error').textContent = errorMessage(res, 'Sign-in failed');
-      }
-    }, function () {
-      button.disabled = false;
-      $('login-error').textContent = 'The hub cannot be reached.';
-    });
+    request('POST', API + '/session', { token: token }).then(
+      function (res) {
+        button.disabled = false;
+        if (res.status === 204) {
+          input.value = '';
+          load();
+        } else {
+          $('login-error').textContent = errorMessage(res, 'Sign-in failed');
+        }
+      },
+      function () {
+        button.disabled = false;
+        $('login-error').textContent = 'The hub cannot be reached.';
+      },
+    );
   }
 
   function signOut() {
-    request('DELETE', API + '/session').then(function () { showLogin('Signed out.'); }, function () { showLogin(''); });
+    request('DELETE', API + '/session').then(
+      function () {
+        showLogin('Signed out.');
+      },
+      function () {
+        showLogin('');
+      },
+    );
   }
 
   document.addEventListener('DOMContentLoaded', function () {

@@ -32,11 +32,21 @@ export function configVerdict(fact: ConfigFact): CheckResult {
   const count = fact.problems.length;
   const detail = `${fact.file} has ${count} problem${count === 1 ? '' : 's'}: ${fact.problems.join('; ')}`;
   if (fact.kind === 'unreadable') {
-    return check('config', 'FAIL', `${fact.file} ${fact.problems.join('; ').replace(/^\/ /, '')}`,
-      'check the path given to --config (install.sh puts the gateway\'s at /etc/hushpoint/gateway.yaml) and run doctor with sudo if it is not readable by you');
+    return check(
+      'config',
+      'FAIL',
+      `${fact.file} ${fact.problems.join('; ').replace(/^\/ /, '')}`,
+      "check the path given to --config (install.sh puts the gateway's at /etc/hushpoint/gateway.yaml) and run doctor with sudo if it is not readable by you",
+    );
   }
   const after = `then check with \`hushpoint check-config ${fact.file}\`; the service exits with code 78 and is not restarted until the file is valid`;
-  if (fact.kind === 'syntax') return check('config', 'FAIL', detail, `fix the YAML syntax at the line and column given (indentation, a missing ":" or closing bracket), ${after}`);
+  if (fact.kind === 'syntax')
+    return check(
+      'config',
+      'FAIL',
+      detail,
+      `fix the YAML syntax at the line and column given (indentation, a missing ":" or closing bracket), ${after}`,
+    );
   return check('config', 'FAIL', detail, `correct each field named (JSON pointer, then what was expected), ${after}`);
 }
 
@@ -49,8 +59,12 @@ export function skippedVerdict(name: string, why: string): CheckResult {
 export function nodeVerdict(version: string): CheckResult {
   const major = nodeMajor(version);
   if (major === THRESHOLDS.nodeMajor) return check('node', 'PASS', `Node.js ${version}`);
-  return check('node', 'FAIL', `Node.js ${version}, expected ${THRESHOLDS.nodeMajor}.x (the release and its native modules are built for Node ${THRESHOLDS.nodeMajor})`,
-    `install Node.js ${THRESHOLDS.nodeMajor}: run the bundle's install.sh again (it installs it from Debian or NodeSource), or \`curl -fsSL https://deb.nodesource.com/setup_${THRESHOLDS.nodeMajor}.x | sudo bash - && sudo apt-get install -y nodejs\``);
+  return check(
+    'node',
+    'FAIL',
+    `Node.js ${version}, expected ${THRESHOLDS.nodeMajor}.x (the release and its native modules are built for Node ${THRESHOLDS.nodeMajor})`,
+    `install Node.js ${THRESHOLDS.nodeMajor}: run the bundle's install.sh again (it installs it from Debian or NodeSource), or \`curl -fsSL https://deb.nodesource.com/setup_${THRESHOLDS.nodeMajor}.x | sudo bash - && sudo apt-get install -y nodejs\``,
+  );
 }
 
 // --- files (gateway secrets) ------------------------------------------------------------------
@@ -68,19 +82,44 @@ export interface FileFact {
 }
 
 export function gatewayFilesVerdict(facts: { ca: FileFact | null; credential: FileFact }): CheckResult {
-  const fromBundle = 'copy it again from the gateway\'s bundle (the store folder\'s gateways/ID/), or run the bundle\'s install.sh again';
+  const fromBundle =
+    "copy it again from the gateway's bundle (the store folder's gateways/ID/), or run the bundle's install.sh again";
   const { ca, credential } = facts;
-  for (const [what, fact] of [['CA certificate (hub.caFile)', ca], ['credential (hub.credentialFile)', credential]] as const) {
+  for (const [what, fact] of [
+    ['CA certificate (hub.caFile)', ca],
+    ['credential (hub.credentialFile)', credential],
+  ] as const) {
     if (fact === null) continue;
     if (!fact.exists) return check('files', 'FAIL', `the ${what} ${fact.path} does not exist`, fromBundle);
-    if (!fact.readable) return check('files', 'FAIL', `the ${what} ${fact.path} cannot be read by this user`, 'run doctor with sudo, or give the service user read access (install.sh sets root:hushpoint 0640)');
+    if (!fact.readable)
+      return check(
+        'files',
+        'FAIL',
+        `the ${what} ${fact.path} cannot be read by this user`,
+        'run doctor with sudo, or give the service user read access (install.sh sets root:hushpoint 0640)',
+      );
     if (fact.size === 0) return check('files', 'FAIL', `the ${what} ${fact.path} is empty`, fromBundle);
   }
-  if (ca !== null && ca.parses === false) return check('files', 'FAIL', `the CA certificate ${ca.path} is not a PEM certificate`, `${fromBundle}: it must be the store's ca.pem`);
+  if (ca !== null && ca.parses === false)
+    return check(
+      'files',
+      'FAIL',
+      `the CA certificate ${ca.path} is not a PEM certificate`,
+      `${fromBundle}: it must be the store's ca.pem`,
+    );
   if ((credential.mode & 0o007) !== 0) {
-    return check('files', 'WARN', `the credential ${credential.path} is readable by every user (mode ${(credential.mode & 0o777).toString(8)})`, `sudo chmod 0640 ${credential.path} (and chown root:hushpoint)`);
+    return check(
+      'files',
+      'WARN',
+      `the credential ${credential.path} is readable by every user (mode ${(credential.mode & 0o777).toString(8)})`,
+      `sudo chmod 0640 ${credential.path} (and chown root:hushpoint)`,
+    );
   }
-  return check('files', 'PASS', `${ca === null ? '' : `${ca.path}, `}${credential.path} present${ca === null ? '' : ', CA parses'}; credential not world-readable`);
+  return check(
+    'files',
+    'PASS',
+    `${ca === null ? '' : `${ca.path}, `}${credential.path} present${ca === null ? '' : ', CA parses'}; credential not world-readable`,
+  );
 }
 
 // --- Bluetooth adapter ------------------------------------------------------------------------
@@ -95,25 +134,53 @@ export type BleFact =
   | { source: 'replay'; trace: string }
   | { source: 'noble'; adapterIndex: number; adapters: string[]; rfkill: RfkillEntry[]; up: boolean | null };
 
-export const NO_ADAPTER_FIX = 'no Bluetooth adapter: check `hciconfig`, `rfkill unblock bluetooth`, the service\'s capabilities (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN in hushpoint-gateway.service); on a Pi, that the bluez package is installed and /boot/firmware/config.txt has no dtoverlay=disable-bt';
+export const NO_ADAPTER_FIX =
+  "no Bluetooth adapter: check `hciconfig`, `rfkill unblock bluetooth`, the service's capabilities (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN in hushpoint-gateway.service); on a Pi, that the bluez package is installed and /boot/firmware/config.txt has no dtoverlay=disable-bt";
 
 export function bleVerdict(fact: BleFact): CheckResult {
-  if (fact.source === 'replay') return check('ble-adapter', 'INFO', `ble.source replays ${fact.trace}: no Bluetooth adapter needed`);
+  if (fact.source === 'replay')
+    return check('ble-adapter', 'INFO', `ble.source replays ${fact.trace}: no Bluetooth adapter needed`);
   const name = `hci${fact.adapterIndex}`;
   const blocked = fact.rfkill.filter((r) => r.type === 'bluetooth' && (r.soft || r.hard));
   if (fact.adapters.length === 0) {
-    if (blocked.some((r) => r.soft)) return check('ble-adapter', 'FAIL', 'no Bluetooth adapter: Bluetooth is blocked by rfkill (soft)', '`sudo rfkill unblock bluetooth`, then `sudo systemctl restart hushpoint-gateway`');
+    if (blocked.some((r) => r.soft))
+      return check(
+        'ble-adapter',
+        'FAIL',
+        'no Bluetooth adapter: Bluetooth is blocked by rfkill (soft)',
+        '`sudo rfkill unblock bluetooth`, then `sudo systemctl restart hushpoint-gateway`',
+      );
     return check('ble-adapter', 'FAIL', 'no Bluetooth adapter found (/sys/class/bluetooth is empty)', NO_ADAPTER_FIX);
   }
   if (!fact.adapters.includes(name)) {
-    return check('ble-adapter', 'FAIL', `${name} (ble.adapterIndex ${fact.adapterIndex}) not found; this machine has ${fact.adapters.join(', ')}`,
-      `set ble.adapterIndex to one of ${fact.adapters.map((a) => a.slice(3)).join(', ')} in the config, or plug in the adapter; check \`hciconfig\``);
+    return check(
+      'ble-adapter',
+      'FAIL',
+      `${name} (ble.adapterIndex ${fact.adapterIndex}) not found; this machine has ${fact.adapters.join(', ')}`,
+      `set ble.adapterIndex to one of ${fact.adapters.map((a) => a.slice(3)).join(', ')} in the config, or plug in the adapter; check \`hciconfig\``,
+    );
   }
-  if (blocked.some((r) => r.hard)) return check('ble-adapter', 'FAIL', `${name} is blocked by rfkill (hard block: a switch or the firmware)`, 'remove the hardware block (switch, BIOS/firmware setting), then check `rfkill list`');
-  if (blocked.length > 0) return check('ble-adapter', 'FAIL', `${name} is blocked by rfkill (soft)`, '`sudo rfkill unblock bluetooth`, then `sudo systemctl restart hushpoint-gateway`');
+  if (blocked.some((r) => r.hard))
+    return check(
+      'ble-adapter',
+      'FAIL',
+      `${name} is blocked by rfkill (hard block: a switch or the firmware)`,
+      'remove the hardware block (switch, BIOS/firmware setting), then check `rfkill list`',
+    );
+  if (blocked.length > 0)
+    return check(
+      'ble-adapter',
+      'FAIL',
+      `${name} is blocked by rfkill (soft)`,
+      '`sudo rfkill unblock bluetooth`, then `sudo systemctl restart hushpoint-gateway`',
+    );
   if (fact.up === false) {
-    return check('ble-adapter', 'WARN', `${name} is present but DOWN`,
-      `the gateway brings it up itself when it has CAP_NET_ADMIN (see the service's AmbientCapabilities); by hand: \`sudo hciconfig ${name} up\``);
+    return check(
+      'ble-adapter',
+      'WARN',
+      `${name} is present but DOWN`,
+      `the gateway brings it up itself when it has CAP_NET_ADMIN (see the service's AmbientCapabilities); by hand: \`sudo hciconfig ${name} up\``,
+    );
   }
   return check('ble-adapter', 'PASS', `${name} present${fact.up === true ? ' and UP' : ''}, not blocked`);
 }
@@ -122,17 +189,23 @@ export function bleVerdict(fact: BleFact): CheckResult {
 
 /** What a TCP/TLS connection attempt ended with. */
 export type TlsOutcome =
-  | { kind: 'ok' }
-  | { kind: 'unreachable'; code: string }
-  | { kind: 'tls'; code: string; message: string };
+  { kind: 'ok' } | { kind: 'unreachable'; code: string } | { kind: 'tls'; code: string; message: string };
 
 /** What the MQTT CONNECT (after TLS succeeded) ended with. */
 export type MqttOutcome =
-  | { kind: 'connected' }
-  | { kind: 'refused'; returnCode: number }
-  | { kind: 'failed'; code: string };
+  { kind: 'connected' } | { kind: 'refused'; returnCode: number } | { kind: 'failed'; code: string };
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'TIMEOUT', 'EPIPE']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'TIMEOUT',
+  'EPIPE',
+]);
 
 /** Sorts a socket/TLS error code into "unreachable" or "TLS failure". */
 export function classifyConnectError(code: string, message = code): TlsOutcome {
@@ -149,7 +222,16 @@ export interface HubTarget {
   gateway: string;
 }
 
-const TRUST_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED']);
+const TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
 
 function unreachableFix(code: string, target: HubTarget): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
@@ -183,7 +265,11 @@ export function hubConnectionVerdicts(target: HubTarget, tls: TlsOutcome, mqtt: 
     ];
   }
   if (tls.kind === 'tls') {
-    const what = TRUST_CODES.has(tls.code) ? `the hub's certificate is not trusted by ${target.caFile}` : tls.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `the hub's certificate does not name "${target.serverName ?? target.host}"` : 'TLS handshake failed';
+    const what = TRUST_CODES.has(tls.code)
+      ? `the hub's certificate is not trusted by ${target.caFile}`
+      : tls.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? `the hub's certificate does not name "${target.serverName ?? target.host}"`
+        : 'TLS handshake failed';
     return [
       check('hub-tls', 'FAIL', `${what} (${tls.code}) at ${where}`, tlsFix(tls.code, target)),
       skippedVerdict('hub-credential', 'no TLS connection to the hub'),
@@ -191,15 +277,59 @@ export function hubConnectionVerdicts(target: HubTarget, tls: TlsOutcome, mqtt: 
   }
   const tlsPass = check('hub-tls', 'PASS', `${target.url}: TLS verified with ${target.caFile}`);
   if (mqtt === null) return [tlsPass, skippedVerdict('hub-credential', 'MQTT connect not attempted')];
-  if (mqtt.kind === 'connected') return [tlsPass, check('hub-credential', 'PASS', `the hub accepted gateway "${target.gateway}"'s credential`)];
+  if (mqtt.kind === 'connected')
+    return [tlsPass, check('hub-credential', 'PASS', `the hub accepted gateway "${target.gateway}"'s credential`)];
   if (mqtt.kind === 'refused') {
     const rotate = `\`hushpoint provision rotate-gateway --store-dir STORE --gateway ${target.gateway}\` on the provisioning machine, then copy the bundle's new credential to hub.credentialFile and restart the service`;
-    if (mqtt.returnCode === 4) return [tlsPass, check('hub-credential', 'FAIL', `the hub refused gateway "${target.gateway}"'s credential (CONNACK 4: bad user name or password)`, `the credential file does not match the hub's registry (or the gateway is not registered there): ${rotate}`)];
-    if (mqtt.returnCode === 5) return [tlsPass, check('hub-credential', 'FAIL', `the hub refused gateway "${target.gateway}" (CONNACK 5: not authorised — the gateway is revoked)`, `if this Pi should be in service, issue a new credential: ${rotate}`)];
-    if (mqtt.returnCode === 3) return [tlsPass, check('hub-credential', 'FAIL', 'the hub refused the connection (CONNACK 3: server unavailable, e.g. too many clients)', 'check the hub: `hushpoint doctor --config hub.yaml` and `journalctl -u hushpoint-hub` on the hub (broker.maxClients)')];
-    return [tlsPass, check('hub-credential', 'FAIL', `the hub refused the connection (CONNACK ${mqtt.returnCode})`, 'check the hub\'s log: `journalctl -u hushpoint-hub` on the hub')];
+    if (mqtt.returnCode === 4)
+      return [
+        tlsPass,
+        check(
+          'hub-credential',
+          'FAIL',
+          `the hub refused gateway "${target.gateway}"'s credential (CONNACK 4: bad user name or password)`,
+          `the credential file does not match the hub's registry (or the gateway is not registered there): ${rotate}`,
+        ),
+      ];
+    if (mqtt.returnCode === 5)
+      return [
+        tlsPass,
+        check(
+          'hub-credential',
+          'FAIL',
+          `the hub refused gateway "${target.gateway}" (CONNACK 5: not authorised — the gateway is revoked)`,
+          `if this Pi should be in service, issue a new credential: ${rotate}`,
+        ),
+      ];
+    if (mqtt.returnCode === 3)
+      return [
+        tlsPass,
+        check(
+          'hub-credential',
+          'FAIL',
+          'the hub refused the connection (CONNACK 3: server unavailable, e.g. too many clients)',
+          'check the hub: `hushpoint doctor --config hub.yaml` and `journalctl -u hushpoint-hub` on the hub (broker.maxClients)',
+        ),
+      ];
+    return [
+      tlsPass,
+      check(
+        'hub-credential',
+        'FAIL',
+        `the hub refused the connection (CONNACK ${mqtt.returnCode})`,
+        "check the hub's log: `journalctl -u hushpoint-hub` on the hub",
+      ),
+    ];
   }
-  return [tlsPass, check('hub-credential', 'FAIL', `TLS worked but the MQTT connect failed (${mqtt.code})`, 'check that hub.url is the hushpoint hub\'s broker port, and the hub\'s log (`journalctl -u hushpoint-hub`)')];
+  return [
+    tlsPass,
+    check(
+      'hub-credential',
+      'FAIL',
+      `TLS worked but the MQTT connect failed (${mqtt.code})`,
+      "check that hub.url is the hushpoint hub's broker port, and the hub's log (`journalctl -u hushpoint-hub`)",
+    ),
+  ];
 }
 
 // --- clock ------------------------------------------------------------------------------------
@@ -208,27 +338,58 @@ export function hubConnectionVerdicts(target: HubTarget, tls: TlsOutcome, mqtt: 
 export type ClockFact = { offsetMs: number } | { offsetMs: null; reason: string };
 
 export function clockOffsetVerdict(fact: ClockFact): CheckResult {
-  const ntpFix = 'turn on network time: `sudo timedatectl set-ntp true`, check `timedatectl status` (System clock synchronized: yes) and that UDP port 123 is open; run doctor on the hub too, its clock is the reference';
-  if (fact.offsetMs === null) return check('clock', 'WARN', `offset unknown: ${fact.reason}`, 'check that the hub is running and publishing hub/clock (hushpoint doctor on the hub); meanwhile make sure NTP runs here (`timedatectl status`)');
+  const ntpFix =
+    'turn on network time: `sudo timedatectl set-ntp true`, check `timedatectl status` (System clock synchronized: yes) and that UDP port 123 is open; run doctor on the hub too, its clock is the reference';
+  if (fact.offsetMs === null)
+    return check(
+      'clock',
+      'WARN',
+      `offset unknown: ${fact.reason}`,
+      'check that the hub is running and publishing hub/clock (hushpoint doctor on the hub); meanwhile make sure NTP runs here (`timedatectl status`)',
+    );
   const abs = Math.abs(fact.offsetMs);
-  const detail = abs < 1 ? 'in step with the hub clock' : `${formatDuration(abs)} ${fact.offsetMs > 0 ? 'behind' : 'ahead of'} the hub clock`;
-  if (abs > THRESHOLDS.clockFailMs) return check('clock', 'FAIL', `${detail} (limit ${THRESHOLDS.clockFailMs / 1000} s: windows and EIDs land in the wrong periods)`, ntpFix);
-  if (abs > THRESHOLDS.clockWarnMs) return check('clock', 'WARN', `${detail} (more than ${THRESHOLDS.clockWarnMs / 1000} s)`, ntpFix);
+  const detail =
+    abs < 1
+      ? 'in step with the hub clock'
+      : `${formatDuration(abs)} ${fact.offsetMs > 0 ? 'behind' : 'ahead of'} the hub clock`;
+  if (abs > THRESHOLDS.clockFailMs)
+    return check(
+      'clock',
+      'FAIL',
+      `${detail} (limit ${THRESHOLDS.clockFailMs / 1000} s: windows and EIDs land in the wrong periods)`,
+      ntpFix,
+    );
+  if (abs > THRESHOLDS.clockWarnMs)
+    return check('clock', 'WARN', `${detail} (more than ${THRESHOLDS.clockWarnMs / 1000} s)`, ntpFix);
   return check('clock', 'PASS', detail);
 }
 
 export type NtpFact =
-  | { available: false; reason: string }
-  | { available: true; synchronized: boolean; ntpEnabled: boolean | null };
+  { available: false; reason: string } | { available: true; synchronized: boolean; ntpEnabled: boolean | null };
 
 export function ntpVerdict(fact: NtpFact): CheckResult {
   if (!fact.available) {
-    return check('clock', 'WARN', `cannot tell whether the system clock is synchronised (${fact.reason})`,
-      'make sure the clock is synchronised by NTP (systemd-timesyncd or chrony): gateways and EIDs follow the hub\'s clock');
+    return check(
+      'clock',
+      'WARN',
+      `cannot tell whether the system clock is synchronised (${fact.reason})`,
+      "make sure the clock is synchronised by NTP (systemd-timesyncd or chrony): gateways and EIDs follow the hub's clock",
+    );
   }
   if (fact.synchronized) return check('clock', 'PASS', 'system clock synchronised by NTP (timedatectl)');
-  if (fact.ntpEnabled === false) return check('clock', 'WARN', 'NTP is off and the system clock is not synchronised', '`sudo timedatectl set-ntp true`, then check `timedatectl status`');
-  return check('clock', 'WARN', 'NTP is on but the system clock is not synchronised yet', 'wait a minute after boot; if it stays so, check `timedatectl timesync-status` and that UDP port 123 to the NTP servers is open');
+  if (fact.ntpEnabled === false)
+    return check(
+      'clock',
+      'WARN',
+      'NTP is off and the system clock is not synchronised',
+      '`sudo timedatectl set-ntp true`, then check `timedatectl status`',
+    );
+  return check(
+    'clock',
+    'WARN',
+    'NTP is on but the system clock is not synchronised yet',
+    'wait a minute after boot; if it stays so, check `timedatectl timesync-status` and that UDP port 123 to the NTP servers is open',
+  );
 }
 
 // --- disk -------------------------------------------------------------------------------------
@@ -236,8 +397,10 @@ export function ntpVerdict(fact: NtpFact): CheckResult {
 export function diskVerdict(fact: { path: string; freeBytes: number }): CheckResult {
   const detail = `${formatBytes(fact.freeBytes)} free on the filesystem of ${fact.path}`;
   const fix = `free space: \`df -h ${fact.path}\`, \`sudo journalctl --vacuum-size=200M\`, remove old files or backups; use a larger SD card`;
-  if (fact.freeBytes < THRESHOLDS.diskFailBytes) return check('disk', 'FAIL', `${detail} (less than ${formatBytes(THRESHOLDS.diskFailBytes)})`, fix);
-  if (fact.freeBytes < THRESHOLDS.diskWarnBytes) return check('disk', 'WARN', `${detail} (less than ${formatBytes(THRESHOLDS.diskWarnBytes)})`, fix);
+  if (fact.freeBytes < THRESHOLDS.diskFailBytes)
+    return check('disk', 'FAIL', `${detail} (less than ${formatBytes(THRESHOLDS.diskFailBytes)})`, fix);
+  if (fact.freeBytes < THRESHOLDS.diskWarnBytes)
+    return check('disk', 'WARN', `${detail} (less than ${formatBytes(THRESHOLDS.diskWarnBytes)})`, fix);
   return check('disk', 'PASS', detail);
 }
 
@@ -246,18 +409,18 @@ export function diskVerdict(fact: { path: string; freeBytes: number }): CheckRes
 export type ServiceFact =
   | { systemd: false }
   | {
-    systemd: true;
-    unit: string;
-    loadState: string;
-    activeState: string;
-    subState: string;
-    unitFileState: string;
-    result: string;
-    execMainStatus: number | null;
-    restarts: number | null;
-    /** Whether this role is always run as this unit (gateway) or may run otherwise (hub). */
-    expected: boolean;
-  };
+      systemd: true;
+      unit: string;
+      loadState: string;
+      activeState: string;
+      subState: string;
+      unitFileState: string;
+      result: string;
+      execMainStatus: number | null;
+      restarts: number | null;
+      /** Whether this role is always run as this unit (gateway) or may run otherwise (hub). */
+      expected: boolean;
+    };
 
 export function serviceVerdict(fact: ServiceFact): CheckResult {
   if (!fact.systemd) return check('service', 'INFO', 'no systemd on this machine: service state not checked');
@@ -265,22 +428,54 @@ export function serviceVerdict(fact: ServiceFact): CheckResult {
   const logs = `\`journalctl -u ${u} -n 100\``;
   if (fact.loadState === 'not-found') {
     return fact.expected
-      ? check('service', 'WARN', `${u} is not installed`, 'run install.sh from the gateway\'s bundle (it installs and enables the unit)')
+      ? check(
+          'service',
+          'WARN',
+          `${u} is not installed`,
+          "run install.sh from the gateway's bundle (it installs and enables the unit)",
+        )
       : check('service', 'INFO', `${u} is not installed (the hub may be run another way)`);
   }
   if (fact.activeState === 'failed' || (fact.activeState === 'activating' && fact.subState === 'auto-restart')) {
     const status = fact.execMainStatus === null ? '' : `, exit status ${fact.execMainStatus}`;
-    const configHint = fact.execMainStatus === 78 ? 'exit 78 means the config is invalid: run `hushpoint check-config` on it, fix it, then ' : `read ${logs}, fix the cause, then `;
-    return check('service', 'FAIL', `${u} is ${fact.activeState === 'failed' ? 'failed' : 'restarting in a loop'} (result ${fact.result}${status})`, `${configHint}\`sudo systemctl restart ${u}\``);
+    const configHint =
+      fact.execMainStatus === 78
+        ? 'exit 78 means the config is invalid: run `hushpoint check-config` on it, fix it, then '
+        : `read ${logs}, fix the cause, then `;
+    return check(
+      'service',
+      'FAIL',
+      `${u} is ${fact.activeState === 'failed' ? 'failed' : 'restarting in a loop'} (result ${fact.result}${status})`,
+      `${configHint}\`sudo systemctl restart ${u}\``,
+    );
   }
   if (fact.activeState !== 'active') {
-    return check('service', 'WARN', `${u} is ${fact.activeState} (${fact.subState})`, `\`sudo systemctl enable --now ${u}\`; if it stops again, read ${logs}`);
+    return check(
+      'service',
+      'WARN',
+      `${u} is ${fact.activeState} (${fact.subState})`,
+      `\`sudo systemctl enable --now ${u}\`; if it stops again, read ${logs}`,
+    );
   }
   if (fact.unitFileState !== 'enabled' && fact.unitFileState !== 'static' && fact.unitFileState !== '') {
-    return check('service', 'WARN', `${u} is running but ${fact.unitFileState} (it will not start at boot)`, `\`sudo systemctl enable ${u}\``);
+    return check(
+      'service',
+      'WARN',
+      `${u} is running but ${fact.unitFileState} (it will not start at boot)`,
+      `\`sudo systemctl enable ${u}\``,
+    );
   }
   if (fact.restarts !== null && fact.restarts >= THRESHOLDS.serviceRestartsWarn) {
-    return check('service', 'WARN', `${u} is active but systemd restarted it ${fact.restarts} times`, `find why it crashes: ${logs}`);
+    return check(
+      'service',
+      'WARN',
+      `${u} is active but systemd restarted it ${fact.restarts} times`,
+      `find why it crashes: ${logs}`,
+    );
   }
-  return check('service', 'PASS', `${u} is active (${fact.subState})${fact.restarts ? `, ${fact.restarts} restart${fact.restarts === 1 ? '' : 's'}` : ''}`);
+  return check(
+    'service',
+    'PASS',
+    `${u} is active (${fact.subState})${fact.restarts ? `, ${fact.restarts} restart${fact.restarts === 1 ? '' : 's'}` : ''}`,
+  );
 }

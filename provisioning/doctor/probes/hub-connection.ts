@@ -49,12 +49,17 @@ export function probeTls(options: TlsProbeOptions): Promise<TlsProbeResult> {
       socket.destroy();
       resolvePromise(result);
     };
-    const timer = setTimeout(() => finish({ outcome: { kind: 'unreachable', code: 'TIMEOUT' } }), options.timeoutMs ?? 8000);
+    const timer = setTimeout(
+      () => finish({ outcome: { kind: 'unreachable', code: 'TIMEOUT' } }),
+      options.timeoutMs ?? 8000,
+    );
     socket.once('secureConnect', () => {
       const peer = socket.getPeerCertificate();
       finish({ outcome: { kind: 'ok' }, ...(peer?.raw !== undefined ? { peerDer: peer.raw } : {}) });
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => finish({ outcome: classifyConnectError(error.code ?? 'ERROR', error.message) }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish({ outcome: classifyConnectError(error.code ?? 'ERROR', error.message) }),
+    );
   });
 }
 
@@ -108,13 +113,27 @@ export function probeMqtt(options: MqttProbeOptions): Promise<MqttProbeResult> {
       client.end(true);
       resolvePromise(result);
     };
-    const overall = setTimeout(() => finish({ outcome: { kind: 'failed', code: 'no CONNACK' }, clock: { offsetMs: null, reason: 'not connected' } }), (options.connectTimeoutMs ?? 8000) + clockWaitMs + 1000);
+    const overall = setTimeout(
+      () =>
+        finish({ outcome: { kind: 'failed', code: 'no CONNACK' }, clock: { offsetMs: null, reason: 'not connected' } }),
+      (options.connectTimeoutMs ?? 8000) + clockWaitMs + 1000,
+    );
     client.once('connect', () => {
       connected = true;
-      clockTimer = setTimeout(() => finish({ outcome: { kind: 'connected' }, clock: { offsetMs: null, reason: `no hub/clock message within ${clockWaitMs / 1000} s` } }), clockWaitMs);
+      clockTimer = setTimeout(
+        () =>
+          finish({
+            outcome: { kind: 'connected' },
+            clock: { offsetMs: null, reason: `no hub/clock message within ${clockWaitMs / 1000} s` },
+          }),
+        clockWaitMs,
+      );
       client.subscribe(topic, { qos: 0 }, (error, granted) => {
         if (error || granted?.some((g) => g.qos === 128)) {
-          finish({ outcome: { kind: 'connected' }, clock: { offsetMs: null, reason: 'the hub refused the hub/clock subscription' } });
+          finish({
+            outcome: { kind: 'connected' },
+            clock: { offsetMs: null, reason: 'the hub refused the hub/clock subscription' },
+          });
         }
       });
     });
@@ -126,12 +145,27 @@ export function probeMqtt(options: MqttProbeOptions): Promise<MqttProbeResult> {
     });
     client.on('error', (error: Error & { code?: string | number }) => {
       if (connected) return;
-      const outcome: MqttOutcome = typeof error.code === 'number' ? { kind: 'refused', returnCode: error.code } : { kind: 'failed', code: String(error.code ?? error.message) };
+      const outcome: MqttOutcome =
+        typeof error.code === 'number'
+          ? { kind: 'refused', returnCode: error.code }
+          : { kind: 'failed', code: String(error.code ?? error.message) };
       finish({ outcome, clock: { offsetMs: null, reason: 'not connected' } });
     });
     client.on('close', () => {
-      if (connected) finish({ outcome: { kind: 'connected' }, clock: { offsetMs: null, reason: 'the hub closed the connection before sending hub/clock' } });
-      else setTimeout(() => finish({ outcome: { kind: 'failed', code: 'connection closed' }, clock: { offsetMs: null, reason: 'not connected' } }), 50);
+      if (connected)
+        finish({
+          outcome: { kind: 'connected' },
+          clock: { offsetMs: null, reason: 'the hub closed the connection before sending hub/clock' },
+        });
+      else
+        setTimeout(
+          () =>
+            finish({
+              outcome: { kind: 'failed', code: 'connection closed' },
+              clock: { offsetMs: null, reason: 'not connected' },
+            }),
+          50,
+        );
     });
   });
 }

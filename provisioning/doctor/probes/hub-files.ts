@@ -5,7 +5,13 @@ import type { CertificateFact, DatabaseFact, TokenFact } from '../core/hub-verdi
 
 /** The hub's files as the doctor measures them: certificate and key, token files, database. */
 
-export function probeCertificate(options: { certFile: string; keyFile: string; certPath: string; keyPath: string; caPath: string | null }): CertificateFact {
+export function probeCertificate(options: {
+  certFile: string;
+  keyFile: string;
+  certPath: string;
+  keyPath: string;
+  caPath: string | null;
+}): CertificateFact {
   try {
     const cert = readFileSync(options.certPath);
     const key = readFileSync(options.keyPath);
@@ -18,20 +24,34 @@ export function probeCertificate(options: { certFile: string; keyFile: string; c
       validFrom: info.validFrom.getTime(),
       validTo: info.validTo.getTime(),
       keyMatches: keyMatches(cert, key),
-      issuedByStoreCa: options.caPath !== null && existsSync(options.caPath) ? issuedBy(cert, readFileSync(options.caPath)) : null,
+      issuedByStoreCa:
+        options.caPath !== null && existsSync(options.caPath) ? issuedBy(cert, readFileSync(options.caPath)) : null,
     };
   } catch (error) {
-    return { ok: false, certFile: options.certFile, keyFile: options.keyFile, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+    return {
+      ok: false,
+      certFile: options.certFile,
+      keyFile: options.keyFile,
+      error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+    };
   }
 }
 
 export function probeToken(what: TokenFact['what'], configured: string | undefined, path: string | null): TokenFact {
-  if (configured === undefined || path === null) return { what, configured: null, path: null, error: null, length: 0, mode: 0 };
+  if (configured === undefined || path === null)
+    return { what, configured: null, path: null, error: null, length: 0, mode: 0 };
   try {
     const text = readFileSync(path, 'utf8').trim();
     return { what, configured, path, error: null, length: text.length, mode: statSync(path).mode };
   } catch (error) {
-    return { what, configured, path, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message, length: 0, mode: 0 };
+    return {
+      what,
+      configured,
+      path,
+      error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      length: 0,
+      mode: 0,
+    };
   }
 }
 
@@ -41,7 +61,14 @@ export function probeDatabase(path: string): DatabaseFact {
     const db = openHubDatabase(path, { readonly: true });
     try {
       const gateways = listGateways(db);
-      return { exists: true, path, error: null, schemaVersion: schemaVersion(db), gateways: gateways.length, revoked: gateways.filter((g) => g.revokedMs !== null).length };
+      return {
+        exists: true,
+        path,
+        error: null,
+        schemaVersion: schemaVersion(db),
+        gateways: gateways.length,
+        revoked: gateways.filter((g) => g.revokedMs !== null).length,
+      };
     } finally {
       db.close();
     }

@@ -20,15 +20,27 @@ interface ExecResult {
 
 export function run(command: string, args: string[], timeoutMs = 5000): Promise<ExecResult> {
   return new Promise((resolvePromise) => {
-    execFile(command, args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
-      if (error === null) {
-        resolvePromise({ ok: true, stdout, problem: '' });
-        return;
-      }
-      const code = (error as NodeJS.ErrnoException).code;
-      const firstLine = String(stderr).split('\n').find((l) => l.trim() !== '')?.trim();
-      resolvePromise({ ok: false, stdout: String(stdout), problem: typeof code === 'string' ? code : firstLine ?? error.message });
-    });
+    execFile(
+      command,
+      args,
+      { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolvePromise({ ok: true, stdout, problem: '' });
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        const firstLine = String(stderr)
+          .split('\n')
+          .find((l) => l.trim() !== '')
+          ?.trim();
+        resolvePromise({
+          ok: false,
+          stdout: String(stdout),
+          problem: typeof code === 'string' ? code : (firstLine ?? error.message),
+        });
+      },
+    );
   });
 }
 
@@ -41,7 +53,11 @@ function readTrimmed(path: string): string | null {
 }
 
 /** Bluetooth adapters under /sys/class/bluetooth and rfkill switches; `sysRoot` lets tests point elsewhere. */
-export async function probeBle(options: { adapterIndex: number; sysRoot?: string; hciconfig?: boolean }): Promise<BleFact> {
+export async function probeBle(options: {
+  adapterIndex: number;
+  sysRoot?: string;
+  hciconfig?: boolean;
+}): Promise<BleFact> {
   const sys = options.sysRoot ?? '/sys';
   const list = (dir: string): string[] => {
     try {
@@ -50,7 +66,9 @@ export async function probeBle(options: { adapterIndex: number; sysRoot?: string
       return [];
     }
   };
-  const adapters = list(join(sys, 'class', 'bluetooth')).filter((n) => /^hci\d+$/.test(n)).sort();
+  const adapters = list(join(sys, 'class', 'bluetooth'))
+    .filter((n) => /^hci\d+$/.test(n))
+    .sort();
   const rfkill: RfkillEntry[] = list(join(sys, 'class', 'rfkill')).map((entry) => ({
     type: readTrimmed(join(sys, 'class', 'rfkill', entry, 'type')) ?? '',
     soft: readTrimmed(join(sys, 'class', 'rfkill', entry, 'soft')) === '1',
@@ -83,10 +101,15 @@ export function systemdPresent(): boolean {
 
 export async function probeService(unit: string, expected: boolean): Promise<ServiceFact> {
   if (!systemdPresent()) return { systemd: false };
-  const result = await run('systemctl', ['show', unit, '--property=LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,NRestarts']);
+  const result = await run('systemctl', [
+    'show',
+    unit,
+    '--property=LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,NRestarts',
+  ]);
   if (!result.ok) return { systemd: false };
   const kv = parseKeyValues(result.stdout);
-  const int = (value: string | undefined): number | null => (value !== undefined && /^\d+$/.test(value) ? Number(value) : null);
+  const int = (value: string | undefined): number | null =>
+    value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
   return {
     systemd: true,
     unit,
@@ -103,10 +126,19 @@ export async function probeService(unit: string, expected: boolean): Promise<Ser
 
 export async function probeNtp(): Promise<NtpFact> {
   const result = await run('timedatectl', ['show']);
-  if (!result.ok) return { available: false, reason: result.problem === 'ENOENT' ? 'timedatectl is not installed' : `timedatectl: ${result.problem}` };
+  if (!result.ok)
+    return {
+      available: false,
+      reason: result.problem === 'ENOENT' ? 'timedatectl is not installed' : `timedatectl: ${result.problem}`,
+    };
   const kv = parseKeyValues(result.stdout);
-  if (kv.NTPSynchronized === undefined) return { available: false, reason: 'timedatectl does not report NTPSynchronized' };
-  return { available: true, synchronized: kv.NTPSynchronized === 'yes', ntpEnabled: kv.NTP === undefined ? null : kv.NTP === 'yes' };
+  if (kv.NTPSynchronized === undefined)
+    return { available: false, reason: 'timedatectl does not report NTPSynchronized' };
+  return {
+    available: true,
+    synchronized: kv.NTPSynchronized === 'yes',
+    ntpEnabled: kv.NTP === undefined ? null : kv.NTP === 'yes',
+  };
 }
 
 export function probeFile(configured: string, path: string, options: { certificate?: boolean } = {}): FileFact {

@@ -24,7 +24,13 @@ describe('trace files', () => {
     const expected = [formatTraceHeader({ gateway: 'gw', source: 'sim', startMs: 5 })];
     for (let i = 0; i < 30_000; i++) {
       const data = Buffer.alloc(i % 32, i & 0xff);
-      const hci = encodeAdvertisingReport({ eventType: i % 5, addressType: i % 2 ? 'random' : 'public', address: 'ab:cd:ef:01:23:45', data, rssi: -(i % 128) });
+      const hci = encodeAdvertisingReport({
+        eventType: i % 5,
+        addressType: i % 2 ? 'random' : 'public',
+        address: 'ab:cd:ef:01:23:45',
+        data,
+        rssi: -(i % 128),
+      });
       const t = 1_795_856_400_000 + i * 37;
       file.record(t, hci);
       expected.push(formatTraceRecord(t, hci));
@@ -40,7 +46,9 @@ describe('trace files', () => {
     expect(existingOutputs(dir)).toEqual([]);
     openOutputFiles(dir, [{ id: 'gw-a' }], 0).close();
     expect(existingOutputs(dir).sort()).toEqual(['traces', 'truth.jsonl']);
-    expect(() => openOutputFiles(dir, [{ id: 'gw-b' }], 0)).toThrow(/already holds simulator output \(.*traces.*\); choose another --out or pass --force/);
+    expect(() => openOutputFiles(dir, [{ id: 'gw-b' }], 0)).toThrow(
+      /already holds simulator output \(.*traces.*\); choose another --out or pass --force/,
+    );
     openOutputFiles(dir, [{ id: 'gw-b' }], 0, { force: true }).close();
     expect(readFileSync(join(dir, 'traces', 'gw-b.jsonl'), 'utf8')).toMatch(/^{"type":"header"/);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');

@@ -121,21 +121,36 @@ export function existingOutputs(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.filter((name) => ['traces', 'truth.jsonl', 'shoppers.json', 'summary.json', 'gateway-state'].includes(name));
+  return entries.filter((name) =>
+    ['traces', 'truth.jsonl', 'shoppers.json', 'summary.json', 'gateway-state'].includes(name),
+  );
 }
 
-export function openOutputFiles(dir: string, gateways: readonly { id: string }[], startMs: number, options: { force?: boolean } = {}): OutputFiles {
+export function openOutputFiles(
+  dir: string,
+  gateways: readonly { id: string }[],
+  startMs: number,
+  options: { force?: boolean } = {},
+): OutputFiles {
   const previous = existingOutputs(dir);
   if (previous.length > 0) {
     if (!options.force) {
-      throw new Error(`${dir} already holds simulator output (${previous.join(', ')}); choose another --out or pass --force to replace it`);
+      throw new Error(
+        `${dir} already holds simulator output (${previous.join(', ')}); choose another --out or pass --force to replace it`,
+      );
     }
     for (const name of previous) rmSync(join(dir, name), { recursive: true, force: true });
   }
   mkdirSync(join(dir, 'traces'), { recursive: true });
   const traces = new Map<string, TraceFile>();
   for (const gw of gateways) {
-    traces.set(gw.id, new TraceFile(join(dir, 'traces', `${gw.id}.jsonl`), formatTraceHeader({ gateway: gw.id, source: 'sim', startMs })));
+    traces.set(
+      gw.id,
+      new TraceFile(
+        join(dir, 'traces', `${gw.id}.jsonl`),
+        formatTraceHeader({ gateway: gw.id, source: 'sim', startMs }),
+      ),
+    );
   }
   const truth = new LineFile(join(dir, 'truth.jsonl'));
   const all = (): (TraceFile | LineFile)[] => [...traces.values(), truth];

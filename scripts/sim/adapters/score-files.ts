@@ -46,10 +46,15 @@ async function readPairs(file: string, label: string): Promise<(TruthPair | Obse
       }
       const result = validatePair(value);
       if (!result.ok) {
-        throw new ScoreInputError(`${file}:${lineNo}: ${result.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+        throw new ScoreInputError(
+          `${file}:${lineNo}: ${result.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+        );
       }
       const k = `${result.value.windowStart}\u0000${result.value.shopperId}`;
-      if (seen.has(k)) throw new ScoreInputError(`${file}:${lineNo}: shopper "${result.value.shopperId}" in window ${result.value.windowStart} appears twice; expected one ${label} line per shopper per window`);
+      if (seen.has(k))
+        throw new ScoreInputError(
+          `${file}:${lineNo}: shopper "${result.value.shopperId}" in window ${result.value.windowStart} appears twice; expected one ${label} line per shopper per window`,
+        );
       seen.add(k);
       out.push(result.value);
     }
@@ -64,7 +69,10 @@ async function readPairs(file: string, label: string): Promise<(TruthPair | Obse
 export async function scoreFiles(truthFile: string, observedFile: string): Promise<Score> {
   const truth = await readPairs(truthFile, 'truth');
   const unknownZone = truth.findIndex((t) => t.zone === null);
-  if (unknownZone >= 0) throw new ScoreInputError(`${truthFile}: record ${unknownZone + 1} has no zone; expected a truth.jsonl written by hushpoint sim generate`);
+  if (unknownZone >= 0)
+    throw new ScoreInputError(
+      `${truthFile}: record ${unknownZone + 1} has no zone; expected a truth.jsonl written by hushpoint sim generate`,
+    );
   const observed = await readPairs(observedFile, 'observed');
   return scorePairs(truth as TruthPair[], observed);
 }

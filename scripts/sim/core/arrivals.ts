@@ -15,8 +15,30 @@ import type { Sampler } from './sampler.ts';
  * footfall curves, not a measurement; stores override it with `arrivalsPerHour`.
  */
 export const DEFAULT_HOURLY_SHAPE: readonly number[] = [
-  0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.1, 0.2, 0.35, 0.45, 0.6, 0.8, // 00–11
-  0.95, 0.9, 0.75, 0.75, 0.85, 1.0, 0.95, 0.75, 0.5, 0.3, 0.15, 0.1, // 12–23
+  0.05,
+  0.05,
+  0.05,
+  0.05,
+  0.05,
+  0.05,
+  0.1,
+  0.2,
+  0.35,
+  0.45,
+  0.6,
+  0.8, // 00–11
+  0.95,
+  0.9,
+  0.75,
+  0.75,
+  0.85,
+  1.0,
+  0.95,
+  0.75,
+  0.5,
+  0.3,
+  0.15,
+  0.1, // 12–23
 ];
 
 /** Minutes since midnight of an "HH:MM" clock time (opening hours). */
@@ -32,12 +54,17 @@ export interface ArrivalCurve {
   openMinutes: number;
 }
 
-export function arrivalCurve(opensMinute: number, closesMinute: number, options: { arrivalsPerHour?: readonly number[] | undefined; peakArrivalsPerHour: number }): ArrivalCurve {
+export function arrivalCurve(
+  opensMinute: number,
+  closesMinute: number,
+  options: { arrivalsPerHour?: readonly number[] | undefined; peakArrivalsPerHour: number },
+): ArrivalCurve {
   const openMinutes = closesMinute - opensMinute;
   if (!(openMinutes > 0)) throw new RangeError(`opening hours are ${openMinutes} minutes long, expected more than 0`);
   const hours = Math.ceil(openMinutes / 60);
   if (options.arrivalsPerHour !== undefined) {
-    if (options.arrivalsPerHour.length !== hours) throw new RangeError(`arrivalsPerHour has ${options.arrivalsPerHour.length} values, expected ${hours}`);
+    if (options.arrivalsPerHour.length !== hours)
+      throw new RangeError(`arrivalsPerHour has ${options.arrivalsPerHour.length} values, expected ${hours}`);
     return { perHour: options.arrivalsPerHour, openMinutes };
   }
   const firstHour = Math.floor(opensMinute / 60);

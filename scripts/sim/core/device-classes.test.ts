@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAdvert } from '../../../shared/eid/carriers.ts';
-import { ADVERTISER_CLASSES, eidAdvert, formatAddress, noiseAdvert, rangingByte, scanResponse, type AdvertiserKind } from './device-classes.ts';
+import {
+  ADVERTISER_CLASSES,
+  eidAdvert,
+  formatAddress,
+  noiseAdvert,
+  rangingByte,
+  scanResponse,
+  type AdvertiserKind,
+} from './device-classes.ts';
 
 const EID = Buffer.from('a9b76a71c5f89290', 'hex');
 
 describe('advert payloads', () => {
-  const noiseKinds = (Object.keys(ADVERTISER_CLASSES) as AdvertiserKind[]).filter((k) => !ADVERTISER_CLASSES[k].carriesEid);
+  const noiseKinds = (Object.keys(ADVERTISER_CLASSES) as AdvertiserKind[]).filter(
+    (k) => !ADVERTISER_CLASSES[k].carriesEid,
+  );
 
   it.each(noiseKinds)('%s: fits a legacy advert and carries no opt-in EID, whatever its random bytes', (kind) => {
     for (const fill of [0x00, 0x30, 0xff]) {
@@ -20,9 +30,20 @@ describe('advert payloads', () => {
   });
 
   it('opt-in carriers decode back to their EID', () => {
-    expect(decodeAdvert(eidAdvert('android-app', EID, -59))).toEqual({ carrier: 'eddystone', eid: 'a9b76a71c5f89290', txPower: rangingByte(-59) });
-    expect(decodeAdvert(eidAdvert('loyalty-tag', EID, -62))).toEqual({ carrier: 'eddystone', eid: 'a9b76a71c5f89290', txPower: -21 });
-    expect(decodeAdvert(eidAdvert('ios-app-foreground', EID, -59))).toEqual({ carrier: 'ios', eid: 'a9b76a71c5f89290' });
+    expect(decodeAdvert(eidAdvert('android-app', EID, -59))).toEqual({
+      carrier: 'eddystone',
+      eid: 'a9b76a71c5f89290',
+      txPower: rangingByte(-59),
+    });
+    expect(decodeAdvert(eidAdvert('loyalty-tag', EID, -62))).toEqual({
+      carrier: 'eddystone',
+      eid: 'a9b76a71c5f89290',
+      txPower: -21,
+    });
+    expect(decodeAdvert(eidAdvert('ios-app-foreground', EID, -59))).toEqual({
+      carrier: 'ios',
+      eid: 'a9b76a71c5f89290',
+    });
     expect(rangingByte(-59)).toBe(-18); // the research example's ranging byte 0xEE
   });
 

@@ -52,20 +52,152 @@ const RPA_ROTATION_S = 15 * 60;
 const OS_DUTY = { onMeanSeconds: 20, gapSeconds: [5, 30] as const };
 
 export const ADVERTISER_CLASSES: Readonly<Record<AdvertiserKind, AdvertiserClass>> = {
-  'android-app': { kind: 'android-app', carriesEid: true, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, p1mDbm: -59, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'ios-app-foreground': { kind: 'ios-app-foreground', carriesEid: true, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: 100, p1mDbm: -59, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'ios-app-background': { kind: 'ios-app-background', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: [200, 1000], duty: OS_DUTY, p1mDbm: -59, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'loyalty-tag': { kind: 'loyalty-tag', carriesEid: true, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, p1mDbm: -62, address: 'non-resolvable', rotateSeconds: 'eid' },
-  'apple-nearby': { kind: 'apple-nearby', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: [200, 1000], duty: OS_DUTY, p1mDbm: -59, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'google-nearby': { kind: 'google-nearby', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, duty: { onMeanSeconds: 10, gapSeconds: [5, 30] }, p1mDbm: -59, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  airpods: { kind: 'airpods', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: [200, 1000], duty: OS_DUTY, p1mDbm: -65, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'galaxy-buds': { kind: 'galaxy-buds', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, duty: OS_DUTY, p1mDbm: -65, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'apple-watch': { kind: 'apple-watch', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: [200, 1000], duty: OS_DUTY, p1mDbm: -62, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'named-watch': { kind: 'named-watch', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: 1000, p1mDbm: -62, address: 'resolvable', rotateSeconds: RPA_ROTATION_S },
-  'fmdn-tracker': { kind: 'fmdn-tracker', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 2000, p1mDbm: -62, address: 'non-resolvable', rotateSeconds: 1024 },
-  ibeacon: { kind: 'ibeacon', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, p1mDbm: -59, address: 'public', rotateSeconds: null },
-  'eddystone-uid': { kind: 'eddystone-uid', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND, scanResponse: false, intervalMs: 1000, p1mDbm: -59, address: 'public', rotateSeconds: null },
-  'named-device': { kind: 'named-device', carriesEid: false, eventType: ADV_EVENT_TYPES.ADV_IND, scanResponse: true, intervalMs: 1000, p1mDbm: -59, address: 'static', rotateSeconds: null },
+  'android-app': {
+    kind: 'android-app',
+    carriesEid: true,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    p1mDbm: -59,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'ios-app-foreground': {
+    kind: 'ios-app-foreground',
+    carriesEid: true,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: 100,
+    p1mDbm: -59,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'ios-app-background': {
+    kind: 'ios-app-background',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: [200, 1000],
+    duty: OS_DUTY,
+    p1mDbm: -59,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'loyalty-tag': {
+    kind: 'loyalty-tag',
+    carriesEid: true,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    p1mDbm: -62,
+    address: 'non-resolvable',
+    rotateSeconds: 'eid',
+  },
+  'apple-nearby': {
+    kind: 'apple-nearby',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: [200, 1000],
+    duty: OS_DUTY,
+    p1mDbm: -59,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'google-nearby': {
+    kind: 'google-nearby',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    duty: { onMeanSeconds: 10, gapSeconds: [5, 30] },
+    p1mDbm: -59,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  airpods: {
+    kind: 'airpods',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: [200, 1000],
+    duty: OS_DUTY,
+    p1mDbm: -65,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'galaxy-buds': {
+    kind: 'galaxy-buds',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    duty: OS_DUTY,
+    p1mDbm: -65,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'apple-watch': {
+    kind: 'apple-watch',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: [200, 1000],
+    duty: OS_DUTY,
+    p1mDbm: -62,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'named-watch': {
+    kind: 'named-watch',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: 1000,
+    p1mDbm: -62,
+    address: 'resolvable',
+    rotateSeconds: RPA_ROTATION_S,
+  },
+  'fmdn-tracker': {
+    kind: 'fmdn-tracker',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 2000,
+    p1mDbm: -62,
+    address: 'non-resolvable',
+    rotateSeconds: 1024,
+  },
+  ibeacon: {
+    kind: 'ibeacon',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    p1mDbm: -59,
+    address: 'public',
+    rotateSeconds: null,
+  },
+  'eddystone-uid': {
+    kind: 'eddystone-uid',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,
+    scanResponse: false,
+    intervalMs: 1000,
+    p1mDbm: -59,
+    address: 'public',
+    rotateSeconds: null,
+  },
+  'named-device': {
+    kind: 'named-device',
+    carriesEid: false,
+    eventType: ADV_EVENT_TYPES.ADV_IND,
+    scanResponse: true,
+    intervalMs: 1000,
+    p1mDbm: -59,
+    address: 'static',
+    rotateSeconds: null,
+  },
 };
 
 /** advDelay: every advertising event is postponed by a random 0–10 ms (Core Spec Vol 6 Part B §4.4.2.2.1). */
@@ -125,7 +257,11 @@ export function noiseAdvert(kind: AdvertiserKind, random: Uint8Array, name?: str
       return Buffer.concat([FLAGS_APPLE, ad(AD_TYPES.MANUFACTURER_DATA, APPLE, [0x10, 0x05], r(0, 5))]);
     case 'google-nearby':
       // Google 0xFEF3 service data (Nearby), 16 opaque bytes.
-      return Buffer.concat([FLAGS_LE_ONLY, ad(AD_TYPES.UUID16_COMPLETE, [0xf3, 0xfe]), ad(AD_TYPES.SERVICE_DATA16, [0xf3, 0xfe], r(0, 16))]);
+      return Buffer.concat([
+        FLAGS_LE_ONLY,
+        ad(AD_TYPES.UUID16_COMPLETE, [0xf3, 0xfe]),
+        ad(AD_TYPES.SERVICE_DATA16, [0xf3, 0xfe], r(0, 16)),
+      ]);
     case 'airpods':
       // Continuity "Proximity Pairing" (type 0x07, 25 bytes): model, status, battery, encrypted part.
       return ad(AD_TYPES.MANUFACTURER_DATA, APPLE, [0x07, 0x19, 0x01, 0x0e, 0x20], r(0, 22));
@@ -136,13 +272,20 @@ export function noiseAdvert(kind: AdvertiserKind, random: Uint8Array, name?: str
     case 'fmdn-tracker':
       // Google Find My Device network: Eddystone UUID 0xFEAA but frame type 0x41 and a 20-byte EID —
       // the same service UUID as our carrier, so it tests the gateway's frame check.
-      return Buffer.concat([ad(AD_TYPES.UUID16_COMPLETE, [0xaa, 0xfe]), ad(AD_TYPES.SERVICE_DATA16, [0xaa, 0xfe, 0x41], r(0, 20), [0x00])]);
+      return Buffer.concat([
+        ad(AD_TYPES.UUID16_COMPLETE, [0xaa, 0xfe]),
+        ad(AD_TYPES.SERVICE_DATA16, [0xaa, 0xfe, 0x41], r(0, 20), [0x00]),
+      ]);
     case 'ibeacon':
       // iBeacon: 4C 00 02 15, proximity UUID (16), major (2), minor (2), measured power −59.
       return Buffer.concat([FLAGS_LE_ONLY, ad(AD_TYPES.MANUFACTURER_DATA, APPLE, [0x02, 0x15], r(0, 20), [0xc5])]);
     case 'eddystone-uid':
       // Eddystone-UID (frame 0x00): ranging, 10-byte namespace, 6-byte instance, 2 reserved bytes.
-      return Buffer.concat([FLAGS_LE_ONLY, ad(AD_TYPES.UUID16_COMPLETE, [0xaa, 0xfe]), ad(AD_TYPES.SERVICE_DATA16, [0xaa, 0xfe, 0x00, 0xee], r(0, 16), [0x00, 0x00])]);
+      return Buffer.concat([
+        FLAGS_LE_ONLY,
+        ad(AD_TYPES.UUID16_COMPLETE, [0xaa, 0xfe]),
+        ad(AD_TYPES.SERVICE_DATA16, [0xaa, 0xfe, 0x00, 0xee], r(0, 16), [0x00, 0x00]),
+      ]);
     case 'named-device':
       return Buffer.concat([FLAGS_LE_ONLY, ad(AD_TYPES.COMPLETE_LOCAL_NAME, Buffer.from(name ?? 'Device', 'utf8'))]);
     default:

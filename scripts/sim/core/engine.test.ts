@@ -18,7 +18,11 @@ interface Heard {
   report: AdvertisingReport;
 }
 
-function runSim(store: StoreConfig, minutes: number, seed: string | number = 'engine'): { heard: Heard[]; truth: TruthRecord[]; events: SimEvent[]; sim: ReturnType<typeof createSimulation> } {
+function runSim(
+  store: StoreConfig,
+  minutes: number,
+  seed: string | number = 'engine',
+): { heard: Heard[]; truth: TruthRecord[]; events: SimEvent[]; sim: ReturnType<typeof createSimulation> } {
   const sim = createSimulation({ store, seed, startMs: START, durationMs: minutes * 60_000, windowSeconds: 10 });
   const events = [...sim.events()];
   const heard: Heard[] = [];
@@ -61,7 +65,15 @@ function mean(values: number[]): number {
 
 describe('advertising intervals per device class', () => {
   const store = oneRoomStore({
-    shoppers: { optInFraction: 1, optedIn: { android: 0.4, iosForeground: 0.3, iosBackground: 0, tag: 0.3 }, androidModes: { lowLatency: 0, balanced: 1, lowPower: 0 }, tagIntervalMs: 500, earbudsShare: 0, watchShare: 0, trackerShare: 0 },
+    shoppers: {
+      optInFraction: 1,
+      optedIn: { android: 0.4, iosForeground: 0.3, iosBackground: 0, tag: 0.3 },
+      androidModes: { lowLatency: 0, balanced: 1, lowPower: 0 },
+      tagIntervalMs: 500,
+      earbudsShare: 0,
+      watchShare: 0,
+      trackerShare: 0,
+    },
     fixedDevices: [{ kind: 'ibeacon', position: [1, 1], intervalMs: 350 }],
   });
   const { heard } = runSim(store, 10);
@@ -118,13 +130,27 @@ describe('radio model through the whole simulator', () => {
   const P1M = -59;
   const N = 2.7;
   const RX = 2;
-  const quiet = { store: 'radio-lab', arrivalsPerHour: [0], zones: [{ id: 'hall', rect: { x: 0, y: 0, width: 60, height: 10 }, dwell: { meanSeconds: 60 } }], gateways: [{ id: 'gw', zone: 'hall', position: [0, 5], receiverOffsetDb: RX }], entrance: { zone: 'hall' } };
+  const quiet = {
+    store: 'radio-lab',
+    arrivalsPerHour: [0],
+    zones: [{ id: 'hall', rect: { x: 0, y: 0, width: 60, height: 10 }, dwell: { meanSeconds: 60 } }],
+    gateways: [{ id: 'gw', zone: 'hall', position: [0, 5], receiverOffsetDb: RX }],
+    entrance: { zone: 'hall' },
+  };
 
   it('mean RSSI by distance matches P1m − 10·n·log10(d) + receiver offset', () => {
     const distances = [1, 3, 8, 20];
     const store = oneRoomStore({
       ...quiet,
-      radio: { pathLossExponent: N, sensitivityDbm: -120, shadowingSigmaDb: 6, shadowingCorrelationSeconds: 1, fadingSigmaDb: 3, txSpreadDb: 0, heightDifferenceM: 0 },
+      radio: {
+        pathLossExponent: N,
+        sensitivityDbm: -120,
+        shadowingSigmaDb: 6,
+        shadowingCorrelationSeconds: 1,
+        fadingSigmaDb: 3,
+        txSpreadDb: 0,
+        heightDifferenceM: 0,
+      },
       fixedDevices: distances.map((d) => ({ kind: 'ibeacon', position: [d, 5], intervalMs: 100 })),
     });
     const { heard } = runSim(store, 20, 'rssi');
@@ -145,7 +171,15 @@ describe('radio model through the whole simulator', () => {
     const distanceFor = (rssi: number): number => 10 ** ((P1M + RX - rssi) / (10 * N));
     const store = oneRoomStore({
       ...quiet,
-      radio: { pathLossExponent: N, sensitivityDbm: sens, detectionSlopeDb: slope, shadowingSigmaDb: 0, fadingSigmaDb: 0, txSpreadDb: 0, heightDifferenceM: 0 },
+      radio: {
+        pathLossExponent: N,
+        sensitivityDbm: sens,
+        detectionSlopeDb: slope,
+        shadowingSigmaDb: 0,
+        fadingSigmaDb: 0,
+        txSpreadDb: 0,
+        heightDifferenceM: 0,
+      },
       fixedDevices: targets.map((r) => ({ kind: 'ibeacon', position: [distanceFor(r), 5], intervalMs: 100 })),
     });
     const { heard, sim } = runSim(store, 10, 'falloff');
@@ -153,7 +187,9 @@ describe('radio model through the whole simulator', () => {
     for (const target of targets) {
       const count = heard.filter((h) => h.report.rssi === Math.round(target)).length;
       const p = 1 / (1 + Math.exp(-(target - sens) / slope)); // 0.119, 0.5, 0.881
-      expect(Math.abs(count / perBeacon - p), `${target} dBm`).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / perBeacon) + 0.002);
+      expect(Math.abs(count / perBeacon - p), `${target} dBm`).toBeLessThan(
+        4 * Math.sqrt((p * (1 - p)) / perBeacon) + 0.002,
+      );
     }
   });
 });
@@ -163,7 +199,7 @@ describe('ground truth and noise', () => {
   const { heard, truth, events, sim } = runSim(store, 12, 'truth');
   const keyOf = new Map(sim.shoppers.filter((s) => s.identityKey !== null).map((s) => [s.shopperId as string, s]));
 
-  it('streams reports in time order, each window\'s truth after its last report', () => {
+  it("streams reports in time order, each window's truth after its last report", () => {
     let lastT = -Infinity;
     let lastWindowClosed = -Infinity;
     for (const e of events) {
@@ -199,7 +235,10 @@ describe('ground truth and noise', () => {
     }
     expect(eidReports).toBeGreaterThan(1000);
     // …and heardBy lists exactly the gateways that received one of the shopper's EID adverts.
-    for (const r of truth) expect(r.heardBy).toEqual(sim.gateways.map((g) => g.id).filter((g) => heardBy.get(`${r.windowStart}/${r.shopperId}`)?.has(g)));
+    for (const r of truth)
+      expect(r.heardBy).toEqual(
+        sim.gateways.map((g) => g.id).filter((g) => heardBy.get(`${r.windowStart}/${r.shopperId}`)?.has(g)),
+      );
   });
 
   it('lists only detectable opted-in shoppers, with their true EIDs and a position inside their zone', () => {
@@ -215,21 +254,43 @@ describe('ground truth and noise', () => {
       // Phones count Unix seconds; a tag's own clock may be off by up to tagClockSkewSeconds.
       const skew = r.kind === 'tag' ? store.shoppers.tagClockSkewSeconds : 0;
       const allowed = new Set<string>();
-      for (let c = r.windowStart - skew; c <= r.windowStart + 9 + skew; c++) allowed.add(computeEidHex({ identityKey: ik, exponent: 9, counter: c }));
+      for (let c = r.windowStart - skew; c <= r.windowStart + 9 + skew; c++)
+        allowed.add(computeEidHex({ identityKey: ik, exponent: 9, counter: c }));
       for (const eid of r.eids) expect(allowed).toContain(eid);
       expect(r.eids.length).toBeLessThanOrEqual(2);
     }
     expect(kinds).toEqual(new Set(['android', 'ios-foreground', 'tag']));
-    const detectable = sim.shoppers.filter((s) => ['android', 'ios-foreground', 'tag'].includes(s.kind)).map((s) => s.shopperId);
+    const detectable = sim.shoppers
+      .filter((s) => ['android', 'ios-foreground', 'tag'].includes(s.kind))
+      .map((s) => s.shopperId);
     expect(new Set(truth.map((r) => r.shopperId))).toEqual(new Set(detectable));
   });
 
   it('noise is plentiful and carries no opt-in EID (an iOS app in the background is on air only as noise)', () => {
     const noise = heard.filter((h) => decodeAdvert(h.report.data) === null);
     expect(noise.length).toBeGreaterThan(heard.length / 3);
-    const kinds = new Set(noise.map((h) => hex(h.report.data)).map((d) => (d.includes('ff4c0001') ? 'overflow' : d.includes('4c001005') ? 'nearby' : d.includes('aafe41') ? 'fmdn' : d.includes('4c000215') ? 'ibeacon' : d.includes('aafe00') ? 'eddystone-uid' : d.includes('f3fe') ? 'google' : 'other')));
+    const kinds = new Set(
+      noise
+        .map((h) => hex(h.report.data))
+        .map((d) =>
+          d.includes('ff4c0001')
+            ? 'overflow'
+            : d.includes('4c001005')
+              ? 'nearby'
+              : d.includes('aafe41')
+                ? 'fmdn'
+                : d.includes('4c000215')
+                  ? 'ibeacon'
+                  : d.includes('aafe00')
+                    ? 'eddystone-uid'
+                    : d.includes('f3fe')
+                      ? 'google'
+                      : 'other',
+        ),
+    );
     for (const k of ['overflow', 'nearby', 'fmdn', 'ibeacon', 'eddystone-uid', 'google']) expect(kinds).toContain(k);
-    for (const h of heard) expect(h.report.addressType === 'public' || /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(h.report.address)).toBe(true);
+    for (const h of heard)
+      expect(h.report.addressType === 'public' || /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(h.report.address)).toBe(true);
   });
 });
 
@@ -237,7 +298,8 @@ describe('determinism', () => {
   function digest(store: StoreConfig, seed: string): string {
     const sim = createSimulation({ store, seed, startMs: START, durationMs: 3 * 60_000, windowSeconds: 10 });
     const hash = createHash('sha256');
-    for (const e of sim.events()) hash.update(e.type === 'report' ? `${e.gateway} ${e.tMs} ${hex(e.hci)}\n` : `${JSON.stringify(e.record)}\n`);
+    for (const e of sim.events())
+      hash.update(e.type === 'report' ? `${e.gateway} ${e.tMs} ${hex(e.hci)}\n` : `${JSON.stringify(e.record)}\n`);
     return hash.digest('hex');
   }
 

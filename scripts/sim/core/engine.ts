@@ -3,7 +3,15 @@ import { EidCalculator, periodStart } from '../../../shared/eid/eid.ts';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import type { StoreConfig } from '../store-schema.ts';
 import { arrivalCurve, minutesOfDay, sampleArrivals } from './arrivals.ts';
-import { ADV_DELAY_MAX_MS, ADVERTISER_CLASSES, eidAdvert, formatAddress, noiseAdvert, scanResponse, type AdvertiserClass } from './device-classes.ts';
+import {
+  ADV_DELAY_MAX_MS,
+  ADVERTISER_CLASSES,
+  eidAdvert,
+  formatAddress,
+  noiseAdvert,
+  scanResponse,
+  type AdvertiserClass,
+} from './device-classes.ts';
 import { EventHeap } from './event-heap.ts';
 import { distance } from './geometry.ts';
 import { buildMovementModel, type MovementModel, type Segment } from './movement.ts';
@@ -47,8 +55,7 @@ export interface SimGateway {
 }
 
 export type SimEvent =
-  | { type: 'report'; gateway: number; tMs: number; hci: Uint8Array }
-  | { type: 'truth'; record: TruthRecord };
+  { type: 'report'; gateway: number; tMs: number; hci: Uint8Array } | { type: 'truth'; record: TruthRecord };
 
 export interface SimulationStats {
   /** Advertising events transmitted (by all advertisers, heard or not). */
@@ -114,9 +121,11 @@ interface Advertiser {
 
 export function createSimulation(input: SimulationInput): Simulation {
   const { store, startMs, durationMs, windowSeconds } = input;
-  if (!Number.isSafeInteger(startMs) || startMs < 0) throw new RangeError(`startMs is ${startMs}, expected Unix milliseconds`);
+  if (!Number.isSafeInteger(startMs) || startMs < 0)
+    throw new RangeError(`startMs is ${startMs}, expected Unix milliseconds`);
   if (!(durationMs > 0)) throw new RangeError(`durationMs is ${durationMs}, expected more than 0`);
-  if (!Number.isInteger(windowSeconds) || windowSeconds < 1) throw new RangeError(`windowSeconds is ${windowSeconds}, expected an integer ≥ 1`);
+  if (!Number.isInteger(windowSeconds) || windowSeconds < 1)
+    throw new RangeError(`windowSeconds is ${windowSeconds}, expected an integer ≥ 1`);
   const endMs = startMs + durationMs;
   const root = new SeededRandomSource(typeof input.seed === 'number' ? input.seed : `hushpoint-sim:${input.seed}`);
   const model = buildMovementModel(store.zones, store.entrance, store.movement);
@@ -124,8 +133,19 @@ export function createSimulation(input: SimulationInput): Simulation {
   const arrivals = sampleArrivals(curve, durationMs, new Sampler(root.fork('arrivals'))).map((t) => startMs + t);
   const shoppers = planShoppers(arrivals, store.shoppers, model, root);
   const fixedRng = root.fork('fixed-devices');
-  const gateways: SimGateway[] = store.gateways.map((g) => ({ id: g.id, zone: g.zone, x: g.position[0], y: g.position[1], receiverOffsetDb: g.receiverOffsetDb }));
-  const stats: SimulationStats = { advertsTransmitted: 0, reports: 0, reportsByGateway: gateways.map(() => 0), truthRecords: 0 };
+  const gateways: SimGateway[] = store.gateways.map((g) => ({
+    id: g.id,
+    zone: g.zone,
+    x: g.position[0],
+    y: g.position[1],
+    receiverOffsetDb: g.receiverOffsetDb,
+  }));
+  const stats: SimulationStats = {
+    advertsTransmitted: 0,
+    reports: 0,
+    reportsByGateway: gateways.map(() => 0),
+    truthRecords: 0,
+  };
   let started = false;
   return {
     store,
@@ -164,7 +184,12 @@ function* run(ctx: RunContext): Generator<SimEvent, SimulationStats> {
   const heap = new EventHeap<Advertiser>();
   let order = 0;
 
-  const newRadio = (p1mDbm: number, sampler: Sampler, segments: readonly Segment[] | null, fixed: readonly [number, number] | null): Radio => ({
+  const newRadio = (
+    p1mDbm: number,
+    sampler: Sampler,
+    segments: readonly Segment[] | null,
+    fixed: readonly [number, number] | null,
+  ): Radio => ({
     p1mDbm: p1mDbm + sampler.uniform(-radioParams.txSpreadDb, radioParams.txSpreadDb),
     segments,
     fixed,
@@ -176,9 +201,20 @@ function* run(ctx: RunContext): Generator<SimEvent, SimulationStats> {
     sampler,
   });
 
-  const addAdvertiser = (cls: AdvertiserClass, radio: Radio, rng: SeededRandomSource, fromMs: number, untilMs: number, intervalMs: number | undefined, shopper: ShopperState | null, name?: string): void => {
+  const addAdvertiser = (
+    cls: AdvertiserClass,
+    radio: Radio,
+    rng: SeededRandomSource,
+    fromMs: number,
+    untilMs: number,
+    intervalMs: number | undefined,
+    shopper: ShopperState | null,
+    name?: string,
+  ): void => {
     const sampler = new Sampler(rng);
-    const interval = intervalMs ?? (typeof cls.intervalMs === 'number' ? cls.intervalMs : sampler.uniform(cls.intervalMs[0], cls.intervalMs[1]));
+    const interval =
+      intervalMs ??
+      (typeof cls.intervalMs === 'number' ? cls.intervalMs : sampler.uniform(cls.intervalMs[0], cls.intervalMs[1]));
     const first = fromMs + sampler.unit() * interval;
     const until = Math.min(untilMs, endMs);
     if (first >= until) return;
@@ -208,7 +244,8 @@ function* run(ctx: RunContext): Generator<SimEvent, SimulationStats> {
   // Shoppers' devices.
   const truthShoppers: ShopperState[] = [];
   for (const plan of ctx.shoppers) {
-    const state: ShopperState | null = isDetectable(plan.kind) && plan.shopperId !== null ? { plan, eids: [], heard: new Set(), cursor: 0 } : null;
+    const state: ShopperState | null =
+      isDetectable(plan.kind) && plan.shopperId !== null ? { plan, eids: [], heard: new Set(), cursor: 0 } : null;
     if (state !== null) truthShoppers.push(state);
     plan.devices.forEach((device, d) => {
       const deviceRng = plan.rng.fork(`device-${d}`);
@@ -216,7 +253,15 @@ function* run(ctx: RunContext): Generator<SimEvent, SimulationStats> {
       const radio = newRadio(firstClass.p1mDbm, new Sampler(deviceRng.fork('radio')), plan.visit.segments, null);
       device.advertisers.forEach((adv, a) => {
         const cls = ADVERTISER_CLASSES[adv.kind];
-        addAdvertiser(cls, radio, deviceRng.fork(`advertiser-${a}`), plan.visit.arriveMs, plan.visit.departMs, adv.intervalMs, cls.carriesEid ? state : null);
+        addAdvertiser(
+          cls,
+          radio,
+          deviceRng.fork(`advertiser-${a}`),
+          plan.visit.arriveMs,
+          plan.visit.departMs,
+          adv.intervalMs,
+          cls.carriesEid ? state : null,
+        );
       });
     });
   }
@@ -238,7 +283,10 @@ function* run(ctx: RunContext): Generator<SimEvent, SimulationStats> {
   function* closeWindow(): Generator<SimEvent> {
     const from = Math.max(windowStart, startMs);
     const to = Math.min(windowStart + windowMs, endMs);
-    while (nextArrival < truthShoppers.length && (truthShoppers[nextArrival] as ShopperState).plan.visit.arriveMs < to) {
+    while (
+      nextArrival < truthShoppers.length &&
+      (truthShoppers[nextArrival] as ShopperState).plan.visit.arriveMs < to
+    ) {
       present.push(truthShoppers[nextArrival] as ShopperState);
       nextArrival++;
     }
@@ -382,7 +430,8 @@ function prepareAdvert(adv: Advertiser, t: number, eids: EidCalculator): void {
     }
   }
   if (cls.rotateSeconds !== 'eid') {
-    const epoch = typeof cls.rotateSeconds === 'number' ? Math.floor((t + adv.rotatePhaseMs) / (cls.rotateSeconds * 1000)) : 0;
+    const epoch =
+      typeof cls.rotateSeconds === 'number' ? Math.floor((t + adv.rotatePhaseMs) / (cls.rotateSeconds * 1000)) : 0;
     if (epoch !== adv.addressEpoch) {
       adv.addressEpoch = epoch;
       adv.address = formatAddress(adv.sampler.bytes(6), cls.address);
@@ -392,10 +441,23 @@ function prepareAdvert(adv: Advertiser, t: number, eids: EidCalculator): void {
   }
   if (!changed) return;
   const addressType = cls.address === 'public' ? 'public' : 'random';
-  const data = adv.eid !== null ? eidAdvert(cls.kind, adv.eid, cls.p1mDbm) : noiseAdvert(cls.kind, adv.random, adv.name);
-  adv.template = encodeAdvertisingReport({ eventType: cls.eventType, addressType, address: adv.address, data, rssi: 0 });
+  const data =
+    adv.eid !== null ? eidAdvert(cls.kind, adv.eid, cls.p1mDbm) : noiseAdvert(cls.kind, adv.random, adv.name);
+  adv.template = encodeAdvertisingReport({
+    eventType: cls.eventType,
+    addressType,
+    address: adv.address,
+    data,
+    rssi: 0,
+  });
   adv.scanTemplate = cls.scanResponse
-    ? encodeAdvertisingReport({ eventType: ADV_EVENT_TYPES.SCAN_RSP, addressType, address: adv.address, data: scanResponse(cls.kind, adv.random), rssi: 0 })
+    ? encodeAdvertisingReport({
+        eventType: ADV_EVENT_TYPES.SCAN_RSP,
+        addressType,
+        address: adv.address,
+        data: scanResponse(cls.kind, adv.random),
+        rssi: 0,
+      })
     : null;
 }
 

@@ -11,7 +11,12 @@ export interface ZoneShape {
 export function zonePolygon(zone: ZoneShape): Polygon {
   if (zone.rect !== undefined) {
     const { x, y, width, height } = zone.rect;
-    return [[x, y], [x + width, y], [x + width, y + height], [x, y + height]];
+    return [
+      [x, y],
+      [x + width, y],
+      [x + width, y + height],
+      [x, y + height],
+    ];
   }
   if (zone.polygon !== undefined) return zone.polygon;
   throw new RangeError('zone has neither rect nor polygon');
@@ -25,7 +30,7 @@ export function pointInPolygon(point: Point, polygon: Polygon): boolean {
     const [xi, yi] = polygon[i] as Point;
     const [xj, yj] = polygon[j] as Point;
     if (onSegment(px, py, xi, yi, xj, yj)) return true;
-    if ((yi > py) !== (yj > py) && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
 }
@@ -33,7 +38,12 @@ export function pointInPolygon(point: Point, polygon: Polygon): boolean {
 function onSegment(px: number, py: number, ax: number, ay: number, bx: number, by: number): boolean {
   const cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax);
   if (Math.abs(cross) > 1e-9) return false;
-  return px >= Math.min(ax, bx) - 1e-9 && px <= Math.max(ax, bx) + 1e-9 && py >= Math.min(ay, by) - 1e-9 && py <= Math.max(ay, by) + 1e-9;
+  return (
+    px >= Math.min(ax, bx) - 1e-9 &&
+    px <= Math.max(ax, bx) + 1e-9 &&
+    py >= Math.min(ay, by) - 1e-9 &&
+    py <= Math.max(ay, by) + 1e-9
+  );
 }
 
 export interface Bounds {

@@ -75,11 +75,13 @@ describe('movement between zones', () => {
     expect(row[0]).toBe(0);
     expect(row[1]).toBeCloseTo(Math.exp(-10 / 15), 12);
     expect(row[2]).toBeCloseTo(Math.exp(-20 / 15), 12);
-    const explicit = corridorStore({ zones: [
-      { id: 'front', rect: { x: 0, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 30 } },
-      { id: 'middle', rect: { x: 10, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 90 }, next: { back: 1 } },
-      { id: 'back', rect: { x: 20, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 120 }, next: { middle: 1 } },
-    ] });
+    const explicit = corridorStore({
+      zones: [
+        { id: 'front', rect: { x: 0, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 30 } },
+        { id: 'middle', rect: { x: 10, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 90 }, next: { back: 1 } },
+        { id: 'back', rect: { x: 20, y: 0, width: 10, height: 10 }, dwell: { meanSeconds: 120 }, next: { middle: 1 } },
+      ],
+    });
     const m = buildMovementModel(explicit.zones, explicit.entrance, explicit.movement);
     expect(m.transitions[1]).toEqual([0, 0, 1]);
     expect(m.transitions[2]).toEqual([0, 1, 0]);

@@ -1,4 +1,15 @@
-import { bounds, centroid, distance, pointInPolygon, randomPointIn, zonePolygon, type Bounds, type Point, type Polygon, type ZoneShape } from './geometry.ts';
+import {
+  bounds,
+  centroid,
+  distance,
+  pointInPolygon,
+  randomPointIn,
+  zonePolygon,
+  type Bounds,
+  type Point,
+  type Polygon,
+  type ZoneShape,
+} from './geometry.ts';
 import type { Sampler } from './sampler.ts';
 
 /**
@@ -110,12 +121,22 @@ export function buildMovementModel(
     }
     return row;
   });
-  return { zones: model, entranceZone, entrancePoint, transitions, leaveProbability: params.leaveProbability, browseStepMs: params.browseStepSeconds * 1000 };
+  return {
+    zones: model,
+    entranceZone,
+    entrancePoint,
+    transitions,
+    leaveProbability: params.leaveProbability,
+    browseStepMs: params.browseStepSeconds * 1000,
+  };
 }
 
 /** One dwell time in ms, exponential or log-normal with the zone's mean. */
 export function sampleDwellMs(dwell: DwellSpec, sampler: Sampler): number {
-  const seconds = dwell.distribution === 'lognormal' ? sampler.lognormal(dwell.meanSeconds, dwell.sigma) : sampler.exponential(dwell.meanSeconds);
+  const seconds =
+    dwell.distribution === 'lognormal'
+      ? sampler.lognormal(dwell.meanSeconds, dwell.sigma)
+      : sampler.exponential(dwell.meanSeconds);
   return seconds * 1000;
 }
 
@@ -138,7 +159,10 @@ export function planVisit(model: MovementModel, arriveMs: number, sampler: Sampl
     while (s < end) {
       const step = sampler.exponential(model.browseStepMs);
       const e = Math.min(end, s + step);
-      const [x, y] = first && atEntrancePoint && model.entrancePoint !== undefined ? model.entrancePoint : randomPointIn(z.polygon, z.box, () => sampler.unit());
+      const [x, y] =
+        first && atEntrancePoint && model.entrancePoint !== undefined
+          ? model.entrancePoint
+          : randomPointIn(z.polygon, z.box, () => sampler.unit());
       segments.push({ startMs: s, endMs: e, zone, x, y });
       first = false;
       s = e;

@@ -43,14 +43,24 @@ describe('shopper population', () => {
   const store = corridorStore({ shoppers: { optInFraction: 0.3 } });
   const model = buildMovementModel(store.zones, store.entrance, store.movement);
   const N = 6000;
-  const plans = planShoppers(Array.from({ length: N }, (_, i) => i * 1000), store.shoppers, model, new SeededRandomSource('population'));
-  const share = (pred: (p: ShopperPlan) => boolean, among: ShopperPlan[] = plans): number => among.filter(pred).length / among.length;
+  const plans = planShoppers(
+    Array.from({ length: N }, (_, i) => i * 1000),
+    store.shoppers,
+    model,
+    new SeededRandomSource('population'),
+  );
+  const share = (pred: (p: ShopperPlan) => boolean, among: ShopperPlan[] = plans): number =>
+    among.filter(pred).length / among.length;
   const within = (observed: number, p: number, n: number): void => {
     expect(Math.abs(observed - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
   };
 
   it('opts in the configured fraction, and only opted-in shoppers get keys and ids', () => {
-    within(share((p) => p.kind !== 'not-opted-in'), 0.3, N);
+    within(
+      share((p) => p.kind !== 'not-opted-in'),
+      0.3,
+      N,
+    );
     for (const p of plans) {
       expect(p.identityKey !== null).toBe(p.kind !== 'not-opted-in');
       expect(p.shopperId !== null).toBe(p.kind !== 'not-opted-in');
@@ -66,14 +76,38 @@ describe('shopper population', () => {
   it('splits the opted-in shoppers by kind and Android phones by advertise mode', () => {
     const optedIn = plans.filter((p) => p.kind !== 'not-opted-in');
     const o = store.shoppers.optedIn;
-    within(share((p) => p.kind === 'android', optedIn), o.android, optedIn.length);
-    within(share((p) => p.kind === 'ios-foreground', optedIn), o.iosForeground, optedIn.length);
-    within(share((p) => p.kind === 'ios-background', optedIn), o.iosBackground, optedIn.length);
-    within(share((p) => p.kind === 'tag', optedIn), o.tag, optedIn.length);
+    within(
+      share((p) => p.kind === 'android', optedIn),
+      o.android,
+      optedIn.length,
+    );
+    within(
+      share((p) => p.kind === 'ios-foreground', optedIn),
+      o.iosForeground,
+      optedIn.length,
+    );
+    within(
+      share((p) => p.kind === 'ios-background', optedIn),
+      o.iosBackground,
+      optedIn.length,
+    );
+    within(
+      share((p) => p.kind === 'tag', optedIn),
+      o.tag,
+      optedIn.length,
+    );
     const android = optedIn.filter((p) => p.kind === 'android');
     const intervals = android.map((p) => p.devices[0]?.advertisers[0]?.intervalMs);
-    within(intervals.filter((i) => i === 100).length / android.length, store.shoppers.androidModes.lowLatency, android.length);
-    within(intervals.filter((i) => i === 1000).length / android.length, store.shoppers.androidModes.lowPower, android.length);
+    within(
+      intervals.filter((i) => i === 100).length / android.length,
+      store.shoppers.androidModes.lowLatency,
+      android.length,
+    );
+    within(
+      intervals.filter((i) => i === 1000).length / android.length,
+      store.shoppers.androidModes.lowPower,
+      android.length,
+    );
     expect(isDetectable('ios-background')).toBe(false);
   });
 
@@ -84,11 +118,22 @@ describe('shopper population', () => {
       if (p.kind === 'ios-foreground') expect(kinds.slice(0, 2)).toEqual(['ios-app-foreground', 'apple-nearby']);
       if (p.kind === 'ios-background') expect(kinds.slice(0, 2)).toEqual(['ios-app-background', 'apple-nearby']);
       if (p.kind === 'tag') expect(kinds).toContain('loyalty-tag');
-      if (p.kind === 'not-opted-in') expect(kinds.some((k) => ['android-app', 'ios-app-foreground', 'ios-app-background', 'loyalty-tag'].includes(k))).toBe(false);
+      if (p.kind === 'not-opted-in')
+        expect(
+          kinds.some((k) => ['android-app', 'ios-app-foreground', 'ios-app-background', 'loyalty-tag'].includes(k)),
+        ).toBe(false);
       if (p.kind !== 'tag') expect(p.clockSkewSeconds).toBe(0);
       else expect(Math.abs(p.clockSkewSeconds)).toBeLessThanOrEqual(store.shoppers.tagClockSkewSeconds);
     }
-    within(share((p) => p.devices.some((d) => d.device === 'earbuds')), store.shoppers.earbudsShare, N);
-    within(share((p) => p.devices.some((d) => d.device === 'watch')), store.shoppers.watchShare, N);
+    within(
+      share((p) => p.devices.some((d) => d.device === 'earbuds')),
+      store.shoppers.earbudsShare,
+      N,
+    );
+    within(
+      share((p) => p.devices.some((d) => d.device === 'watch')),
+      store.shoppers.watchShare,
+      N,
+    );
   });
 });

@@ -73,7 +73,12 @@ export interface ShopperPlan {
 }
 
 /** Plans everyone arriving at the given absolute times (ms), in order. */
-export function planShoppers(arrivalsMs: readonly number[], mix: ShopperMix, model: MovementModel, root: SeededRandomSource): ShopperPlan[] {
+export function planShoppers(
+  arrivalsMs: readonly number[],
+  mix: ShopperMix,
+  model: MovementModel,
+  root: SeededRandomSource,
+): ShopperPlan[] {
   const plans: ShopperPlan[] = [];
   let optedInCount = 0;
   arrivalsMs.forEach((arriveMs, person) => {
@@ -85,24 +90,41 @@ export function planShoppers(arrivalsMs: readonly number[], mix: ShopperMix, mod
 
     const optedIn = pick.chance(mix.optInFraction);
     const o = mix.optedIn;
-    const kind: ShopperKind = optedIn ? (OPTED_IN_KINDS[pick.weighted([o.android, o.iosForeground, o.iosBackground, o.tag])] ?? 'android') : 'not-opted-in';
+    const kind: ShopperKind = optedIn
+      ? (OPTED_IN_KINDS[pick.weighted([o.android, o.iosForeground, o.iosBackground, o.tag])] ?? 'android')
+      : 'not-opted-in';
     const devices: DevicePlan[] = [];
     let apple: boolean;
     if (kind === 'android') {
       const m = mix.androidModes;
-      const mode = (['lowLatency', 'balanced', 'lowPower'] as const)[pick.weighted([m.lowLatency, m.balanced, m.lowPower])] ?? 'lowPower';
-      devices.push({ device: 'phone', advertisers: [{ kind: 'android-app', intervalMs: ANDROID_MODE_INTERVAL_MS[mode] }, { kind: 'google-nearby' }] });
+      const mode =
+        (['lowLatency', 'balanced', 'lowPower'] as const)[pick.weighted([m.lowLatency, m.balanced, m.lowPower])] ??
+        'lowPower';
+      devices.push({
+        device: 'phone',
+        advertisers: [{ kind: 'android-app', intervalMs: ANDROID_MODE_INTERVAL_MS[mode] }, { kind: 'google-nearby' }],
+      });
       apple = false;
     } else if (kind === 'ios-foreground' || kind === 'ios-background') {
-      devices.push({ device: 'phone', advertisers: [{ kind: kind === 'ios-foreground' ? 'ios-app-foreground' : 'ios-app-background' }, { kind: 'apple-nearby' }] });
+      devices.push({
+        device: 'phone',
+        advertisers: [
+          { kind: kind === 'ios-foreground' ? 'ios-app-foreground' : 'ios-app-background' },
+          { kind: 'apple-nearby' },
+        ],
+      });
       apple = true;
     } else {
       apple = pick.chance(mix.iphoneShare);
-      if (pick.chance(mix.phoneShare)) devices.push({ device: 'phone', advertisers: [{ kind: apple ? 'apple-nearby' : 'google-nearby' }] });
+      if (pick.chance(mix.phoneShare))
+        devices.push({ device: 'phone', advertisers: [{ kind: apple ? 'apple-nearby' : 'google-nearby' }] });
     }
-    if (kind === 'tag') devices.push({ device: 'tag', advertisers: [{ kind: 'loyalty-tag', intervalMs: mix.tagIntervalMs }] });
-    if (pick.chance(mix.earbudsShare)) devices.push({ device: 'earbuds', advertisers: [{ kind: apple ? 'airpods' : 'galaxy-buds' }] });
-    if (pick.chance(mix.watchShare)) devices.push({ device: 'watch', advertisers: [{ kind: apple ? 'apple-watch' : 'named-watch' }] });
+    if (kind === 'tag')
+      devices.push({ device: 'tag', advertisers: [{ kind: 'loyalty-tag', intervalMs: mix.tagIntervalMs }] });
+    if (pick.chance(mix.earbudsShare))
+      devices.push({ device: 'earbuds', advertisers: [{ kind: apple ? 'airpods' : 'galaxy-buds' }] });
+    if (pick.chance(mix.watchShare))
+      devices.push({ device: 'watch', advertisers: [{ kind: apple ? 'apple-watch' : 'named-watch' }] });
     if (pick.chance(mix.trackerShare)) devices.push({ device: 'tracker', advertisers: [{ kind: 'fmdn-tracker' }] });
 
     let identityKey: Uint8Array | null = null;
@@ -113,7 +135,8 @@ export function planShoppers(arrivalsMs: readonly number[], mix: ShopperMix, mod
       optedInCount += 1;
       shopperId = `shopper-${String(optedInCount).padStart(5, '0')}`;
     }
-    const clockSkewSeconds = kind === 'tag' ? Math.round(pick.uniform(-mix.tagClockSkewSeconds, mix.tagClockSkewSeconds)) : 0;
+    const clockSkewSeconds =
+      kind === 'tag' ? Math.round(pick.uniform(-mix.tagClockSkewSeconds, mix.tagClockSkewSeconds)) : 0;
     plans.push({ person, kind, shopperId, identityKey, exponent: mix.exponent, clockSkewSeconds, visit, devices, rng });
   });
   return plans;

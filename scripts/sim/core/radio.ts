@@ -52,7 +52,13 @@ export function clampRssi(rssi: number): number {
  * One exact Ornstein–Uhlenbeck step: S' = ρ·S + σ·√(1 − ρ²)·Z with ρ = exp(−Δt/τ), Z ~ N(0, 1).
  * Over any Δt the stationary distribution N(0, σ²) is kept.
  */
-export function shadowingStep(previous: number, dtMs: number, sigmaDb: number, correlationSeconds: number, z: number): number {
+export function shadowingStep(
+  previous: number,
+  dtMs: number,
+  sigmaDb: number,
+  correlationSeconds: number,
+  z: number,
+): number {
   const rho = Math.exp(-dtMs / (correlationSeconds * 1000));
   return rho * previous + sigmaDb * Math.sqrt(1 - rho * rho) * z;
 }

@@ -39,7 +39,13 @@ describe('scoring observed zone assignments against the truth', () => {
   });
 
   it('reports n/a (null) where a ratio has nothing to divide by', () => {
-    expect(scorePairs([], [])).toMatchObject({ precision: null, recall: null, recallHeard: null, f1: null, zoneAccuracy: null });
+    expect(scorePairs([], [])).toMatchObject({
+      precision: null,
+      recall: null,
+      recallHeard: null,
+      f1: null,
+      zoneAccuracy: null,
+    });
     expect(scorePairs(truth, [])).toMatchObject({ precision: null, recall: 0, f1: null });
     expect(scorePairs([], observed)).toMatchObject({ precision: 0, recall: null, zoneAccuracy: null });
   });

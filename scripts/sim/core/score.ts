@@ -67,7 +67,10 @@ export function scorePairs(truth: Iterable<TruthPair>, observed: Iterable<Observ
   for (const t of truthByKey.values()) if (t.heardBy === undefined || t.heardBy.length > 0) truthPairsHeard++;
   const precision = ratio(matched, observedPairs);
   const recall = ratio(matched, truthByKey.size);
-  const f1 = precision === null || recall === null || precision + recall === 0 ? null : (2 * precision * recall) / (precision + recall);
+  const f1 =
+    precision === null || recall === null || precision + recall === 0
+      ? null
+      : (2 * precision * recall) / (precision + recall);
   return {
     truthPairs: truthByKey.size,
     truthPairsHeard,

@@ -38,7 +38,12 @@ export interface WindowPlacement {
  * spot in it. `cursor` is the index of the first segment that may overlap (segments before it
  * ended before `fromMs`); the returned cursor is ready for the next window. Null if absent.
  */
-export function placeInWindow(visit: Visit, fromMs: number, toMs: number, cursor: number): { placement: WindowPlacement | null; cursor: number } {
+export function placeInWindow(
+  visit: Visit,
+  fromMs: number,
+  toMs: number,
+  cursor: number,
+): { placement: WindowPlacement | null; cursor: number } {
   const segs = visit.segments;
   let c = cursor;
   while (c < segs.length && (segs[c] as Visit['segments'][number]).endMs <= fromMs) c++;

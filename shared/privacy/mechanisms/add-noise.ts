@@ -10,8 +10,16 @@ import type { SampledInteger } from '../samplers/integer.ts';
  * The exact samplers' running time depends on the noise drawn (Jin et al., S&P 2022); hub releases
  * are computed in scheduled batches, so it is not observable upstream (research §4.8).
  */
-export function addNoise(values: readonly number[], rng: RandomSource, sample: (rng: RandomSource) => SampledInteger): number[];
-export function addNoise(values: readonly bigint[], rng: RandomSource, sample: (rng: RandomSource) => SampledInteger): bigint[];
+export function addNoise(
+  values: readonly number[],
+  rng: RandomSource,
+  sample: (rng: RandomSource) => SampledInteger,
+): number[];
+export function addNoise(
+  values: readonly bigint[],
+  rng: RandomSource,
+  sample: (rng: RandomSource) => SampledInteger,
+): bigint[];
 export function addNoise(
   values: readonly number[] | readonly bigint[],
   rng: RandomSource,
@@ -29,14 +37,20 @@ export function addNoise(
   }
   list.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-      throw new AppError('DP_INVALID_PARAMETER', `values[${i}] is ${String(v)}, expected a safe integer (or pass all values as bigints)`);
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `values[${i}] is ${String(v)}, expected a safe integer (or pass all values as bigints)`,
+      );
     }
   });
   return (list as readonly number[]).map((v, i) => {
     const noise = sample(rng);
     const noisy = typeof noise === 'number' ? v + noise : Number.NaN;
     if (!Number.isSafeInteger(noisy)) {
-      throw new AppError('DP_INVALID_PARAMETER', `values[${i}] plus noise leaves ±(2^53 − 1): pass the values as bigints`);
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        `values[${i}] plus noise leaves ±(2^53 − 1): pass the values as bigints`,
+      );
     }
     return noisy;
   });

@@ -55,8 +55,11 @@ export function makeDiscreteGaussian(options: DiscreteGaussianOptions): Discrete
     mechanism: 'discrete-gaussian',
     sigma: sqrtUp(sigmaSquared),
     sigmaSquared,
-    release: ((values: readonly number[] | readonly bigint[], rng: RandomSource) => addNoise(values, rng, sample)) as DiscreteGaussian['release'],
+    release: ((values: readonly number[] | readonly bigint[], rng: RandomSource) =>
+      addNoise(values, rng, sample)) as DiscreteGaussian['release'],
     privacyMap: (sensitivityL2) =>
-      zcdpLoss(divRational(l2SquaredSensitivity(sensitivityL2, 'sensitivityL2'), mulRational(rational(2n), sigmaSquared))),
+      zcdpLoss(
+        divRational(l2SquaredSensitivity(sensitivityL2, 'sensitivityL2'), mulRational(rational(2n), sigmaSquared)),
+      ),
   };
 }

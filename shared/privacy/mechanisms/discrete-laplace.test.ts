@@ -36,7 +36,9 @@ describe('makeDiscreteLaplace', () => {
   it('release rejects non-integer or mixed values before drawing noise', () => {
     const mechanism = makeDiscreteLaplace({ scale: 1 });
     for (const values of [[1.5], [Number.NaN], [2 ** 53], [1, 2n]] as unknown as number[][]) {
-      expect(thrownAppError(() => mechanism.release(values, new SeededRandomSource(1)), 'DP_INVALID_PARAMETER').message).toMatch(/values\[/);
+      expect(
+        thrownAppError(() => mechanism.release(values, new SeededRandomSource(1)), 'DP_INVALID_PARAMETER').message,
+      ).toMatch(/values\[/);
     }
   });
 

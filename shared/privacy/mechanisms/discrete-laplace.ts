@@ -40,7 +40,8 @@ export function makeDiscreteLaplace(options: DiscreteLaplaceOptions): DiscreteLa
   return {
     mechanism: 'discrete-laplace',
     scale,
-    release: ((values: readonly number[] | readonly bigint[], rng: RandomSource) => addNoise(values, rng, sample)) as DiscreteLaplace['release'],
+    release: ((values: readonly number[] | readonly bigint[], rng: RandomSource) =>
+      addNoise(values, rng, sample)) as DiscreteLaplace['release'],
     privacyMap: (sensitivityL1) => pureDpLoss(divRational(l1Sensitivity(sensitivityL1, 'sensitivityL1'), scale)),
   };
 }

@@ -1,5 +1,12 @@
 import { AppError } from '../../errors.ts';
-import { compareRational, describeInput, rationalFromDecimal, toRational, type Rational, type RationalInput } from '../rational.ts';
+import {
+  compareRational,
+  describeInput,
+  rationalFromDecimal,
+  toRational,
+  type Rational,
+  type RationalInput,
+} from '../rational.ts';
 
 /**
  * Noise parameters (a scale or σ) are accepted in [MIN_NOISE_PARAMETER, MAX_NOISE_PARAMETER], with a
@@ -28,7 +35,10 @@ export function noiseParameter(
     );
   }
   if (value.num > MAX_PART || value.den > MAX_PART) {
-    throw new AppError('DP_INVALID_PARAMETER', `${name} is ${shown}, expected fewer digits (numerator and denominator ≤ 2^53 − 1)`);
+    throw new AppError(
+      'DP_INVALID_PARAMETER',
+      `${name} is ${shown}, expected fewer digits (numerator and denominator ≤ 2^53 − 1)`,
+    );
   }
   return value;
 }

@@ -50,7 +50,10 @@ describe('Bernoulli(exp(−γ))', () => {
   it('has power: e^{−0.55} lies outside the interval measured for γ = 0.5', () => {
     const rng = new SeededRandomSource('exp-power');
     const n = 1_000_000;
-    const [lo, hi] = wilsonInterval(frequency(n, () => sampleBernoulliExp(rng, 1n, 2n)), n);
+    const [lo, hi] = wilsonInterval(
+      frequency(n, () => sampleBernoulliExp(rng, 1n, 2n)),
+      n,
+    );
     expect(Math.exp(-0.55) < lo || Math.exp(-0.55) > hi).toBe(true);
   });
 });
@@ -62,7 +65,10 @@ describe('Bernoulli(num/den)', () => {
       [1n, 3n, 1_000_000],
       [2n ** 70n, 3n * 2n ** 70n, 200_000],
     ] as const) {
-      const [lo, hi] = wilsonInterval(frequency(n, () => sampleBernoulliRational(rng, num, den)), n);
+      const [lo, hi] = wilsonInterval(
+        frequency(n, () => sampleBernoulliRational(rng, num, den)),
+        n,
+      );
       expect(1 / 3).toBeGreaterThanOrEqual(lo);
       expect(1 / 3).toBeLessThanOrEqual(hi);
     }

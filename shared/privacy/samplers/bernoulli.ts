@@ -17,7 +17,9 @@ export function sampleBernoulliRational(rng: RandomSource, num: bigint, den: big
   if (den <= 0n || num < 0n || num > den) {
     throw new RangeError(`Bernoulli probability is ${num}/${den}, expected 0 ≤ num ≤ den and den > 0`);
   }
-  return fitsSafe(num, den) ? sampleUniformBelow(rng, Number(den)) < Number(num) : sampleUniformBigBelow(rng, den) < num;
+  return fitsSafe(num, den)
+    ? sampleUniformBelow(rng, Number(den)) < Number(num)
+    : sampleUniformBigBelow(rng, den) < num;
 }
 
 /**

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../testing/seeded-random.ts';
 import { chiSquareTest, tally } from '../../testing/statistics.ts';
-import { integerSqrt, makeDiscreteGaussianSampler, rationalFromDecimal, sampleDiscreteGaussian } from './discrete-gaussian.ts';
+import {
+  integerSqrt,
+  makeDiscreteGaussianSampler,
+  rationalFromDecimal,
+  sampleDiscreteGaussian,
+} from './discrete-gaussian.ts';
 
 /** P(x) = e^{−x²/(2σ²)} / Σ_y e^{−y²/(2σ²)}, normalised over |y| ≤ 50σ + 10 (the rest is < e^{−1250}). */
 function discreteGaussianPmf(sigmaSquared: number): (x: number) => number {

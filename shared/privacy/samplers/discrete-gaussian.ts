@@ -26,7 +26,10 @@ const ROOT_MAX_SAFE = 94_906_265;
  * The constants are computed once in BigInt; per sample, γ's numerator and denominator are numbers
  * when |Y|·c1 − c0 has an exact square ≤ 2^53 − 1 (|Y| ≤ yMax, checked) and BigInt otherwise.
  */
-export function makeDiscreteGaussianSampler(sigmaSqNum: bigint, sigmaSqDen: bigint): (rng: RandomSource) => SampledInteger {
+export function makeDiscreteGaussianSampler(
+  sigmaSqNum: bigint,
+  sigmaSqDen: bigint,
+): (rng: RandomSource) => SampledInteger {
   if (sigmaSqNum <= 0n || sigmaSqDen <= 0n) {
     throw new RangeError(`discrete Gaussian σ² is ${sigmaSqNum}/${sigmaSqDen}, expected a positive rational`);
   }

@@ -13,7 +13,14 @@ describe('geometric samplers', () => {
     { name: 'slow, x = 1/2', draw: sampleGeometricSlow, num: 1n, den: 2n, n: 1_000_000, max: 80 },
     { name: 'fast, x = 3/7', draw: sampleGeometricFast, num: 3n, den: 7n, n: 1_000_000, max: 90 },
     { name: 'fast, x = 5/2', draw: sampleGeometricFast, num: 5n, den: 2n, n: 1_000_000, max: 20 },
-    { name: 'fast, x ≈ 1/2 with 61-bit parts (BigInt path)', draw: sampleGeometricFast, num: 2n ** 60n + 1n, den: 2n ** 61n, n: 1_000_000, max: 80 },
+    {
+      name: 'fast, x ≈ 1/2 with 61-bit parts (BigInt path)',
+      draw: sampleGeometricFast,
+      num: 2n ** 60n + 1n,
+      den: 2n ** 61n,
+      n: 1_000_000,
+      max: 80,
+    },
   ];
 
   it.each(cases)('$name matches the exact PMF (χ² at α = 1e-6)', ({ draw, num, den, n, max }) => {

@@ -22,14 +22,18 @@ describe('uniform samplers', () => {
   it('a bound between 2^32 and 2^53 (the 53-bit number path) passes χ² over 10 equal bins', () => {
     const rng = new SeededRandomSource('uniform-53');
     const width = 2 ** 36 + 1;
-    const result = chiSquareUniform(bucketCounts(500_000, 10, () => Math.floor(sampleUniformBelow(rng, 10 * width) / width)));
+    const result = chiSquareUniform(
+      bucketCounts(500_000, 10, () => Math.floor(sampleUniformBelow(rng, 10 * width) / width)),
+    );
     expect(result.statistic).toBeLessThan(result.critical);
   });
 
   it('a bound above 2^53 (the byte-rejection BigInt path) passes χ² over 10 equal bins', () => {
     const rng = new SeededRandomSource('uniform-big');
     const width = 2n ** 70n + 1n;
-    const result = chiSquareUniform(bucketCounts(200_000, 10, () => Number(sampleUniformBigBelow(rng, 10n * width) / width)));
+    const result = chiSquareUniform(
+      bucketCounts(200_000, 10, () => Number(sampleUniformBigBelow(rng, 10n * width) / width)),
+    );
     expect(result.statistic).toBeLessThan(result.critical);
   });
 

@@ -22,11 +22,28 @@ describe('boundedCount', () => {
   });
 
   it('re-checks hand-built rows against their stated bounds and rejects duplicate cells', () => {
-    const lying = { rows: [{ unit: 'a', cell: 'zone-0' }, { unit: 'a', cell: 'zone-1' }], maxCellsPerUnit: 1, maxPerCell: 1 };
+    const lying = {
+      rows: [
+        { unit: 'a', cell: 'zone-0' },
+        { unit: 'a', cell: 'zone-1' },
+      ],
+      maxCellsPerUnit: 1,
+      maxPerCell: 1,
+    };
     thrownAppError(() => boundedCount(lying, CELLS), 'DP_INVALID_PARAMETER');
-    const repeated = { rows: [{ unit: 'a', cell: 'zone-0' }, { unit: 'a', cell: 'zone-0' }], maxCellsPerUnit: 1, maxPerCell: 1 };
+    const repeated = {
+      rows: [
+        { unit: 'a', cell: 'zone-0' },
+        { unit: 'a', cell: 'zone-0' },
+      ],
+      maxCellsPerUnit: 1,
+      maxPerCell: 1,
+    };
     thrownAppError(() => boundedCount(repeated, CELLS), 'DP_INVALID_PARAMETER');
-    thrownAppError(() => boundedCount({ rows: [], maxCellsPerUnit: 1, maxPerCell: 1 }, ['x', 'x']), 'DP_INVALID_PARAMETER');
+    thrownAppError(
+      () => boundedCount({ rows: [], maxCellsPerUnit: 1, maxPerCell: 1 }, ['x', 'x']),
+      'DP_INVALID_PARAMETER',
+    );
   });
 });
 
@@ -37,18 +54,37 @@ describe('boundedSum', () => {
       { unit: 'b', cell: 'zone-1', value: 600 },
       { unit: 'c', cell: 'zone-3', value: 7 },
     ];
-    const bounded = boundContributions(rows, { maxCellsPerUnit: 2, maxPerCell: 1, clamp: { lo: 0, hi: 1800 }, rng: new SeededRandomSource(2) });
+    const bounded = boundContributions(rows, {
+      maxCellsPerUnit: 2,
+      maxPerCell: 1,
+      clamp: { lo: 0, hi: 1800 },
+      rng: new SeededRandomSource(2),
+    });
     const result = boundedSum(bounded, CELLS);
     expect(result.sums).toEqual([0n, 2400n, 0n, 7n]);
     expect(result.sensitivity).toMatchObject({ l0: 2, lInf: 1800n, l1: 3600n, l2Squared: 2n * 1800n * 1800n });
-    const signed = boundContributions([{ unit: 'a', cell: 'zone-0', value: -9 }], { maxCellsPerUnit: 1, maxPerCell: 3, clamp: { lo: -50, hi: 20 }, rng: new SeededRandomSource(3) });
+    const signed = boundContributions([{ unit: 'a', cell: 'zone-0', value: -9 }], {
+      maxCellsPerUnit: 1,
+      maxPerCell: 3,
+      clamp: { lo: -50, hi: 20 },
+      rng: new SeededRandomSource(3),
+    });
     expect(boundedSum(signed, CELLS).sensitivity.lInf).toBe(150n);
   });
 
   it('needs clamped rows, and re-checks that values lie within the clamp', () => {
-    const unclamped = boundContributions([{ unit: 'a', cell: 'zone-0', value: 1 }], { maxCellsPerUnit: 1, maxPerCell: 1, rng: new SeededRandomSource(4) });
+    const unclamped = boundContributions([{ unit: 'a', cell: 'zone-0', value: 1 }], {
+      maxCellsPerUnit: 1,
+      maxPerCell: 1,
+      rng: new SeededRandomSource(4),
+    });
     expect(thrownAppError(() => boundedSum(unclamped, CELLS), 'DP_INVALID_PARAMETER').message).toMatch(/clamp/);
-    const lying = { rows: [{ unit: 'a', cell: 'zone-0', value: 99 }], maxCellsPerUnit: 1, maxPerCell: 1, clamp: { lo: 0, hi: 10 } };
+    const lying = {
+      rows: [{ unit: 'a', cell: 'zone-0', value: 99 }],
+      maxCellsPerUnit: 1,
+      maxPerCell: 1,
+      clamp: { lo: 0, hi: 10 },
+    };
     thrownAppError(() => boundedSum(lying, CELLS), 'DP_INVALID_PARAMETER');
   });
 });

@@ -44,7 +44,10 @@ export function boundedSum(bounded: BoundedContributions, cells: readonly string
   const slot = cellIndex(cells);
   const bounds = bounded.clamp;
   if (bounds === undefined) {
-    throw new AppError('DP_INVALID_PARAMETER', 'clamp is missing: a bounded sum needs rows bounded with clamp {lo, hi}');
+    throw new AppError(
+      'DP_INVALID_PARAMETER',
+      'clamp is missing: a bounded sum needs rows bounded with clamp {lo, hi}',
+    );
   }
   checkBounds(bounded);
   const sums = cells.map(() => 0n);
@@ -59,7 +62,8 @@ export function boundedSum(bounded: BoundedContributions, cells: readonly string
 function cellIndex(cells: readonly string[]): Map<string, number> {
   const slot = new Map<string, number>();
   cells.forEach((cell, i) => {
-    if (slot.has(cell)) throw new AppError('DP_INVALID_PARAMETER', `cells lists ${JSON.stringify(cell)} twice, expected distinct cells`);
+    if (slot.has(cell))
+      throw new AppError('DP_INVALID_PARAMETER', `cells lists ${JSON.stringify(cell)} twice, expected distinct cells`);
     slot.set(cell, i);
   });
   return slot;
@@ -73,11 +77,25 @@ function checkBounds(bounded: BoundedContributions): void {
     perUnit.set(row.unit, cells);
     cells.set(row.cell, (cells.get(row.cell) ?? 0) + 1);
     if ((cells.get(row.cell) as number) > bounded.maxPerCell || cells.size > bounded.maxCellsPerUnit) {
-      throw new AppError('DP_INVALID_PARAMETER', 'rows exceed their stated contribution bounds: bound them with boundContributions first');
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        'rows exceed their stated contribution bounds: bound them with boundContributions first',
+      );
     }
     const bounds = bounded.clamp;
-    if (bounds !== undefined && !(typeof row.value === 'number' && Number.isSafeInteger(row.value) && row.value >= bounds.lo && row.value <= bounds.hi)) {
-      throw new AppError('DP_INVALID_PARAMETER', 'a row value lies outside the stated clamp: bound the rows with boundContributions first');
+    if (
+      bounds !== undefined &&
+      !(
+        typeof row.value === 'number' &&
+        Number.isSafeInteger(row.value) &&
+        row.value >= bounds.lo &&
+        row.value <= bounds.hi
+      )
+    ) {
+      throw new AppError(
+        'DP_INVALID_PARAMETER',
+        'a row value lies outside the stated clamp: bound the rows with boundContributions first',
+      );
     }
   }
 }

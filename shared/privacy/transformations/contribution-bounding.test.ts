@@ -6,12 +6,16 @@ import { boundContributions, type ContributionRow } from './contribution-boundin
 
 function rowsOf(unit: string, cells: number, perCell = 1): ContributionRow[] {
   const rows: ContributionRow[] = [];
-  for (let c = 0; c < cells; c++) for (let r = 0; r < perCell; r++) rows.push({ unit, cell: `zone-${c}`, value: c * 100 + r });
+  for (let c = 0; c < cells; c++)
+    for (let r = 0; r < perCell; r++) rows.push({ unit, cell: `zone-${c}`, value: c * 100 + r });
   return rows;
 }
 
 function keptCells(rows: readonly ContributionRow[], unit: string): string[] {
-  return rows.filter((row) => row.unit === unit).map((row) => row.cell).sort();
+  return rows
+    .filter((row) => row.unit === unit)
+    .map((row) => row.cell)
+    .sort();
 }
 
 describe('boundContributions', () => {
@@ -30,12 +34,25 @@ describe('boundContributions', () => {
     const once = boundContributions(rows, { maxCellsPerUnit: 10, maxPerCell: 1, rng: new SeededRandomSource(2) });
     expect(keptCells(once.rows, 'alice')).toEqual(['zone-0', 'zone-1', 'zone-2', 'zone-3']);
     const twice = boundContributions(rows, { maxCellsPerUnit: 10, maxPerCell: 2, rng: new SeededRandomSource(2) });
-    expect(keptCells(twice.rows, 'alice')).toEqual(['zone-0', 'zone-0', 'zone-1', 'zone-1', 'zone-2', 'zone-2', 'zone-3', 'zone-3']);
+    expect(keptCells(twice.rows, 'alice')).toEqual([
+      'zone-0',
+      'zone-0',
+      'zone-1',
+      'zone-1',
+      'zone-2',
+      'zone-2',
+      'zone-3',
+      'zone-3',
+    ]);
   });
 
   it("other units' rows never change which rows a unit keeps", () => {
     const alice = rowsOf('alice', 40, 3);
-    const alone = boundContributions(alice, { maxCellsPerUnit: 5, maxPerCell: 2, rng: new SeededRandomSource('same-key') });
+    const alone = boundContributions(alice, {
+      maxCellsPerUnit: 5,
+      maxPerCell: 2,
+      rng: new SeededRandomSource('same-key'),
+    });
     // Other units before, between and after alice's rows, some in the same cells.
     const others = [...rowsOf('bob', 60, 2), ...rowsOf('carol', 7)];
     const mixed: ContributionRow[] = [...others.slice(0, 50)];
@@ -44,7 +61,11 @@ describe('boundContributions', () => {
       const other = others[50 + i];
       if (other !== undefined) mixed.push(other);
     });
-    const crowd = boundContributions(mixed, { maxCellsPerUnit: 5, maxPerCell: 2, rng: new SeededRandomSource('same-key') });
+    const crowd = boundContributions(mixed, {
+      maxCellsPerUnit: 5,
+      maxPerCell: 2,
+      rng: new SeededRandomSource('same-key'),
+    });
     const aliceRows = (rows: readonly ContributionRow[]) => rows.filter((row) => row.unit === 'alice');
     expect(aliceRows(crowd.rows)).toEqual(aliceRows(alone.rows));
     expect(aliceRows(alone.rows)).toHaveLength(10);
@@ -55,7 +76,9 @@ describe('boundContributions', () => {
     const rows = rowsOf('alice', 5);
     const subsets = new Map<string, number>();
     for (let i = 0; i < 20_000; i++) {
-      const key = keptCells(boundContributions(rows, { maxCellsPerUnit: 2, maxPerCell: 1, rng }).rows, 'alice').join(',');
+      const key = keptCells(boundContributions(rows, { maxCellsPerUnit: 2, maxPerCell: 1, rng }).rows, 'alice').join(
+        ',',
+      );
       subsets.set(key, (subsets.get(key) ?? 0) + 1);
     }
     expect(subsets.size).toBe(10);
@@ -69,12 +92,28 @@ describe('boundContributions', () => {
       { unit: 'a', cell: 'y', value: -3 },
       { unit: 'b', cell: 'x', value: 60 },
     ];
-    const bounded = boundContributions(rows, { maxCellsPerUnit: 2, maxPerCell: 1, clamp: { lo: 0, hi: 1800 }, rng: new SeededRandomSource(3) });
+    const bounded = boundContributions(rows, {
+      maxCellsPerUnit: 2,
+      maxPerCell: 1,
+      clamp: { lo: 0, hi: 1800 },
+      rng: new SeededRandomSource(3),
+    });
     expect(bounded.rows.map((row) => row.value)).toEqual([1800, 0, 60]);
     expect(bounded.clamp).toEqual({ lo: 0, hi: 1800 });
     expect(rows[0]?.value).toBe(4000);
     const missing = [{ unit: 'a', cell: 'x' }];
-    expect(thrownAppError(() => boundContributions(missing, { maxCellsPerUnit: 1, maxPerCell: 1, clamp: { lo: 0, hi: 1 }, rng: new SeededRandomSource(1) }), 'DP_INVALID_PARAMETER').message).toMatch(/rows\[0\]\.value/);
+    expect(
+      thrownAppError(
+        () =>
+          boundContributions(missing, {
+            maxCellsPerUnit: 1,
+            maxPerCell: 1,
+            clamp: { lo: 0, hi: 1 },
+            rng: new SeededRandomSource(1),
+          }),
+        'DP_INVALID_PARAMETER',
+      ).message,
+    ).toMatch(/rows\[0\]\.value/);
   });
 
   it.each([
@@ -84,6 +123,9 @@ describe('boundContributions', () => {
     ['clamp lo > hi', { maxCellsPerUnit: 1, maxPerCell: 1, clamp: { lo: 5, hi: 1 } }],
     ['clamp fractional', { maxCellsPerUnit: 1, maxPerCell: 1, clamp: { lo: 0, hi: 1.5 } }],
   ])('rejects %s', (_label, options) => {
-    thrownAppError(() => boundContributions(rowsOf('a', 2), { ...options, rng: new SeededRandomSource(1) }), 'DP_INVALID_PARAMETER');
+    thrownAppError(
+      () => boundContributions(rowsOf('a', 2), { ...options, rng: new SeededRandomSource(1) }),
+      'DP_INVALID_PARAMETER',
+    );
   });
 });

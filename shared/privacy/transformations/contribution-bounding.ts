@@ -47,7 +47,10 @@ export interface BoundedContributions<R extends ContributionRow = ContributionRo
  * uniforms. Keying by the unit's own data (never by a shared stream position) is what makes a
  * unit's choice independent of other units' rows; privacy does not rely on the choice being random.
  */
-export function boundContributions<R extends ContributionRow>(rows: readonly R[], options: BoundContributionsOptions): BoundedContributions<R> {
+export function boundContributions<R extends ContributionRow>(
+  rows: readonly R[],
+  options: BoundContributionsOptions,
+): BoundedContributions<R> {
   const { maxCellsPerUnit, maxPerCell, rng } = options;
   positiveInteger(maxCellsPerUnit, 'maxCellsPerUnit');
   positiveInteger(maxPerCell, 'maxPerCell');
@@ -58,14 +61,18 @@ export function boundContributions<R extends ContributionRow>(rows: readonly R[]
     }
     rows.forEach((row, i) => {
       if (typeof row.value !== 'number' || !Number.isSafeInteger(row.value)) {
-        throw new AppError('DP_INVALID_PARAMETER', `rows[${i}].value is ${String(row.value)}, expected an integer (integerise values, e.g. to seconds, first)`);
+        throw new AppError(
+          'DP_INVALID_PARAMETER',
+          `rows[${i}].value is ${String(row.value)}, expected an integer (integerise values, e.g. to seconds, first)`,
+        );
       }
     });
   }
 
   const key = new Uint8Array(32);
   rng.fillBytes(key);
-  const priority = (parts: readonly (string | number)[]): Buffer => createHmac('sha256', key).update(JSON.stringify(parts)).digest();
+  const priority = (parts: readonly (string | number)[]): Buffer =>
+    createHmac('sha256', key).update(JSON.stringify(parts)).digest();
 
   // unit → cell → indexes of that unit's rows in that cell, in input order.
   const byUnit = new Map<string, Map<string, number[]>>();
@@ -81,14 +88,21 @@ export function boundContributions<R extends ContributionRow>(rows: readonly R[]
   for (const [unit, cells] of byUnit) {
     for (const cell of smallest([...cells.keys()], maxCellsPerUnit, (c) => priority([unit, c]))) {
       const indexes = cells.get(cell) ?? [];
-      const ordinals = smallest(indexes.map((_, ordinal) => ordinal), maxPerCell, (ordinal) => priority([unit, cell, ordinal]));
+      const ordinals = smallest(
+        indexes.map((_, ordinal) => ordinal),
+        maxPerCell,
+        (ordinal) => priority([unit, cell, ordinal]),
+      );
       for (const ordinal of ordinals) kept[indexes[ordinal] as number] = 1;
     }
   }
 
   const out = rows.filter((_, index) => kept[index] === 1);
   return {
-    rows: bounds === undefined ? out : out.map((row) => ({ ...row, value: clamp(row.value as number, bounds.lo, bounds.hi) })),
+    rows:
+      bounds === undefined
+        ? out
+        : out.map((row) => ({ ...row, value: clamp(row.value as number, bounds.lo, bounds.hi) })),
     maxCellsPerUnit,
     maxPerCell,
     ...(bounds === undefined ? {} : { clamp: { lo: bounds.lo, hi: bounds.hi } }),
