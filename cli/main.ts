@@ -43,9 +43,14 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     async () => (await import('./commands/doctor.ts')).doctorCommand,
   ),
   lazy(
+    'hq',
+    "run HQ, the chain's receiver of stores' DP releases (HTTPS, signed, idempotent)",
+    async () => (await import('./commands/hq.ts')).hqCommand,
+  ),
+  lazy(
     'collector',
-    'run the reference HQ receiver of DP releases (HTTPS, signed, idempotent)',
-    async () => (await import('./commands/collector.ts')).collectorCommand,
+    'an alias of "hushpoint hq" (its older name)',
+    async () => (await import('./commands/hq.ts')).collectorCommand,
   ),
   lazy(
     'audit',

@@ -10,7 +10,7 @@ import type { Clock } from '../../shared/ports/clock.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { issueServerCertificate } from '../../shared/tls/certificates.ts';
 import { createHub, exportZones, hubRole, type Hub } from '../../hub/mod.ts';
-import { createCollector, collectorRole, type Collector } from '../../hub/collector/mod.ts';
+import { createHq, hqRole, type Hq } from '../../hq/mod.ts';
 import { STATUS_PAGE_PATH } from '../../hub/status-page/mod.ts';
 import { addGatewayToStore, initStore } from '../../provisioning/mod.ts';
 import { runDoctor } from '../../provisioning/doctor/run-doctor.ts';
@@ -96,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const clock: Clock = { now: () => simulatedNow() + jumpMs };
 
   let hub: Hub | null = null;
-  let collector: Collector | null = null;
+  let collector: Hq | null = null;
   let live: ReturnType<typeof createLiveGateways> | null = null;
   let app: ReturnType<typeof createShopperApp> | null = null;
   const cleanup = async (): Promise<void> => {
@@ -144,8 +144,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     writeFileSync(
       join(collectorDir, 'collector.yaml'),
       stringify({
-        role: 'collector',
-        database: 'collector.db',
+        role: 'hq',
+        database: 'hq.db',
         listen: {
           host: '127.0.0.1',
           port: collectorPort,
@@ -156,8 +156,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         log: { level: 'warn' },
       }),
     );
-    const collectorConfig = loadConfig(collectorRole, join(collectorDir, 'collector.yaml'));
-    collector = createCollector({
+    const collectorConfig = loadConfig(hqRole, join(collectorDir, 'collector.yaml'));
+    collector = createHq({
       config: collectorConfig.config,
       resolvePath: collectorConfig.resolvePath,
       clock,

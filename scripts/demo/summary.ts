@@ -1,5 +1,5 @@
 import type { Hub } from '../../hub/mod.ts';
-import type { Collector } from '../../hub/collector/mod.ts';
+import type { Hq } from '../../hq/mod.ts';
 import type { DoctorReport } from '../../provisioning/doctor/run-doctor.ts';
 import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';
 import type { Score } from '../sim/core/score.ts';
@@ -59,7 +59,7 @@ export interface SummaryInput {
   speed: number;
   wallSeconds: number;
   hub: Hub;
-  collector: Collector;
+  collector: Hq;
   score: Score;
   simStats: SimulationStats;
   released: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulation } from './core/engine.ts';
 import { runLive } from './live.ts';
-import { createCollector } from './sinks.ts';
+import { createHq } from './sinks.ts';
 import { pump } from './generate.ts';
 import { corridorStore } from './test-stores.ts';
 
@@ -33,11 +33,11 @@ function fakeWall(startMs = 1_000_000): {
 
 describe('sim run (live pacing)', () => {
   it('delivers exactly the stream generate writes, each report when its simulated time is due', async () => {
-    const batch = createCollector();
+    const batch = createHq();
     pump(simulation(), batch);
     const wall = fakeWall();
     const speed = 20;
-    const live = createCollector();
+    const live = createHq();
     const lateness: number[] = [];
     const run = runLive(
       simulation(),

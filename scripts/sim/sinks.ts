@@ -30,7 +30,7 @@ export interface CollectedReport {
 }
 
 /** A sink that keeps everything in memory (tests, small runs). */
-export function createCollector(): {
+export function createHq(): {
   report: ReportSink;
   truth: TruthSink;
   reports: CollectedReport[];

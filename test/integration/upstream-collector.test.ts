@@ -6,7 +6,7 @@ import { signedHeaders } from '../../shared/upstream/signing.ts';
 import { buildReleasePayload } from '../../hub/privacy/core/build-payload.ts';
 import { calibrateRelease } from '../../hub/privacy/core/calibrate.ts';
 import { hourPeriod } from '../../hub/privacy/core/periods.ts';
-import { computeTotals } from '../../hub/collector/mod.ts';
+import { computeTotals } from '../../hq/mod.ts';
 import { post, startCollector, type TestCollector } from './upstream-fixtures.ts';
 
 /**

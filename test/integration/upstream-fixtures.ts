@@ -7,7 +7,7 @@ import { validateConfig } from '../../shared/config/load-config.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { generateSigningKey, parseSigningKey } from '../../shared/upstream/signing.ts';
-import { collectorRole, createCollector, type Collector, type CollectorConfig } from '../../hub/collector/mod.ts';
+import { hqRole, createHq, type Hq, type HqConfig } from '../../hq/mod.ts';
 import { testCertificates } from '../helpers/hub-fixtures.ts';
 
 /**
@@ -16,7 +16,7 @@ import { testCertificates } from '../helpers/hub-fixtures.ts';
  */
 
 export interface TestCollector {
-  collector: Collector;
+  collector: Hq;
   dir: string;
   url: string;
   keyHex: string;
@@ -40,8 +40,8 @@ export async function startCollector(
     writeFileSync(join(dir, 'collector-key.pem'), server.keyPem, { mode: 0o600 });
   }
   const document = {
-    role: 'collector',
-    database: 'collector.db',
+    role: 'hq',
+    database: 'hq.db',
     listen: {
       host: '127.0.0.1',
       port: 0,
@@ -50,10 +50,10 @@ export async function startCollector(
     stores: [{ id: 'store-1', signingKeyFile: 'store-1.key' }],
     log: { level: 'silent' },
   };
-  const checked = validateConfig(collectorRole, document);
+  const checked = validateConfig(hqRole, document);
   if (!checked.ok) throw new Error(`test collector config invalid: ${JSON.stringify(checked.problems)}`);
-  const collector = createCollector({
-    config: checked.config as CollectorConfig,
+  const collector = createHq({
+    config: checked.config as HqConfig,
     resolvePath: (p) => (p.startsWith('/') ? p : join(dir, p)),
     ...(options.clock ? { clock: options.clock } : {}),
   });

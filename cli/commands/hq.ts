@@ -1,15 +1,9 @@
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { requireString, usageError, type Command, type OptionValues } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
-import {
-  collectorRole,
-  computeTotals,
-  formatTotals,
-  openCollectorStore,
-  runCollector,
-} from '../../hub/collector/mod.ts';
+import { hqRole, computeTotals, formatTotals, openHqStore, runHq } from '../../hq/mod.ts';
 
-/** `hushpoint collector`: the reference HQ receiver of DP releases, and its totals report. */
+/** `hushpoint hq`: the chain's receiver of DP releases, and its totals report (`collector` is an alias). */
 
 /** Unix seconds from a date "2026-11-28", an ISO date-time or Unix seconds. */
 function timeOption(values: OptionValues, name: string): number | undefined {
@@ -31,7 +25,7 @@ const totalsCommand: Command = {
 Consistent views are post-processing for display: per release, the cells are projected onto
 non-negative integers that add up to the release's rounded non-negative total (least squares).`,
   options: {
-    config: { type: 'string', value: 'FILE', description: 'the collector config file (collector.yaml)' },
+    config: { type: 'string', value: 'FILE', description: 'the HQ config file (hq.yaml)' },
     store: { type: 'string', value: 'ID', description: 'only this store' },
     kind: {
       type: 'string',
@@ -44,11 +38,8 @@ non-negative integers that add up to the release's rounded non-negative total (l
     json: { type: 'boolean', description: 'print the totals as JSON' },
   },
   run({ values }, { io }) {
-    const loaded = loadConfig(
-      collectorRole,
-      requireString(values, 'config', 'the collector config file (collector.yaml)'),
-    );
-    const store = openCollectorStore(loaded.resolvePath(loaded.config.database), { readonly: true });
+    const loaded = loadConfig(hqRole, requireString(values, 'config', 'the HQ config file (hq.yaml)'));
+    const store = openHqStore(loaded.resolvePath(loaded.config.database), { readonly: true });
     try {
       const fromUnix = timeOption(values, 'from');
       const toUnix = timeOption(values, 'to');
@@ -68,27 +59,43 @@ non-negative integers that add up to the release's rounded non-negative total (l
   },
 };
 
-export const collectorCommand: Command = {
-  name: 'collector',
-  summary: 'run the reference HQ receiver of DP releases (HTTPS, signed, idempotent)',
-  usage:
-    'hushpoint collector --config FILE [--check-config] [--log-level LEVEL] | hushpoint collector totals --config FILE ...',
-  options: {
-    config: { type: 'string', value: 'FILE', description: 'the collector config file (collector.yaml)' },
-    'check-config': { type: 'boolean', description: 'validate the config file and exit (78 when invalid)' },
-    'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
-  },
-  subcommands: () => [totalsCommand],
-  run({ values }, { io }) {
-    const configFile = requireString(values, 'config', 'the collector config file (collector.yaml)');
-    const logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : undefined;
-    if (logLevel !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-      throw usageError(`--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`);
-    }
-    return runCollector(configFile, {
-      io,
-      checkOnly: values['check-config'] === true,
-      ...(logLevel !== undefined ? { logLevel } : {}),
-    });
-  },
-};
+const HQ_SUMMARY = "run HQ, the chain's receiver of stores' DP releases (HTTPS, signed, idempotent)";
+
+function hqCommandNamed(name: 'hq' | 'collector'): Command {
+  return {
+    name,
+    summary: name === 'hq' ? HQ_SUMMARY : 'an alias of "hushpoint hq" (its older name)',
+    usage: `hushpoint ${name} --config FILE [--check-config] [--log-level LEVEL] | hushpoint ${name} totals --config FILE ...`,
+    ...(name === 'collector'
+      ? { description: '"hushpoint collector" is an alias of "hushpoint hq": the same command.' }
+      : {}),
+    options: {
+      config: { type: 'string', value: 'FILE', description: 'the HQ config file (hq.yaml)' },
+      'check-config': { type: 'boolean', description: 'validate the config file and exit (78 when invalid)' },
+      'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
+    },
+    subcommands: () => [totalsCommand],
+    run({ values }, { io }) {
+      if (name === 'collector') io.err('note: "hushpoint collector" is an alias of "hushpoint hq"');
+      const configFile = requireString(values, 'config', 'the HQ config file (hq.yaml)');
+      const logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : undefined;
+      if (
+        logLevel !== undefined &&
+        !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)
+      ) {
+        throw usageError(
+          `--log-level is "${logLevel}", expected one of fatal, error, warn, info, debug, trace, silent`,
+        );
+      }
+      return runHq(configFile, {
+        io,
+        checkOnly: values['check-config'] === true,
+        ...(logLevel !== undefined ? { logLevel } : {}),
+      });
+    },
+  };
+}
+
+export const hqCommand: Command = hqCommandNamed('hq');
+/** `hushpoint collector`: the older name of `hushpoint hq`, kept as an alias. */
+export const collectorCommand: Command = hqCommandNamed('collector');

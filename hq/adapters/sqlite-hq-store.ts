@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/errors.ts';
-import type { ReleasePayload } from '../../../shared/upstream/release-payload.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { ReleasePayload } from '../../shared/upstream/release-payload.ts';
 
 /**
  * The collector's SQLite database: every release received (its exact bytes and SHA-256), its raw
@@ -61,7 +61,7 @@ export interface StoredRelease {
   readonly deliveries: number;
 }
 
-export interface CollectorStore {
+export interface HqStore {
   readonly db: Database;
   /** Stores a verified release; identical bytes again → 'duplicate', different bytes → 'mismatch' (nothing changes). */
   put(payload: ReleasePayload, body: Buffer, nowMs: number): StoreOutcome;
@@ -102,7 +102,7 @@ function toStored(r: Row): StoredRelease {
   };
 }
 
-export function openCollectorStore(file: string, options: { readonly?: boolean } = {}): CollectorStore {
+export function openHqStore(file: string, options: { readonly?: boolean } = {}): HqStore {
   let db: Database;
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
@@ -119,7 +119,7 @@ export function openCollectorStore(file: string, options: { readonly?: boolean }
     if (version > SCHEMA_VERSION)
       throw new AppError(
         'STORE_FAILED',
-        `Collector database "${file}" has schema ${version}, newer than this program knows (${SCHEMA_VERSION})`,
+        `Hq database "${file}" has schema ${version}, newer than this program knows (${SCHEMA_VERSION})`,
       );
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,7 +1,7 @@
-import type { ErrorCode } from '../../shared/errors.ts';
-import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';
-import { verifyUpstreamRequest } from '../../shared/upstream/signing.ts';
-import type { CollectorStore } from './adapters/collector-store.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+import { decodeReleasePayload } from '../shared/upstream/release-payload.ts';
+import { verifyUpstreamRequest } from '../shared/upstream/signing.ts';
+import type { HqStore } from './adapters/sqlite-hq-store.ts';
 
 /**
  * What the collector does with one POST /v1/releases, as a function of the request (headers and
@@ -23,7 +23,7 @@ export interface ReceiveResult {
 
 export function receiveRelease(
   request: { headers: Readonly<Record<string, string | string[] | undefined>>; body: Buffer },
-  deps: { store: CollectorStore; keyOf: (store: string) => Uint8Array | null; nowMs: number; maxSkewSeconds: number },
+  deps: { store: HqStore; keyOf: (store: string) => Uint8Array | null; nowMs: number; maxSkewSeconds: number },
 ): ReceiveResult {
   const refuse = (
     status: number,

@@ -21,32 +21,36 @@ const KEY = 'ab'.repeat(32);
 
 function writeConfig(dir: string, extra = ''): string {
   writeFileSync(join(dir, 'store-1.key'), `${KEY}\n`);
-  const file = join(dir, 'collector.yaml');
+  const file = join(dir, 'hq.yaml');
   writeFileSync(
     file,
-    `role: collector\ndatabase: collector.db\nlisten: { port: 0 }\nstores:\n  - { id: store-1, signingKeyFile: store-1.key }\nlog: { level: warn }\n${extra}`,
+    `role: hq\ndatabase: hq.db\nlisten: { port: 0 }\nstores:\n  - { id: store-1, signingKeyFile: store-1.key }\nlog: { level: warn }\n${extra}`,
   );
   return file;
 }
 
-describe('hushpoint collector', () => {
+describe('hushpoint hq', () => {
   it('checks its config: every problem on its own line with its pointer, exit 78', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hp-collector-cli-'));
     try {
-      const { stdout } = await run(process.execPath, [
+      const { stdout } = await run(process.execPath, [LAUNCHER, 'hq', '--check-config', '--config', writeConfig(dir)]);
+      expect(stdout).toMatch(/valid hq config/);
+      // The old name still works, and says it is an alias.
+      const alias = await run(process.execPath, [
         LAUNCHER,
         'collector',
         '--check-config',
         '--config',
         writeConfig(dir),
       ]);
-      expect(stdout).toMatch(/valid collector config/);
+      expect(alias.stdout).toMatch(/valid hq config/);
+      expect(alias.stderr).toMatch(/"hushpoint collector" is an alias of "hushpoint hq"/);
       const bad = join(dir, 'bad.yaml');
       writeFileSync(
         bad,
         'role: collector\nstores:\n  - { id: Store_1, signingKeyFile: k }\n  - { id: s2 }\nlisten: { port: 70000 }\n',
       );
-      const failure = await run(process.execPath, [LAUNCHER, 'collector', '--check-config', '--config', bad]).then(
+      const failure = await run(process.execPath, [LAUNCHER, 'hq', '--check-config', '--config', bad]).then(
         () => null,
         (error: { code: number; stderr: string }) => error,
       );
@@ -68,7 +72,7 @@ describe('hushpoint collector', () => {
   it('runs, stores a signed release, stops on SIGTERM, and prints totals', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hp-collector-cli-'));
     const config = writeConfig(dir);
-    const child = spawn(process.execPath, [LAUNCHER, 'collector', '--config', config], {
+    const child = spawn(process.execPath, [LAUNCHER, 'hq', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -76,7 +80,7 @@ describe('hushpoint collector', () => {
         let text = '';
         child.stderr.on('data', (d: Buffer) => {
           text += d.toString();
-          const match = /collector listening on (http:\/\/127\.0\.0\.1:\d+\/v1\/releases)/.exec(text);
+          const match = /hq listening on (http:\/\/127\.0\.0\.1:\d+\/v1\/releases)/.exec(text);
           if (match) resolve(match[1] as string);
         });
         child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${text}`)));
@@ -113,21 +117,14 @@ describe('hushpoint collector', () => {
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code).toBe(0);
 
-      const { stdout } = await run(process.execPath, [
-        LAUNCHER,
-        'collector',
-        'totals',
-        '--config',
-        config,
-        '--periods',
-      ]);
+      const { stdout } = await run(process.execPath, [LAUNCHER, 'hq', 'totals', '--config', config, '--periods']);
       expect(stdout).toMatch(/store-1 {2}footfall\/shoppers {2}\(count per hour, 1 release, 2 cells\)/);
       expect(stdout).toMatch(/total {2}raw 5 \(noise sd ≤ [\d.]+\) {2}consistent 5/);
       expect(stdout).toMatch(/bakery +raw +7 +consistent +5/);
       expect(stdout).toMatch(/dairy +raw +-2 +consistent +0/);
       const { stdout: json } = await run(process.execPath, [
         LAUNCHER,
-        'collector',
+        'hq',
         'totals',
         '--config',
         config,

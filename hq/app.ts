@@ -2,29 +2,29 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { AppError } from '../../shared/errors.ts';
-import { systemClock, type Clock } from '../../shared/ports/clock.ts';
-import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
-import { parseSigningKey } from '../../shared/upstream/signing.ts';
-import { openCollectorStore, type CollectorStore } from './adapters/collector-store.ts';
-import type { CollectorConfig } from './config.schema.ts';
+import { AppError } from '../shared/errors.ts';
+import { systemClock, type Clock } from '../shared/ports/clock.ts';
+import { silentLogger, type Logger } from '../shared/ports/logger.ts';
+import { parseSigningKey } from '../shared/upstream/signing.ts';
+import { openHqStore, type HqStore } from './adapters/sqlite-hq-store.ts';
+import type { HqConfig } from './config.schema.ts';
 import { receiveRelease, type ReceiveResult } from './receive-release.ts';
 
 /**
- * The reference HQ collector's composition root: createCollector(deps) → {start, stop}.
+ * The reference HQ collector's composition root: createHq(deps) → {start, stop}.
  * One endpoint, POST /v1/releases (receive-release.ts), plus GET /v1/health. HTTPS when the
  * config has a certificate; otherwise plain HTTP bound to 127.0.0.1 (development and tests).
  */
 
-export interface CollectorDeps {
-  readonly config: Readonly<CollectorConfig>;
+export interface HqDeps {
+  readonly config: Readonly<HqConfig>;
   readonly resolvePath?: (path: string) => string;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
 
-export interface Collector {
-  readonly store: CollectorStore;
+export interface Hq {
+  readonly store: HqStore;
   /** The listening port once started. */
   readonly port: number | null;
   readonly secure: boolean;
@@ -34,7 +34,7 @@ export interface Collector {
 
 const RELEASES_PATH = '/v1/releases';
 
-function readKeys(config: CollectorConfig, resolvePath: (path: string) => string): Map<string, Buffer> {
+function readKeys(config: HqConfig, resolvePath: (path: string) => string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
   for (const store of config.stores) {
     let text: string;
@@ -51,13 +51,13 @@ function readKeys(config: CollectorConfig, resolvePath: (path: string) => string
   return keys;
 }
 
-export function createCollector(deps: CollectorDeps): Collector {
+export function createHq(deps: HqDeps): Hq {
   const { config } = deps;
   const resolvePath = deps.resolvePath ?? ((p: string) => p);
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger();
   const keys = readKeys(config, resolvePath);
-  const store = openCollectorStore(resolvePath(config.database));
+  const store = openHqStore(resolvePath(config.database));
   const tls =
     config.listen.certFile !== undefined && config.listen.keyFile !== undefined
       ? {

@@ -1,15 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN } from '../../shared/protocol/topics.ts';
-import type { RoleSchema } from '../../shared/config/load-config.ts';
-import type { Problem } from '../../shared/validation.ts';
-import { MAX_CLOCK_SKEW_SECONDS } from '../../shared/upstream/signing.ts';
-import { MAX_RELEASE_BYTES } from '../../shared/upstream/release-payload.ts';
+import { ID_PATTERN } from '../shared/protocol/topics.ts';
+import type { RoleSchema } from '../shared/config/load-config.ts';
+import type { Problem } from '../shared/validation.ts';
+import { MAX_CLOCK_SKEW_SECONDS } from '../shared/upstream/signing.ts';
+import { MAX_RELEASE_BYTES } from '../shared/upstream/release-payload.ts';
 
 /**
- * collector.yaml — the reference HQ receiver of DP releases (`hushpoint collector`).
+ * hq.yaml — the chain's receiver of DP releases (`hushpoint hq`; `role: collector` is the
+ * older spelling of the role and is still accepted).
  *
- *   role: collector
- *   database: collector.db
+ *   role: hq
+ *   database: hq.db
  *   listen: { host: 0.0.0.0, port: 8443, certFile: collector-cert.pem, keyFile: collector-key.pem }
  *   stores:
  *     - { id: store-1, signingKeyFile: keys/store-1.key }
@@ -17,15 +18,15 @@ import { MAX_RELEASE_BYTES } from '../../shared/upstream/release-payload.ts';
 const closed = { additionalProperties: false } as const;
 const FilePath = Type.String({ minLength: 1 });
 
-export const CollectorConfigSchema = Type.Object(
+export const HqConfigSchema = Type.Object(
   {
-    role: Type.Literal('collector'),
-    database: Type.String({ minLength: 1, default: 'collector.db' }),
+    role: Type.Union([Type.Literal('hq'), Type.Literal('collector')]),
+    database: Type.String({ minLength: 1, default: 'hq.db' }),
     listen: Type.Object(
       {
         host: Type.String({ default: '0.0.0.0' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
-        /** TLS certificate and key (PEM). Without them the collector speaks plain HTTP on 127.0.0.1 only. */
+        /** TLS certificate and key (PEM). Without them HQ speaks plain HTTP on 127.0.0.1 only. */
         certFile: Type.Optional(FilePath),
         keyFile: Type.Optional(FilePath),
       },
@@ -36,7 +37,7 @@ export const CollectorConfigSchema = Type.Object(
       Type.Object({ id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }), signingKeyFile: FilePath }, closed),
       { minItems: 1, maxItems: 10_000 },
     ),
-    /** Requests whose timestamp is further than this from the collector's clock are refused. */
+    /** Requests whose timestamp is further than this from HQ's clock are refused. */
     maxClockSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: MAX_CLOCK_SKEW_SECONDS }),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: MAX_RELEASE_BYTES, default: MAX_RELEASE_BYTES }),
     log: Type.Object(
@@ -52,9 +53,9 @@ export const CollectorConfigSchema = Type.Object(
   closed,
 );
 
-export type CollectorConfig = Static<typeof CollectorConfigSchema>;
+export type HqConfig = Static<typeof HqConfigSchema>;
 
-function semanticCheck(config: CollectorConfig): Problem[] {
+function semanticCheck(config: HqConfig): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   config.stores.forEach((store, i) => {
@@ -71,8 +72,8 @@ function semanticCheck(config: CollectorConfig): Problem[] {
   return problems;
 }
 
-export const collectorRole: RoleSchema<CollectorConfig> = {
-  role: 'collector',
-  schema: CollectorConfigSchema,
+export const hqRole: RoleSchema<HqConfig> = {
+  role: 'hq',
+  schema: HqConfigSchema,
   semanticCheck,
 };

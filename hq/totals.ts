@@ -1,5 +1,5 @@
-import { decodeReleasePayload, type ReleasePayload } from '../../shared/upstream/release-payload.ts';
-import type { StoredRelease } from './adapters/collector-store.ts';
+import { decodeReleasePayload, type ReleasePayload } from '../shared/upstream/release-payload.ts';
+import type { StoredRelease } from './adapters/sqlite-hq-store.ts';
 import { consistentView } from './core/consistency.ts';
 
 /**
