@@ -66,8 +66,13 @@ export const GatewayConfigSchema = Type.Object(
     heartbeatSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
     leds: Type.Object(
       {
-        /** auto = the Pi IO plugin on a Raspberry Pi, a fake IO elsewhere. */
-        io: Type.Union([Type.Literal('auto'), Type.Literal('raspi'), Type.Literal('fake')], { default: 'auto' }),
+        /**
+         * auto = the Pi IO plugin on a Raspberry Pi, the no-hardware IO elsewhere; none = always the
+         * no-hardware IO (LED logic runs, nothing is driven). `fake` is the older spelling of `none`.
+         */
+        io: Type.Union([Type.Literal('auto'), Type.Literal('raspi'), Type.Literal('none'), Type.Literal('fake')], {
+          default: 'auto',
+        }),
         scanning: Type.String({ default: 'GPIO17' }),
         hubLink: Type.String({ default: 'GPIO27' }),
         buffering: Type.String({ default: 'GPIO22' }),

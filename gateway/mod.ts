@@ -11,7 +11,7 @@ import { gatewayRole, type GatewayConfig } from './config.schema.ts';
 export { createGateway, bleSourceFromConfig, type Gateway, type GatewayDeps, type GatewayStats } from './app.ts';
 export { createInjectedHciSource, type InjectedHciSource } from './adapters/injected-source.ts';
 export { ReplaySource, checkTrace, type TraceSummary } from './adapters/replay-source.ts';
-export { FakeGpioIo } from './adapters/fake-gpio-io.ts';
+export { NoHardwareGpioIo } from './adapters/no-hardware-gpio-io.ts';
 export { JohnnyFiveLeds } from './adapters/johnny-five-leds.ts';
 export type { BleSink, BleSource, BleSourceKind, StatusLeds } from './ports.ts';
 export type { LedPattern, LedMode } from './core/led-state.ts';

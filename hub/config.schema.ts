@@ -3,8 +3,8 @@ import { validate as validateCron } from 'node-cron';
 import { ID_PATTERN } from '../shared/protocol/topics.ts';
 import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
-import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config-schema.ts';
-import { OffersSection, offersConfigProblems } from './offers/config-schema.ts';
+import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config.schema.ts';
+import { OffersSection, offersConfigProblems } from './offers/config.schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.

@@ -1,11 +1,13 @@
 /**
- * The hub's public API (for provisioning, privacy releases, offers, the technician page and
- * the demo). See docs/hub.md.
+ * The hub's public face for the other programs (provisioning, the CLI, the demo): the config,
+ * the database, the gateway registry and shopper store functions, the API helpers, and the
+ * presence export. The composition root itself is hub/app.ts (createHub), which only entry
+ * points import. See docs/hub.md and docs/architecture.md.
  */
-export { createHub, type Hub, type HubDeps, type HubEventMap, type HubPorts } from './app.ts';
 export { hubRole, HubConfigSchema, type HubConfig } from './config.schema.ts';
-export { openHubDatabase, type Database } from './adapters/sqlite-database.ts';
-export { migrate, loadMigrations, schemaVersion } from './adapters/migrations.ts';
+export type { HubEvents, HubEventMap, ZoneEnterEvent, VisitEndEvent, ShopperErasedEvent } from './events.ts';
+export { openHubDatabase, migrate, loadMigrations, schemaVersion, readCounters, COUNTER_NAMES } from './storage/mod.ts';
+export type { Database, CounterName } from './storage/mod.ts';
 export {
   addGateway,
   rotateGatewayCredential,
@@ -14,10 +16,12 @@ export {
   getGateway,
   listGateways,
   gatewaysOnline,
+  hashCredential,
+  verifyCredential,
+  newCredential,
   type GatewayRecord,
   type GatewayState,
-} from './adapters/gateway-registry.ts';
-export { hashCredential, verifyCredential, newCredential } from './adapters/credential-hash.ts';
+} from './broker/mod.ts';
 export {
   enrollShopper,
   importShoppers,
@@ -28,26 +32,25 @@ export {
   updateConsent,
   deleteShopper,
   hashToken,
+  parseShopperImport,
+  authorizedShopper,
+  publicShopper,
   type Consent,
   type EnrolledShopper,
   type EnrollInput,
   type ImportedShopper,
   type ShopperRecord,
-} from './adapters/shopper-store.ts';
-export { parseShopperImport } from './shopper-import.ts';
+} from './shoppers/mod.ts';
 export {
   createApiServer,
   requireToken,
   tokenMatches,
+  badRequest,
   type ApiRequest,
   type ApiResponse,
   type ApiServer,
   type Handler,
   type Method,
-} from './adapters/http-api.ts';
-export { authorizedShopper, publicShopper, badRequest } from './shopper-routes.ts';
-export type { ZoneEnterEvent, VisitEndEvent } from './presence-service.ts';
-export { readStats, type HubStats } from './stats.ts';
-export { readCounters, COUNTER_NAMES, type CounterName } from './adapters/counters.ts';
-export { exportZones, type ZoneWindowRow } from './export-zones.ts';
-export { scheduleJob, type ScheduledJob } from './adapters/cron-scheduler.ts';
+} from './http/mod.ts';
+export { readStats, type HubStats } from './status/mod.ts';
+export { exportZones, type ZoneWindowRow } from './presence/mod.ts';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubConfigSchema } from '../hub/config.schema.ts';
-import type { PresenceParams } from '../hub/core/presence-model.ts';
+import type { PresenceParams } from '../hub/presence/core/presence-model.ts';
 import { scorePairs, type Score, type TruthPair } from './sim/core/score.ts';
 import { runZoneAccuracyPipeline, type SightingRow } from './zone-accuracy/pipeline.ts';
 import { replayPresence } from './zone-accuracy/replay.ts';

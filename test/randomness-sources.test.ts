@@ -28,7 +28,7 @@ describe('randomness in shipped code', () => {
       expect.arrayContaining([
         'shared/privacy/samplers/discrete-gaussian.ts',
         'shared/ports/random.ts',
-        'hub/core/offers/threshold-sampler.ts',
+        'hub/offers/core/threshold-sampler.ts',
       ]),
     );
   });

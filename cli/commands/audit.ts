@@ -4,11 +4,11 @@ import { loadConfig } from '../../shared/config/load-config.ts';
 import { makeDiscreteGaussian } from '../../shared/privacy/mechanisms/discrete-gaussian.ts';
 import { makeDiscreteLaplace } from '../../shared/privacy/mechanisms/discrete-laplace.ts';
 import { formatRational } from '../../shared/privacy/rational.ts';
-import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import { hubRole } from '../../hub/config.schema.ts';
 import { formatLedgerReport, ledgerReport, parseDayLabel } from '../../hub/privacy/mod.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
-import { chooseK, makeThresholdPolicy, rankProbability, sampleRank } from '../../hub/core/offers/threshold-sampler.ts';
+import { chooseK, makeThresholdPolicy, rankProbability, sampleRank } from '../../hub/offers/core/threshold-sampler.ts';
 
 /**
  * `hushpoint audit ...`: tools for privacy officers to check the DP claims against the

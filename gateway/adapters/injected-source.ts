@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import type { BleSource } from '../ports.ts';
-import { FakeHciBleSource } from './fake-hci-source.ts';
+import { VirtualHciBleSource } from './virtual-hci-source.ts';
 
 /**
  * A live BLE source fed by the caller — the store simulator and the demo. `inject(tMs, hci)`
@@ -16,7 +16,7 @@ export interface InjectedHciSource {
 }
 
 export function createInjectedHciSource(options: { logger?: Logger; label?: string } = {}): InjectedHciSource {
-  const source = new FakeHciBleSource({
+  const source = new VirtualHciBleSource({
     kind: 'injected',
     logger: options.logger ?? silentLogger(),
     label: options.label ?? 'injected',

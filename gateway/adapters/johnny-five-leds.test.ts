@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/ports/logger.ts';
-import { FakeGpioIo } from './fake-gpio-io.ts';
+import { NoHardwareGpioIo } from './no-hardware-gpio-io.ts';
 import { JohnnyFiveLeds } from './johnny-five-leds.ts';
 
 const PINS = { scanning: 'GPIO17', hubLink: 'GPIO27', buffering: 'GPIO22', fault: 'GPIO23', button: 'GPIO24' };
@@ -9,14 +9,14 @@ afterEach(async () => {
   for (const leds of opened.splice(0)) await leds.close();
 });
 
-async function open(): Promise<{ leds: JohnnyFiveLeds; io: FakeGpioIo }> {
-  const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: PINS, logger: silentLogger() });
+async function open(): Promise<{ leds: JohnnyFiveLeds; io: NoHardwareGpioIo }> {
+  const leds = await JohnnyFiveLeds.open({ io: 'none', pins: PINS, logger: silentLogger() });
   opened.push(leds);
-  expect(leds.io).toBeInstanceOf(FakeGpioIo);
-  return { leds, io: leds.io as FakeGpioIo };
+  expect(leds.io).toBeInstanceOf(NoHardwareGpioIo);
+  return { leds, io: leds.io as NoHardwareGpioIo };
 }
 
-describe('status LEDs through johnny-five on the fake IO', () => {
+describe('status LEDs through johnny-five on the no-hardware IO', () => {
   it('drives each LED pin from the pattern and blinks while asked to', async () => {
     const { leds, io } = await open();
     leds.apply({ scanning: 'on', hubLink: 'off', buffering: 'on', fault: 'off' });
@@ -49,7 +49,7 @@ describe('status LEDs through johnny-five on the fake IO', () => {
   });
 
   it('rejects a pin name it does not know, saying what it expected', () => {
-    expect(() => new FakeGpioIo().normalize('P1-11')).toThrow(
+    expect(() => new NoHardwareGpioIo().normalize('P1-11')).toThrow(
       'pin "P1-11" is not a GPIO pin, expected GPIO0..GPIO27 (BCM numbering)',
     );
   });

@@ -4,12 +4,12 @@ import type { Board, Button, Led } from 'johnny-five';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { BLINK_MS, LED_NAMES, type LedMode, type LedName, type LedPattern } from '../core/led-state.ts';
 import type { StatusLeds } from '../ports.ts';
-import { FakeGpioIo } from './fake-gpio-io.ts';
+import { NoHardwareGpioIo } from './no-hardware-gpio-io.ts';
 
 /**
  * Status LEDs and the identify button through johnny-five. On a Raspberry Pi the raspi-io
  * plugin (an optional dependency, absent elsewhere) is loaded with a dynamic import; everywhere
- * else, or if it cannot load, the FakeGpioIo. The Board never starts a REPL, never prints and
+ * else, or if it cannot load, the NoHardwareGpioIo. The Board never starts a REPL, never prints and
  * never installs a SIGINT handler (research/dependencies.md).
  */
 
@@ -22,7 +22,8 @@ export interface LedPins {
 }
 
 export interface JohnnyFiveLedsOptions {
-  io: 'auto' | 'raspi' | 'fake';
+  /** `fake` is the older spelling of `none`. */
+  io: 'auto' | 'raspi' | 'none' | 'fake';
   pins: LedPins;
   logger: Logger;
   /** Board ready timeout. */
@@ -67,7 +68,7 @@ async function raspiIo(): Promise<unknown> {
 }
 
 export class JohnnyFiveLeds implements StatusLeds {
-  /** The IO plugin in use; a FakeGpioIo off the Pi (tests read pin levels from it). */
+  /** The IO plugin in use; a NoHardwareGpioIo off the Pi (tests read pin levels from it). */
   readonly io: unknown;
   readonly #leds: Record<LedName, Led>;
   readonly #button: Button;
@@ -90,11 +91,11 @@ export class JohnnyFiveLeds implements StatusLeds {
       } catch (error) {
         log.warn(
           { code: (error as NodeJS.ErrnoException).code ?? 'error', detail: (error as Error).message },
-          'led io unavailable, using the fake io',
+          'led io unavailable, using the no-hardware io',
         );
       }
     }
-    io ??= new FakeGpioIo();
+    io ??= new NoHardwareGpioIo();
     const five = loadJohnnyFive();
     const boardOptions = { io, repl: false, debug: false, sigint: false, timeout: options.timeoutMs ?? 10_000 };
     const board = new five.Board(boardOptions);

@@ -2,18 +2,18 @@ import type { EventEmitter } from 'node:events';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import { FakeHciSocket } from './fake-hci-socket.ts';
+import { VirtualHciSocket } from './virtual-hci-socket.ts';
 
 /**
  * Loads @abandonware/noble (1.9.2-26) two ways:
  *
  * - `loadSystemNoble(adapterIndex)`: the real HCI socket. Lazy, because noble opens the socket
  *   as soon as it is constructed and throws (EAFNOSUPPORT) on a machine without Bluetooth.
- * - `loadFakeHciNoble()`: noble's own modules bound to a FakeHciSocket. hci.js does
+ * - `loadVirtualHciNoble()`: noble's own modules bound to a VirtualHciSocket. hci.js does
  *   `new BluetoothHciSocket()` per instance, so private copies of hci.js and bindings.js are
  *   loaded once with the socket module replaced in require.cache (the previous cache entries
  *   are restored afterwards, so a real noble loaded later still gets the real socket). Every
- *   call returns an independent noble with its own fake socket: six gateways in one process
+ *   call returns an independent noble with its own virtual socket: six gateways in one process
  *   each parse their own adverts.
  *
  * Both remove the SIGINT/exit handlers noble installs (noble's SIGINT handler exits the process
@@ -65,8 +65,8 @@ export interface LoadedNoble {
   noble: NobleInstance;
   bindings: BindingsInternals;
   hci: HciInternals;
-  /** Present when noble runs on the fake socket. */
-  fakeSocket?: FakeHciSocket;
+  /** Present when noble runs on the virtual socket. */
+  virtualSocket?: VirtualHciSocket;
 }
 
 type NobleConstructor = new (bindings: BindingsInternals) => NobleInstance;
@@ -86,10 +86,10 @@ function noblePaths(): { noble: string; hci: string; bindings: string; socket: s
   };
 }
 
-let fakeBound: { Noble: NobleConstructor; Bindings: BindingsConstructor } | undefined;
+let virtualBound: { Noble: NobleConstructor; Bindings: BindingsConstructor } | undefined;
 
-function fakeBoundModules(): { Noble: NobleConstructor; Bindings: BindingsConstructor } {
-  if (fakeBound !== undefined) return fakeBound;
+function virtualBoundModules(): { Noble: NobleConstructor; Bindings: BindingsConstructor } {
+  if (virtualBound !== undefined) return virtualBound;
   const paths = noblePaths();
   const ids = [paths.socket, paths.hci, paths.bindings];
   const saved = ids.map((id) => require.cache[id]);
@@ -98,13 +98,13 @@ function fakeBoundModules(): { Noble: NobleConstructor; Bindings: BindingsConstr
     const fake = new Module(paths.socket);
     fake.filename = paths.socket;
     fake.loaded = true;
-    fake.exports = FakeHciSocket;
+    fake.exports = VirtualHciSocket;
     require.cache[paths.socket] = fake;
-    fakeBound = {
+    virtualBound = {
       Bindings: require(paths.bindings) as BindingsConstructor,
       Noble: require(paths.noble) as NobleConstructor,
     };
-    return fakeBound;
+    return virtualBound;
   } finally {
     ids.forEach((id, i) => {
       const previous = saved[i];
@@ -127,8 +127,8 @@ function initWithoutProcessHandlers(noble: NobleInstance): void {
   }
 }
 
-export function loadFakeHciNoble(): LoadedNoble {
-  const { Noble, Bindings } = fakeBoundModules();
+export function loadVirtualHciNoble(): LoadedNoble {
+  const { Noble, Bindings } = virtualBoundModules();
   const bindings = new Bindings({});
   const hci = bindings._hci;
   // noble polls "is the device up?" every second forever; the fake device is always up, so
@@ -142,7 +142,7 @@ export function loadFakeHciNoble(): LoadedNoble {
   };
   const noble = new Noble(bindings);
   initWithoutProcessHandlers(noble);
-  return { noble, bindings, hci, fakeSocket: hci._socket as FakeHciSocket };
+  return { noble, bindings, hci, virtualSocket: hci._socket as VirtualHciSocket };
 }
 
 /** The real adapter hci{adapterIndex}; throws BLE_ADAPTER_UNAVAILABLE where there is none. */

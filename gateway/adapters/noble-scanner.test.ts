@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { encodeEddystoneAdvert, encodeIosAdvert } from '../../shared/eid/carriers.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
-import { loadFakeHciNoble } from './noble-loader.ts';
+import { loadVirtualHciNoble } from './noble-loader.ts';
 import { NobleScanner, scrubAddresses } from './noble-scanner.ts';
 import { createInjectedHciSource } from './injected-source.ts';
 
@@ -25,7 +25,7 @@ function collector(): {
   return c;
 }
 
-describe('noble on a fake HCI socket', () => {
+describe('noble on a virtual HCI socket', () => {
   it('runs several independent nobles in one process, each with its own socket and parser state', async () => {
     const sources = Array.from({ length: 6 }, (_, i) => ({
       injected: createInjectedHciSource({ label: `gw-${i}` }),
@@ -68,12 +68,12 @@ describe('noble on a fake HCI socket', () => {
   });
 
   it("keeps noble's per-address caches bounded under a flood of random addresses", async () => {
-    const loaded = loadFakeHciNoble();
+    const loaded = loadVirtualHciNoble();
     const scanner = new NobleScanner({ loaded, now: () => 0, logger: silentLogger(), label: 'flood' });
     const got = collector();
     await scanner.start(got.sink);
-    const socket = loaded.fakeSocket;
-    if (socket === undefined) throw new Error('no fake socket');
+    const socket = loaded.virtualSocket;
+    if (socket === undefined) throw new Error('no virtual socket');
     for (let i = 0; i < 50_000; i++) {
       const address = `c0:${((i >> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}:00:00`;
       // Half connectable without a scan response (held by noble), half beacons.
@@ -90,12 +90,12 @@ describe('noble on a fake HCI socket', () => {
   });
 
   it("restarts scanning and resets the adapter through noble's HCI commands", async () => {
-    const loaded = loadFakeHciNoble();
+    const loaded = loadVirtualHciNoble();
     const scanner = new NobleScanner({ loaded, now: () => 0, logger: silentLogger(), label: 'reset' });
     const got = collector();
     await scanner.start(got.sink);
-    const socket = loaded.fakeSocket;
-    if (socket === undefined) throw new Error('no fake socket');
+    const socket = loaded.virtualSocket;
+    if (socket === undefined) throw new Error('no virtual socket');
     const commands = socket.commandsReceived;
     await scanner.restartScan();
     await scanner.resetAdapter();

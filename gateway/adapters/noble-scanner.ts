@@ -6,7 +6,7 @@ import type { BleSink } from '../ports.ts';
 import type { LoadedNoble, NoblePeripheral } from './noble-loader.ts';
 
 /**
- * Scanning through noble (real adapter or fake HCI socket): duplicates allowed, the opt-in
+ * Scanning through noble (real adapter or virtual HCI socket): duplicates allowed, the opt-in
  * filter inside the discover callback, and noble's per-address caches kept bounded.
  *
  * noble remembers every address it hears (a Peripheral per address, plus the advertisement
@@ -50,7 +50,7 @@ function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 export interface NobleScannerOptions {
   loaded: LoadedNoble;
-  /** The time of the advert being parsed: the clock for a live adapter, the feeder's time for a fake socket. */
+  /** The time of the advert being parsed: the clock for a live adapter, the feeder's time for a virtual socket. */
   now: () => number;
   logger: Logger;
   label: string;
@@ -103,14 +103,14 @@ export class NobleScanner {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    const { noble, hci, fakeSocket } = this.#loaded;
+    const { noble, hci, virtualSocket } = this.#loaded;
     hci.removeListener('leAdvertisingReport', this.#onReport);
     noble.removeListener('discover', this.#onDiscover);
     await this.#stopScanning().catch(() => undefined);
     noble.removeListener('warning', this.#onWarning);
     hci.pollIsDevUp = () => undefined;
-    if (fakeSocket !== undefined) {
-      fakeSocket.close();
+    if (virtualSocket !== undefined) {
+      virtualSocket.close();
     } else {
       try {
         (hci._socket as { stop?: () => void }).stop?.();
@@ -128,7 +128,7 @@ export class NobleScanner {
   }
 
   scanning(): boolean {
-    const socket = this.#loaded.fakeSocket;
+    const socket = this.#loaded.virtualSocket;
     if (socket !== undefined) return socket.scanning;
     return !this.#stopped && this.#loaded.noble.state === 'poweredOn';
   }

@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/ports/logger.ts';
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import type { AdapterState } from '../core/status-report.ts';
 import type { BleSink, BleSource } from '../ports.ts';
-import { FakeHciBleSource } from './fake-hci-source.ts';
+import { VirtualHciBleSource } from './virtual-hci-source.ts';
 
 /**
  * `ble.source: replay:FILE` — a JSONL trace (docs/trace-format.md) fed through noble's real
@@ -93,7 +93,7 @@ export class ReplaySource implements BleSource {
   readonly clock: Clock;
   readonly finished: Promise<void>;
   readonly #options: ReplaySourceOptions;
-  readonly #ble: FakeHciBleSource;
+  readonly #ble: VirtualHciBleSource;
   #resolveFinished!: () => void;
   #rejectFinished!: (error: unknown) => void;
   #summary: TraceSummary | undefined;
@@ -108,7 +108,7 @@ export class ReplaySource implements BleSource {
   constructor(options: ReplaySourceOptions) {
     if (!(options.speed >= 0)) throw new RangeError(`replay speed is ${options.speed}, expected ≥ 0`);
     this.#options = options;
-    this.#ble = new FakeHciBleSource({ kind: 'replay', logger: options.logger, label: `replay:${options.file}` });
+    this.#ble = new VirtualHciBleSource({ kind: 'replay', logger: options.logger, label: `replay:${options.file}` });
     this.finished = new Promise<void>((resolve, reject) => {
       this.#resolveFinished = resolve;
       this.#rejectFinished = reject;

@@ -6,7 +6,7 @@ import { ADV_EVENT_TYPES, encodeAdvertisingReport, ZERO_ADDRESS } from '../../sh
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import { decodeAdvert, encodeEddystoneAdvert, encodeIosAdvert } from '../../shared/eid/carriers.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
-import { loadFakeHciNoble } from './noble-loader.ts';
+import { loadVirtualHciNoble } from './noble-loader.ts';
 import { checkTrace } from './replay-source.ts';
 import { captureTrace } from './trace-recorder.ts';
 
@@ -15,9 +15,9 @@ describe('capture', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hp-capture-'));
     try {
       const out = join(dir, 'capture.jsonl');
-      const loaded = loadFakeHciNoble();
-      const socket = loaded.fakeSocket;
-      if (socket === undefined) throw new Error('no fake socket');
+      const loaded = loadVirtualHciNoble();
+      const socket = loaded.virtualSocket;
+      if (socket === undefined) throw new Error('no virtual socket');
       const capturing = captureTrace(loaded, { seconds: 1, out, gateway: 'gw-9', clock: systemClock });
       while (!socket.scanning) await new Promise((resolve) => setTimeout(resolve, 5));
       const heard = [
@@ -57,7 +57,9 @@ describe('capture', () => {
       ]);
       expect(readFileSync(out, 'utf8')).not.toMatch(/c4:?11:?22/i);
       expect(await checkTrace(out)).toMatchObject({ records: 2 });
-      await expect(captureTrace(loadFakeHciNoble(), { seconds: 1, out, clock: systemClock })).rejects.toThrow(/EEXIST/);
+      await expect(captureTrace(loadVirtualHciNoble(), { seconds: 1, out, clock: systemClock })).rejects.toThrow(
+        /EEXIST/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

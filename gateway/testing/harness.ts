@@ -37,7 +37,7 @@ export function gatewayWorkspace(
     ...overrides,
     hub: { credentialFile: 'credential', ...overrides.hub },
     outbox: { path: 'outbox.db', ...overrides.outbox },
-    leds: { io: 'fake', ...overrides.leds },
+    leds: { io: 'none', ...overrides.leds },
   };
   const result = validateConfig(gatewayRole, document);
   if (!result.ok) throw new Error(`test config is invalid: ${JSON.stringify(result.problems)}`);

@@ -2,11 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
-import { requireToken, type ApiRequest } from '../adapters/http-api.ts';
-import { getShopper } from '../adapters/shopper-store.ts';
-import { badRequest } from '../shopper-routes.ts';
-import type { Hub } from '../app.ts';
-import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime, publicOffer } from '../core/offers/catalog.ts';
+import { badRequest, requireToken, type ApiRequest, type ApiServer } from '../http/mod.ts';
+import type { ShopperService } from '../shoppers/mod.ts';
+import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime, publicOffer } from './core/catalog.ts';
 import type { StoredPurchase } from './adapters/sqlite-offer-store.ts';
 import type { OfferService } from './offer-service.ts';
 
@@ -56,13 +54,18 @@ function timeParam(req: ApiRequest, name: string, fallback: number): number {
   return ms;
 }
 
-export function registerOfferAdminRoutes(
-  hub: Hub,
-  offers: OfferService,
-  deps: { random: RandomSource; now: () => number },
-): void {
-  const { api } = hub;
-  const admin = (req: ApiRequest): void => requireToken(req, hub.tokens.admin, 'admin');
+export interface OfferAdminDeps {
+  api: ApiServer;
+  offers: OfferService;
+  shoppers: ShopperService;
+  adminToken: () => string | null;
+  random: RandomSource;
+  now: () => number;
+}
+
+export function registerOfferAdminRoutes(deps: OfferAdminDeps): void {
+  const { api, offers } = deps;
+  const admin = (req: ApiRequest): void => requireToken(req, deps.adminToken(), 'admin');
 
   api.route('GET', '/v1/admin/offers', (req) => {
     admin(req);
@@ -122,7 +125,7 @@ export function registerOfferAdminRoutes(
   api.route('POST', '/v1/admin/shoppers/:id/purchases', async (req) => {
     admin(req);
     const id = req.params.id as string;
-    const shopper = getShopper(hub.db, id);
+    const shopper = deps.shoppers.get(id);
     if (shopper === null) throw new AppError('API_NOT_FOUND', `No shopper "${id}"`, { details: { field: 'id' } });
     const checked = validatePurchases(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Purchases body');

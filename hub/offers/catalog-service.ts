@@ -11,7 +11,7 @@ import {
   type CatalogIndex,
   type CatalogOffer,
   type RejectedOffer,
-} from '../core/offers/catalog.ts';
+} from './core/catalog.ts';
 import type { OfferStore } from './adapters/sqlite-offer-store.ts';
 
 /**

@@ -1,15 +1,20 @@
-import type { Clock } from '../../shared/ports/clock.ts';
+import type { Database } from 'better-sqlite3';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import type { Hub } from '../app.ts';
+import type { ApiServer } from '../http/mod.ts';
+import type { ShopperService } from '../shoppers/mod.ts';
+import type { DailyReleaseDefinition } from '../privacy/mod.ts';
+import type { HubEvents } from '../events.ts';
 import { registerOfferAdminRoutes } from './admin-routes.ts';
 import { offerResponseRelease } from './response-release.ts';
 import { registerShopperApiRoutes } from './shopper-api-routes.ts';
+import type { OffersConfig } from './config.schema.ts';
+import type { OfferService } from './offer-service.ts';
 
 /**
  * Offers (DESIGN §8, docs/shopper-api.md): the catalog, the private ranking, the guards, the
  * DP threshold sampler, the audit trail, the shopper API and the daily per-arm response release.
  *
- * The hub builds one OfferService (hub.offers) and calls wireOffers(hub) once. For the demo and
+ * The hub builds one OfferService and calls wireOffers once. For the demo and
  * the status page: hub.offers.stats({fromMs, toMs}, now) → shown / redeemed / dismissed per arm,
  * refusals by reason, today's budget use in buckets of the daily cap, catalog size, open
  * streams (exact hub-local numbers; upstream only ever gets the DP release "offer-response").
@@ -22,26 +27,50 @@ export {
   type OfferServiceDeps,
   type OfferStats,
 } from './offer-service.ts';
-export { OffersSection, offersConfigProblems, type OffersConfig } from './config-schema.ts';
+export { OffersSection, offersConfigProblems, type OffersConfig } from './config.schema.ts';
 export { offerResponseRelease, responseCell, RESPONSE_RELEASE_KIND } from './response-release.ts';
 export type { DecisionRecord, OfferCounts, ArmCounts, OfferState } from './adapters/sqlite-offer-store.ts';
 export { auditView, offerView, explain } from './views.ts';
 export { exportShopper } from './shopper-export.ts';
-export { currentShopper } from './shopper-api-routes.ts';
-export { ARMS, type Arm } from '../core/offers/decide.ts';
-export { REFUSAL_REASONS, type RefusalReason } from '../core/offers/guards.ts';
+export { ARMS, type Arm } from './core/decide.ts';
+export { REFUSAL_REASONS, type RefusalReason } from './core/guards.ts';
+
+export interface OffersWiring {
+  offers: OfferService;
+  config: Readonly<OffersConfig>;
+  api: ApiServer;
+  db: Database;
+  events: HubEvents;
+  shoppers: ShopperService;
+  adminToken: () => string | null;
+  /** The shopper's analytics budget from the privacy feature (shown in the audit trail). */
+  analyticsBudget(shopperPk: number, nowMs: number): unknown;
+  /** Registers the daily offer-response release with the privacy feature. */
+  registerDailyRelease(definition: DailyReleaseDefinition): void;
+  random: RandomSource;
+  now: () => number;
+}
 
 /**
- * Connects hub.offers to the hub: shopper and admin routes, one decision per zone entry (the
- * presence service's event), and the offer-response release with the release service.
+ * Connects the offer service to the hub: shopper and admin routes, one decision per zone entry,
+ * the end of an erased shopper's streams, and the offer-response release.
  */
-export function wireOffers(hub: Hub, deps: { random: RandomSource; clock: Clock }): void {
-  const now = (): number => deps.clock.now();
-  registerShopperApiRoutes(hub, hub.offers, { random: deps.random, now });
-  registerOfferAdminRoutes(hub, hub.offers, { random: deps.random, now });
-  hub.events.on('zoneEnter', (event) => {
-    hub.offers.onZoneEnter(event);
+export function wireOffers(deps: OffersWiring): void {
+  const { offers, config, api, shoppers, random, now } = deps;
+  registerShopperApiRoutes({
+    api,
+    db: deps.db,
+    offers,
+    shoppers,
+    storeQuiet: config.quietHours,
+    analyticsBudget: deps.analyticsBudget,
+    random,
+    now,
   });
-  if (hub.config.offers.enabled && hub.config.offers.responseRelease.enabled)
-    hub.privacy.registerDailyRelease(offerResponseRelease(hub.config.offers));
+  registerOfferAdminRoutes({ api, offers, shoppers, adminToken: deps.adminToken, random, now });
+  deps.events.on('zoneEnter', (event) => {
+    offers.onZoneEnter(event);
+  });
+  deps.events.on('shopperErased', (event) => offers.forget(event.shopperPk));
+  if (config.enabled && config.responseRelease.enabled) deps.registerDailyRelease(offerResponseRelease(config));
 }

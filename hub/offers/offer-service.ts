@@ -2,20 +2,14 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
-import { getShopperByPk } from '../adapters/shopper-store.ts';
-import type { ZoneEnterEvent } from '../presence-service.ts';
-import {
-  budgetLeft,
-  fromMicroEpsilon,
-  toMicroEpsilon,
-  WINDOW_DAYS,
-  type BudgetCapsMicro,
-} from '../core/offers/budget.ts';
-import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from '../core/offers/decide.ts';
-import { eligibleOffers, publicOffer, type CatalogOffer } from '../core/offers/catalog.ts';
-import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from '../core/offers/ranking.ts';
-import { makeLocalClock, type LocalClock } from '../core/offers/local-time.ts';
-import { payoffCurve, PolicyCache } from '../core/offers/policy-cache.ts';
+import { getShopperByPk } from '../shoppers/mod.ts';
+import type { ZoneEnterEvent } from '../events.ts';
+import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from './core/budget.ts';
+import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from './core/decide.ts';
+import { eligibleOffers, publicOffer, type CatalogOffer } from './core/catalog.ts';
+import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from './core/ranking.ts';
+import { makeLocalClock, type LocalClock } from './core/local-time.ts';
+import { payoffCurve, PolicyCache } from './core/policy-cache.ts';
 import {
   createOfferStore,
   type DecisionRecord,
@@ -25,13 +19,13 @@ import {
 } from './adapters/sqlite-offer-store.ts';
 import { createSseChannels, type SseChannels, type SseEvent } from './adapters/sse-channels.ts';
 import { createCatalogService, type CatalogService } from './catalog-service.ts';
-import type { OffersConfig } from './config-schema.ts';
+import type { OffersConfig } from './config.schema.ts';
 import { offerView } from './views.ts';
 
 /**
  * The offers engine's shell: on each zone entry of an enrolled shopper (the presence service's
  * event) it reads the shopper's data, makes ONE decision with the pure core
- * (core/offers/decide.ts), records it in the audit trail — which is also the exact µε ledger of
+ * (offers/core/decide.ts), records it in the audit trail — which is also the exact µε ledger of
  * the offer budget — and delivers a shown offer on the shopper's event streams. Randomness is
  * the hub's RandomSource (node:crypto in production), for the holdout draw and the sampler.
  */

@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { rational, rationalFromDecimal } from '../../shared/privacy/rational.ts';
 import type { DailyReleaseDefinition, ReleaseContext, SourceRow } from '../privacy/mod.ts';
-import { ARMS } from '../core/offers/decide.ts';
-import type { OffersConfig } from './config-schema.ts';
+import { ARMS } from './core/decide.ts';
+import type { OffersConfig } from './config.schema.ts';
 
 /**
  * The daily DP release of offer response per arm (DESIGN §7): for each arm (personalised,

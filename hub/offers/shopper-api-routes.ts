@@ -1,14 +1,13 @@
+import type { Database } from 'better-sqlite3';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../shared/errors.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
-import { shopperByToken, type EnrolledShopper } from '../adapters/shopper-store.ts';
-import type { ApiRequest } from '../adapters/http-api.ts';
-import { badRequest } from '../shopper-routes.ts';
-import type { Hub } from '../app.ts';
-import { fromMicroEpsilon } from '../core/offers/budget.ts';
-import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime } from '../core/offers/catalog.ts';
-import { HHMM_PATTERN, type QuietHours } from '../core/offers/local-time.ts';
+import { currentShopper as shopperOfRequest, type EnrolledShopper, type ShopperService } from '../shoppers/mod.ts';
+import { badRequest, type ApiRequest, type ApiServer } from '../http/mod.ts';
+import { fromMicroEpsilon } from './core/budget.ts';
+import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime } from './core/catalog.ts';
+import { HHMM_PATTERN, type QuietHours } from './core/local-time.ts';
 import { offerEvent, type OfferService } from './offer-service.ts';
 import { exportShopper } from './shopper-export.ts';
 import { auditView, exclusionView, offerView, purchaseView } from './views.ts';
@@ -86,19 +85,6 @@ const validateExclusion = compileValidator<{ purchaseId?: string; sku?: string; 
 const MAX_PAUSE_MS = 366 * 86_400_000;
 const STATES = ['active', 'redeemed', 'dismissed', 'all'] as const;
 
-/** The shopper whose bearer token the request carries (401 otherwise). */
-export function currentShopper(hub: Hub, req: ApiRequest): EnrolledShopper {
-  if (req.bearer === null)
-    throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
-  const shopper = shopperByToken(hub.db, req.bearer);
-  if (shopper === null)
-    throw new AppError(
-      'AUTH_BAD_CREDENTIAL',
-      'The bearer token is not a shopper token (enroll with POST /v1/shoppers)',
-    );
-  return shopper;
-}
-
 function limitOf(req: ApiRequest, fallback: number, max: number): number {
   const raw = req.query.get('limit');
   if (raw === null) return fallback;
@@ -124,16 +110,26 @@ function consentView(
   };
 }
 
-export function registerShopperApiRoutes(
-  hub: Hub,
-  offers: OfferService,
-  deps: { random: RandomSource; now: () => number },
-): void {
-  const { api } = hub;
-  const storeQuiet = hub.config.offers.quietHours;
+export interface ShopperApiDeps {
+  api: ApiServer;
+  /** The hub database: the export holds every row that references the shopper. */
+  db: Database;
+  offers: OfferService;
+  shoppers: ShopperService;
+  /** The store's default quiet hours (offers.quietHours). */
+  storeQuiet: QuietHours | null;
+  /** The shopper's analytics budget, as the privacy feature reports it. */
+  analyticsBudget(shopperPk: number, nowMs: number): unknown;
+  random: RandomSource;
+  now: () => number;
+}
+
+export function registerShopperApiRoutes(deps: ShopperApiDeps): void {
+  const { api, offers, shoppers, storeQuiet } = deps;
+  const currentShopper = (req: ApiRequest): EnrolledShopper => shopperOfRequest(shoppers, req);
 
   api.route('GET', '/v1/me', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const profile = offers.store.profile(shopper.pk);
     return {
       status: 200,
@@ -148,18 +144,18 @@ export function registerShopperApiRoutes(
   });
 
   api.route('DELETE', '/v1/me', (req) => {
-    const shopper = currentShopper(hub, req);
-    hub.shoppers.delete(shopper.id);
+    const shopper = currentShopper(req);
+    shoppers.delete(shopper.id);
     return { status: 204 };
   });
 
   api.route('GET', '/v1/me/consent', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     return { status: 200, body: consentView(shopper, offers.store.profile(shopper.pk).quietHours, storeQuiet) };
   });
 
   api.route('PATCH', '/v1/me/consent', async (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const raw = await req.json();
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) {
       throw new AppError(
@@ -211,19 +207,18 @@ export function registerShopperApiRoutes(
     };
     // Takes effect at once: the database (read by every decision and release) and the resolver's
     // view (a paused shopper's sightings are discarded at ingest from the next batch on).
-    const updated =
-      Object.keys(patch).length > 0 ? (hub.shoppers.updateConsent(shopper.id, patch) ?? shopper) : shopper;
+    const updated = Object.keys(patch).length > 0 ? (shoppers.updateConsent(shopper.id, patch) ?? shopper) : shopper;
     if (body.quietHours !== undefined) offers.store.setQuietHours(shopper.pk, body.quietHours, nowMs);
     return { status: 200, body: consentView(updated, offers.store.profile(shopper.pk).quietHours, storeQuiet) };
   });
 
   api.route('GET', '/v1/me/preferences', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     return { status: 200, body: offers.store.profile(shopper.pk).preferences };
   });
 
   api.route('PUT', '/v1/me/preferences', async (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const checked = validatePreferences(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Preferences body');
     const preferences = {
@@ -236,7 +231,7 @@ export function registerShopperApiRoutes(
   });
 
   api.route('GET', '/v1/me/history', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const exclusions = offers.store.exclusions(shopper.pk);
     const excludedBy = (id: string, sku: string | null): string | null =>
       exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
@@ -247,7 +242,7 @@ export function registerShopperApiRoutes(
   });
 
   api.route('DELETE', '/v1/me/history/:purchaseId', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const id = req.params.purchaseId as string;
     if (!offers.store.deletePurchase(shopper.pk, id))
       throw new AppError('API_NOT_FOUND', `No purchase "${id}" in your history`, { details: { field: 'purchaseId' } });
@@ -255,12 +250,12 @@ export function registerShopperApiRoutes(
   });
 
   api.route('GET', '/v1/me/exclusions', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     return { status: 200, body: { exclusions: offers.store.exclusions(shopper.pk).map(exclusionView) } };
   });
 
   api.route('POST', '/v1/me/exclusions', async (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const checked = validateExclusion(await req.json());
     if (!checked.ok) throw badRequest(checked.problems, 'Exclusion body');
     const { purchaseId, sku, reason } = checked.value;
@@ -297,7 +292,7 @@ export function registerShopperApiRoutes(
   });
 
   api.route('DELETE', '/v1/me/exclusions/:exclusionId', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const id = req.params.exclusionId as string;
     if (!offers.store.deleteExclusion(shopper.pk, id))
       throw new AppError('API_NOT_FOUND', `No exclusion "${id}"`, { details: { field: 'exclusionId' } });
@@ -305,7 +300,7 @@ export function registerShopperApiRoutes(
   });
 
   api.route('GET', '/v1/me/offers', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const state = req.query.get('state') ?? 'all';
     if (!(STATES as readonly string[]).includes(state))
       throw new AppError(
@@ -321,7 +316,7 @@ export function registerShopperApiRoutes(
 
   for (const action of ['redeem', 'dismiss'] as const) {
     api.route('POST', `/v1/me/offers/:decisionId/${action}`, (req) => {
-      const shopper = currentShopper(hub, req);
+      const shopper = currentShopper(req);
       const id = req.params.decisionId as string;
       const nowMs = deps.now();
       const decision = offers.store.decision(shopper.pk, id);
@@ -344,7 +339,7 @@ export function registerShopperApiRoutes(
   }
 
   api.route('GET', '/v1/me/offers/stream', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const last = req.headers['last-event-id'];
     const lastId = typeof last === 'string' && /^\d{1,15}$/.test(last) ? Number(last) : null;
     const replay = lastId === null ? [] : offers.store.shownAfter(shopper.pk, lastId).map(offerEvent);
@@ -360,7 +355,7 @@ export function registerShopperApiRoutes(
   });
 
   api.route('GET', '/v1/me/audit', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const nowMs = deps.now();
     const budget = offers.budget(shopper.pk, nowMs);
     return {
@@ -384,14 +379,14 @@ export function registerShopperApiRoutes(
             Object.entries(offers.epsilonMicroByClass).map(([k, v]) => [k, fromMicroEpsilon(v)]),
           ),
         },
-        analyticsBudget: hub.privacy.shopperBudget(shopper.pk, nowMs),
+        analyticsBudget: deps.analyticsBudget(shopper.pk, nowMs),
         entries: offers.store.decisions(shopper.pk, limitOf(req, 100, 10_000)).map(auditView),
       },
     };
   });
 
   api.route('GET', '/v1/me/audit/:decisionId', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     const id = req.params.decisionId as string;
     const decision = offers.store.decision(shopper.pk, id);
     if (decision === null)
@@ -402,11 +397,11 @@ export function registerShopperApiRoutes(
   });
 
   api.route('GET', '/v1/me/export', (req) => {
-    const shopper = currentShopper(hub, req);
+    const shopper = currentShopper(req);
     return {
       status: 200,
       headers: { 'content-disposition': `attachment; filename="hushpoint-${shopper.id}.json"` },
-      body: exportShopper(hub.db, offers, shopper, deps.now()),
+      body: exportShopper(deps.db, offers, shopper, deps.now()),
     };
   });
 }

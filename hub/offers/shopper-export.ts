@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { EnrolledShopper } from '../adapters/shopper-store.ts';
+import type { EnrolledShopper } from '../shoppers/mod.ts';
 import type { OfferService } from './offer-service.ts';
 import { auditView, exclusionView, purchaseView } from './views.ts';
 

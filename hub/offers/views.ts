@@ -1,5 +1,5 @@
-import { fromMicroEpsilon } from '../core/offers/budget.ts';
-import type { DataCategory } from '../core/offers/ranking.ts';
+import { fromMicroEpsilon } from './core/budget.ts';
+import type { DataCategory } from './core/ranking.ts';
 import type { DecisionRecord, StoredExclusion, StoredPurchase } from './adapters/sqlite-offer-store.ts';
 
 /**

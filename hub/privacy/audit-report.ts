@@ -10,7 +10,7 @@ import {
 import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
 import { rational } from '../../shared/privacy/rational.ts';
 import { createSqliteLedger } from './adapters/sqlite-ledger.ts';
-import type { PrivacyConfig } from './config-schema.ts';
+import type { PrivacyConfig } from './config.schema.ts';
 import { dayLabel, dayPeriod, localDay } from './core/periods.ts';
 
 /**

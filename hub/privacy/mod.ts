@@ -34,7 +34,7 @@ export {
   privacyConfigProblems,
   type PrivacyConfig,
   type UpstreamConfig,
-} from './config-schema.ts';
+} from './config.schema.ts';
 export { createSqliteLedger, type LedgerDay, type ShopperLedger, type SqliteLedger } from './adapters/sqlite-ledger.ts';
 export type {
   OutboxSummary,

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { rational, rationalFromDecimal } from '../../shared/privacy/rational.ts';
-import type { PrivacyConfig } from './config-schema.ts';
+import type { PrivacyConfig } from './config.schema.ts';
 import type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
 
 /**

@@ -15,8 +15,8 @@ import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
 import { formatRational, rational, toRational } from '../../shared/privacy/rational.ts';
 import { encodeReleasePayload } from '../../shared/upstream/release-payload.ts';
 import { isValidId } from '../../shared/protocol/topics.ts';
-import { scheduleJob, type ScheduledJob } from '../adapters/cron-scheduler.ts';
-import { listGateways } from '../adapters/gateway-registry.ts';
+import { scheduleJob, type ScheduledJob } from '../../shared/scheduling/cron-scheduler.ts';
+import { listGateways } from '../broker/mod.ts';
 import { createSqliteLedger, type SqliteLedger } from './adapters/sqlite-ledger.ts';
 import {
   createSqliteReleases,
@@ -29,7 +29,7 @@ import { buildReleasePayload, PRIVACY_UNIT, releaseCost, releaseId } from './cor
 import { duePeriods } from './core/due-periods.ts';
 import { dayLabel, localDay, type Period, type PeriodUnit } from './core/periods.ts';
 import { planRelease, type ReleaseRow } from './core/plan-release.ts';
-import type { PrivacyConfig, UpstreamConfig } from './config-schema.ts';
+import type { PrivacyConfig, UpstreamConfig } from './config.schema.ts';
 import type { DailyReleaseDefinition, ReleaseDefinition } from './release-definition.ts';
 import { builtInReleases } from './release-kinds.ts';
 import type { UpstreamSender } from './upstream-sender.ts';

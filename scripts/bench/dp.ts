@@ -20,13 +20,13 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { CryptoRandomSource, uniformInt } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
-import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import {
   PrivacySection,
   UpstreamSection,
   type PrivacyConfig,
   type UpstreamConfig,
-} from '../../hub/privacy/config-schema.ts';
+} from '../../hub/privacy/config.schema.ts';
 import { localDay } from '../../hub/privacy/core/periods.ts';
 import { createReleaseService } from '../../hub/privacy/release-service.ts';
 import { measureSamplers } from './dp-samplers.ts';

@@ -2,7 +2,7 @@ import { checkConfigCommand } from '../../cli/commands/check-config.ts';
 import { eidCommand } from '../../cli/commands/eid.ts';
 import { gatewayCommand } from '../../cli/commands/gateway.ts';
 import { createGateway, createInjectedHciSource } from '../../gateway/mod.ts';
-import { loadFakeHciNoble, type NobleAdvertisement } from '../../gateway/adapters/noble-loader.ts';
+import { loadVirtualHciNoble, type NobleAdvertisement } from '../../gateway/adapters/noble-loader.ts';
 import { optInEid, type AdvertisementView } from '../../gateway/core/opt-in-filter.ts';
 import { WindowCoarsener } from '../../gateway/core/window-coarsener.ts';
 import { gatewayWorkspace } from '../../gateway/testing/harness.ts';
@@ -175,9 +175,9 @@ async function noblePath(
 
 /** noble's parser alone, with an empty discover listener: the baseline the gateway adds to. */
 async function nobleBaseline(pool: PoolEntry[]): Promise<number> {
-  const loaded = loadFakeHciNoble();
-  const socket = loaded.fakeSocket;
-  if (socket === undefined) throw new Error('no fake socket');
+  const loaded = loadVirtualHciNoble();
+  const socket = loaded.virtualSocket;
+  if (socket === undefined) throw new Error('no virtual socket');
   await new Promise<void>((resolve, reject) => {
     const start = (): void => loaded.noble.startScanning([], true, (error) => (error ? reject(error) : resolve()));
     if (loaded.noble.state === 'poweredOn') start();

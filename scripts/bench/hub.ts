@@ -9,7 +9,7 @@ import { computeEidHex } from '../../shared/eid/eid.ts';
 import { CryptoRandomSource, uniformInt } from '../../shared/ports/random.ts';
 import { presenceTopic } from '../../shared/protocol/topics.ts';
 import { createStoreCa, issueServerCertificate } from '../../shared/tls/certificates.ts';
-import { EidResolver } from '../../hub/core/eid-resolver.ts';
+import { EidResolver } from '../../hub/shoppers/core/eid-resolver.ts';
 import { hashCredential, importShoppers, openHubDatabase } from '../../hub/mod.ts';
 import { buildRelease } from './release-build.ts';
 

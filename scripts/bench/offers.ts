@@ -1,10 +1,10 @@
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
-import { buildCatalogIndex, withPopularity, type CatalogOffer } from '../../hub/core/offers/catalog.ts';
-import { decideOffer, type DecisionConfig, type DecisionInput } from '../../hub/core/offers/decide.ts';
-import { makeLocalClock } from '../../hub/core/offers/local-time.ts';
-import { PolicyCache } from '../../hub/core/offers/policy-cache.ts';
-import { RankingScratch, type Purchase } from '../../hub/core/offers/ranking.ts';
-import { chooseK } from '../../hub/core/offers/threshold-sampler.ts';
+import { buildCatalogIndex, withPopularity, type CatalogOffer } from '../../hub/offers/core/catalog.ts';
+import { decideOffer, type DecisionConfig, type DecisionInput } from '../../hub/offers/core/decide.ts';
+import { makeLocalClock } from '../../hub/offers/core/local-time.ts';
+import { PolicyCache } from '../../hub/offers/core/policy-cache.ts';
+import { RankingScratch, type Purchase } from '../../hub/offers/core/ranking.ts';
+import { chooseK } from '../../hub/offers/core/threshold-sampler.ts';
 import { median } from './stats.ts';
 
 /**

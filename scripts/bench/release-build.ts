@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
  * without touching the user's dist/.
  *
  *   .bench/release/dist/...          tsc output, plus the benchmarks' worker entries (WORKERS)
- *   .bench/release/hub/migrations/   the assets the compiled code looks up beside its tree
+ *   .bench/release/hub/storage/migrations/   the assets the compiled code looks up beside its tree
  *   .bench/release/package.json
  *
  * The folder sits inside the checkout so that the compiled modules resolve node_modules as the
@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RELEASE_DIR = join(ROOT, '.bench', 'release');
 /** Files the compiled code reads at run time, relative to the checkout and to RELEASE_DIR. */
-const ASSETS = ['package.json', 'hub/migrations', 'hub/status-page/static'];
+const ASSETS = ['package.json', 'hub/storage/migrations', 'hub/status/static'];
 /** Bench entry points that run inside the compiled release (they import only release code). */
 const WORKERS = ['scripts/bench/gateway-worker.ts'];
 

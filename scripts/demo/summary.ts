@@ -1,4 +1,4 @@
-import type { Hub } from '../../hub/mod.ts';
+import type { Hub } from '../../hub/app.ts';
 import type { Hq } from '../../hq/mod.ts';
 import type { DoctorReport } from '../../provisioning/doctor/run-doctor.ts';
 import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';

@@ -14,7 +14,7 @@ import type { ReportSink } from './sinks.ts';
 
 /**
  * Real gateways fed live by the simulator (`hushpoint sim run --gateways DIR`, the demo): each
- * gateway gets an injected HCI source (noble's real parser behind a fake HCI socket) and the
+ * gateway gets an injected HCI source (noble's real parser behind a virtual HCI socket) and the
  * simulated clock, so its windows close on simulated time; `sink` routes every report to the
  * gateway it was heard by. Reports for gateways that are not running are counted and dropped.
  */

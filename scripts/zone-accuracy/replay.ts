@@ -4,7 +4,7 @@ import {
   observeWindow,
   type PresenceParams,
   type ShopperPresence,
-} from '../../hub/core/presence-model.ts';
+} from '../../hub/presence/core/presence-model.ts';
 import type { ObservedPair } from '../sim/core/score.ts';
 import type { SightingRow } from './pipeline.ts';
 

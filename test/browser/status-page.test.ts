@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createInjectedHciSource, FakeGpioIo, JohnnyFiveLeds, type Gateway } from '../../gateway/mod.ts';
+import {
+  createGateway,
+  createInjectedHciSource,
+  NoHardwareGpioIo,
+  JohnnyFiveLeds,
+  type Gateway,
+} from '../../gateway/mod.ts';
 import { gatewayWorkspace, waitFor, type GatewayWorkspace } from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { computeEidHex } from '../../shared/eid/eid.ts';
@@ -147,8 +153,8 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     );
     writeFileSync(join(ws.dir, 'ca.pem'), t.caPem);
     const { source, inject } = createInjectedHciSource();
-    const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: ws.config.leds, logger: silentLogger() });
-    expect(leds.io).toBeInstanceOf(FakeGpioIo);
+    const leds = await JohnnyFiveLeds.open({ io: 'none', pins: ws.config.leds, logger: silentLogger() });
+    expect(leds.io).toBeInstanceOf(NoHardwareGpioIo);
     gateway = createGateway({
       config: ws.config,
       resolvePath: ws.resolvePath,

@@ -9,7 +9,8 @@ import { createStoreCa, issueServerCertificate, type KeyAndCert } from '../../sh
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import { createHub, hubRole, type Hub, type HubConfig } from '../../hub/mod.ts';
+import { hubRole, type HubConfig } from '../../hub/mod.ts';
+import { createHub, type Hub } from '../../hub/app.ts';
 
 /**
  * Test helpers for the hub: a store CA and server certificate (generated once per test file),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, createInjectedHciSource, FakeGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
+import { createGateway, createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
 import { captureLogger, gatewayWorkspace, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { encodeEddystoneAdvert } from '../../shared/eid/carriers.ts';
@@ -37,8 +37,8 @@ describe('gateway health', () => {
     cleanup.push(() => ws.remove());
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
-    const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: PINS, logger: silentLogger() });
-    const io = leds.io as FakeGpioIo;
+    const leds = await JohnnyFiveLeds.open({ io: 'none', pins: PINS, logger: silentLogger() });
+    const io = leds.io as NoHardwareGpioIo;
     const { logger, lines } = captureLogger('info');
     const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock, logger, leds });
     cleanup.push(() => gateway.stop());
@@ -79,8 +79,8 @@ describe('gateway health', () => {
     cleanup.push(() => ws.remove());
     const clock = new FakeClock(T0);
     const { source, inject } = createInjectedHciSource();
-    const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: PINS, logger: silentLogger() });
-    const io = leds.io as FakeGpioIo;
+    const leds = await JohnnyFiveLeds.open({ io: 'none', pins: PINS, logger: silentLogger() });
+    const io = leds.io as NoHardwareGpioIo;
     const { logger, lines } = captureLogger('info');
     const gateway = createGateway({ config: ws.config, resolvePath: ws.resolvePath, ble: source, clock, logger, leds });
     cleanup.push(() => gateway.stop());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createGateway,
   createInjectedHciSource,
-  FakeGpioIo,
+  NoHardwareGpioIo,
   JohnnyFiveLeds,
   loadGatewayConfig,
 } from '../../gateway/mod.ts';
@@ -54,8 +54,8 @@ describe('gateway ↔ hub link', () => {
     const configFile = ws.writeConfig();
     const clock = new FakeClock(T0);
     const { source } = createInjectedHciSource();
-    const leds = await JohnnyFiveLeds.open({ io: 'fake', pins: ws.config.leds, logger: silentLogger() });
-    const io = leds.io as FakeGpioIo;
+    const leds = await JohnnyFiveLeds.open({ io: 'none', pins: ws.config.leds, logger: silentLogger() });
+    const io = leds.io as NoHardwareGpioIo;
     const { logger, lines } = captureLogger('debug');
     const gateway = createGateway({
       config: ws.config,

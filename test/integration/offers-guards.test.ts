@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../shared/ports/clock.ts';
-import { createHub } from '../../hub/mod.ts';
+import { createHub } from '../../hub/app.ts';
 import { dayPeriod } from '../../hub/privacy/mod.ts';
 import { RESPONSE_RELEASE_KIND } from '../../hub/offers/mod.ts';
 import { startTestHub, writeHubFiles, type TestHub } from '../helpers/hub-fixtures.ts';

@@ -7,7 +7,8 @@ import { loadConfig } from '../../shared/config/load-config.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { createGateway, createInjectedHciSource, gatewayRole } from '../../gateway/mod.ts';
 import { waitFor } from '../../gateway/testing/harness.ts';
-import { createHub, hubRole, type Hub } from '../../hub/mod.ts';
+import { hubRole } from '../../hub/mod.ts';
+import { createHub, type Hub } from '../../hub/app.ts';
 import { addGatewayToStore, initStore, revokeGatewayInStore, rotateGatewayInStore } from '../../provisioning/mod.ts';
 
 /**

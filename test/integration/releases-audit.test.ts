@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
-import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import { writeHubFiles } from '../helpers/hub-fixtures.ts';
 import { addPresence, addShoppers, makeService } from './releases-fixtures.ts';
 

@@ -6,7 +6,7 @@
  *
  *   node --import tsx releases-crash-worker.ts <db> <nowMs> <firstPeriodMs> <collectorUrl> <keyHex>
  */
-import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import { createHttpsSender } from '../../hub/privacy/adapters/https-sender.ts';
 import { createReleaseService } from '../../hub/privacy/release-service.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';

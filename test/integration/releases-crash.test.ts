@@ -6,7 +6,7 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import { toMicroRhoFloor } from '../../shared/privacy/accounting.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { uniformInt } from '../../shared/ports/random.ts';
-import { openHubDatabase } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import {
   addPresence,
   addShoppers,

@@ -5,13 +5,13 @@ import { compileValidator } from '../../shared/validation.ts';
 import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import { openHubDatabase, type Database } from '../../hub/adapters/sqlite-database.ts';
+import { openHubDatabase, type Database } from '../../hub/storage/sqlite-database.ts';
 import {
   PrivacySection,
   UpstreamSection,
   type PrivacyConfig,
   type UpstreamConfig,
-} from '../../hub/privacy/config-schema.ts';
+} from '../../hub/privacy/config.schema.ts';
 import {
   createReleaseService,
   type ReleaseService,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTask, validate } from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../shared/ports/clock.ts';
-import { createHub } from '../../hub/mod.ts';
+import { createHub } from '../../hub/app.ts';
 import { startTestHub, writeHubFiles } from '../helpers/hub-fixtures.ts';
 import { addPresence, addShoppers } from './releases-fixtures.ts';
 import { startCollector } from './upstream-fixtures.ts';

@@ -63,7 +63,7 @@ describe('hushpoint sim run with live gateways', () => {
         zone: id.slice(3),
         hub: { url: broker.url, credentialFile: 'credential' },
         window: { seconds: 10 },
-        leds: { io: 'fake' },
+        leds: { io: 'none' },
       };
       writeFileSync(join(configs, `${id}.yaml`), JSON.stringify(config));
     }

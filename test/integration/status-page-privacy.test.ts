@@ -74,6 +74,10 @@ describe('technician status API: releases, upstream sync and budget', () => {
         { id: 'gw-2', zone: 'checkout' },
       ],
       config: {
+        // The test finalises presence itself, after both gateways' batches are in. The periodic
+        // finaliser must not run in between: with one gateway's batch committed and the other
+        // gateway not yet heard, the watermark would close the window without the second one.
+        presence: { finalizeIntervalMs: 600_000 },
         privacy: { timeZone: 'UTC' },
         upstream: {
           enabled: true,

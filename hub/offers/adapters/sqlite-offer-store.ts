@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { WINDOW_DAYS } from '../../core/offers/budget.ts';
-import { publicOffer, type CatalogOffer, type OfferInput } from '../../core/offers/catalog.ts';
-import type { Arm } from '../../core/offers/decide.ts';
-import type { QuietHours } from '../../core/offers/local-time.ts';
-import type { DataCategory, Exclusion, Preferences, Purchase } from '../../core/offers/ranking.ts';
+import { WINDOW_DAYS } from '../core/budget.ts';
+import { publicOffer, type CatalogOffer, type OfferInput } from '../core/catalog.ts';
+import type { Arm } from '../core/decide.ts';
+import type { QuietHours } from '../core/local-time.ts';
+import type { DataCategory, Exclusion, Preferences, Purchase } from '../core/ranking.ts';
 
 /**
  * The offers' SQLite tables (migrations/020-offers.sql): catalog, offer profiles, purchases,

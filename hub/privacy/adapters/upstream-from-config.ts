@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AppError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/ports/logger.ts';
 import { parseSigningKey } from '../../../shared/upstream/signing.ts';
-import type { UpstreamConfig } from '../config-schema.ts';
+import type { UpstreamConfig } from '../config.schema.ts';
 import type { UpstreamSender } from '../upstream-sender.ts';
 import { createHttpsSender } from './https-sender.ts';
 import { createMqttSender } from './mqtt-sender.ts';

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { AppError } from '../../shared/errors.ts';
+
+/** Resolves a path from the config (relative to the config file). */
+export type ResolvePath = (path: string) => string;
+
+function unreadable(what: string, path: string, error: unknown): AppError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new AppError('CFG_UNREADABLE', `The ${what} "${path}" cannot be read (${reason})`);
+}
+
+/** A bearer token from its file (trimmed, at least 16 characters), or null when no file is configured. */
+export function readTokenFile(path: string | undefined, resolvePath: ResolvePath, what: string): string | null {
+  if (path === undefined) return null;
+  let token: string;
+  try {
+    token = readFileSync(resolvePath(path), 'utf8').trim();
+  } catch (error) {
+    throw unreadable(`${what} token file`, path, error);
+  }
+  if (token.length < 16) {
+    throw new AppError(
+      'CFG_INVALID',
+      `The ${what} token file "${path}" holds ${token.length} characters, expected at least 16`,
+    );
+  }
+  return token;
+}
+
+/** A PEM certificate or key from its file. */
+export function readPemFile(path: string, resolvePath: ResolvePath, what: string): Buffer {
+  try {
+    return readFileSync(resolvePath(path));
+  } catch (error) {
+    throw unreadable(what, path, error);
+  }
+}

@@ -1,0 +1,289 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../shared/ports/logger.ts';
+import type { Clock } from '../../shared/ports/clock.ts';
+import { decodePayload, decodePresenceBatch } from '../../shared/protocol/codec.ts';
+import type { CommandReply, GatewayStatus } from '../../shared/protocol/messages.ts';
+import type { Problem } from '../../shared/validation.ts';
+import { BAND_CODES } from './core/presence-model.ts';
+import { recordGatewayStatus } from '../broker/mod.ts';
+import type { Counters } from '../storage/mod.ts';
+import type { ShopperDirectory } from '../shoppers/mod.ts';
+
+/**
+ * Durable ingest (DESIGN §5). Every accepted message is committed to SQLite before the promise
+ * resolves, and the broker acknowledges (PUBACK) only after that. Messages that arrive together
+ * are committed together (group commit: one transaction holds several whole batches, never part
+ * of one), which keeps the fsync-free WAL commit cost off the per-batch path. `(gateway, seq)` is
+ * the batches table's key, so a replayed batch changes nothing. A payload that fails validation
+ * is acknowledged too, and kept in the quarantine table with every problem found.
+ */
+
+export interface CommittedBatch {
+  seq: number;
+  windowStart: number;
+  windowSeconds: number;
+  /** Sightings in the batch (resolved or not). */
+  sightings: number;
+}
+
+export interface IngestHooks {
+  /** After commit, for each new (not replayed) presence batch. */
+  batchCommitted?(gateway: string, batch: CommittedBatch, nowMs: number): void;
+  statusCommitted?(gateway: string, status: GatewayStatus): void;
+  replyCommitted?(gateway: string, command: string, reply: CommandReply): void;
+}
+
+export interface IngestDeps {
+  db: Database;
+  directory: ShopperDirectory;
+  counters: Counters;
+  clock: Clock;
+  logger: Logger;
+  /** The zone of a gateway (from the registry). */
+  zoneOf(gateway: string): string | undefined;
+  /** Windows starting before this (Unix s) were already finalised by the presence model. */
+  presenceCursor(): number;
+  hooks?: IngestHooks;
+  /** Most messages committed in one transaction. */
+  maxGroup?: number;
+}
+
+export type IngestOutcome = 'stored' | 'duplicate' | 'quarantined';
+
+interface Pending {
+  work: () => IngestOutcome;
+  after?: (outcome: IngestOutcome) => void;
+  resolve: (outcome: IngestOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface Ingest {
+  presence(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
+  status(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
+  reply(clientId: string, gateway: string, command: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
+  /** Resolves when everything submitted so far is committed. */
+  drain(): Promise<void>;
+}
+
+export function createIngest(deps: IngestDeps): Ingest {
+  const { db, counters, clock, logger } = deps;
+  const maxGroup = deps.maxGroup ?? 256;
+  const insertBatch = db.prepare(
+    'INSERT OR IGNORE INTO batches (gateway, seq, window_start, window_seconds, received_ms, sightings, resolved, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertSighting = db.prepare(
+    'INSERT INTO sightings (window_start, window_seconds, shopper_pk, gateway, zone, band, hits) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const touchGateway = db.prepare(
+    'UPDATE gateways SET last_batch_ms = ?, last_seq = MAX(COALESCE(last_seq, -1), ?) WHERE id = ?',
+  );
+  const insertQuarantine = db.prepare(
+    'INSERT INTO quarantine (received_ms, client_id, gateway, topic, problems, payload) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertReply = db.prepare(
+    'INSERT INTO command_replies (received_ms, gateway, command, transaction_id, ok, body) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let idle: Array<() => void> = [];
+
+  const runGroup = db.transaction((group: Pending[]) => {
+    const outcomes = group.map((p) => p.work());
+    counters.flush();
+    return outcomes;
+  });
+
+  function flush(): void {
+    scheduled = false;
+    while (queue.length > 0) {
+      const group = queue.slice(0, maxGroup);
+      queue = queue.slice(group.length);
+      let outcomes: IngestOutcome[];
+      try {
+        outcomes = runGroup(group);
+      } catch (error) {
+        logger.error({ err: error, messages: group.length }, 'ingest commit failed');
+        for (const p of group) p.reject(error);
+        continue;
+      }
+      group.forEach((p, i) => {
+        const outcome = outcomes[i] as IngestOutcome;
+        try {
+          p.after?.(outcome);
+        } catch (error) {
+          logger.error({ err: error }, 'ingest hook failed');
+        }
+        p.resolve(outcome);
+      });
+    }
+    const waiting = idle;
+    idle = [];
+    for (const done of waiting) done();
+  }
+
+  function submit(work: () => IngestOutcome, after?: (outcome: IngestOutcome) => void): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      queue.push({ work, resolve, reject, ...(after ? { after } : {}) });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+  }
+
+  function quarantine(
+    clientId: string,
+    gateway: string,
+    topic: string,
+    payload: Buffer,
+    problems: Problem[],
+  ): Promise<IngestOutcome> {
+    const nowMs = clock.now();
+    counters.add('quarantined');
+    logger.warn(
+      {
+        code: 'PROTO_BAD_PAYLOAD',
+        clientId,
+        gateway,
+        topic,
+        problems: problems.slice(0, 5),
+        problemCount: problems.length,
+      },
+      'payload quarantined',
+    );
+    return submit(() => {
+      insertQuarantine.run(nowMs, clientId, gateway, topic, JSON.stringify(problems), payload);
+      return 'quarantined';
+    });
+  }
+
+  return {
+    presence(clientId, gateway, topic, payload) {
+      const nowMs = clock.now();
+      const decoded = decodePresenceBatch(payload, { nowSeconds: Math.floor(nowMs / 1000) });
+      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+      const batch = decoded.value;
+      if (batch.gateway !== gateway) {
+        return quarantine(clientId, gateway, topic, payload, [
+          { path: '/gateway', message: `is "${batch.gateway}", expected "${gateway}" (the gateway that published it)` },
+        ]);
+      }
+      const zone = deps.zoneOf(gateway);
+      if (zone === undefined) {
+        return quarantine(clientId, gateway, topic, payload, [
+          { path: '', message: `gateway "${gateway}" has no zone in the registry` },
+        ]);
+      }
+      // Resolve before the transaction (the resolver may have to build a period table), and keep
+      // only what the commit needs: a queued batch holds a small typed array, not the parsed JSON.
+      const lookup = deps.directory.resolver.lookupFor(batch.windowStart);
+      const rows = new Int32Array(batch.sightings.length * 3);
+      let resolved = 0;
+      let unresolved = 0;
+      let paused = 0;
+      let noConsent = 0;
+      for (const s of batch.sightings) {
+        const pk = lookup(s.eid);
+        if (pk === undefined) {
+          unresolved++;
+          continue;
+        }
+        const info = deps.directory.info(pk);
+        const until = info?.pausedUntilMs ?? null;
+        if (until !== null && until > nowMs) {
+          paused++;
+          continue;
+        }
+        // Neither presence for offers nor analytics consented: the shopper's presence is not collected at all.
+        if (info !== undefined && !info.collect) {
+          noConsent++;
+          continue;
+        }
+        rows[resolved * 3] = pk;
+        rows[resolved * 3 + 1] = BAND_CODES[s.band];
+        rows[resolved * 3 + 2] = s.hits;
+        resolved++;
+      }
+      const { seq, windowStart, windowSeconds, dropped } = batch;
+      const total = batch.sightings.length;
+      const late = windowStart < deps.presenceCursor();
+      return submit(
+        () => {
+          const inserted = insertBatch.run(
+            gateway,
+            seq,
+            windowStart,
+            windowSeconds,
+            nowMs,
+            total,
+            resolved,
+            dropped,
+          ).changes;
+          if (inserted === 0) {
+            counters.add('duplicateBatches');
+            return 'duplicate';
+          }
+          for (let i = 0; i < resolved * 3; i += 3)
+            insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
+          touchGateway.run(nowMs, seq, gateway);
+          counters.add('batches');
+          counters.add('sightings', total);
+          counters.add('resolved', resolved);
+          counters.add('unresolved', unresolved);
+          counters.add('pausedDiscarded', paused);
+          counters.add('noConsentDiscarded', noConsent);
+          if (late) counters.add('lateSightings', resolved);
+          return 'stored';
+        },
+        (outcome) => {
+          if (outcome === 'stored')
+            deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
+        },
+      );
+    },
+
+    status(clientId, gateway, topic, payload) {
+      const decoded = decodePayload('GatewayStatus', payload);
+      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+      const status = decoded.value;
+      if (status.gateway !== gateway) {
+        return quarantine(clientId, gateway, topic, payload, [
+          {
+            path: '/gateway',
+            message: `is "${status.gateway}", expected "${gateway}" (the gateway that published it)`,
+          },
+        ]);
+      }
+      const nowMs = clock.now();
+      return submit(
+        () => {
+          recordGatewayStatus(db, gateway, status, nowMs);
+          counters.add('statusMessages');
+          return 'stored';
+        },
+        () => deps.hooks?.statusCommitted?.(gateway, status),
+      );
+    },
+
+    reply(clientId, gateway, command, topic, payload) {
+      const decoded = decodePayload('CommandReply', payload);
+      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+      const reply = decoded.value;
+      const nowMs = clock.now();
+      return submit(
+        () => {
+          insertReply.run(nowMs, gateway, command, reply.transaction, reply.ok ? 1 : 0, JSON.stringify(reply));
+          counters.add('commandReplies');
+          return 'stored';
+        },
+        () => deps.hooks?.replyCommitted?.(gateway, command, reply),
+      );
+    },
+
+    drain() {
+      if (!scheduled && queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idle.push(resolve));
+    },
+  };
+}

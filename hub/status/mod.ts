@@ -1,0 +1,20 @@
+/**
+ * The technician status page (DESIGN §9; docs/status-page.md).
+ *
+ *   registerStatusPage(hub, { clock, random, logger, providers: hubStatusProviders(hub) });
+ *   // → https://<hub>:<api port>/status, JSON at GET /v1/technician/status
+ */
+export {
+  registerStatusPage,
+  STATUS_PAGE_PATH,
+  TECHNICIAN_API,
+  type StatusPage,
+  type StatusPageDeps,
+  type StatusPageOptions,
+  type StatusProviders,
+  type StatusSurface,
+} from './routes.ts';
+export { hubStatusProviders } from './providers.ts';
+export { offersBudgetDistribution, type OffersBudgetToday } from './core/offers-budget.ts';
+export type { BudgetInput, PrivacyInput, StatusView, GatewayView, Connection } from './core/status-view.ts';
+export { readStats, type HubStats } from './hub-stats.ts';
