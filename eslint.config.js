@@ -1,6 +1,8 @@
 // Lint: typescript-eslint's recommended rules plus the project's import boundaries
-// (see docs/architecture.md): gateway/ and hub/ never import each other, shared/ imports
-// neither, and pure core/ code imports no I/O (node built-ins, brokers, SQLite, BLE, GPIO).
+// (docs/architecture.md): gateway/, hub/ and hq/ never import each other, shared/ imports none
+// of the programs, pure core/ code imports no I/O, a hub feature imports another feature only
+// through its mod.ts (or its config.schema.ts), and nothing but an entry point imports a
+// program's composition root (app.ts).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -30,6 +32,9 @@ const IO_MODULES = [
   'mqtt',
   'aedes',
   'better-sqlite3',
+  'pg',
+  'fastify',
+  'prom-client',
   'node-cron',
   'johnny-five',
   '@abandonware/noble',
@@ -42,18 +47,81 @@ const SEEDED = {
   group: ['**/shared/testing/**'],
   message: 'The seeded RandomSource is for tests and the simulator only: use CryptoRandomSource.',
 };
+const HUB_FEATURES = ['http', 'broker', 'presence', 'shoppers', 'privacy', 'offers', 'recommend', 'status', 'storage'];
+const PROGRAMS = {
+  gateway: { group: ['**/gateway/**'], message: 'only gateway/ (and cli/, scripts/, test/) may import gateway/.' },
+  hub: { group: ['**/hub/**'], message: 'only hub/ (and cli/, scripts/, test/, provisioning/) may import hub/.' },
+  hq: { group: ['**/hq/**'], message: 'only hq/ (and cli/, scripts/, test/) may import hq/.' },
+};
+const ROOT_OF = (program) => ({
+  regex: `(^|/)${program}/app\\.ts$|^\\./app\\.ts$|^(\\.\\./)+app\\.ts$`,
+  message: `${program}/app.ts is the composition root: only ${program}/main.ts (and code outside ${program}/) imports it.`,
+});
 
-function boundary(files, patterns, extraPaths = []) {
+/** A hub feature may import another feature only through its mod.ts or its config.schema.ts. */
+function featureBoundary(feature) {
+  const others = HUB_FEATURES.filter((f) => f !== feature).join('|');
+  return {
+    regex: `^(\\.\\./)+(${others})/(?!(mod|config\\.schema)\\.ts$)`,
+    message: `hub/${feature}/ may import another feature only through its mod.ts (or config.schema.ts).`,
+  };
+}
+
+const NO_SCRIPTS = {
+  group: ['**/scripts/**'],
+  message: 'scripts/ are dev and ops tools: shipped code never imports them.',
+};
+const CORE = { group: ['**/adapters/**', '**/app.ts', '**/main.ts'], message: 'core/ code is pure: no adapters.' };
+
+/**
+ * One `no-restricted-imports` block. In a flat config the LAST block that matches a file sets the
+ * rule for it (options are replaced, not merged), so the blocks below go from broad to narrow and
+ * each narrow block repeats the broad patterns it refines.
+ */
+function restrict(files, patterns, { ignores = [], pure = false } = {}) {
   return {
     files,
+    ...(ignores.length > 0 ? { ignores } : {}),
     rules: {
-      'no-restricted-imports': ['error', { paths: extraPaths, patterns }],
+      'no-restricted-imports': [
+        'error',
+        { paths: pure ? ioPaths : [], patterns: pure ? [...patterns, CORE] : patterns },
+      ],
     },
   };
 }
 
+/** The blocks for one program's shipped code: everywhere, then its features, then its pure core. */
+function programBlocks(program, others, features = [], { rootIgnores = [] } = {}) {
+  const base = [...others.map((o) => PROGRAMS[o]), SEEDED, NO_SCRIPTS];
+  const tests = ['**/*.test.ts'];
+  return [
+    restrict([`${program}/**/*.ts`], [...base, ROOT_OF(program)], {
+      ignores: [`${program}/main.ts`, ...rootIgnores, ...tests],
+    }),
+    restrict([`${program}/main.ts`, ...rootIgnores], base),
+    ...features.map((feature) =>
+      restrict([`${program}/${feature}/**/*.ts`], [...base, ROOT_OF(program), featureBoundary(feature)], {
+        ignores: tests,
+      }),
+    ),
+    ...features.map((feature) =>
+      restrict([`${program}/${feature}/**/core/**/*.ts`], [...base, ROOT_OF(program), featureBoundary(feature)], {
+        ignores: tests,
+        pure: true,
+      }),
+    ),
+    restrict([`${program}/core/**/*.ts`], [...base, ROOT_OF(program)], { ignores: tests, pure: true }),
+    // Tests may use the seeded source; the separation between programs still holds.
+    restrict(
+      [`${program}/**/*.test.ts`],
+      others.map((o) => PROGRAMS[o]),
+    ),
+  ];
+}
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-output/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-output/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -83,35 +151,31 @@ export default tseslint.config(
       ],
     },
   },
-  boundary(
-    ['gateway/**/*.ts'],
-    [{ group: ['**/hub/**', '../hub/*'], message: 'gateway/ must not import hub/.' }, SEEDED],
-  ),
-  boundary(
-    ['hub/**/*.ts'],
-    [{ group: ['**/gateway/**', '../gateway/*'], message: 'hub/ must not import gateway/.' }, SEEDED],
-  ),
-  boundary(['provisioning/**/*.ts'], [SEEDED]),
-  // Tests may use the seeded source; the gateway/hub separation still holds.
-  boundary(['gateway/**/*.test.ts'], [{ group: ['**/hub/**', '../hub/*'], message: 'gateway/ must not import hub/.' }]),
-  boundary(
-    ['hub/**/*.test.ts'],
-    [{ group: ['**/gateway/**', '../gateway/*'], message: 'hub/ must not import gateway/.' }],
-  ),
-  boundary(['provisioning/**/*.test.ts'], []),
-  boundary(
+  // Programs: none imports another; shipped code never uses the seeded source nor scripts/.
+  // gateway/ and hq/ still re-export their root from mod.ts (their entry points for tests).
+  ...programBlocks('gateway', ['hub', 'hq'], [], { rootIgnores: ['gateway/mod.ts'] }),
+  ...programBlocks('hub', ['gateway', 'hq'], HUB_FEATURES),
+  ...programBlocks('hq', ['gateway', 'hub'], [], { rootIgnores: ['hq/mod.ts'] }),
+  restrict(['provisioning/**/*.ts'], [PROGRAMS.hq, SEEDED, NO_SCRIPTS], { ignores: ['**/*.test.ts'] }),
+  restrict(['provisioning/**/core/**/*.ts'], [PROGRAMS.hq, SEEDED, NO_SCRIPTS], { pure: true }),
+  restrict(
     ['shared/**/*.ts'],
     [
       {
-        group: ['**/gateway/**', '**/hub/**', '**/provisioning/**', '**/cli/**'],
-        message: 'shared/ imports neither gateway/ nor hub/.',
+        group: ['**/gateway/**', '**/hub/**', '**/hq/**', '**/provisioning/**', '**/cli/**', '**/scripts/**'],
+        message: 'shared/ imports none of the programs.',
       },
     ],
   ),
-  boundary(
-    ['**/core/**/*.ts', 'shared/protocol/**/*.ts', 'shared/privacy/**/*.ts'],
-    [{ group: ['**/adapters/**', '**/app.ts', '**/main.ts'], message: 'core/ code is pure: no adapters.' }],
-    ioPaths,
+  restrict(
+    ['shared/protocol/**/*.ts', 'shared/privacy/**/*.ts', 'shared/**/core/**/*.ts'],
+    [
+      {
+        group: ['**/gateway/**', '**/hub/**', '**/hq/**', '**/provisioning/**', '**/cli/**', '**/scripts/**'],
+        message: 'shared/ imports none of the programs.',
+      },
+    ],
+    { pure: true },
   ),
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.mjs'],

@@ -13,7 +13,7 @@ import { createOnceFilter } from '../../shared/logging/once-filter.ts';
 import { credentialOf } from './gateway-registry.ts';
 import { verifyCredential } from './credential-hash.ts';
 import type { AuthDecision, BrokerPolicy, PublishDecision, PublishRequest, Session } from './aedes-broker.ts';
-import type { Counters, CounterName } from '../storage/counters.ts';
+import type { Counters, CounterName } from '../storage/mod.ts';
 
 /**
  * What the broker allows (DESIGN §4): per-gateway credentials checked against scrypt hashes,

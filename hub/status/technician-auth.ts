@@ -1,4 +1,4 @@
-import { tokenMatches, type ApiRequest, type ApiResponse } from '../http/api-server.ts';
+import { tokenMatches, type ApiRequest, type ApiResponse } from '../http/mod.ts';
 import { cookieValue, SESSION_COOKIE } from './core/cookies.ts';
 import type { TechnicianSessions } from './technician-sessions.ts';
 
