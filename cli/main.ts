@@ -3,7 +3,7 @@ import { checkConfigCommand } from './commands/check-config.ts';
 import { eidCommand } from './commands/eid.ts';
 
 /**
- * The `hushpoint` program: one CLI, one subcommand per job (DESIGN §2). Heavy commands are
+ * The `hushpoint` program: one CLI, one subcommand per job (docs/architecture.md). Heavy commands are
  * loaded only when they run (LazyCommand): `hushpoint gateway` on a Pi never loads the hub,
  * the simulator or the benchmarks. A test checks each summary against its module.
  */

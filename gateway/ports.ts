@@ -2,7 +2,7 @@ import type { Clock } from '../shared/ports/clock.ts';
 import type { AdapterState } from './core/status-report.ts';
 import type { LedPattern } from './core/led-state.ts';
 
-/** Ports of the gateway (STYLE §6.1): the app talks to BLE and LEDs only through these. */
+/** Ports of the gateway (docs/architecture.md#conventions): the app talks to BLE and LEDs only through these. */
 
 /** Where a BLE source sends what it hears. Both are called synchronously from the BLE callback. */
 export interface BleSink {

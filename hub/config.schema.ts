@@ -19,7 +19,7 @@ const closed = { additionalProperties: false } as const;
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const FilePath = Type.String({ minLength: 1 });
 
-/** The embedded MQTT broker (DESIGN §4). */
+/** The embedded MQTT broker (docs/architecture.md#wire-protocol). */
 const BrokerSection = Type.Object(
   {
     tls: Type.Optional(
@@ -45,7 +45,7 @@ const BrokerSection = Type.Object(
     publishRatePerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 100 }),
     /** ... and the bucket size (a reconnecting gateway drains its outbox in bursts). */
     publishBurst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
-    /** How often the hub publishes `hub/clock` (DESIGN §4: every 30 s). */
+    /** How often the hub publishes `hub/clock` (docs/architecture.md#wire-protocol: every 30 s). */
     clockIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   },
   { ...closed, default: {} },
@@ -68,7 +68,7 @@ const ApiSection = Type.Object(
   { ...closed, default: { port: 8443 } },
 );
 
-/** EID resolution (DESIGN §3). */
+/** EID resolution (docs/architecture.md#identifiers). */
 const EidSection = Type.Object(
   {
     /** Rotation exponent K given to new shoppers: the EID changes every 2^K s. */
@@ -98,7 +98,7 @@ const PresenceSection = Type.Object(
   { ...closed, default: {} },
 );
 
-/** Retention of personal data in the hub's database (DESIGN §6). */
+/** Retention of personal data in the hub's database (docs/privacy.md). */
 const RetentionSection = Type.Object(
   {
     sightingsHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 24 }),

@@ -10,7 +10,7 @@ import { NoHardwareGpioIo } from './no-hardware-gpio-io.ts';
  * Status LEDs and the identify button through johnny-five. On a Raspberry Pi the raspi-io
  * plugin (an optional dependency, absent elsewhere) is loaded with a dynamic import; everywhere
  * else, or if it cannot load, the NoHardwareGpioIo. The Board never starts a REPL, never prints and
- * never installs a SIGINT handler (research/dependencies.md).
+ * never installs a SIGINT handler (docs/references.md#dependencies).
  */
 
 export interface LedPins {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
 
 /**
- * The durable outbox (DESIGN §5): every closed window is written here, with its `seq`, before
+ * The durable outbox (docs/architecture.md#durability): every closed window is written here, with its `seq`, before
  * it is published, and deleted only when the hub's PUBACK arrives. The next `seq` and the last
  * stored window live in the same database, so both survive restarts and crashes. Bounded by age
  * and bytes: the oldest batches go first, and every drop is counted (for ever, in `meta`) and

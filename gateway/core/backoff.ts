@@ -3,7 +3,7 @@ import { uniformInt, type RandomSource } from '../../shared/ports/random.ts';
 /**
  * Reconnect delay: exponential from `minMs`, capped at `maxMs`, with "equal jitter" — a uniform
  * draw from the upper half of the step — so that a store full of gateways does not reconnect in
- * lockstep after the hub restarts (research/ble-presence-gateways.md §7).
+ * lockstep after the hub restarts (docs/references.md#ble-and-the-simulator).
  */
 export interface BackoffSettings {
   minMs: number;

@@ -5,7 +5,7 @@ import { COMMAND_NAMES, PROTOCOL_VERSION, type CommandName } from '../../shared/
 import { formatProblems } from '../../shared/validation.ts';
 
 /**
- * Commands from the hub (DESIGN §4): `cmd/{name}` with a transaction id, answered on
+ * Commands from the hub (docs/architecture.md#wire-protocol): `cmd/{name}` with a transaction id, answered on
  * `reply/{name}` with `{transaction, ok, data | error}`. A command that cannot be understood is
  * still answered when it carries a usable transaction id (zigbee2mqtt's bridge pattern).
  */

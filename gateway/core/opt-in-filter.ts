@@ -1,7 +1,7 @@
 import { EDDYSTONE_UUID16, eidFromEddystoneServiceData, eidFromServiceUuid } from '../../shared/eid/carriers.ts';
 
 /**
- * The opt-in filter (DESIGN §3): the EID of an opt-in frame, or null for every other advert.
+ * The opt-in filter (docs/architecture.md#identifiers): the EID of an opt-in frame, or null for every other advert.
  * It reads only the two carriers — Eddystone service data (UUID feaa, EID frame) and a
  * 128-bit service UUID with the hushpoint prefix — and nothing else: no address, name or
  * manufacturer data. Allocation-free on the reject path; it runs for every advert heard.

@@ -2,7 +2,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/topics.ts';
 import type { GatewayStatus } from '../../shared/protocol/messages.ts';
 
 /**
- * The retained status payload (DESIGN §4): the heartbeat's counters and the rates since the
+ * The retained status payload (docs/architecture.md#wire-protocol): the heartbeat's counters and the rates since the
  * previous heartbeat. Pure: the caller samples the counters and the time.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The scan watchdog (research/ble-presence-gateways.md §7, after room-assistant): when no advert
+ * The scan watchdog (docs/references.md#ble-and-the-simulator): when no advert
  * at all arrives for `silenceMs`, restart scanning; after `resetAfterRestarts` restarts without
  * an advert, reset the adapter; repeat while silent. Each step is logged once per silent
  * episode (`log: true` the first time) and counted every time. Pure: the caller passes times.

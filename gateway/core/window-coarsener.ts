@@ -1,7 +1,7 @@
 import type { Band, Sighting } from '../../shared/protocol/messages.ts';
 
 /**
- * The window coarsener (DESIGN §4): opt-in sightings become one coarse record per EID per
+ * The window coarsener (docs/architecture.md#wire-protocol): opt-in sightings become one coarse record per EID per
  * window — the hit count (capped) and the band of the window's median RSSI. Windows are aligned
  * to wall-clock multiples of `windowSeconds`. Memory is bounded: at most `maxEids` distinct EIDs
  * per window, each with a fixed-size RSSI histogram; adverts of further EIDs are only counted

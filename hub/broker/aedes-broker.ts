@@ -8,7 +8,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
  * a refused CONNECT becomes an error with a CONNACK `returnCode`, a refused PUBLISH an error
  * (aedes then closes the connection), a refused SUBSCRIBE a null subscription (granted QoS 128).
  * aedes sends PUBACK after `authorizePublish` calls back, so the policy commits a presence
- * batch to SQLite there (research/dependencies.md).
+ * batch to SQLite there (docs/references.md#dependencies).
  */
 
 export interface Session {
@@ -174,7 +174,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const request: PublishRequest = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, will };
       policy.authorizePublish(session, request).then(
         (decision) => {
-          // Only status is retained (DESIGN §4); a retained presence batch would sit in memory forever.
+          // Only status is retained (docs/architecture.md#wire-protocol); a retained presence batch would sit in memory forever.
           if (decision.ok && packet.retain && !request.retain) packet.retain = false;
           callback(decision.ok ? null : new Error(decision.reason));
         },

@@ -16,7 +16,7 @@ import type { AuthDecision, BrokerPolicy, PublishDecision, PublishRequest, Sessi
 import type { Counters, CounterName } from '../storage/mod.ts';
 
 /**
- * What the broker allows (DESIGN §4): per-gateway credentials checked against scrypt hashes,
+ * What the broker allows (docs/architecture.md#wire-protocol): per-gateway credentials checked against scrypt hashes,
  * revoked gateways refused, the topic ACL, a per-client publish rate limit and a client limit.
  * Every refusal is counted, and logged once per client id and reason (a reconnect loop must
  * not flood the journal). Accepted publishes go to the durable ingest before the PUBACK.
@@ -24,7 +24,7 @@ import type { Counters, CounterName } from '../storage/mod.ts';
 
 /**
  * Where accepted gateway messages go (the hub's durable ingest). Each promise resolves once the
- * message is committed; the broker sends the PUBACK only then (DESIGN §5).
+ * message is committed; the broker sends the PUBACK only then (docs/architecture.md#durability).
  */
 export interface GatewayMessageSink {
   presence(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<unknown>;

@@ -15,7 +15,7 @@ import { credentialOf } from './gateway-registry.ts';
 const CREDENTIAL_WATCH_MS = 2000;
 
 /**
- * The embedded aedes broker with the hub's policy (DESIGN §4): TLS (and an optional loopback
+ * The embedded aedes broker with the hub's policy (docs/architecture.md#wire-protocol): TLS (and an optional loopback
  * plain listener), the hub clock published to the gateways, and sessions whose credential was
  * revoked or rotated — also by another process, such as `hushpoint provision` — closed at once.
  */

@@ -1,5 +1,5 @@
 /**
- * The broker feature (DESIGN §4, docs/hub.md): the embedded aedes broker and its policy (scrypt
+ * The broker feature (docs/architecture.md#wire-protocol, docs/hub.md): the embedded aedes broker and its policy (scrypt
  * credentials, the topic ACL, rate and client limits), the gateway registry, commands to
  * gateways and their replies, and the admin route that lists the gateways.
  */

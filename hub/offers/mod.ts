@@ -11,7 +11,7 @@ import type { OffersConfig } from './config.schema.ts';
 import type { OfferService } from './offer-service.ts';
 
 /**
- * Offers (DESIGN §8, docs/shopper-api.md): the catalog, the private ranking, the guards, the
+ * Offers (docs/shopper-api.md, docs/shopper-api.md): the catalog, the private ranking, the guards, the
  * DP threshold sampler, the audit trail, the shopper API and the daily per-arm response release.
  *
  * The hub builds one OfferService and calls wireOffers once. For the demo and

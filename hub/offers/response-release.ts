@@ -5,7 +5,7 @@ import { ARMS } from './core/decide.ts';
 import type { OffersConfig } from './config.schema.ts';
 
 /**
- * The daily DP release of offer response per arm (DESIGN §7): for each arm (personalised,
+ * The daily DP release of offer response per arm (docs/privacy.md): for each arm (personalised,
  * holdout), the number of offers shown and redeemed that day, so HQ can measure the lift of
  * personalisation without seeing anyone. Registered with the release service, which does the
  * consent filter (analytics), bounding, ledger, discrete Gaussian noise, storage and upstream.

@@ -10,7 +10,7 @@ import type { Counters } from '../storage/mod.ts';
 import type { ShopperDirectory } from '../shoppers/mod.ts';
 
 /**
- * Durable ingest (DESIGN §5). Every accepted message is committed to SQLite before the promise
+ * Durable ingest (docs/architecture.md#durability). Every accepted message is committed to SQLite before the promise
  * resolves, and the broker acknowledges (PUBACK) only after that. Messages that arrive together
  * are committed together (group commit: one transaction holds several whole batches, never part
  * of one), which keeps the fsync-free WAL commit cost off the per-batch path. `(gateway, seq)` is

@@ -1,5 +1,5 @@
 /**
- * Presence (DESIGN §5, docs/hub.md): durable ingest, the presence model (zones, visits, dwell),
+ * Presence (docs/architecture.md#durability, docs/hub.md): durable ingest, the presence model (zones, visits, dwell),
  * retention of raw data, and the zone export used to score the hub against the simulator.
  */
 export { createPresence, type Presence, type PresenceFeatureDeps } from './presence-feature.ts';

@@ -13,7 +13,7 @@ import { createPresenceService, type PresenceService } from './presence-service.
 import { runRetention } from './retention.ts';
 
 /**
- * Presence (DESIGN §5, docs/hub.md): the durable ingest of gateway messages, the presence model
+ * Presence (docs/architecture.md#durability, docs/hub.md): the durable ingest of gateway messages, the presence model
  * that turns committed sightings into zones, visits and dwell (announcing zone entries and visit
  * ends on the hub's events), and the retention job for raw data.
  */

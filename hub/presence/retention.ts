@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /**
- * Retention (DESIGN §6): raw presence lives hours, visits and zone windows days. Quarantined
+ * Retention (docs/privacy.md): raw presence lives hours, visits and zone windows days. Quarantined
  * payloads hold EIDs, so they go with the sightings; batch keys (for replay detection) and
  * command replies go with the visits. Returns the rows deleted per table.
  */

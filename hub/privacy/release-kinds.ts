@@ -4,7 +4,7 @@ import type { PrivacyConfig } from './config.schema.ts';
 import type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
 
 /**
- * The built-in releases (DESIGN §7), read from the presence model's tables:
+ * The built-in releases (docs/privacy.md), read from the presence model's tables:
  *   zone_windows (shopper_pk, window_start, window_seconds, zone)  one zone per shopper-window
  *   visits (shopper_pk, started_at, last_seen_at, ended_at)
  * Times there are Unix seconds; a window belongs to the hour its start falls in.

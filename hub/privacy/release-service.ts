@@ -36,7 +36,7 @@ import type { UpstreamSender } from './upstream-sender.ts';
 import { backoffSeconds, syncUpstreamOnce, type SyncReport, type SyncStep } from './upstream-sync.ts';
 
 /**
- * The hub's DP release service: computes the scheduled releases (DESIGN §7) with the ledger, and
+ * The hub's DP release service: computes the scheduled releases (docs/privacy.md) with the ledger, and
  * sends them upstream. Jobs are plain functions of `now` (runHourly, runDaily, runDue,
  * syncUpstream), so tests call them directly; start() schedules them with node-cron and starts
  * the catch-up of every period missed while the hub was down.

@@ -1,5 +1,5 @@
 /**
- * Shoppers (DESIGN §3, docs/shopper-api.md): enrollment and import, consent, erasure, the
+ * Shoppers (docs/architecture.md#identifiers, docs/shopper-api.md): enrollment and import, consent, erasure, the
  * in-memory directory with the EID resolver, and the enrollment routes. The rest of the shopper
  * API (offers, preferences, history, audit, export) belongs to the offers feature.
  */

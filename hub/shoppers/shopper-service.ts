@@ -18,7 +18,7 @@ import {
 } from './shopper-store.ts';
 
 /**
- * Enrolled shoppers (DESIGN §3, docs/shopper-api.md): enrollment and import, consent, erasure,
+ * Enrolled shoppers (docs/architecture.md#identifiers, docs/shopper-api.md): enrollment and import, consent, erasure,
  * and the in-memory directory the ingest resolves EIDs with. The directory follows every change
  * made here at once, reloads when another process changed the shoppers, and recomputes its EID
  * tables at each rotation boundary. Erasure deletes the rows, announces `shopperErased` so every

@@ -1,5 +1,5 @@
 /**
- * The technician status page (DESIGN §9; docs/status-page.md).
+ * The technician status page (docs/status-page.md; docs/status-page.md).
  *
  *   registerStatusPage(hub, { clock, random, logger, providers: hubStatusProviders(hub) });
  *   // → https://<hub>:<api port>/status, JSON at GET /v1/technician/status

@@ -19,7 +19,7 @@ import { createTechnicianSessions } from './technician-sessions.ts';
 import { authorizeTechnician, refusal, sameOrigin, TOKEN_NOT_CONFIGURED } from './technician-auth.ts';
 
 /**
- * The technician status page (DESIGN §9), served by the hub's HTTPS API:
+ * The technician status page (docs/status-page.md), served by the hub's HTTPS API:
  *
  *   GET    /status                               the page (static HTML; data comes from the API)
  *   GET    /status/assets/:file                  status.css, status.js

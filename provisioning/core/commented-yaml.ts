@@ -2,7 +2,7 @@ import { Document, isMap, isScalar, type Pair } from 'yaml';
 
 /**
  * Renders a config document as YAML with comments for the technician who edits it by hand
- * (STYLE §6.3). `comments` maps a key path ("broker.tls") to the comment placed above that key.
+ * (docs/architecture.md#conventions). `comments` maps a key path ("broker.tls") to the comment placed above that key.
  */
 export function renderCommentedYaml(
   value: object,

@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors.ts';
 /**
  * Checks of what a technician types: store, gateway and zone ids, host names, IP addresses and
  * the hub URL. Each failure is a CLI_USAGE error naming the option, the value and what was
- * expected (STYLE §6.4).
+ * expected (docs/architecture.md#conventions).
  */
 
 function usage(message: string): AppError {

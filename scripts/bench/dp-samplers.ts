@@ -4,7 +4,7 @@
  * textbook inverse-CDF one that Mironov (CCS 2012) broke, and must never be used for privacy.
  * It lives here because scripts/ is not shipped privacy code.
  *
- * Method (research/performance-anchors.md): 5 interleaved rounds of ~0.5 s per sampler, median
+ * Method (docs/references.md#measured-performance-anchors-2-cores-node-20): 5 interleaved rounds of ~0.5 s per sampler, median
  * of the rounds. Run: npx tsx scripts/bench/dp-samplers.ts
  */
 import { performance } from 'node:perf_hooks';

@@ -107,7 +107,7 @@ export const StoreSchema = Type.Object(
         watchShare: Type.Number({ minimum: 0, maximum: 1, default: 0.15 }),
         /** Share of shoppers also carrying a lost-item tracker (Find My Device network frames on 0xFEAA). */
         trackerShare: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }),
-        /** EID rotation exponent K given at enrolment (DESIGN §3). */
+        /** EID rotation exponent K given at enrolment (docs/architecture.md#identifiers). */
         exponent: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
         tagIntervalMs: Type.Number({ minimum: 20, maximum: 10_240, default: 1000 }),
         /** Loyalty tags keep their own seconds counter: each is off by up to ± this many seconds. */

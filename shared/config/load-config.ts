@@ -8,7 +8,7 @@ import { compileValidator, type Problem } from '../validation.ts';
 /**
  * Device configuration: one YAML file per device, validated once at start against its role's
  * schema (defaults come from the schema), then frozen and passed explicitly. A bad file is
- * reported as one line per problem, `FILE: /json/pointer message` (STYLE §6.3), and the
+ * reported as one line per problem, `FILE: /json/pointer message` (docs/architecture.md#conventions), and the
  * command exits with 78 (EX_CONFIG) so systemd does not restart-loop blindly.
  */
 

@@ -10,7 +10,7 @@ import {
 
 describe('EID carriers', () => {
   it('encodes the Eddystone EID advert byte for byte like the published example', () => {
-    // research/ble-presence-gateways.md §3.1: EID a9b76a71c5f89290, ranging -18 dBm (0xEE).
+    // docs/references.md#ble-and-the-simulator: EID a9b76a71c5f89290, ranging -18 dBm (0xEE).
     expect(encodeEddystoneAdvert('a9b76a71c5f89290', -18).toString('hex')).toBe(
       '020106' + '0303aafe' + '0d16aafe30eea9b76a71c5f89290',
     );

@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts';
 import { EID_BYTES } from './eid.ts';
 
 /**
- * The two opt-in carriers of DESIGN §3, as complete legacy advertising payloads
+ * The two opt-in carriers of docs/architecture.md#identifiers, as complete legacy advertising payloads
  * (AD structures: `len | type | data`, Bluetooth Core Spec Vol 3 Part C §11).
  *
  * - Eddystone: Flags, Complete List of 16-bit Service UUIDs [0xFEAA], Service Data 0xFEAA with
@@ -46,7 +46,7 @@ function checkEid(eid: Uint8Array | string): Buffer {
   return bytes;
 }
 
-/** The 21-byte Eddystone-EID advertisement (research/ble-presence-gateways.md §3.1 example). */
+/** The 21-byte Eddystone-EID advertisement (docs/references.md#ble-and-the-simulator example). */
 export function encodeEddystoneAdvert(eid: Uint8Array | string, txPower = -18): Buffer {
   const id = checkEid(eid);
   if (!Number.isInteger(txPower) || txPower < -128 || txPower > 127) {

@@ -5,7 +5,7 @@ import { isAppError } from '../errors.ts';
 // Public test vectors: RadiusNetworks/ephemeral_calc, spec/encryptor_spec.rb (commit 6a11016),
 // an implementation of google/eddystone eddystone-eid/eid-computation.md. The rows marked
 // "computed" extend them past the temporary-key rollover with the same algorithm, and were
-// reproduced independently with Python `cryptography` (research/ble-presence-gateways.md §3.1).
+// reproduced independently with Python `cryptography` (docs/references.md#ble-and-the-simulator).
 const IK = parseIdentityKey('0102030405060708090A111213141516');
 const VECTORS = [
   { source: 'ephemeral_calc', k: 10, counter: 0, tk: '6f291c5c48264b8a0b38a19e7fed73cc', eid: 'a9b76a71c5f89290' },

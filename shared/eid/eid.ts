@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
  *   EID = first 8 bytes of AES-128-ECB(TK, 0x00×11 ‖ K ‖ (counter with its low K bits cleared, BE32))
  *
  * IK is the shopper's 128-bit identity key, K the rotation exponent (0..15, the EID changes every
- * 2^K s) and the counter a 32-bit seconds counter; hushpoint uses Unix seconds (DESIGN §3).
+ * 2^K s) and the counter a 32-bit seconds counter; hushpoint uses Unix seconds (docs/architecture.md#identifiers).
  * The temporary key only changes every 65,536 s, so it is cached per (IK, counter >> 16).
  */
 

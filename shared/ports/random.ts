@@ -16,7 +16,7 @@ const POOL_BYTES = 4096;
 
 /**
  * node:crypto randomness drawn 4 KiB at a time (`randomFillSync`), then handed out word by
- * word: ~170M words/s instead of ~0.5M calls/s for `randomBytes(4)` (research/performance-anchors.md).
+ * word: ~170M words/s instead of ~0.5M calls/s for `randomBytes(4)` (docs/references.md#measured-performance-anchors-2-cores-node-20).
  * The pool is never reused: every byte handed out is a fresh CSPRNG byte.
  */
 export class CryptoRandomSource implements RandomSource {

@@ -20,7 +20,7 @@ describe('pureToZcdp', () => {
 });
 
 describe('zcdpToApproxDp', () => {
-  // research/differential-privacy.md §0, worked conversions (2 decimals).
+  // docs/references.md#differential-privacy, worked conversions (2 decimals).
   const TABLE = [
     { rho: '0.01', delta: 1e-6, bs: 0.75, cks: 0.62 },
     { rho: '0.05', delta: 1e-6, bs: 1.71, cks: 1.47 },

@@ -3,7 +3,7 @@ import { mulRational, nonNegativeRational, rational, sqrtUp, type Rational, type
 
 /**
  * Sensitivity of an integer-valued query under add/remove-one-privacy-unit neighbours, from per-unit
- * contribution bounds (research/differential-privacy.md §0; Google go/noise, PipelineDP
+ * contribution bounds (docs/references.md#differential-privacy; Google go/noise, PipelineDP
  * dp_computations.py): a unit touches at most L0 cells and changes each by at most L∞, so
  *   Δ1 = L0·L∞ and Δ2 = √L0·L∞, i.e. Δ2² = L0·L∞² exactly.
  */

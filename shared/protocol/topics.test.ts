@@ -45,7 +45,7 @@ describe('topics', () => {
     expect(() => presenceTopic('s', 'Bad Id')).toThrow(/gateway id "Bad Id" is invalid/);
   });
 
-  it('implements the gateway ACL of DESIGN §4', () => {
+  it('implements the gateway ACL (docs/architecture.md#wire-protocol)', () => {
     expect(gatewayMayPublish('s', 'g1', presenceTopic('s', 'g1'))).toBe(true);
     expect(gatewayMayPublish('s', 'g1', statusTopic('s', 'g1'))).toBe(true);
     expect(gatewayMayPublish('s', 'g1', replyTopic('s', 'g1', 'identify'))).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * Every MQTT topic of the wire protocol (DESIGN §4). Topic strings are built and parsed here
+ * Every MQTT topic of the wire protocol (docs/architecture.md#wire-protocol). Topic strings are built and parsed here
  * and nowhere else.
  *
  *   hushpoint/v1/{store}/gateways/{gw}/presence        gateway → hub, QoS 1
@@ -7,7 +7,7 @@
  *   hushpoint/v1/{store}/gateways/{gw}/cmd/{name}      hub → gateway, QoS 1
  *   hushpoint/v1/{store}/gateways/{gw}/reply/{name}    gateway → hub, QoS 1
  *   hushpoint/v1/{store}/hub/clock                     hub → gateways, QoS 0
- *   hushpoint/v1/{store}/releases/{kind}               hub → upstream broker, QoS 1 (DP releases, DESIGN §7)
+ *   hushpoint/v1/{store}/releases/{kind}               hub → upstream broker, QoS 1 (DP releases, docs/privacy.md)
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -106,7 +106,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
   return null;
 }
 
-/** ACL (DESIGN §4): a gateway may publish only its own presence, status and replies. */
+/** ACL (docs/architecture.md#wire-protocol): a gateway may publish only its own presence, status and replies. */
 export function gatewayMayPublish(store: string, gateway: string, topic: string): boolean {
   const parsed = parseTopic(topic);
   if (parsed === null || parsed.store !== store || parsed.kind === 'clock') return false;
@@ -115,7 +115,7 @@ export function gatewayMayPublish(store: string, gateway: string, topic: string)
   );
 }
 
-/** ACL (DESIGN §4): a gateway may subscribe only to its own `cmd/+` (or one command) and the hub clock. */
+/** ACL (docs/architecture.md#wire-protocol): a gateway may subscribe only to its own `cmd/+` (or one command) and the hub clock. */
 export function gatewayMaySubscribe(store: string, gateway: string, filter: string): boolean {
   if (filter === clockTopic(store)) return true;
   if (filter === filters.gatewayCommands(store, gateway)) return true;

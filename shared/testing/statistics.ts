@@ -1,5 +1,5 @@
 /**
- * Goodness-of-fit helpers for the sampler tests (research/differential-privacy.md §7.2–7.3, after
+ * Goodness-of-fit helpers for the sampler tests (docs/references.md#differential-privacy, after
  * OpenDP rust/src/traits/samplers/test.rs): Pearson χ² against exact expected counts with bins
  * pooled to ≥ 5 expected, and Wilson intervals, both at α = 1e-6 so that CI is not flaky.
  * Test support only: nothing in production imports this file.

@@ -5,7 +5,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from './signing.ts';
 
 /**
  * The body of one DP release sent upstream (HTTPS POST body or MQTT payload), JSON, camelCase.
- * It states everything an analyst needs to use the numbers correctly (DESIGN §7): the privacy
+ * It states everything an analyst needs to use the numbers correctly (docs/privacy.md): the privacy
  * unit, the mechanism, the exact noise scale, the sensitivity, the clamp and contribution
  * bounds, and the cost (ρ, and the (ε, δ) it implies). Values are the RAW noisy integers
  * (unbiased, additive across stores); consistent non-negative views are post-processing done by

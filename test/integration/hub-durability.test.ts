@@ -13,7 +13,7 @@ import { addGateway, importShoppers, openHubDatabase, readCounters } from '../..
 import { TEST_STORE, writeHubFiles } from '../helpers/hub-fixtures.ts';
 
 /**
- * Durability (DESIGN §5): the hub, as its own process (`node cli/hushpoint.mjs hub`), is killed
+ * Durability (docs/architecture.md#durability): the hub, as its own process (`node cli/hushpoint.mjs hub`), is killed
  * with SIGKILL while gateways publish QoS 1 batches, then restarted. Every batch a gateway saw
  * acknowledged must be in the database, and no batch may be stored or counted twice.
  */

@@ -3,7 +3,7 @@ import { ID_PATTERN } from '../../../shared/protocol/topics.ts';
 import { compileValidator, type Problem } from '../../../shared/validation.ts';
 
 /**
- * The offer catalog (DESIGN §8), pure: the schema of one offer, validation of a catalog
+ * The offer catalog (docs/shopper-api.md), pure: the schema of one offer, validation of a catalog
  * document entry by entry (every invalid entry is rejected with its field path and reason, the
  * valid ones are kept), and the public index the decision engine works on.
  *

@@ -17,7 +17,7 @@ import {
 import { sampleRank, uniformBelow53 } from './threshold-sampler.ts';
 
 /**
- * One offer decision (DESIGN §8), a pure function of (shopper data, catalog, now, rng, config):
+ * One offer decision (docs/shopper-api.md), a pure function of (shopper data, catalog, now, rng, config):
  *
  * 1. eligible offers: the zone's offers valid now (public; n = their number);
  * 2. ε of the decision: the smallest ε of the sensitivity classes among them (µε);

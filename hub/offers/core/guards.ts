@@ -2,7 +2,7 @@ import { budgetLeft, fromMicroEpsilon, type BudgetCapsMicro, type BudgetSpentMic
 import { formatMinute, inQuietHours, type LocalTime, type QuietHours } from './local-time.ts';
 
 /**
- * The checks before an offer may be shown (DESIGN §8), pure and in a fixed order: consent,
+ * The checks before an offer may be shown (docs/shopper-api.md), pure and in a fixed order: consent,
  * pause, a stale zone entry, quiet hours, frequency caps (per visit, per day, minimum gap) and
  * the offer budget. The first failing check is the refusal, with a stable reason code and a
  * message the shopper can read in their audit trail.

@@ -1,7 +1,7 @@
 import { alignEligible, normaliseBrand, normaliseSize, type CatalogIndex, type Eligibility } from './catalog.ts';
 
 /**
- * The shopper's private ranking of the eligible offers (DESIGN §8), pure. It uses ONLY:
+ * The shopper's private ranking of the eligible offers (docs/shopper-api.md), pure. It uses ONLY:
  * - the shopper's declared preferences (categories, brands, sizes),
  * - their own purchase history minus what they excluded (e.g. a gift: by purchase or by item),
  *   with a retention boost for brands they already bought,

@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/errors.ts';
 /**
  * The threshold policy for picking one offer (Fu, Chen, Gao, Li, "Privacy-Preserving
  * Personalized Recommender Systems", SSRN 4202576; derivation in
- * research/differential-privacy.md §1.2–§1.6).
+ * docs/shopper-api.md#the-guarantee).
  *
  * Guarantee: ε-local differential privacy with respect to the shopper's whole preference
  * ranking. With n eligible offers and a PUBLIC threshold k, each of the shopper's top-k offers

@@ -2,13 +2,13 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 import { MAX_EXPONENT, periodStart, temporaryKey } from '../../../shared/eid/eid.ts';
 
 /**
- * EID → shopper resolution (DESIGN §3). For each rotation exponent K in use and each rotation
+ * EID → shopper resolution (docs/architecture.md#identifiers). For each rotation exponent K in use and each rotation
  * period the hub needs, a table maps the 16-hex-digit EID of every enrolled shopper with that
  * exponent to the shopper's key (pk). A sighting in a batch whose window starts at `w` (gateway
  * clock) resolves if its EID is a shopper's EID for the period containing `w`, or the one
  * before or after (±1 period of clock skew between phone, gateway and hub).
  *
- * Speed (research/performance-anchors.md): an AES cipher per temporary key is created once and
+ * Speed (docs/references.md#measured-performance-anchors-2-cores-node-20): an AES cipher per temporary key is created once and
  * cached (the temporary key changes only every 65,536 s); computing a shopper's EIDs for
  * several periods is then one `update` of 16 bytes per period, the same input block for every
  * shopper with that exponent. Memory: about 1.2 KB of native cipher state per shopper.

@@ -4,7 +4,7 @@ import { clampRssi, detectionProbability, meanRssi, shadowingStep, slantDistance
 import { Sampler } from './sampler.ts';
 
 describe('log-distance path loss', () => {
-  // research/ble-presence-gateways.md §4, "Mean RSSI [computed] with P1m = −59".
+  // docs/simulator.md#radio, "Mean RSSI [computed] with P1m = −59".
   it.each([
     [2.0, 0.5, -53.0],
     [2.0, 3, -68.5],

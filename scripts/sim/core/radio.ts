@@ -1,5 +1,5 @@
 /**
- * The radio channel between a carried device and a gateway (research/ble-presence-gateways.md §4):
+ * The radio channel between a carried device and a gateway (docs/simulator.md#radio):
  *
  *   RSSI = P1m + txOffset − 10·n·log10(d / 1 m) + receiverOffset + S(t) + F
  *

@@ -3,7 +3,7 @@ import type { RandomSource } from '../../../shared/ports/random.ts';
 /**
  * Continuous distributions for the simulator, drawn from a seeded RandomSource so the same seed
  * gives the same store. Floating point and Box–Muller are fine HERE and only here: the simulator
- * models the physical world; it is not privacy code (DESIGN §6 forbids both in the DP core).
+ * models the physical world; it is not privacy code (docs/privacy.md forbids both in the DP core).
  */
 export class Sampler {
   readonly #rng: RandomSource;

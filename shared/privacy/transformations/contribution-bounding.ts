@@ -30,7 +30,7 @@ export interface BoundedContributions<R extends ContributionRow = ContributionRo
 
 /**
  * Per-unit contribution bounding by sampling (as PipelineDP's SamplingCrossAndPerPartition-
- * ContributionBounder and Google's Privacy-on-Beam do; research/differential-privacy.md §5.1):
+ * ContributionBounder and Google's Privacy-on-Beam do; docs/references.md#differential-privacy):
  * each unit keeps a uniformly random set of at most `maxCellsPerUnit` of its cells, and in each kept
  * cell a uniformly random set of at most `maxPerCell` of its rows; values are clamped if asked.
  *
