@@ -114,7 +114,7 @@ function timed(fn: () => void): Timed {
   return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-/** A Pi's onboard adapter delivers at most ~6,500 reports/s over its 3 Mbaud UART (research §4). */
+/** A Pi's onboard adapter delivers at most ~6,500 reports/s over its 3 Mbaud UART (docs/references.md#measured-performance-anchors-2-cores-node-20). */
 const PI_UART_REPORTS_PER_SEC = 6500;
 /** Seconds at the UART ceiling; long enough for V8's first full GCs (about 44 s with the service flags). */
 const PACED_SECONDS = Number(process.env.HUSHPOINT_BENCH_PACED_SECONDS ?? 60);

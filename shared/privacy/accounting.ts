@@ -16,7 +16,7 @@ import { nonNegativeRational, rational, type Rational, type RationalInput } from
  * release's cost stays within both caps, so its total over any day is ≤ dailyRho and over any
  * 30-day window ≤ thirtyDayRho. zCDP composes additively even when each ρ_i is chosen adaptively,
  * and halting on a pre-set Σρ_i is a valid filter (Whitehouse, Ramdas, Rogers, Wu, ICML 2023;
- * individual accounting per unit: Feldman & Zrnic, NeurIPS 2021; research §5.3–5.4). Report the
+ * individual accounting per unit: Feldman & Zrnic, NeurIPS 2021; docs/references.md#differential-privacy). Report the
  * total as (ε, δ) with conversions.zcdpToApproxDp.
  */
 export type MicroRho = number;

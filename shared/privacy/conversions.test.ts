@@ -58,7 +58,7 @@ describe('zcdpToApproxDp', () => {
 
 describe('sigmaForRho', () => {
   it('σ² = Δ2²/(2ρ) exactly, with Δ2² taken exactly from a Sensitivity', () => {
-    // research §10: K = 8 cells, once per cell, ρ = 0.1 ⇒ σ² = 40, σ ≈ 6.32.
+    // docs/privacy.md: K = 8 cells, once per cell, ρ = 0.1 ⇒ σ² = 40, σ ≈ 6.32.
     const { sigmaSquared, sigma } = sigmaForRho(contributionSensitivity(8, 1), '0.1');
     expect(sigmaSquared).toEqual(rational(40n));
     expect(sigma).toBeGreaterThanOrEqual(Math.sqrt(40));

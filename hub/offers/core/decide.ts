@@ -14,7 +14,8 @@ import {
   type DataCategory,
   type ShopperSignals,
 } from './ranking.ts';
-import { sampleRank, uniformBelow53 } from './threshold-sampler.ts';
+import { sampleUniformBelow } from '../../../shared/privacy/samplers/uniform.ts';
+import { sampleRank } from './threshold-sampler.ts';
 
 /**
  * One offer decision (docs/shopper-api.md), a pure function of (shopper data, catalog, now, rng, config):
@@ -127,7 +128,7 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   }
 
   if (config.holdoutPpm > 0 && uniformInt(rng, PPM) < config.holdoutPpm) {
-    const j = uniformBelow53(rng, n);
+    const j = sampleUniformBelow(rng, n);
     return {
       kind: 'shown',
       arm: 'holdout',

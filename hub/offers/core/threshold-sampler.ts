@@ -1,5 +1,6 @@
 import type { RandomSource } from '../../../shared/ports/random.ts';
 import { AppError } from '../../../shared/errors.ts';
+import { sampleUniformBelow } from '../../../shared/privacy/samplers/uniform.ts';
 
 /**
  * The threshold policy for picking one offer (Fu, Chen, Gao, Li, "Privacy-Preserving
@@ -61,7 +62,7 @@ export function thresholdWeights(epsilon: number): ThresholdWeights {
 
 /**
  * The public threshold k for n offers at privacy ε, from a public (or already DP-released)
- * payoff-by-rank curve u_1 ≥ u_2 ≥ … ≥ u_n (research §1.4): with c = b/a − 1,
+ * payoff-by-rank curve u_1 ≥ u_2 ≥ … ≥ u_n (docs/shopper-api.md#the-guarantee): with c = b/a − 1,
  * U(k) = (T + c·S_k)/(n + c·k); keep adding the next offer while its payoff beats U(k).
  * U is unimodal, so the first k with u_{k+1} ≤ U(k) is optimal; a larger ε moves U(k) toward
  * the top-k mean, so k never grows with ε. O(n).
@@ -99,7 +100,7 @@ export function chooseK(
   return k;
 }
 
-/** The default public payoff curve: u_r = 1 − (r − 1)/n (research §1.5). */
+/** The default public payoff curve: u_r = 1 − (r − 1)/n (docs/shopper-api.md#the-guarantee). */
 export function linearPayoff(rank: number, n: number): number {
   return 1 - (rank - 1) / n;
 }
@@ -122,27 +123,11 @@ export function rankProbability(policy: ThresholdPolicy, rank: number): { num: n
 }
 
 /**
- * A uniform integer in [0, bound) for 1 ≤ bound ≤ 2^53, by rejection on 53 random bits: exact,
- * and the expected number of rounds (< 2) depends only on `bound`.
- */
-export function uniformBelow53(rng: RandomSource, bound: number): number {
-  if (!Number.isSafeInteger(bound) || bound < 1) throw new RangeError(`bound is ${bound}, expected a safe integer ≥ 1`);
-  const space = 2 ** 53;
-  const limit = space - (space % bound);
-  for (;;) {
-    const hi = rng.nextUint32() >>> 11; // 21 bits
-    const lo = rng.nextUint32(); // 32 bits
-    const x = hi * 2 ** 32 + lo;
-    if (x < limit) return x % bound;
-  }
-}
-
-/**
  * Picks one index of `ranked` (the shopper's eligible offers, best first). Returns the 1-based
  * rank that was chosen; the caller maps it to the offer. `ranked.length` must equal policy.n.
  */
 export function sampleRank(policy: ThresholdPolicy, rng: RandomSource): number {
-  const w = uniformBelow53(rng, policy.total);
+  const w = sampleUniformBelow(rng, policy.total);
   const topWeight = policy.k * policy.b;
   // Both branches are one division; which one runs depends on w only, never on the ranking.
   return w < topWeight ? Math.floor(w / policy.b) + 1 : policy.k + Math.floor((w - topWeight) / policy.a) + 1;

@@ -20,13 +20,13 @@ import { contributionSensitivity, type Sensitivity } from '../../../shared/priva
  *
  * Per release, a shopper contributes to at most L0 = min(K, #cells) cells, once per cell
  * (maxPerCell = 1), so a measure with per-cell bound L∞ (1 for a count, max(|lo|,|hi|) for a
- * clamped sum) has Δ1 = L0·L∞ and Δ2² = L0·L∞² (research §0). Each measure gets a share of ρ:
+ * clamped sum) has Δ1 = L0·L∞ and Δ2² = L0·L∞² (docs/references.md#differential-privacy). Each measure gets a share of ρ:
  * - discrete Gaussian: σ² = Δ2²/(2·ρ·share) exactly, so ρ_measure = ρ·share exactly;
  * - discrete Laplace:  ε = √(2·ρ·share) rounded DOWN to 9 decimals, t = Δ1/ε, and
  *   ρ_measure = ε²/2 ≤ ρ·share (pure ε-DP ⇒ ε²/2-zCDP).
  * The measures of a release are computed on the same data, so their costs add (composition).
  *
- * Individual accounting (Feldman & Zrnic 2021; research §5.4): a shopper who contributes to c
+ * Individual accounting (Feldman & Zrnic 2021; docs/references.md#differential-privacy): a shopper who contributes to c
  * cells changes each measure by a vector with L0 = c, so their own privacy loss is the
  * mechanism's privacy map at contributionSensitivity(c, L∞): c·L∞²/(2σ²) (Gaussian) or
  * (c·L∞/t)²/2 (Laplace, in zCDP). That is what the ledger charges them (rounded up to µρ);

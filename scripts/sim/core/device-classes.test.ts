@@ -44,7 +44,7 @@ describe('advert payloads', () => {
       carrier: 'ios',
       eid: 'a9b76a71c5f89290',
     });
-    expect(rangingByte(-59)).toBe(-18); // the research example's ranging byte 0xEE
+    expect(rangingByte(-59)).toBe(-18); // the Eddystone-EID example's ranging byte 0xEE, docs/references.md
   });
 
   it('the Find My Device tracker shares the Eddystone UUID but not the EID frame type', () => {

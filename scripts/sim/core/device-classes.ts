@@ -7,7 +7,7 @@ import { AD_TYPES, encodeEddystoneAdvert, encodeIosAdvert } from '../../../share
  * - Android app: AOSP advertise modes 100 / 250 / 1000 ms (GattService constants);
  * - every advertising event is delayed by advDelay, uniform 0–10 ms (Core Spec);
  * - iOS has no documented interval: foreground 100 ms (assumption), background and OS
- *   traffic 200–1000 ms with 5–30 s gaps (research §4 suggestion);
+ *   traffic 200–1000 ms with 5–30 s gaps (docs/simulator.md#advertisers);
  * - resolvable private addresses rotate every 15 minutes; EID tags rotate theirs with the EID
  *   (Eddystone-EID guidance).
  */

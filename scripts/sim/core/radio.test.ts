@@ -18,7 +18,7 @@ describe('log-distance path loss', () => {
     [3.5, 3, -75.7],
     [3.5, 12, -96.8],
     [3.5, 20, -104.5],
-  ])('n = %s at %s m gives %s dBm (the research table)', (n, d, expected) => {
+  ])('n = %s at %s m gives %s dBm (docs/simulator.md#radio)', (n, d, expected) => {
     expect(meanRssi(-59, d, n)).toBeCloseTo(expected, 1);
   });
 

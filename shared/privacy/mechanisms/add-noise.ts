@@ -8,7 +8,7 @@ import type { SampledInteger } from '../samplers/integer.ts';
  * (Mironov 2012). Every value is validated before any noise is drawn. A number input gives number
  * outputs and must stay within ±(2^53 − 1); pass bigints for anything larger.
  * The exact samplers' running time depends on the noise drawn (Jin et al., S&P 2022); hub releases
- * are computed in scheduled batches, so it is not observable upstream (research §4.8).
+ * are computed in scheduled batches, so it is not observable upstream (docs/references.md#differential-privacy).
  */
 export function addNoise(
   values: readonly number[],

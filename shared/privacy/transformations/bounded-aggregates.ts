@@ -19,7 +19,7 @@ export interface CellSums {
 /**
  * Count of bounded rows in each public cell. Rows in cells outside `cells` are dropped (a per-row
  * filter, which cannot raise the sensitivity); every listed cell is reported, zeros included, so
- * no partition selection is needed (research §5.2).
+ * no partition selection is needed (docs/references.md#differential-privacy).
  * Sensitivity (add/remove one unit): L0 = maxCellsPerUnit, L∞ = maxPerCell, so Δ1 = L0·L∞ and
  * Δ2² = L0·L∞².
  */
