@@ -14,6 +14,7 @@ import {
   createGatewayCommands,
   registerGatewayRoutes,
   type GatewayAdmin,
+  type GatewayCommands,
 } from './broker/mod.ts';
 import { createShopperService, registerShopperRoutes, type ShopperService } from './shoppers/mod.ts';
 import { createPresence } from './presence/mod.ts';
@@ -102,20 +103,87 @@ function apiServer(config: Readonly<HubConfig>, resolvePath: ResolvePath, logger
   });
 }
 
-export function createHub(deps: HubDeps): Hub {
-  const { config } = deps;
-  const resolvePath = deps.resolvePath ?? ((p: string) => p);
-  const logger = deps.logger ?? silentLogger();
-  const clock = deps.clock ?? systemClock;
-  const random = deps.random ?? new CryptoRandomSource();
+interface RouteDeps {
+  config: Readonly<HubConfig>;
+  api: ApiServer;
+  db: Database;
+  events: HubEvents;
+  shoppers: ShopperService;
+  gateways: GatewayAdmin;
+  commands: GatewayCommands;
+  privacy: ReleaseService;
+  offers: OfferService;
+  tokens: { admin: string | null; technician: string | null };
+  stats: () => HubStats;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+}
+
+/** Every feature's routes (and the offers' event subscriptions), each with the deps it uses. */
+function registerRoutes(deps: RouteDeps): void {
+  const { config, api, db, events, shoppers, gateways, commands, privacy, offers, tokens, stats, clock, random } = deps;
+  const adminToken = (): string | null => tokens.admin;
   const now = (): number => clock.now();
+  registerShopperRoutes({ api, shoppers, adminToken, defaultExponent: config.eid.defaultExponent });
+  registerGatewayRoutes({ api, gateways, adminToken });
+  wireOffers({
+    offers,
+    config: config.offers,
+    api,
+    db,
+    events,
+    shoppers,
+    adminToken,
+    analyticsBudget: (pk, nowMs) => privacy.shopperBudget(pk, nowMs),
+    registerDailyRelease: (definition) => privacy.registerDailyRelease(definition),
+    random,
+    now,
+  });
+  registerStatusPage(
+    {
+      api,
+      db,
+      store: config.store,
+      technicianToken: () => tokens.technician,
+      gateways,
+      counters: stats,
+      sendCommand: commands.send,
+    },
+    {
+      clock,
+      random,
+      logger: deps.logger.child({ component: 'status-page' }),
+      providers: hubStatusProviders({
+        privacyStatus: (nowMs) => privacy.status(nowMs),
+        offersBudgetToday: (nowMs) =>
+          offers.enabled
+            ? {
+                today: offers.stats({ fromMs: nowMs, toMs: nowMs }, nowMs).budgetToday,
+                dailyEpsilon: config.offers.budget.dailyEpsilon,
+              }
+            : null,
+      }),
+    },
+  );
+}
+
+interface Basics {
+  config: Readonly<HubConfig>;
+  resolvePath: ResolvePath;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** The adapters and the features, each given the typed deps it uses. */
+function buildFeatures(basics: Basics) {
+  const { config, resolvePath, logger, clock, random } = basics;
   const db = openHubDatabase(resolvePath(config.database));
   const counters = new Counters(db);
   const events = createHubEvents(logger.child({ component: 'events' }));
   const api = apiServer(config, resolvePath, logger);
   const tokens = { admin: null as string | null, technician: null as string | null };
-  const adminToken = (): string | null => tokens.admin;
-  const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
 
   const shoppers = createShopperService({
     db,
@@ -185,48 +253,23 @@ export function createHub(deps: HubDeps): Hub {
     counters.flush();
     return readStats(db);
   };
+  return { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats };
+}
 
-  registerShopperRoutes({ api, shoppers, adminToken, defaultExponent: config.eid.defaultExponent });
-  registerGatewayRoutes({ api, gateways, adminToken });
-  wireOffers({
-    offers,
-    config: config.offers,
-    api,
-    db,
-    events,
-    shoppers,
-    adminToken,
-    analyticsBudget: (pk, nowMs) => privacy.shopperBudget(pk, nowMs),
-    registerDailyRelease: (definition) => privacy.registerDailyRelease(definition),
-    random,
-    now,
-  });
-  registerStatusPage(
-    {
-      api,
-      db,
-      store: config.store,
-      technicianToken: () => tokens.technician,
-      gateways,
-      counters: stats,
-      sendCommand: commands.send,
-    },
-    {
-      clock,
-      random,
-      logger: logger.child({ component: 'status-page' }),
-      providers: hubStatusProviders({
-        privacyStatus: (nowMs) => privacy.status(nowMs),
-        offersBudgetToday: (nowMs) =>
-          offers.enabled
-            ? {
-                today: offers.stats({ fromMs: nowMs, toMs: nowMs }, nowMs).budgetToday,
-                dailyEpsilon: config.offers.budget.dailyEpsilon,
-              }
-            : null,
-      }),
-    },
-  );
+export function createHub(deps: HubDeps): Hub {
+  const basics: Basics = {
+    config: deps.config,
+    resolvePath: deps.resolvePath ?? ((p: string) => p),
+    logger: deps.logger ?? silentLogger(),
+    clock: deps.clock ?? systemClock,
+    random: deps.random ?? new CryptoRandomSource(),
+  };
+  const { config, resolvePath, logger } = basics;
+  const features = buildFeatures(basics);
+  const { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats } =
+    features;
+  const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
+  registerRoutes({ ...basics, ...features });
 
   let started = false;
   return {
