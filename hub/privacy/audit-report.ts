@@ -11,7 +11,7 @@ import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
 import { rational } from '../../shared/privacy/rational.ts';
 import { createSqliteLedger } from './adapters/sqlite-ledger.ts';
 import type { PrivacyConfig } from './config.schema.ts';
-import { dayLabel, dayPeriod, localDay } from './core/periods.ts';
+import { dayLabel, dayPeriod, localDay } from '../../shared/time/local-calendar.ts';
 
 /**
  * `hushpoint audit ledger`: how the analytics privacy budget is used, as distributions only —

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { validate as validateCron } from 'node-cron';
 import { ID_PATTERN } from '../../shared/protocol/topics.ts';
 import type { Problem } from '../../shared/validation.ts';
-import { isTimeZone } from './core/periods.ts';
+import { isTimeZone } from '../../shared/time/local-calendar.ts';
 
 /**
  * The `privacy` and `upstream` sections of hub.yaml (added to HubConfigSchema). Defaults live

@@ -27,7 +27,7 @@ export {
   parseDayLabel,
   type Period,
   type PeriodUnit,
-} from './core/periods.ts';
+} from '../../shared/time/local-calendar.ts';
 export {
   PrivacySection,
   UpstreamSection,

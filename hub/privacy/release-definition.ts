@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { RationalInput } from '../../shared/privacy/rational.ts';
 import type { MeasureDefinition } from './core/calibrate.ts';
-import type { Period, PeriodUnit } from './core/periods.ts';
+import type { Period, PeriodUnit } from '../../shared/time/local-calendar.ts';
 
 /**
  * What a release kind is: its period, its public cells, the data it reads, its measures and its

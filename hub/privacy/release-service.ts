@@ -27,7 +27,7 @@ import {
 import { calibrateRelease, type MechanismName } from './core/calibrate.ts';
 import { buildReleasePayload, PRIVACY_UNIT, releaseCost, releaseId } from './core/build-payload.ts';
 import { duePeriods } from './core/due-periods.ts';
-import { dayLabel, localDay, type Period, type PeriodUnit } from './core/periods.ts';
+import { dayLabel, localDay, type Period, type PeriodUnit } from '../../shared/time/local-calendar.ts';
 import { planRelease, type ReleaseRow } from './core/plan-release.ts';
 import type { PrivacyConfig, UpstreamConfig } from './config.schema.ts';
 import type { DailyReleaseDefinition, ReleaseDefinition } from './release-definition.ts';

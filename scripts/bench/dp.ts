@@ -27,7 +27,7 @@ import {
   type PrivacyConfig,
   type UpstreamConfig,
 } from '../../hub/privacy/config.schema.ts';
-import { localDay } from '../../hub/privacy/core/periods.ts';
+import { localDay } from '../../shared/time/local-calendar.ts';
 import { createReleaseService } from '../../hub/privacy/release-service.ts';
 import { measureSamplers } from './dp-samplers.ts';
 import { median } from './stats.ts';

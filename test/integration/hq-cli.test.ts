@@ -10,7 +10,7 @@ import { encodeReleasePayload } from '../../shared/upstream/release-payload.ts';
 import { parseSigningKey, signedHeaders } from '../../shared/upstream/signing.ts';
 import { buildReleasePayload } from '../../hub/privacy/core/build-payload.ts';
 import { calibrateRelease } from '../../hub/privacy/core/calibrate.ts';
-import { hourPeriod } from '../../hub/privacy/core/periods.ts';
+import { hourPeriod } from '../../shared/time/local-calendar.ts';
 import { post } from './upstream-fixtures.ts';
 
 /** `hushpoint collector --config collector.yaml` as a process, and `hushpoint collector totals`. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
-import { hourPeriod } from '../../hub/privacy/core/periods.ts';
+import { hourPeriod } from '../../shared/time/local-calendar.ts';
 import {
   addPresence,
   addShoppers,

@@ -5,7 +5,7 @@ import { encodeReleasePayload } from '../../shared/upstream/release-payload.ts';
 import { signedHeaders } from '../../shared/upstream/signing.ts';
 import { buildReleasePayload } from '../../hub/privacy/core/build-payload.ts';
 import { calibrateRelease } from '../../hub/privacy/core/calibrate.ts';
-import { hourPeriod } from '../../hub/privacy/core/periods.ts';
+import { hourPeriod } from '../../shared/time/local-calendar.ts';
 import { computeTotals } from '../../hq/mod.ts';
 import { post, startCollector, type TestCollector } from './upstream-fixtures.ts';
 

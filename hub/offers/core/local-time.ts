@@ -1,76 +1,19 @@
 import { AppError } from '../../../shared/errors.ts';
 
 /**
- * Store-local time for the offer guards (quiet hours, "per day" caps and budgets), pure: Intl
- * only. Days are numbered like Unix days (days since 1970-01-01 of the local date), the same
- * numbering the analytics ledger uses, so "today" means the same date everywhere in the hub.
- *
- * Intl is slow (microseconds per call), and a decision needs the local time once, so the UTC
- * offset is cached per 15-minute block: every real-world offset change happens on a quarter hour.
+ * Quiet hours for the offer guards (pure). Local days and minutes come from the store's local
+ * calendar (shared/time/local-calendar.ts), the same numbering the releases and the budget
+ * ledger use, so "today" means the same date everywhere in the hub.
  */
 
-export interface LocalTime {
-  /** Local calendar day, numbered like Unix days. */
-  readonly day: number;
-  /** Minutes since local midnight, 0..1439. */
-  readonly minuteOfDay: number;
-}
+export type { LocalClock, LocalTime } from '../../../shared/time/local-calendar.ts';
+export { makeLocalClock } from '../../../shared/time/local-calendar.ts';
 
 export interface QuietHours {
   /** "HH:MM", local time; the quiet period starts here ... */
   readonly start: string;
   /** ... and ends here (exclusive). An end before the start wraps past midnight. */
   readonly end: string;
-}
-
-const BLOCK_MS = 15 * 60_000;
-const DAY_MS = 86_400_000;
-
-export type LocalClock = (ms: number) => LocalTime;
-
-/** A function from Unix ms to local day and minute in `timeZone` (an IANA zone). */
-export function makeLocalClock(timeZone: string): LocalClock {
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-  } catch {
-    throw new AppError(
-      'CFG_INVALID',
-      `time zone "${timeZone}" is unknown, expected an IANA zone such as "Europe/Berlin"`,
-    );
-  }
-  let cachedBlock = Number.NaN;
-  let cachedOffsetMs = 0;
-  const offsetAt = (ms: number): number => {
-    const parts: Record<string, number> = {};
-    for (const part of format.formatToParts(ms)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    const local = Date.UTC(
-      parts.year ?? 1970,
-      (parts.month ?? 1) - 1,
-      parts.day ?? 1,
-      parts.hour ?? 0,
-      parts.minute ?? 0,
-    );
-    return local - (ms - (((ms % 60_000) + 60_000) % 60_000));
-  };
-  return (ms) => {
-    const block = Math.floor(ms / BLOCK_MS);
-    if (block !== cachedBlock) {
-      cachedBlock = block;
-      cachedOffsetMs = offsetAt(block * BLOCK_MS);
-    }
-    const local = ms + cachedOffsetMs;
-    const day = Math.floor(local / DAY_MS);
-    return { day, minuteOfDay: Math.floor((local - day * DAY_MS) / 60_000) };
-  };
 }
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;

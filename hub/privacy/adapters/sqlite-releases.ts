@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { PeriodUnit } from '../core/periods.ts';
+import type { PeriodUnit } from '../../../shared/time/local-calendar.ts';
 
 /**
  * DP releases and the upstream outbox in SQLite (migration 010). `insert` runs inside the

@@ -3,7 +3,7 @@ import { rational } from '../../../shared/privacy/rational.ts';
 import { decodeReleasePayload, encodeReleasePayload } from '../../../shared/upstream/release-payload.ts';
 import { buildReleasePayload } from './build-payload.ts';
 import { calibrateRelease } from './calibrate.ts';
-import { hourPeriod } from './periods.ts';
+import { hourPeriod } from '../../../shared/time/local-calendar.ts';
 
 const release = calibrateRelease({
   cells: ['bakery', 'produce'],

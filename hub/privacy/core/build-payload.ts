@@ -6,7 +6,7 @@ import {
   type ReleasePayload,
 } from '../../../shared/upstream/release-payload.ts';
 import type { CalibratedRelease } from './calibrate.ts';
-import { isoLocal, type Period } from './periods.ts';
+import { isoLocal, type Period } from '../../../shared/time/local-calendar.ts';
 
 /**
  * The upstream body of a release (pure): the public description of how it was made plus the raw

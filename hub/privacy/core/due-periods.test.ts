@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { duePeriods } from './due-periods.ts';
-import type { Period } from './periods.ts';
+import type { Period } from '../../../shared/time/local-calendar.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-27T10:20:00Z');

@@ -1,4 +1,4 @@
-import { completedPeriods, dayPeriod, hourPeriod, localDay, type Period, type PeriodUnit } from './periods.ts';
+import { completedPeriods, dayPeriod, hourPeriod, localDay, type Period, type PeriodUnit } from '../../../shared/time/local-calendar.ts';
 
 /**
  * Which periods are due for release (pure). A kind is released for every period that
