@@ -53,6 +53,11 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     async () => (await import('./commands/hq.ts')).collectorCommand,
   ),
   lazy(
+    'privacy',
+    'the privacy contract: plan the releases before a store goes live',
+    async () => (await import('./commands/privacy.ts')).privacyCommand,
+  ),
+  lazy(
     'audit',
     'privacy audit tools: sample the production mechanisms, read the budget ledger',
     async () => (await import('./commands/audit.ts')).auditCommand,
@@ -61,7 +66,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim)',
+    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

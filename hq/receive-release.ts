@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../shared/errors.ts';
-import { decodeReleasePayload } from '../shared/upstream/release-payload.ts';
+import { decodeAnyReleasePayload } from '../shared/upstream/release-payload-v2.ts';
 import { verifyUpstreamRequest } from '../shared/upstream/signing.ts';
 import type { HqStore } from './adapters/sqlite-hq-store.ts';
 
@@ -47,7 +47,7 @@ export function receiveRelease(
     maxSkewSeconds: deps.maxSkewSeconds,
   });
   if (!verified.ok) return refuse(verified.status, verified.code, verified.message, headerStore, headerRelease);
-  const decoded = decodeReleasePayload(request.body);
+  const decoded = decodeAnyReleasePayload(request.body);
   if (!decoded.ok) {
     const problems = decoded.problems
       .slice(0, 5)

@@ -1,4 +1,5 @@
-import { decodeReleasePayload, type ReleasePayload } from '../shared/upstream/release-payload.ts';
+import type { ReleaseMeasure } from '../shared/upstream/release-payload.ts';
+import { decodeAnyReleasePayload, type ReleaseMeasureV2 } from '../shared/upstream/release-payload-v2.ts';
 import type { StoredRelease } from './adapters/sqlite-hq-store.ts';
 import { consistentView } from './core/consistency.ts';
 
@@ -22,8 +23,8 @@ export interface MetricTotals {
   readonly store: string;
   readonly kind: string;
   readonly metric: string;
-  readonly query: 'count' | 'sum';
-  readonly periodUnit: 'hour' | 'day';
+  readonly query: 'count' | 'sum' | 'mean';
+  readonly periodUnit: 'hour' | 'day' | 'week' | 'period';
   readonly releases: number;
   readonly cells: readonly string[];
   /** Σ of every raw noisy value. */
@@ -39,7 +40,7 @@ export interface MetricTotals {
 }
 
 /** Variance bound of one noisy value: σ² (discrete Gaussian) or 2t² (discrete Laplace). */
-function varianceBound(measure: ReleasePayload['measures'][number]): number {
+function varianceBound(measure: ReleaseMeasure | ReleaseMeasureV2): number {
   const parse = (text: string | undefined): number => {
     if (text === undefined) return 0;
     const [num, den = '1'] = text.split('/');
@@ -53,8 +54,8 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
     store: string;
     kind: string;
     metric: string;
-    query: 'count' | 'sum';
-    periodUnit: 'hour' | 'day';
+    query: 'count' | 'sum' | 'mean';
+    periodUnit: 'hour' | 'day' | 'week' | 'period';
     cells: string[];
     cellIndex: Map<string, number>;
     rawByCell: number[];
@@ -64,7 +65,7 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
   }
   const groups = new Map<string, Acc>();
   for (const stored of releases) {
-    const decoded = decodeReleasePayload(stored.body);
+    const decoded = decodeAnyReleasePayload(stored.body);
     if (!decoded.ok) continue; // stored bodies were validated on receipt
     const payload = decoded.value;
     for (const measure of payload.measures) {
@@ -76,7 +77,7 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
           kind: payload.kind,
           metric: measure.metric,
           query: measure.query,
-          periodUnit: payload.period.unit,
+          periodUnit: payload.v === 2 ? payload.window.unit : payload.period.unit,
           cells: [],
           cellIndex: new Map(),
           rawByCell: [],

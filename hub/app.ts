@@ -136,7 +136,7 @@ function registerRoutes(deps: RouteDeps): void {
     shoppers,
     adminToken,
     analyticsBudget: (pk, nowMs) => privacy.shopperBudget(pk, nowMs),
-    registerDailyRelease: (definition) => privacy.registerDailyRelease(definition),
+    registerRelease: (definition) => privacy.registerRelease(definition),
     random,
     now,
   });
@@ -156,11 +156,11 @@ function registerRoutes(deps: RouteDeps): void {
       logger: deps.logger.child({ component: 'status-page' }),
       providers: hubStatusProviders({
         privacyStatus: (nowMs) => privacy.status(nowMs),
-        offersBudgetToday: (nowMs) =>
+        offersPlan: () =>
           offers.enabled
             ? {
-                today: offers.stats({ fromMs: nowMs, toMs: nowMs }, nowMs).budgetToday,
-                dailyEpsilon: config.offers.budget.dailyEpsilon,
+                periodEpsilon: config.offers.budget.thirtyDayEpsilon,
+                epsilonPerOffer: config.offers.epsilon,
               }
             : null,
       }),

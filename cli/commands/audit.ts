@@ -6,7 +6,7 @@ import { makeDiscreteLaplace } from '../../shared/privacy/mechanisms/discrete-la
 import { formatRational } from '../../shared/privacy/rational.ts';
 import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import { hubRole } from '../../hub/config.schema.ts';
-import { formatLedgerReport, ledgerReport, parseDayLabel } from '../../hub/privacy/mod.ts';
+import { formatLedgerReport, ledgerReport } from '../../hub/privacy/mod.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { chooseK, makeThresholdPolicy, rankProbability, sampleRank } from '../../hub/offers/core/threshold-sampler.ts';
 
@@ -110,21 +110,25 @@ S is read as an exact decimal (6.3 means 63/10). stderr names the exact distribu
 
 const ledgerCommand: Command = {
   name: 'ledger',
-  summary: 'print how the analytics privacy budget is used, as distributions (no shopper identities)',
+  summary: "print how one budget period's analytics budget is used, as distributions (no shopper identities)",
   options: {
     config: { type: 'string', value: 'FILE', description: 'the hub config file (hub.yaml)' },
-    day: { type: 'string', value: 'YYYY-MM-DD', description: 'the store-local day to report (default: today)' },
+    period: {
+      type: 'string',
+      value: 'PERIOD',
+      description:
+        'the budget period to report: 2026-11, 2026-Q4 or 2026, as the config says (default: the current one)',
+    },
     json: { type: 'boolean', description: 'print one JSON object' },
   },
   run({ values }, { io }) {
     const loaded = loadConfig(hubRole, requireString(values, 'config', 'the hub config file (hub.yaml)'));
-    const day = typeof values.day === 'string' ? parseDayLabel(values.day) : undefined;
-    if (day === null) throw usageError(`--day is "${String(values.day)}", expected a date such as 2026-11-28`);
+    const period = typeof values.period === 'string' ? values.period : undefined;
     const db = openHubDatabase(loaded.resolvePath(loaded.config.database), { readonly: true });
     try {
       const report = ledgerReport(db, loaded.config.privacy, {
         nowMs: Date.now(),
-        ...(day !== undefined ? { day } : {}),
+        ...(period !== undefined ? { period } : {}),
       });
       if (values.json) io.out(JSON.stringify(report));
       else for (const line of formatLedgerReport(report)) io.out(line);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
-import type { ReleasePayload } from '../../shared/upstream/release-payload.ts';
+import type { AnyReleasePayload } from '../../shared/upstream/release-payload-v2.ts';
 
 /**
  * The collector's SQLite database: every release received (its exact bytes and SHA-256), its raw
@@ -64,7 +64,7 @@ export interface StoredRelease {
 export interface HqStore {
   readonly db: Database;
   /** Stores a verified release; identical bytes again → 'duplicate', different bytes → 'mismatch' (nothing changes). */
-  put(payload: ReleasePayload, body: Buffer, nowMs: number): StoreOutcome;
+  put(payload: AnyReleasePayload, body: Buffer, nowMs: number): StoreOutcome;
   refuse(entry: { store: string | null; releaseId: string | null; code: string; message: string }, nowMs: number): void;
   get(store: string, releaseId: string): StoredRelease | null;
   list(filter?: { store?: string; kind?: string; fromUnix?: number; toUnix?: number }): StoredRelease[];
@@ -138,7 +138,9 @@ export function openHqStore(file: string, options: { readonly?: boolean } = {}):
   // Refusals come from unauthenticated requests too: keep only the latest ones.
   const pruneRefusals = db.prepare('DELETE FROM refusals WHERE pk <= (SELECT MAX(pk) FROM refusals) - 10000');
 
-  const put = db.transaction((payload: ReleasePayload, body: Buffer, nowMs: number): StoreOutcome => {
+  const put = db.transaction((payload: AnyReleasePayload, body: Buffer, nowMs: number): StoreOutcome => {
+    // v2 releases describe a window inside a budget period; v1 ones an hour or a day.
+    const window = payload.v === 2 ? payload.window : payload.period;
     const sha = createHash('sha256').update(body).digest('hex');
     const existing = select.get(payload.store, payload.release) as Row | undefined;
     if (existing !== undefined) {
@@ -150,9 +152,9 @@ export function openHqStore(file: string, options: { readonly?: boolean } = {}):
       store: payload.store,
       releaseId: payload.release,
       kind: payload.kind,
-      periodUnit: payload.period.unit,
-      periodStart: payload.period.startUnix,
-      periodEnd: payload.period.endUnix,
+      periodUnit: window.unit,
+      periodStart: window.startUnix,
+      periodEnd: window.endUnix,
       periodLabel: payload.release.slice(payload.kind.length + 1),
       body,
       sha,

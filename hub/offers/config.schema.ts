@@ -76,7 +76,8 @@ export const OffersSection = Type.Object(
     responseRelease: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
-        rho: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 0.02 }),
+        /** ρ of one weekly release for a shopper at the bound (4 cells, once each). */
+        rho: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 0.005 }),
       },
       { ...closed, default: {} },
     ),

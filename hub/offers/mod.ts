@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { RandomSource } from '../../shared/ports/random.ts';
 import type { ApiServer } from '../http/mod.ts';
 import type { ShopperService } from '../shoppers/mod.ts';
-import type { DailyReleaseDefinition } from '../privacy/mod.ts';
+import type { ReleaseDefinition } from '../privacy/mod.ts';
 import type { HubEvents } from '../events.ts';
 import { registerOfferAdminRoutes } from './admin-routes.ts';
 import { offerResponseRelease } from './response-release.ts';
@@ -45,8 +45,8 @@ export interface OffersWiring {
   adminToken: () => string | null;
   /** The shopper's analytics budget from the privacy feature (shown in the audit trail). */
   analyticsBudget(shopperPk: number, nowMs: number): unknown;
-  /** Registers the daily offer-response release with the privacy feature. */
-  registerDailyRelease(definition: DailyReleaseDefinition): void;
+  /** Registers the weekly offer-response release with the privacy feature. */
+  registerRelease(definition: ReleaseDefinition): void;
   random: RandomSource;
   now: () => number;
 }
@@ -72,5 +72,5 @@ export function wireOffers(deps: OffersWiring): void {
     offers.onZoneEnter(event);
   });
   deps.events.on('shopperErased', (event) => offers.forget(event.shopperPk));
-  if (config.enabled && config.responseRelease.enabled) deps.registerDailyRelease(offerResponseRelease(config));
+  if (config.enabled && config.responseRelease.enabled) deps.registerRelease(offerResponseRelease(config));
 }

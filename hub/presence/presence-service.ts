@@ -126,7 +126,6 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
         case 'visitStart':
           open.add(pk);
           startVisit.run(pk, op.at, op.at);
-          counters.add('visitsStarted');
           break;
         case 'assign':
           assign.run(pk, op.windowStart, op.windowSeconds, op.zone);
@@ -157,7 +156,6 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
         case 'visitEnd':
           open.delete(pk);
           endVisit.run(op.at, op.at, visitOf(op.visitStartedAt));
-          counters.add('visitsEnded');
           events.push(() =>
             deps.onVisitEnd({ shopperPk: pk, shopperId, startedAt: op.visitStartedAt, endedAt: op.at }),
           );

@@ -1,114 +1,128 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
-import {
-  summariseBudget,
-  toMicroRhoFloor,
-  WINDOW_DAYS,
-  type BudgetHistogram,
-  type BudgetSummary,
-} from '../../shared/privacy/accounting.ts';
+import { fromMicro, microToRational } from '../../shared/privacy/accounting.ts';
 import { zcdpToApproxDp } from '../../shared/privacy/conversions.ts';
-import { rational } from '../../shared/privacy/rational.ts';
-import { createSqliteLedger } from './adapters/sqlite-ledger.ts';
+import { budgetPeriodAt, parseBudgetPeriodLabel, periodsPerYear } from '../../shared/time/local-calendar.ts';
 import type { PrivacyConfig } from './config.schema.ts';
-import { dayLabel, dayPeriod, localDay } from '../../shared/time/local-calendar.ts';
+import { analyticsCaps } from './release-service.ts';
 
 /**
- * `hushpoint audit ledger`: how the analytics privacy budget is used, as distributions only —
- * no shopper identity, key or id appears. Read from the hub database (read-only).
+ * `hushpoint audit ledger` (docs/privacy.md §10): how one budget period's analytics budget is
+ * used, for the privacy officer on the hub — distributions only: no shopper identity, key or id
+ * appears. Read from the hub database (read-only).
  */
 
+export interface HistogramBin {
+  /** Share of the cap spent, as [fromPercent, toPercent); the last bin (100) is "at the cap". */
+  readonly fromPercent: number;
+  readonly toPercent: number;
+  readonly units: number;
+}
+
 export interface LedgerReport {
-  readonly date: string;
+  readonly period: string;
   readonly timeZone: string;
   readonly delta: number;
   readonly caps: {
-    readonly dailyRho: number;
-    readonly thirtyDayRho: number;
-    readonly dailyEpsilon: number;
-    readonly thirtyDayEpsilon: number;
+    readonly periodRho: number;
+    readonly periodEpsilon: number;
+    readonly yearRho: number;
+    readonly lifetimeRho: number | null;
   };
   /** Shoppers with analytics consent now. */
   readonly consenting: number;
-  /** Spending of the shoppers with any charge in the 30 days ending `date`. */
-  readonly summary: BudgetSummary;
-  /** Shopper-days of `date` left out of further releases. */
-  readonly filtered: number;
-  /** Releases of periods starting on `date`, per kind. */
+  /** Shoppers with spending in the period, by share of the cap (ten 10% bins and "at the cap"). */
+  readonly spenders: number;
+  readonly bins: readonly HistogramBin[];
+  readonly maxSpentRho: number;
+  /** Shoppers left out of the rest of the period. */
+  readonly excluded: number;
+  /** Releases in the period, per kind. */
   readonly releases: Readonly<Record<string, number>>;
+}
+
+function histogram(values: readonly number[], cap: number): HistogramBin[] {
+  const counts = new Array<number>(11).fill(0);
+  for (const value of values) {
+    const bin = value >= cap ? 10 : Math.floor((value * 10) / cap);
+    counts[bin] = (counts[bin] as number) + 1;
+  }
+  return counts.map((units, i) => ({ fromPercent: i * 10, toPercent: i === 10 ? 100 : (i + 1) * 10, units }));
 }
 
 export function ledgerReport(
   db: Database,
   privacy: PrivacyConfig,
-  options: { nowMs: number; day?: number },
+  options: { nowMs: number; period?: string },
 ): LedgerReport {
-  const hasLedger = db
-    .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'privacy_ledger'")
+  const has = db
+    .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'budget_ledger'")
     .pluck()
     .get() as number;
-  if (hasLedger === 0)
+  if (has === 0)
     throw new AppError(
       'STORE_FAILED',
-      'The hub database has no privacy ledger yet: start the hub once (it migrates the database), then run the audit again',
+      'The hub database has no budget ledger yet: start the hub once (it migrates the database), then run the audit again',
     );
-  const day = options.day ?? localDay(options.nowMs, privacy.timeZone);
-  const caps = {
-    dailyRho: toMicroRhoFloor(String(privacy.budget.dailyRho)),
-    thirtyDayRho: toMicroRhoFloor(String(privacy.budget.thirtyDayRho)),
-  };
-  const ledger = createSqliteLedger(db);
-  const period = dayPeriod(day, privacy.timeZone);
+  const tz = privacy.timeZone;
+  const period =
+    options.period === undefined
+      ? budgetPeriodAt(options.nowMs, privacy.budget.period, tz)
+      : parseBudgetPeriodLabel(options.period, tz);
+  if (period === null || period.unit !== privacy.budget.period) {
+    throw new AppError(
+      'CLI_USAGE',
+      `--period is "${options.period}", expected a ${privacy.budget.period} such as "${budgetPeriodAt(options.nowMs, privacy.budget.period, tz).label}"`,
+    );
+  }
+  const caps = analyticsCaps(privacy);
+  const rows = db
+    .prepare(
+      "SELECT spent_micro AS spent, excluded_by IS NOT NULL AS excluded FROM budget_ledger WHERE budget = 'analytics' AND period = ?",
+    )
+    .all(period.label) as Array<{ spent: number; excluded: number }>;
   const releases: Record<string, number> = {};
   for (const row of db
-    .prepare(
-      'SELECT kind, COUNT(*) AS n FROM privacy_releases WHERE period_start_ms >= ? AND period_start_ms < ? GROUP BY kind ORDER BY kind',
-    )
-    .all(period.startMs, period.endMs) as Array<{ kind: string; n: number }>) {
+    .prepare('SELECT kind, COUNT(*) AS n FROM privacy_releases WHERE budget_period = ? GROUP BY kind ORDER BY kind')
+    .all(period.label) as Array<{ kind: string; n: number }>) {
     releases[row.kind] = row.n;
   }
-  const epsilon = (rho: number): number =>
-    zcdpToApproxDp(rational(BigInt(toMicroRhoFloor(String(rho))), 1_000_000n), privacy.delta).epsilon;
+  const spent = rows.filter((r) => r.spent > 0).map((r) => r.spent);
   return {
-    date: dayLabel(day),
-    timeZone: privacy.timeZone,
+    period: period.label,
+    timeZone: tz,
     delta: privacy.delta,
     caps: {
-      dailyRho: privacy.budget.dailyRho,
-      thirtyDayRho: privacy.budget.thirtyDayRho,
-      dailyEpsilon: epsilon(privacy.budget.dailyRho),
-      thirtyDayEpsilon: epsilon(privacy.budget.thirtyDayRho),
+      periodRho: fromMicro(caps.periodMicro),
+      periodEpsilon: zcdpToApproxDp(microToRational(caps.periodMicro), privacy.delta).epsilon,
+      yearRho: fromMicro(caps.periodMicro * periodsPerYear(period.unit)),
+      lifetimeRho: caps.lifetimeMicro === null ? null : fromMicro(caps.lifetimeMicro),
     },
     consenting: db.prepare('SELECT COUNT(*) FROM shoppers WHERE analytics = 1').pluck().get() as number,
-    summary: summariseBudget(ledger.spendingOn(day, WINDOW_DAYS), caps),
-    filtered: ledger.filteredCount(day),
+    spenders: spent.length,
+    bins: histogram(spent, caps.periodMicro),
+    maxSpentRho: fromMicro(spent.reduce((a, b) => Math.max(a, b), 0)),
+    excluded: rows.filter((r) => r.excluded === 1).length,
     releases,
   };
 }
 
-function histogramLines(histogram: BudgetHistogram): string[] {
-  const most = Math.max(1, ...histogram.bins.map((b) => b.units));
-  return histogram.bins.map((bin) => {
-    const label = bin.fromPercent === 100 ? 'at the cap' : `${bin.fromPercent}–${bin.toPercent}%`;
-    return `  ${label.padEnd(10)} ${String(bin.units).padStart(7)}  ${'#'.repeat(Math.round((bin.units / most) * 40))}`;
-  });
-}
-
 export function formatLedgerReport(report: LedgerReport): string[] {
-  const rho = (micro: number): string => String(micro / 1_000_000);
+  const most = Math.max(1, ...report.bins.map((b) => b.units));
   const kinds = Object.entries(report.releases)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   return [
-    `analytics privacy ledger (zCDP, privacy unit: shopper-day) for ${report.date} (${report.timeZone})`,
-    `caps: daily ρ ${report.caps.dailyRho} (ε ${report.caps.dailyEpsilon.toFixed(2)} at δ ${report.delta}), 30-day ρ ${report.caps.thirtyDayRho} (ε ${report.caps.thirtyDayEpsilon.toFixed(2)})`,
-    `shoppers with analytics consent: ${report.consenting}; with charges in the last 30 days: ${report.summary.units}`,
-    `left out for the rest of the day (budget filter): ${report.filtered}`,
-    `releases of the day: ${kinds === '' ? 'none' : kinds}`,
-    `spending on ${report.date} as a share of the daily cap (shoppers per bin):`,
-    ...histogramLines(report.summary.day),
-    `spending over the 30 days ending ${report.date} as a share of the 30-day cap:`,
-    ...histogramLines(report.summary.window),
-    `largest: ρ ${rho(report.summary.day.maxSpent)} on the day, ρ ${rho(report.summary.window.maxSpent)} over 30 days`,
+    `analytics budget ledger (zCDP, privacy unit: one shopper over ${report.period}, ${report.timeZone})`,
+    `cap: ρ ${report.caps.periodRho} per period (ε ${report.caps.periodEpsilon.toFixed(2)} at δ ${report.delta}); at most ρ ${report.caps.yearRho} a year${report.caps.lifetimeRho === null ? '' : `; lifetime ρ ${report.caps.lifetimeRho}`}`,
+    `shoppers with analytics consent: ${report.consenting}; with spending in the period: ${report.spenders}`,
+    `left out for the rest of the period (budget filter): ${report.excluded}`,
+    `releases of the period: ${kinds === '' ? 'none' : kinds}`,
+    `spending in ${report.period} as a share of the cap (shoppers per bin):`,
+    ...report.bins.map((bin) => {
+      const label = bin.fromPercent === 100 ? 'at the cap' : `${bin.fromPercent}–${bin.toPercent}%`;
+      return `  ${label.padEnd(10)} ${String(bin.units).padStart(7)}  ${'#'.repeat(Math.round((bin.units / most) * 40))}`;
+    }),
+    `largest: ρ ${report.maxSpentRho}`,
   ];
 }

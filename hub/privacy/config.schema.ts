@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { validate as validateCron } from 'node-cron';
 import { ID_PATTERN } from '../../shared/protocol/topics.ts';
 import type { Problem } from '../../shared/validation.ts';
-import { isTimeZone } from '../../shared/time/local-calendar.ts';
+import { BUDGET_PERIOD_UNITS, isTimeZone } from '../../shared/time/local-calendar.ts';
 
 /**
  * The `privacy` and `upstream` sections of hub.yaml (added to HubConfigSchema). Defaults live
@@ -14,33 +14,36 @@ const FilePath = Type.String({ minLength: 1 });
 const Rho = (fallback: number) => Type.Number({ exclusiveMinimum: 0, maximum: 10, default: fallback });
 const Enabled = Type.Boolean({ default: true });
 
+/** Release kinds (docs/privacy.md §4): each value of `rho` is the cost of ONE release (one window) for a shopper at the bound. */
 const ReleasesSection = Type.Object(
   {
-    /** Distinct shoppers per zone-hour: ≤ 1 per cell, ≤ maxZonesPerDay cells per shopper-day (K). */
+    /** Distinct shoppers per zone × day: ≤ 1 per cell, ≤ maxZonesPerDay zones per shopper-day. */
     footfall: Type.Object(
-      { enabled: Enabled, rho: Rho(0.05), maxZonesPerDay: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
+      { enabled: Enabled, rho: Rho(0.002), maxZonesPerDay: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
       { ...closed, default: {} },
     ),
-    /** Distinct shoppers starting a visit per hour: ≤ 1 per hour, ≤ maxHoursPerDay hours per shopper-day. */
+    /** Store visits by hour, per day: shoppers starting a visit in each local hour; ≤ maxVisitsPerDay hours per shopper-day. */
     visits: Type.Object(
-      { enabled: Enabled, rho: Rho(0.02), maxHoursPerDay: Type.Integer({ minimum: 1, maximum: 25, default: 4 }) },
+      { enabled: Enabled, rho: Rho(0.0015), maxVisitsPerDay: Type.Integer({ minimum: 1, maximum: 24, default: 2 }) },
       { ...closed, default: {} },
     ),
-    /** Dwell seconds per shopper-zone-hour clamped to [0, maxSeconds]: noisy sum and noisy count (ρ split evenly). */
+    /**
+     * Dwell per zone × bucket (< 5, 5–15, 15–30, 30–60, ≥ 60 min) × week: one visit per shopper-week
+     * (chosen at random), counted once in each zone it reached (≤ maxZonesPerVisit zones).
+     */
     dwell: Type.Object(
-      {
-        enabled: Enabled,
-        rho: Rho(0.05),
-        maxZonesPerDay: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
-        maxSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 1800 }),
-      },
+      { enabled: Enabled, rho: Rho(0.003), maxZonesPerVisit: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
       { ...closed, default: {} },
     ),
-    /** Ordered zone → zone pairs per day: ≤ 1 per pair, ≤ maxPairsPerDay pairs per shopper-day (T). */
+    /** Visitors and repeat visitors (seen on ≥ 2 days) per store × week: 1 each per shopper-week. */
+    repeat: Type.Object({ enabled: Enabled, rho: Rho(0.002) }, { ...closed, default: {} }),
+    /** Ordered zone → zone moves within visits per week: ≤ 1 per pair, ≤ maxPairsPerWeek pairs per shopper-week. */
     transitions: Type.Object(
-      { enabled: Enabled, rho: Rho(0.05), maxPairsPerDay: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
+      { enabled: Enabled, rho: Rho(0.003), maxPairsPerWeek: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
       { ...closed, default: {} },
     ),
+    /** Visitors and visitors with a point-of-sale purchase per store × day (enable when POS data is imported). */
+    conversion: Type.Object({ enabled: Type.Boolean({ default: false }), rho: Rho(0.001) }, { ...closed, default: {} }),
   },
   { ...closed, default: {} },
 );
@@ -49,27 +52,36 @@ export const PrivacySection = Type.Object(
   {
     /** Compute and store DP releases on the schedule (the upstream section decides whether they leave). */
     enabled: Type.Boolean({ default: true }),
-    /** IANA zone of the store: hours, days and the ledger's shopper-days are local to it. */
+    /** IANA zone of the store: hours, days, weeks and budget periods are local to it. */
     timeZone: Type.String({ minLength: 1, default: 'UTC' }),
     mechanism: Type.Union([Type.Literal('discrete-gaussian'), Type.Literal('discrete-laplace')], {
       default: 'discrete-gaussian',
     }),
     /** δ used to report each ρ as (ε, δ)-DP (reporting only; zCDP is what is accounted). */
     delta: Type.Number({ exclusiveMinimum: 0, maximum: 0.001, default: 1e-6 }),
-    /** Per-shopper caps of the zCDP ledger (privacy filter). */
+    /**
+     * The privacy unit is one shopper over one budget period (a calendar month, quarter or year):
+     * each shopper's analytics spending in a period is at most periodRho (the privacy filter), so
+     * a year costs at most periodRho × periods per year; lifetimeRho, when set, ends a shopper's
+     * participation after ⌊lifetimeRho / periodRho⌋ periods from their enrolment.
+     */
     budget: Type.Object(
-      { dailyRho: Rho(0.3), thirtyDayRho: Type.Number({ exclusiveMinimum: 0, maximum: 300, default: 3 }) },
+      {
+        period: Type.Union(
+          BUDGET_PERIOD_UNITS.map((u) => Type.Literal(u)),
+          { default: 'quarter' },
+        ),
+        periodRho: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
+        lifetimeRho: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
+      },
       { ...closed, default: {} },
     ),
-    /** node-cron expressions, in timeZone: hourly releases for the previous hour, daily ones for the previous day. */
-    schedule: Type.Object(
-      { hourly: Type.String({ default: '5 * * * *' }), daily: Type.String({ default: '15 0 * * *' }) },
-      { ...closed, default: {} },
-    ),
-    /** An hour (day) is released only once it ended at least this long ago (late gateway batches). */
-    settleSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
-    /** After downtime, missed periods up to this many days back are computed (older ones are skipped and logged). */
-    maxCatchUpDays: Type.Integer({ minimum: 1, maximum: 30, default: 7 }),
+    /** node-cron expression, in timeZone: the job that computes every window that is due (days, weeks, periods). */
+    schedule: Type.Object({ releases: Type.String({ default: '20 1 * * *' }) }, { ...closed, default: {} }),
+    /** A window is released only once it ended at least this long ago (late gateway batches, visits still open). */
+    settleSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 3600 }),
+    /** After downtime, missed windows that ended up to this many days back are computed (older ones are skipped and logged). */
+    maxCatchUpDays: Type.Integer({ minimum: 1, maximum: 30, default: 14 }),
     /** The public zone list; the zones of the gateway registry (not revoked) when omitted. */
     zones: Type.Optional(
       Type.Array(Type.String({ pattern: ID_PATTERN }), { minItems: 1, maxItems: 1000, uniqueItems: true }),
@@ -147,18 +159,25 @@ export function privacyConfigProblems(config: {
       message: `is "${privacy.timeZone}", expected an IANA time zone such as "Europe/Berlin" or "UTC"`,
     });
   }
-  for (const name of ['hourly', 'daily'] as const) {
-    if (!validateCron(privacy.schedule[name])) {
+  if (!validateCron(privacy.schedule.releases)) {
+    problems.push({
+      path: '/privacy/schedule/releases',
+      message: `is "${privacy.schedule.releases}", expected a cron expression such as "20 1 * * *"`,
+    });
+  }
+  const { periodRho, lifetimeRho } = privacy.budget;
+  for (const [kind, release] of Object.entries(privacy.releases)) {
+    if (release.enabled && release.rho > periodRho) {
       problems.push({
-        path: `/privacy/schedule/${name}`,
-        message: `is "${privacy.schedule[name]}", expected a cron expression such as "${name === 'hourly' ? '5 * * * *' : '15 0 * * *'}"`,
+        path: `/privacy/releases/${kind}/rho`,
+        message: `is ${release.rho}, expected at most budget.periodRho (${periodRho}): one release may not cost more than the period's cap`,
       });
     }
   }
-  if (privacy.budget.thirtyDayRho < privacy.budget.dailyRho) {
+  if (lifetimeRho !== undefined && lifetimeRho < periodRho) {
     problems.push({
-      path: '/privacy/budget/thirtyDayRho',
-      message: `is ${privacy.budget.thirtyDayRho}, expected at least dailyRho (${privacy.budget.dailyRho})`,
+      path: '/privacy/budget/lifetimeRho',
+      message: `is ${lifetimeRho}, expected at least budget.periodRho (${periodRho}): a shopper must be able to take part in one period`,
     });
   }
   if (!validateCron(upstream.cron)) {

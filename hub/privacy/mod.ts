@@ -1,32 +1,42 @@
 /**
- * The hub's DP releases, their zCDP ledger and the upstream sync (docs/privacy.md).
+ * The hub's DP releases, the budget ledger and the upstream sync (docs/privacy.md).
  *
- * - createReleaseService(deps) → ReleaseService: start/stop, runDue(now), runHourly(now),
- *   runDaily(now), syncUpstream(now), registerDailyRelease(definition), shopperBudget(pk, now),
- *   status(now). The hub builds one (hub.privacy).
- * - The analytics ledger here is a zCDP ledger in µρ per shopper-day. It is NOT the offers'
- *   ε-per-offer budget, which the offers feature keeps separately.
+ * - createReleaseService(deps) → ReleaseService: start/stop, runDue(now), syncUpstream(now),
+ *   registerRelease(definition), plan(traffic), shopperBudget(pk, now), status(now). The hub
+ *   builds one (hub.privacy).
+ * - createSqliteBudgetLedger(db): the ONE ledger of every per-shopper budget, analytics (µρ) and
+ *   offers (µε), per budget period — the offers feature charges its draws here too.
  */
 export {
   createReleaseService,
-  type PrivacyStatus,
   type ReleaseOutcome,
   type ReleaseService,
   type ReleaseServiceDeps,
   type ReleaseStep,
   type RunReport,
-  type ShopperBudget,
+  analyticsCaps,
+  planOf,
 } from './release-service.ts';
-export type { DailyReleaseDefinition, ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+export type { PrivacyStatus, ShopperBudget, LatestRelease } from './privacy-views.ts';
+export type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+export {
+  createSqliteBudgetLedger,
+  BUDGETS,
+  type BudgetCharge,
+  type BudgetLedger,
+  type BudgetName,
+  type PeriodSpending,
+} from './adapters/sqlite-budget-ledger.ts';
+export { planPrivacy, type PrivacyPlan, type PlannedRelease, type TrafficModel } from './core/plan.ts';
 export type { MeasureDefinition, MechanismName } from './core/calibrate.ts';
 export {
+  budgetPeriodAt,
   dayLabel,
-  dayPeriod,
-  hourPeriod,
   localDay,
   parseDayLabel,
-  type Period,
-  type PeriodUnit,
+  windowOfDay,
+  type BudgetPeriod,
+  type ReleaseWindow,
 } from '../../shared/time/local-calendar.ts';
 export {
   PrivacySection,
@@ -35,7 +45,6 @@ export {
   type PrivacyConfig,
   type UpstreamConfig,
 } from './config.schema.ts';
-export { createSqliteLedger, type LedgerDay, type ShopperLedger, type SqliteLedger } from './adapters/sqlite-ledger.ts';
 export type {
   OutboxSummary,
   ReleaseRecord,
@@ -46,5 +55,5 @@ export type {
 export { upstreamSenderFromConfig } from './adapters/upstream-from-config.ts';
 export type { OutgoingRelease, SendResult, UpstreamSender } from './upstream-sender.ts';
 export type { SyncReport, SyncStep } from './upstream-sync.ts';
-export { STORE_CELL, transitionCell } from './release-kinds.ts';
+export { DWELL_BUCKETS, HOUR_CELLS, dwellCell, transitionCell, builtInReleases } from './release-kinds.ts';
 export { formatLedgerReport, ledgerReport, type LedgerReport } from './audit-report.ts';

@@ -1,27 +1,34 @@
 import type { Database } from 'better-sqlite3';
+import type { RandomSource } from '../../shared/ports/random.ts';
 import type { RationalInput } from '../../shared/privacy/rational.ts';
+import type { ReleaseWindow, WindowUnit } from '../../shared/time/local-calendar.ts';
 import type { MeasureDefinition } from './core/calibrate.ts';
-import type { Period, PeriodUnit } from '../../shared/time/local-calendar.ts';
 
 /**
- * What a release kind is: its period, its public cells, the data it reads, its measures and its
- * bounds. The built-in kinds (release-kinds.ts) and extra kinds registered by other features
- * (e.g. the offers' "offer response per arm × day") use this same shape; the release service
- * does the rest — consent filter, contribution bounding, ledger, noise, storage, upstream.
+ * What a release kind is (docs/privacy.md §4): its window (a day, a week cut at the budget
+ * period's edges, or the whole period), its public cells, the data it reads, its measures and its
+ * contribution bound. The built-in kinds (release-kinds.ts) and kinds registered by other
+ * features (the offers' response per arm × week, the recommender's statistics, the synthetic
+ * visits) use this same shape; the release service does the rest — consent filter, contribution
+ * bounding, the budget ledger of the window's period, noise, storage, upstream.
  */
 
 export interface ReleaseContext {
-  readonly period: Period;
+  readonly window: ReleaseWindow;
+  /** The store's IANA time zone (local hours and days). */
+  readonly timeZone: string;
   /** The public zone list at release time (config or gateway registry). */
   readonly zones: readonly string[];
   /**
-   * A memo shared by the releases of one run (e.g. footfall and dwell read the same per
-   * shopper-zone aggregate of an hour once). Keys should name the query and the period.
+   * A memo shared by the releases of one run (e.g. two kinds that read the same per shopper-zone
+   * aggregate of a day). Keys should name the query and the window.
    */
   readonly cache: Map<string, unknown>;
+  /** For a definition that samples a shopper's own rows (e.g. one visit per shopper-week). */
+  readonly rng: RandomSource;
 }
 
-/** One shopper's contribution to one cell of the period: ONE row per (shopperPk, cell). */
+/** One shopper's contribution to one cell of the window: ONE row per (shopperPk, cell). */
 export interface SourceRow {
   readonly shopperPk: number;
   readonly cell: string;
@@ -30,23 +37,20 @@ export interface SourceRow {
 }
 
 export interface ReleaseDefinition {
-  /** Release kind, [a-z0-9-]: the release id is "<kind>:<period label>". */
+  /** Release kind, [a-z0-9-]: the release id is "<kind>:<window label>". */
   readonly kind: string;
-  readonly unit: PeriodUnit;
-  /** The public cells of a period, zeros included. Public information only (zones, arms, ...). */
+  readonly window: WindowUnit;
+  /** The public cells of a window, zeros included. Public information only (zones, hours, buckets, arms, ...). */
   cells(context: ReleaseContext): readonly string[];
   /**
-   * The period's data, read inside the release transaction. Rows of shoppers without analytics
-   * consent are dropped by the service (so a definition cannot forget the consent rule), and rows
-   * outside `cells` are ignored.
+   * The window's data, read inside the release transaction — and ONLY the window's data (so it
+   * lies in one budget period). Rows of shoppers without analytics consent are dropped by the
+   * service (a definition cannot forget the consent rule), and rows outside `cells` are ignored.
    */
   rows(db: Database, context: ReleaseContext): Iterable<SourceRow>;
   readonly measures: readonly MeasureDefinition[];
-  /** The most cells of this kind one shopper contributes to per day. */
-  readonly maxCellsPerDay: number;
+  /** L0: the most cells one shopper contributes to in one release of this kind. */
+  readonly maxCellsPerShopper: number;
   /** ρ of one release for a shopper at the bound. */
   readonly rho: RationalInput;
 }
-
-/** An extra daily release registered by another feature (see ReleaseService.registerDailyRelease). */
-export type DailyReleaseDefinition = Omit<ReleaseDefinition, 'unit'>;

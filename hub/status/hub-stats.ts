@@ -6,8 +6,6 @@ import { gatewaysOnline } from '../broker/mod.ts';
 export type HubStats = Record<CounterName, number> & {
   gatewaysOnline: number;
   gatewaysRegistered: number;
-  shoppersEnrolled: number;
-  openVisits: number;
 };
 
 export function readStats(db: Database): HubStats {
@@ -16,7 +14,5 @@ export function readStats(db: Database): HubStats {
     ...readCounters(db),
     gatewaysOnline: gatewaysOnline(db),
     gatewaysRegistered: count('SELECT COUNT(*) AS n FROM gateways WHERE revoked_ms IS NULL'),
-    shoppersEnrolled: count('SELECT COUNT(*) AS n FROM shoppers'),
-    openVisits: count('SELECT COUNT(*) AS n FROM visits WHERE ended_at IS NULL'),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The technician status page (docs/status-page.md; docs/status-page.md).
  *
- *   registerStatusPage(hub, { clock, random, logger, providers: hubStatusProviders(hub) });
+ *   registerStatusPage(surface, { clock, random, logger, providers: hubStatusProviders({ ... }) });
  *   // → https://<hub>:<api port>/status, JSON at GET /v1/technician/status
  */
 export {
@@ -15,6 +15,12 @@ export {
   type StatusSurface,
 } from './routes.ts';
 export { hubStatusProviders } from './providers.ts';
-export { offersBudgetDistribution, type OffersBudgetToday } from './core/offers-budget.ts';
-export type { BudgetInput, PrivacyInput, StatusView, GatewayView, Connection } from './core/status-view.ts';
+export type {
+  OffersPlanInput,
+  PlanInput,
+  PrivacyInput,
+  StatusView,
+  GatewayView,
+  Connection,
+} from './core/status-view.ts';
 export { readStats, type HubStats } from './hub-stats.ts';

@@ -11,7 +11,7 @@ import { badRequest, tokenMatches, type ApiRequest, type ApiResponse, type ApiSe
 import type { GatewayAdmin, GatewayCommands } from '../broker/mod.ts';
 import { createBucket, tryTake, type TokenBucket } from '../../shared/rate-limit/token-bucket.ts';
 import { createOnceFilter, type OnceFilter } from '../../shared/logging/once-filter.ts';
-import { buildStatusView, type BudgetInput, type PrivacyInput, type StatusView } from './core/status-view.ts';
+import { buildStatusView, type OffersPlanInput, type PrivacyInput, type StatusView } from './core/status-view.ts';
 import { SESSION_COOKIE, setCookieHeader } from './core/cookies.ts';
 import { createQuarantineReader } from './adapters/quarantine-reader.ts';
 import { loadStaticAssets } from './adapters/static-assets.ts';
@@ -37,10 +37,10 @@ export const STATUS_PAGE_PATH = '/status';
 export const TECHNICIAN_API = '/v1/technician';
 
 export interface StatusProviders {
-  /** DP releases, upstream sync and the analytics budget (hub/privacy ReleaseService.status). */
+  /** DP releases, upstream sync and the budget plan (hub/privacy ReleaseService.status). */
   privacy?: (nowMs: number) => PrivacyInput;
-  /** Further budget distributions, e.g. the offers' ε per shopper-day. */
-  budgets?: (nowMs: number) => readonly BudgetInput[];
+  /** The offers' budget plan (ε per period and per offer), or null when offers are off. */
+  offersPlan?: () => OffersPlanInput | null;
 }
 
 export interface StatusPageOptions {
@@ -174,7 +174,7 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
         quarantine: quarantine.latest(quarantineRows),
         counters: hub.counters(),
         privacy: settle(providers.privacy, nowMs, providerLog, 'privacy'),
-        budgets: settle(providers.budgets, nowMs, providerLog, 'budgets'),
+        offersPlan: settle(providers.offersPlan, nowMs, providerLog, 'offers'),
       },
       nowMs,
     );

@@ -24,8 +24,6 @@ export const COUNTER_NAMES = [
   'oversizedPackets',
   'rateLimited',
   'windowsFinalized',
-  'visitsStarted',
-  'visitsEnded',
   'retentionRuns',
   'retentionDeletedRows',
 ] as const;

@@ -100,10 +100,10 @@ async function timeHourlyRelease(template: string, file: string): Promise<number
       random: new CryptoRandomSource(),
       logger: silentLogger(),
       sender: null,
-      firstPeriodMs: HOUR_START,
+      firstWindowMs: HOUR_START,
     });
     const started = performance.now();
-    const report = await service.runHourly(now);
+    const report = await service.runDue(now);
     const ms = performance.now() - started;
     if (report.computed.length !== 3 || report.failed.length > 0)
       throw new Error(`hourly release did not compute 3 releases: ${JSON.stringify(report)}`);

@@ -35,8 +35,8 @@ import { summarise, type DemoSummary } from './summary.ts';
  *
  * Time: the store runs on simulated time (one store hour in about two minutes by default); the
  * hub, the gateways and the collector all read the same simulated clock. After the walk the
- * clock jumps to just after midnight, so the day's hourly and daily DP releases fall due, are
- * computed and synced upstream, exactly as the schedule would do it overnight.
+ * clock jumps to the night's release time, so the day's DP releases (footfall, store visits by
+ * hour) fall due, are computed and synced upstream, exactly as the schedule would do it.
  */
 
 export interface DemoOptions {
@@ -261,7 +261,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const s = hub?.stats();
       const shown = hub?.offers.stats({ fromMs: startMs, toMs: clock.now() + 1 }, clock.now()).counts.shown;
       say(
-        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  in store ${s?.openVisits ?? 0}  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`,
+        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`,
       );
     }, 5000);
     try {
@@ -273,10 +273,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await hub.finalizePresence({ all: true });
     await app.settle();
 
-    // 6. Overnight: the clock jumps past midnight; every due release is computed and synced.
+    // 6. Overnight: the clock jumps past midnight and the releases' settle time (to when the
+    // release job runs); every due release is computed and synced.
     const endMs = clock.now();
     const nextMidnight = Math.floor(endMs / 86_400_000) * 86_400_000 + 86_400_000;
-    jumpMs = nextMidnight + 20 * 60_000 - endMs;
+    jumpMs = nextMidnight + hub.config.privacy.settleSeconds * 1000 + 20 * 60_000 - endMs;
     say("store closed; overnight: computing the day's DP releases and sending them upstream");
     await hub.finalizePresence({ all: true });
     const released = await hub.privacy.runDue(clock.now());

@@ -1,7 +1,7 @@
 import type { Hub } from '../../hub/app.ts';
 import type { Hq } from '../../hq/mod.ts';
 import type { DoctorReport } from '../../provisioning/doctor/run-doctor.ts';
-import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';
+import { decodeAnyReleasePayload } from '../../shared/upstream/release-payload-v2.ts';
 import type { Score } from '../sim/core/score.ts';
 import type { SimulationStats } from '../sim/core/engine.ts';
 import type { AppShopper } from './shopper-app.ts';
@@ -42,9 +42,11 @@ export interface DemoSummary {
   offersDismissed: number;
   shoppersWithOffers: number;
   budget: {
-    analyticsShoppers: number;
-    analyticsDailyCapRho: number;
-    analyticsMaxShareOfDailyCap: number;
+    period: string;
+    analyticsPeriodCapRho: number;
+    analyticsYearRho: number;
+    dailyShopperRho: number;
+    dailyShopperStaysIn: boolean;
     offersShoppersToday: number;
   };
   doctor: { ok: boolean; pass: number; warn: number; fail: number; failures: string[] };
@@ -86,7 +88,7 @@ export function summarise(input: SummaryInput): DemoSummary {
   const stored = input.collector.store.list({ store: input.store });
   const kinds = new Map<string, DemoSummary['releaseKinds'][number]>();
   for (const release of stored) {
-    const decoded = decodeReleasePayload(release.body);
+    const decoded = decodeAnyReleasePayload(release.body);
     if (!decoded.ok) continue;
     const p = decoded.value;
     const entry = kinds.get(p.kind) ?? {
@@ -101,9 +103,8 @@ export function summarise(input: SummaryInput): DemoSummary {
     entry.count++;
     kinds.set(p.kind, entry);
   }
-  // Budgets are per store day: read them for the demo's day (the clock has since moved past midnight).
   const privacy = hub.privacy.status(input.startMs);
-  const caps = hub.privacy.caps();
+  const plan = privacy.plan;
   const offers = hub.offers.stats({ fromMs: input.startMs, toMs: input.nowMs + 1 }, input.startMs);
   const checks = input.doctor.checks;
   return {
@@ -131,9 +132,11 @@ export function summarise(input: SummaryInput): DemoSummary {
     offersDismissed: offers.counts.dismissed.personalised + offers.counts.dismissed.holdout,
     shoppersWithOffers: input.shoppers.filter((s) => s.offersReceived > 0).length,
     budget: {
-      analyticsShoppers: privacy.budget.units,
-      analyticsDailyCapRho: caps.dailyRho / 1_000_000,
-      analyticsMaxShareOfDailyCap: Number((privacy.budget.day.maxSpent / caps.dailyRho).toFixed(3)),
+      period: privacy.period,
+      analyticsPeriodCapRho: plan.periodCap,
+      analyticsYearRho: plan.yearRho,
+      dailyShopperRho: Number(plan.dailyShopperRho.toFixed(6)),
+      dailyShopperStaysIn: plan.dailyShopperStaysIn,
       offersShoppersToday: offers.budgetToday.shoppers,
     },
     doctor: {
@@ -173,7 +176,7 @@ export function formatSummary(s: DemoSummary): string {
     `  shown ${s.offersShown} (personalised ${s.offersShownByArm.personalised}, holdout ${s.offersShownByArm.holdout}), redeemed ${s.offersRedeemed}, dismissed ${s.offersDismissed}; ${s.shoppersWithOffers} shoppers got at least one`,
     '',
     'Privacy budget',
-    `  analytics: ${s.budget.analyticsShoppers} shoppers charged; the most charged used ${pct(s.budget.analyticsMaxShareOfDailyCap)} of the daily cap (ρ ${s.budget.analyticsDailyCapRho})`,
+    `  analytics: one shopper over ${s.budget.period} costs at most ρ ${s.budget.analyticsPeriodCapRho} (a year ρ ${s.budget.analyticsYearRho}); a shopper who comes every day spends ρ ${s.budget.dailyShopperRho}${s.budget.dailyShopperStaysIn ? ' and stays in every release' : ' and passes the cap'}`,
     `  offers: ${s.budget.offersShoppersToday} shoppers spent offer budget on the demo day`,
     '',
     `Doctor on the hub: ${s.doctor.pass} PASS, ${s.doctor.warn} WARN, ${s.doctor.fail} FAIL${s.doctor.failures.length > 0 ? ` (${s.doctor.failures.join('; ')})` : ''}`,

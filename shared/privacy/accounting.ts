@@ -3,191 +3,126 @@ import type { ZcdpLoss } from './conversions.ts';
 import { nonNegativeRational, rational, type Rational, type RationalInput } from './rational.ts';
 
 /**
- * The zCDP budget ledger, as pure functions (the hub persists charges in SQLite).
+ * Budget accounting, as pure functions (the hub keeps the ledger in SQLite; docs/privacy.md §3).
  *
- * Unit of account: **micro-ρ** (µρ), ρ in integer millionths, held in a `number` that must be a
- * non-negative safe integer (SQLite INTEGER, exact up to 2^53 − 1 µρ ≈ 9·10^9 ρ). Integer addition
- * is exact, so spending never drifts. Conversions round in the safe direction:
- * - a release's cost is rounded UP (`toMicroRhoCeil`): a unit is charged at least its true ρ;
- * - a configured cap is rounded DOWN (`toMicroRhoFloor`): the cap is at most the intended one.
- * So the ledger over-states spending by < 1 µρ per charge and never under-states it.
+ * The privacy unit is one shopper over one budget period (a calendar month, quarter or year in
+ * the store's time zone). Every release window and every offer draw belongs to exactly one
+ * period — the period of its DATA (the window's days; the decision's time), never the wall clock
+ * at the time of the computation — and each period has its own cap.
  *
- * Guarantee (privacy filter): a unit is included in a release only if its own spending plus the
- * release's cost stays within both caps, so its total over any day is ≤ dailyRho and over any
- * 30-day window ≤ thirtyDayRho. zCDP composes additively even when each ρ_i is chosen adaptively,
- * and halting on a pre-set Σρ_i is a valid filter (Whitehouse, Ramdas, Rogers, Wu, ICML 2023;
- * individual accounting per unit: Feldman & Zrnic, NeurIPS 2021; docs/references.md#differential-privacy). Report the
- * total as (ε, δ) with conversions.zcdpToApproxDp.
+ * Unit of account: integer millionths — µρ for the analytics budget (zCDP), µε for the offers
+ * budget (ε-DP of the shopper's ranking) — held in a `number` that is a non-negative safe integer.
+ * Integer addition is exact, so spending never drifts. Conversions round in the safe direction:
+ * a cost is rounded UP (a unit is charged at least its true cost), a cap is rounded DOWN.
+ *
+ * Guarantee (individual privacy filter, Feldman & Zrnic 2021): a unit is charged only if its
+ * spending in the period plus the cost stays within the period's cap; a unit whose cost would
+ * pass the cap is left out of that computation and of every later one in the period. Since
+ * zCDP composes additively under adaptive choice of the ρ_i and halting on a pre-set Σρ_i is a
+ * valid filter, each unit's loss in a period is at most the cap, whatever the order and timing
+ * of the releases (catch-ups and clock jumps included).
+ *
+ * Lifetime cap (optional): a unit takes part in at most ⌊lifetime / periodCap⌋ periods, counted
+ * from its enrolment period — a rule on the calendar, not on what the unit did, so it does not
+ * couple one period's data to another's (periods still compose in parallel).
  */
-export type MicroRho = number;
+export type Micro = number;
+/** µρ: an analytics (zCDP) amount. */
+export type MicroRho = Micro;
 
-export const MICRO_RHO_PER_RHO = 1_000_000n;
+export const MICRO_PER_UNIT = 1_000_000n;
 
-/** A unit's spending today and over the 30-day window ending today, in µρ. */
-export interface BudgetSpent {
-  readonly dayRho: MicroRho;
-  readonly windowRho: MicroRho;
+export interface PeriodCaps {
+  /** The most a unit may spend in one budget period. */
+  readonly periodMicro: Micro;
+  /** The most a unit may spend over all periods (worst case: periods × periodMicro), or null. */
+  readonly lifetimeMicro: Micro | null;
 }
 
-/** Per-unit caps, in µρ. */
-export interface BudgetCaps {
-  readonly dailyRho: MicroRho;
-  readonly thirtyDayRho: MicroRho;
+/** A unit's state in one period's ledger. */
+export interface UnitPeriodState {
+  readonly spentMicro: Micro;
+  /** Left out for the rest of the period by an earlier computation whose cost would not fit. */
+  readonly excluded: boolean;
 }
 
-/** One ledger row for one unit: the day (an integer day number, e.g. days since 1970-01-01 in store time) and its cost. */
-export interface LedgerCharge {
-  readonly day: number;
-  readonly rho: MicroRho;
-}
-
-export const WINDOW_DAYS = 30;
-
-/** ρ (a rational, decimal or ZcdpLoss) in µρ, rounded up: for costs. */
-export function toMicroRhoCeil(rho: RationalInput | ZcdpLoss): MicroRho {
-  const { num, den } = scaled(rho);
-  return checkedMicroRho((num + den - 1n) / den, 'rho');
-}
-
-/** ρ in µρ, rounded down: for caps. */
-export function toMicroRhoFloor(rho: RationalInput | ZcdpLoss): MicroRho {
-  const { num, den } = scaled(rho);
-  return checkedMicroRho(num / den, 'rho');
-}
-
-export function microRhoToRational(value: MicroRho): Rational {
-  microRho(value, 'value');
-  return rational(BigInt(value), MICRO_RHO_PER_RHO);
-}
-
-/** The privacy filter: true iff spending `cost` keeps the unit within both caps. */
-export function chargeable(spent: BudgetSpent, cost: MicroRho, caps: BudgetCaps): boolean {
-  microRho(spent.dayRho, 'spent.dayRho');
-  microRho(spent.windowRho, 'spent.windowRho');
-  microRho(cost, 'cost');
-  microRho(caps.dailyRho, 'caps.dailyRho');
-  microRho(caps.thirtyDayRho, 'caps.thirtyDayRho');
-  // Each operand ≤ 2^53 − 1, so the sums are < 2^54 and compare exactly against caps < 2^53
-  // (integer.ts: monotone rounding); in practice all values are far smaller.
-  return spent.dayRho + cost <= caps.dailyRho && spent.windowRho + cost <= caps.thirtyDayRho;
-}
-
-/** `chargeable`, or AppError('DP_BUDGET_EXHAUSTED') (e.g. before showing an offer). */
-export function requireChargeable(spent: BudgetSpent, cost: MicroRho, caps: BudgetCaps): void {
-  if (!chargeable(spent, cost, caps)) {
-    throw new AppError(
-      'DP_BUDGET_EXHAUSTED',
-      `a charge of ${cost} µρ would exceed the daily or 30-day privacy budget`,
-      {
-        details: { cost, dayRho: spent.dayRho, windowRho: spent.windowRho, ...caps },
-      },
-    );
-  }
+/** The number of periods a unit may take part in under the lifetime cap (Infinity without one). */
+export function lifetimePeriods(caps: PeriodCaps): number {
+  micro(caps.periodMicro, 'caps.periodMicro');
+  if (caps.lifetimeMicro === null) return Number.POSITIVE_INFINITY;
+  micro(caps.lifetimeMicro, 'caps.lifetimeMicro');
+  return caps.periodMicro === 0 ? Number.POSITIVE_INFINITY : Math.floor(caps.lifetimeMicro / caps.periodMicro);
 }
 
 /**
- * A unit's spending from its ledger rows: `dayRho` sums the charges of `today`, `windowRho` those
- * of the `windowDays` days ending today (today − windowDays < day ≤ today). Charges dated after
- * today (which should not exist) are counted in both, so they can only make the filter stricter.
+ * Whether a unit enrolled in period `enrolledIndex` takes part in period `periodIndex` at all:
+ * periods before its enrolment count as its first (a unit never takes part before it exists).
  */
-export function spentFromCharges(
-  charges: readonly LedgerCharge[],
-  today: number,
-  windowDays: number = WINDOW_DAYS,
-): BudgetSpent {
-  if (!Number.isSafeInteger(today))
-    throw new AppError('DP_INVALID_PARAMETER', `today is ${today}, expected an integer day number`);
-  if (!Number.isSafeInteger(windowDays) || windowDays < 1) {
-    throw new AppError('DP_INVALID_PARAMETER', `windowDays is ${windowDays}, expected a positive integer`);
-  }
-  let dayRho = 0;
-  let windowRho = 0;
-  charges.forEach((charge, i) => {
-    microRho(charge.rho, `charges[${i}].rho`);
-    if (!Number.isSafeInteger(charge.day))
-      throw new AppError('DP_INVALID_PARAMETER', `charges[${i}].day is ${charge.day}, expected an integer`);
-    if (charge.day >= today) dayRho = checkedMicroRho(BigInt(dayRho) + BigInt(charge.rho), 'dayRho');
-    if (charge.day > today - windowDays)
-      windowRho = checkedMicroRho(BigInt(windowRho) + BigInt(charge.rho), 'windowRho');
-  });
-  return { dayRho, windowRho };
+export function participates(enrolledIndex: number, periodIndex: number, caps: PeriodCaps): boolean {
+  const allowed = lifetimePeriods(caps);
+  if (!Number.isFinite(allowed)) return true;
+  const ordinal = periodIndex - Math.min(enrolledIndex, periodIndex) + 1;
+  return ordinal <= allowed;
 }
 
-export interface BudgetHistogramBin {
-  /** Share of the cap spent, as [fromPercent, toPercent); the last bin (100) is "at or over the cap". */
-  readonly fromPercent: number;
-  readonly toPercent: number;
-  readonly units: number;
+/** The privacy filter: true iff the unit may spend `cost` more in the period. */
+export function chargeable(state: UnitPeriodState, cost: Micro, caps: PeriodCaps): boolean {
+  micro(state.spentMicro, 'state.spentMicro');
+  micro(cost, 'cost');
+  micro(caps.periodMicro, 'caps.periodMicro');
+  // Both operands ≤ 2^53 − 1, so the sum is < 2^54 and compares exactly against a cap < 2^53.
+  return !state.excluded && state.spentMicro + cost <= caps.periodMicro;
 }
 
-export interface BudgetHistogram {
-  readonly cap: MicroRho;
-  readonly bins: readonly BudgetHistogramBin[];
-  readonly maxSpent: MicroRho;
+/** What is left of the period's cap (never negative). */
+export function leftInPeriod(state: UnitPeriodState, caps: PeriodCaps): Micro {
+  return state.excluded ? 0 : Math.max(0, caps.periodMicro - state.spentMicro);
 }
 
-/** How spending is distributed across units: counts only, no identities. */
-export interface BudgetSummary {
-  readonly units: number;
-  readonly day: BudgetHistogram;
-  readonly window: BudgetHistogram;
+/** An amount (a rational, a decimal or a ZcdpLoss) in millionths, rounded up: for costs. */
+export function toMicroCeil(value: RationalInput | ZcdpLoss): Micro {
+  const { num, den } = scaled(value);
+  return checked((num + den - 1n) / den, 'value');
 }
 
-/**
- * Histograms of the units' spending as a share of each cap, in ten 10% bins plus one "at the cap"
- * bin. The input carries no identities, and neither does the output. This is an operational view
- * for the hub's own status page, not a DP release: do not send it upstream.
- */
-export function summariseBudget(spending: readonly BudgetSpent[], caps: BudgetCaps): BudgetSummary {
-  microRho(caps.dailyRho, 'caps.dailyRho');
-  microRho(caps.thirtyDayRho, 'caps.thirtyDayRho');
-  spending.forEach((spent, i) => {
-    microRho(spent.dayRho, `spending[${i}].dayRho`);
-    microRho(spent.windowRho, `spending[${i}].windowRho`);
-  });
-  return {
-    units: spending.length,
-    day: histogram(
-      spending.map((s) => s.dayRho),
-      caps.dailyRho,
-    ),
-    window: histogram(
-      spending.map((s) => s.windowRho),
-      caps.thirtyDayRho,
-    ),
-  };
+/** An amount in millionths, rounded down: for caps. */
+export function toMicroFloor(value: RationalInput | ZcdpLoss): Micro {
+  const { num, den } = scaled(value);
+  return checked(num / den, 'value');
 }
 
-function histogram(values: readonly MicroRho[], cap: MicroRho): BudgetHistogram {
-  const counts = new Array<number>(11).fill(0);
-  for (const value of values) {
-    const bin = value >= cap ? 10 : Number((BigInt(value) * 10n) / BigInt(cap));
-    counts[bin] = (counts[bin] as number) + 1;
-  }
-  return {
-    cap,
-    bins: counts.map((units, i) => ({ fromPercent: i * 10, toPercent: i === 10 ? 100 : (i + 1) * 10, units })),
-    maxSpent: values.reduce((a, b) => Math.max(a, b), 0),
-  };
+/** Aliases for the analytics budget, where the amounts are ρ. */
+export const toMicroRhoCeil = toMicroCeil;
+export const toMicroRhoFloor = toMicroFloor;
+
+export function microToRational(value: Micro): Rational {
+  micro(value, 'value');
+  return rational(BigInt(value), MICRO_PER_UNIT);
 }
 
-function scaled(rho: RationalInput | ZcdpLoss): Rational {
-  const value = typeof rho === 'object' && rho !== null && 'measure' in rho ? rho.rho : nonNegativeRational(rho, 'rho');
-  if (value.num < 0n) throw new AppError('DP_INVALID_PARAMETER', 'rho is negative, expected a value ≥ 0');
-  return { num: value.num * MICRO_RHO_PER_RHO, den: value.den };
+/** Millionths as a decimal (for display and JSON): exact for every count below 2^53. */
+export function fromMicro(value: Micro): number {
+  return Number((value / 1_000_000).toFixed(6));
 }
 
-function microRho(value: unknown, name: string): void {
+function scaled(value: RationalInput | ZcdpLoss): Rational {
+  const v =
+    typeof value === 'object' && value !== null && 'measure' in value ? value.rho : nonNegativeRational(value, 'value');
+  if (v.num < 0n) throw new AppError('DP_INVALID_PARAMETER', 'the amount is negative, expected a value ≥ 0');
+  return { num: v.num * MICRO_PER_UNIT, den: v.den };
+}
+
+function micro(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new AppError(
       'DP_INVALID_PARAMETER',
-      `${name} is ${String(value)}, expected a non-negative integer number of µρ (millionths of ρ)`,
+      `${name} is ${String(value)}, expected a non-negative integer number of millionths`,
     );
   }
 }
 
-function checkedMicroRho(value: bigint, name: string): MicroRho {
+function checked(value: bigint, name: string): Micro {
   if (value > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new AppError('DP_INVALID_PARAMETER', `${name} exceeds 2^53 − 1 µρ`);
+    throw new AppError('DP_INVALID_PARAMETER', `${name} exceeds 2^53 − 1 millionths`);
   return Number(value);
 }

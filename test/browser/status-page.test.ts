@@ -54,7 +54,8 @@ describe.runIf(!HAVE_CHROMIUM && process.env.CI !== undefined)('status page in c
 
 const HOUR = 3_600_000;
 // The hub's time: three whole hours ago, so one hour can be released during the test.
-const T0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+/** Midnight two days ago: the first day is over by the time its releases are computed. */
+const T0 = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 2 * 24 * HOUR;
 const GW_BEHIND_MS = 1500;
 const SHOPPERS = 6;
 
@@ -128,8 +129,8 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     );
     await bakery.endAsync();
     await t.hub.finalizePresence({ all: true });
-    // The hour is released (the ledger charges the six shoppers); the upstream collector is down.
-    hubClock.set(T0 + HOUR + 2 * 60_000);
+    // The day is released (the ledger charges the six shoppers); the upstream collector is down.
+    hubClock.set(T0 + 26 * HOUR);
     await t.hub.privacy.runDue(hubClock.now());
     await t.hub.privacy.syncUpstream(hubClock.now());
 
@@ -257,9 +258,10 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     expect(await page.locator('[data-tile="gateways"] .value').textContent()).toBe('1 / 3');
   });
 
-  it('shows releases, the upstream backlog with its error, and budget use as a histogram', async () => {
+  it('shows releases with their latest values ± 95%, the upstream backlog with its error, and the budget plan', async () => {
     const releases = await page.textContent('#releases');
     expect(releases).toContain('footfall');
+    expect(await page.locator('[data-latest="footfall"]').textContent()).toMatch(/bakery -?\d+ ± \d+/);
     expect(releases).toMatch(/Down — retrying/);
     expect(releases).toMatch(/ECONNREFUSED/);
     const unsent = (
@@ -267,11 +269,11 @@ describe.runIf(HAVE_CHROMIUM)('status page in chromium', () => {
     ).n;
     expect(unsent).toBeGreaterThan(0);
     expect(await page.textContent('[data-tile="unsent"] .value')).toBe(String(unsent));
-    const day = page.locator('[data-budget="analytics-day"]');
-    const counts = (await day.locator('.column .count').allTextContents()).map(Number);
-    expect(counts).toHaveLength(11);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(SHOPPERS);
-    expect(await page.textContent('#budget')).not.toContain('shopper-0');
+    const plan = page.locator('[data-plan="analytics"]');
+    expect(await plan.textContent()).toContain('footfall');
+    expect(await page.textContent('#budget')).toMatch(/Analytics cap per quarter/);
+    expect(await page.textContent('#budget')).toMatch(/stays in every release/);
+    expect(await page.textContent('body')).not.toContain('shopper-0');
   });
 
   it('shows the quarantined payload as text, never as markup', async () => {

@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { rational } from '../../shared/privacy/rational.ts';
-import { encodeReleasePayload } from '../../shared/upstream/release-payload.ts';
+import { encodeReleasePayloadV2 } from '../../shared/upstream/release-payload-v2.ts';
 import { parseSigningKey, signedHeaders } from '../../shared/upstream/signing.ts';
 import { buildReleasePayload } from '../../hub/privacy/core/build-payload.ts';
 import { calibrateRelease } from '../../hub/privacy/core/calibrate.ts';
-import { hourPeriod } from '../../shared/time/local-calendar.ts';
+import { localDay, windowOfDay } from '../../shared/time/local-calendar.ts';
 import { post } from './upstream-fixtures.ts';
 
 /** `hushpoint collector --config collector.yaml` as a process, and `hushpoint collector totals`. */
@@ -88,16 +88,16 @@ describe('hushpoint hq', () => {
       const release = calibrateRelease({
         cells: ['bakery', 'dairy'],
         measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }],
-        maxCellsPerDay: 8,
+        maxCellsPerShopper: 8,
         rho: rational(1n, 20n),
         mechanism: 'discrete-gaussian',
       });
       const now = Date.now();
-      const body = encodeReleasePayload(
+      const body = encodeReleasePayloadV2(
         buildReleasePayload({
           store: 'store-1',
           kind: 'footfall',
-          period: hourPeriod(now - 3_600_000, 'UTC'),
+          window: windowOfDay(localDay(now, 'UTC') - 1, 'day', 'quarter', 'UTC'),
           timeZone: 'UTC',
           computedMs: now,
           release,
@@ -118,7 +118,7 @@ describe('hushpoint hq', () => {
       expect(code).toBe(0);
 
       const { stdout } = await run(process.execPath, [LAUNCHER, 'hq', 'totals', '--config', config, '--periods']);
-      expect(stdout).toMatch(/store-1 {2}footfall\/shoppers {2}\(count per hour, 1 release, 2 cells\)/);
+      expect(stdout).toMatch(/store-1 {2}footfall\/shoppers {2}\(count per day, 1 release, 2 cells\)/);
       expect(stdout).toMatch(/total {2}raw 5 \(noise sd ≤ [\d.]+\) {2}consistent 5/);
       expect(stdout).toMatch(/bakery +raw +7 +consistent +5/);
       expect(stdout).toMatch(/dairy +raw +-2 +consistent +0/);

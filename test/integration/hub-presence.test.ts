@@ -178,8 +178,11 @@ describe('hub presence: zones per window, visits, dwell, export', () => {
       quarantined: 0,
       refusedConnections: 0,
       gatewaysRegistered: 2,
-      shoppersEnrolled: 2,
     });
+    // System figures only: no count of shoppers or visits.
+    expect(Object.keys(stats)).not.toEqual(expect.arrayContaining(['shoppersEnrolled']));
+    expect(stats).not.toHaveProperty('openVisits');
+    expect(stats).not.toHaveProperty('visitsStarted');
     expect(stats.windowsFinalized).toBe(11);
     const text = captureIo();
     expect(await main(['hub', 'stats', '--config', t.configFile], text.io)).toBe(0);

@@ -7,7 +7,7 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import { computeEidHex } from '../../shared/eid/eid.ts';
 import { encodePayload } from '../../shared/protocol/codec.ts';
 import { presenceTopic } from '../../shared/protocol/topics.ts';
-import { hourPeriod } from '../../hub/privacy/mod.ts';
+import { localDay, windowOfDay } from '../../hub/privacy/mod.ts';
 import { startTestHub, TEST_STORE, type TestHub } from '../helpers/hub-fixtures.ts';
 
 /**
@@ -164,7 +164,11 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
     const offers = (await as('GET', '/v1/me/offers')).body as { offers: Array<{ id: string }> };
     expect(offers.offers.length).toBeGreaterThanOrEqual(2);
     await as('POST', `/v1/me/offers/${offers.offers[0]?.id}/redeem`);
-    const footfall = t.hub.privacy.computeRelease('footfall', hourPeriod(START * 1000, 'UTC'), NOW);
+    const footfall = t.hub.privacy.computeRelease(
+      'footfall',
+      windowOfDay(localDay(START * 1000, 'UTC'), 'day', 'quarter', 'UTC'),
+      NOW,
+    );
     expect(footfall).toMatchObject({ status: 'computed', contributors: 2 });
   });
   afterAll(async () => {
@@ -183,7 +187,8 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
       'presence_state.shopper_pk',
       'visits.shopper_pk',
       'visit_zones.visit_pk',
-      'privacy_ledger.shopper_pk',
+      'budget_ledger.shopper_pk',
+      'budget_charges.shopper_pk',
       'offer_profiles.shopper_pk',
       'offer_purchases.shopper_pk',
       'offer_exclusions.shopper_pk',

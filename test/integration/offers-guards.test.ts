@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { createHub } from '../../hub/app.ts';
-import { dayPeriod } from '../../hub/privacy/mod.ts';
+import { windowOfDay } from '../../hub/privacy/mod.ts';
 import { RESPONSE_RELEASE_KIND } from '../../hub/offers/mod.ts';
 import { startTestHub, writeHubFiles, type TestHub } from '../helpers/hub-fixtures.ts';
 
@@ -301,7 +301,7 @@ describe('offer guards in a running hub', () => {
       if (arms.size === 2 && (arms.get('holdout') ?? 0) > 2) break;
     }
     expect([...arms.keys()].sort()).toEqual(['holdout', 'personalised']);
-    // Redeem one offer, then release the day.
+    // Redeem one offer, then release the week.
     const first = (
       (await hub.request('GET', '/v1/me/offers', { token: shoppers[0]?.token })).body as {
         offers: Array<{ id: string }>;
@@ -309,8 +309,12 @@ describe('offer guards in a running hub', () => {
     ).offers[0];
     await hub.request('POST', `/v1/me/offers/${first?.id}/redeem`, { token: shoppers[0]?.token });
     const day = hub.hub.offers.localClock(clock.now()).day;
-    clock.set(NOON + DAY);
-    const outcome = hub.hub.privacy.computeRelease(RESPONSE_RELEASE_KIND, dayPeriod(day, 'Europe/Berlin'), clock.now());
+    clock.set(NOON + 8 * DAY);
+    const outcome = hub.hub.privacy.computeRelease(
+      RESPONSE_RELEASE_KIND,
+      windowOfDay(day, 'week', 'quarter', 'Europe/Berlin'),
+      clock.now(),
+    );
     expect(outcome.status).toBe('computed');
     if (outcome.status !== 'computed') return;
     expect(outcome.contributors).toBe(40); // the shopper without analytics consent is left out

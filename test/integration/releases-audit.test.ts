@@ -85,24 +85,28 @@ describe('hushpoint audit noise', () => {
 });
 
 describe('hushpoint audit ledger', () => {
-  it('prints the budget use as distributions, without shopper identities', async () => {
+  it("prints one period's budget use as distributions, without shopper identities", async () => {
     const files = writeHubFiles({
-      privacy: { zones: ['bakery', 'dairy'], budget: { dailyRho: 0.05, thirtyDayRho: 1 } },
+      privacy: { zones: ['bakery', 'dairy'], budget: { period: 'month', periodRho: 0.05 } },
     });
     try {
       const db = openHubDatabase(`${files.dir}/hub.db`);
       const pks = addShoppers(db, 10, { prefix: 'shopper-secret' });
-      const T0 = Date.parse('2026-11-28T08:00:00Z');
+      const T0 = Date.parse('2026-11-20T00:00:00Z');
       pks.forEach((pk, i) => {
-        for (let h = 0; h < 1 + (i % 4); h++)
-          addPresence(db, pk, i % 2 === 0 ? 'bakery' : 'dairy', T0 / 1000 + h * 3600, 2);
+        for (let d = 0; d < 2 + (i % 6); d++)
+          addPresence(db, pk, i % 2 === 0 ? 'bakery' : 'dairy', T0 / 1000 + d * 86_400 + 36_000, 2);
       });
       const service = makeService(db, {
         random: new SeededRandomSource(1),
-        firstPeriodMs: T0,
-        privacy: { zones: ['bakery', 'dairy'], budget: { dailyRho: 0.05, thirtyDayRho: 1 } },
+        firstWindowMs: T0,
+        privacy: {
+          zones: ['bakery', 'dairy'],
+          budget: { period: 'month', periodRho: 0.05 },
+          releases: { footfall: { rho: 0.02 }, visits: { enabled: false }, dwell: { enabled: false } },
+        },
       });
-      await service.runDue(T0 + 5 * 3_600_000);
+      await service.runDue(T0 + 9 * 86_400_000);
       db.close();
 
       const { stdout } = await run(process.execPath, [
@@ -111,13 +115,13 @@ describe('hushpoint audit ledger', () => {
         'ledger',
         '--config',
         files.configFile,
-        '--day',
-        '2026-11-28',
+        '--period',
+        '2026-11',
       ]);
-      expect(stdout).toMatch(/analytics privacy ledger \(zCDP, privacy unit: shopper-day\) for 2026-11-28 \(UTC\)/);
-      expect(stdout).toMatch(/caps: daily ρ 0\.05 \(ε [\d.]+ at δ 0\.000001\), 30-day ρ 1/);
-      expect(stdout).toMatch(/shoppers with analytics consent: 10; with charges in the last 30 days: 10/);
-      expect(stdout).toMatch(/releases of the day: dwell 4, footfall 4, visits 4/);
+      expect(stdout).toMatch(/analytics budget ledger \(zCDP, privacy unit: one shopper over 2026-11, UTC\)/);
+      expect(stdout).toMatch(/cap: ρ 0\.05 per period \(ε [\d.]+ at δ 0\.000001\); at most ρ 0\.6 a year/);
+      expect(stdout).toMatch(/shoppers with analytics consent: 10; with spending in the period: 10/);
+      expect(stdout).toMatch(/releases of the period: footfall 8, repeat 1, transitions 1/);
       expect(stdout).not.toMatch(/shopper-secret/);
       const { stdout: json } = await run(process.execPath, [
         LAUNCHER,
@@ -125,23 +129,20 @@ describe('hushpoint audit ledger', () => {
         'ledger',
         '--config',
         files.configFile,
-        '--day',
-        '2026-11-28',
+        '--period',
+        '2026-11',
         '--json',
       ]);
-      const report = JSON.parse(json) as {
-        summary: { units: number; day: { bins: Array<{ units: number }> } };
-        filtered: number;
-      };
-      expect(report.summary.units).toBe(10);
-      expect(report.summary.day.bins.reduce((a, b) => a + b.units, 0)).toBe(10);
-      expect(report.filtered).toBeGreaterThan(0);
+      const report = JSON.parse(json) as { spenders: number; bins: Array<{ units: number }>; excluded: number };
+      expect(report.spenders).toBe(10);
+      expect(report.bins.reduce((a, b) => a + b.units, 0)).toBe(10);
+      expect(report.excluded).toBeGreaterThan(0);
       expect(json).not.toMatch(/shopper-secret|"pk"|shopper_pk/);
       await expect(
-        run(process.execPath, [LAUNCHER, 'audit', 'ledger', '--config', files.configFile, '--day', '28.11.2026']),
+        run(process.execPath, [LAUNCHER, 'audit', 'ledger', '--config', files.configFile, '--period', '2026-Q4']),
       ).rejects.toMatchObject({
         code: 64,
-        stderr: expect.stringMatching(/--day is "28.11.2026", expected a date such as 2026-11-28/),
+        stderr: expect.stringMatching(/--period is "2026-Q4", expected a month such as "20\d\d-\d\d"/),
       });
     } finally {
       rmSync(files.dir, { recursive: true, force: true });

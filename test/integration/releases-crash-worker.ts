@@ -4,7 +4,7 @@
  * HUSHPOINT_CRASH_AT (after HUSHPOINT_CRASH_SKIP earlier passes of that step), as a power cut
  * or OOM kill would. Without HUSHPOINT_CRASH_AT it runs to the end (or until the parent kills it).
  *
- *   node --import tsx releases-crash-worker.ts <db> <nowMs> <firstPeriodMs> <collectorUrl> <keyHex>
+ *   node --import tsx releases-crash-worker.ts <db> <nowMs> <firstWindowMs> <collectorUrl> <keyHex>
  */
 import { openHubDatabase } from '../../hub/storage/sqlite-database.ts';
 import { createHttpsSender } from '../../hub/privacy/adapters/https-sender.ts';
@@ -23,7 +23,7 @@ if (
   url === undefined ||
   keyHex === undefined
 ) {
-  process.stderr.write('usage: releases-crash-worker.ts <db> <nowMs> <firstPeriodMs> <collectorUrl> <keyHex>\n');
+  process.stderr.write('usage: releases-crash-worker.ts <db> <nowMs> <firstWindowMs> <collectorUrl> <keyHex>\n');
   process.exit(64);
 }
 const crashAt = process.env.HUSHPOINT_CRASH_AT;
@@ -41,7 +41,7 @@ const service = createReleaseService({
   random: new CryptoRandomSource(),
   logger: silentLogger(),
   sender: createHttpsSender({ url, store: 'store-1', key: parseSigningKey(keyHex, 'argv'), timeoutMs: 5000 }),
-  firstPeriodMs: Number(firstText),
+  firstWindowMs: Number(firstText),
   checkpoint: (step) => {
     if (step !== crashAt) return;
     if (skip-- > 0) return;

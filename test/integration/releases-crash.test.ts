@@ -20,23 +20,22 @@ import {
 import { startCollector, type TestCollector } from './upstream-fixtures.ts';
 
 /**
- * Crash injection: a child process computes a day of releases and syncs them, and is killed
+ * Crash injection: a child process computes a week of releases and syncs them, and is killed
  * with SIGKILL between every two steps of a release (and of a send), then at random moments.
  * After every kill, and after a final clean run:
- * - no release key ever has two different bodies (on the hub, or between the hub and the collector);
- * - no shopper-day's ledger is above the daily cap, no 30-day window above its cap;
+ * - no release key ever has two different bodies (on the hub, or between the hub and HQ);
+ * - no shopper's spending in the budget period is above the period's cap;
  * - the ledger holds exactly the charges of the stored releases (charge and release committed together);
  * - every release ends up at the collector, byte for byte.
  */
 
 const WORKER = fileURLToPath(new URL('./releases-crash-worker.ts', import.meta.url));
 const H = 3_600_000;
-const T0 = Date.parse('2026-11-27T00:00:00Z');
-/** Releases start with the first busy hour (07:00), so every crash hits a release with contributors. */
-const FIRST = T0 + 7 * H;
-const END = T0 + 24 * H + 20 * 60_000; // 00:20 the next day: the rest of the day and its transitions are due
-const DAILY_CAP = toMicroRhoFloor(String(CRASH_PRIVACY.budget.dailyRho));
-const WINDOW_CAP = toMicroRhoFloor(String(CRASH_PRIVACY.budget.thirtyDayRho));
+const T0 = Date.parse('2026-11-23T00:00:00Z'); // a Monday
+/** Releases start with the week, so every crash hits a release with contributors. */
+const FIRST = T0;
+const END = T0 + 7 * 24 * H + 2 * H; // 02:00 the next Monday: the week's days and the weekly kinds are due
+const PERIOD_CAP = toMicroRhoFloor(String(CRASH_PRIVACY.budget.periodRho));
 const STEPS = [
   'release-begin',
   'release-rows-read',
@@ -102,8 +101,7 @@ function checkInvariants(): { releases: number; pending: number } {
         `release ${id} disappeared`,
       ).toBe(true);
     const totals = ledgerTotals(db);
-    expect(totals.maxDay).toBeLessThanOrEqual(DAILY_CAP);
-    expect(totals.maxWindow).toBeLessThanOrEqual(WINDOW_CAP);
+    expect(totals.maxPeriod).toBeLessThanOrEqual(PERIOD_CAP);
     expect(totals.total).toBe(totals.charged);
     const values = db
       .prepare(
@@ -132,14 +130,18 @@ beforeAll(async () => {
   collector = await startCollector({ clock: new FakeClock(END), tls: false });
   t = openTestDb();
   const pks = addShoppers(t.db, 30);
-  for (let hour = 7; hour < 21; hour++) {
-    pks.forEach((pk, i) => {
-      if ((i * 7 + hour) % 4 === 0) return;
-      const start = (T0 + hour * H) / 1000 + (i % 10) * 120;
-      addPresence(t.db, pk, ZONES[(i + hour) % 3] as string, start, 12);
-      addPresence(t.db, pk, ZONES[(i + hour + 1) % 3] as string, start + 120, 12);
-      if (hour % 3 === i % 3) addVisit(t.db, pk, start, start + 240);
-    });
+  for (let day = 0; day < 7; day++) {
+    for (let hour = 9; hour < 19; hour += 3) {
+      pks.forEach((pk, i) => {
+        if ((i * 7 + hour + day) % 4 === 0) return;
+        const start = (T0 + day * 24 * H + hour * H) / 1000 + (i % 10) * 120;
+        const zone = ZONES[(i + hour) % 3] as string;
+        const next = ZONES[(i + hour + 1) % 3] as string;
+        addPresence(t.db, pk, zone, start, 12);
+        addPresence(t.db, pk, next, start + 120, 12);
+        if (hour % 3 === i % 3 || day % 2 === 0) addVisit(t.db, pk, start, start + 240, { [zone]: 120, [next]: 120 });
+      });
+    }
   }
   t.db.close();
 });
@@ -155,7 +157,7 @@ describe('crash injection during releases and sync', () => {
     for (const step of STEPS) {
       // Each step at the first release, and the middle steps again a few releases later.
       for (const skip of ['release-noised', 'release-stored', 'release-charged', 'sync-after-send'].includes(step)
-        ? ['0', '7']
+        ? ['0', '2']
         : ['0']) {
         const result = await runWorker({ HUSHPOINT_CRASH_AT: step, HUSHPOINT_CRASH_SKIP: skip });
         if (result.signal === 'SIGKILL') crashed++;
@@ -175,14 +177,17 @@ describe('crash injection during releases and sync', () => {
     const final = await runWorker({});
     expect(final, final.stderr).toMatchObject({ code: 0, stdout: 'done\n' });
     const { releases, pending } = checkInvariants();
-    expect(releases).toBe(17 * 3 + 1);
+    // 7 days × (footfall, visits) + the week's dwell, repeat and transitions.
+    expect(releases).toBe(7 * 2 + 3);
     expect(pending).toBe(0);
     expect(collector.collector.store.list().length).toBe(releases);
     expect(collector.collector.store.refusals().filter((r) => r.code === 'UPSTREAM_REPLAY_MISMATCH')).toEqual([]);
-    // The caps bound: some shopper-days were filtered.
+    // The cap bound: some shoppers were left out of the rest of the period.
     const db = openHubDatabase(t.file);
     try {
-      expect(db.prepare('SELECT COUNT(*) FROM privacy_filtered').pluck().get()).toBeGreaterThan(0);
+      expect(
+        db.prepare('SELECT COUNT(*) FROM budget_ledger WHERE excluded_by IS NOT NULL').pluck().get(),
+      ).toBeGreaterThan(0);
       expect(ledgerTotals(db).total).toBeGreaterThan(0);
     } finally {
       db.close();

@@ -47,12 +47,14 @@ function exactPrivacy(config: PrivacyConfig): PrivacyConfig {
   const r = config.releases;
   return {
     ...config,
-    budget: { dailyRho: 1e6, thirtyDayRho: 1e7 },
+    budget: { ...config.budget, periodRho: 1e7 },
     releases: {
       footfall: { ...r.footfall, rho: 1000 },
       visits: { ...r.visits, rho: 1000 },
       dwell: { ...r.dwell, rho: 1000 },
+      repeat: { ...r.repeat, rho: 1000 },
       transitions: { ...r.transitions, rho: 1000 },
+      conversion: { ...r.conversion, rho: 1000 },
     },
   };
 }
@@ -106,28 +108,39 @@ export function addPresence(db: Database, pk: number, zone: string, startS: numb
   for (let i = 0; i < windows; i++) insert.run(pk, startS + i * WINDOW, WINDOW, zone);
 }
 
-export function addVisit(db: Database, pk: number, startedAt: number, endedAt: number): void {
-  db.prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)').run(
-    pk,
-    startedAt,
-    endedAt,
-    endedAt,
+/** A visit, with the dwell seconds it spent in each zone (visit_zones). Returns the visit's pk. */
+export function addVisit(
+  db: Database,
+  pk: number,
+  startedAt: number,
+  endedAt: number,
+  zones: Readonly<Record<string, number>> = {},
+): number {
+  const visit = Number(
+    db
+      .prepare('INSERT INTO visits (shopper_pk, started_at, last_seen_at, ended_at) VALUES (?, ?, ?, ?)')
+      .run(pk, startedAt, endedAt, endedAt).lastInsertRowid,
   );
+  const zone = db.prepare(
+    'INSERT INTO visit_zones (visit_pk, zone, dwell_seconds, first_at, last_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  for (const [name, dwell] of Object.entries(zones)) zone.run(visit, name, dwell, startedAt, startedAt + dwell);
+  return visit;
 }
 
 export interface ServiceOptions {
   privacy?: Record<string, unknown>;
   /**
-   * Test only: after validation, set every release's ρ to 1000 and the caps to 10^6, beyond what
-   * a config may say. Count noise then vanishes (σ² ≤ 0.002, P(noise ≠ 0) < 1e-100), so counts
-   * can be checked exactly; the ledger's cells and the filter still work as in production.
+   * Test only: after validation, set every release's ρ to 1000 and the period cap to 10^7, beyond
+   * what a config may say. Count noise then vanishes (σ² ≤ 0.01, P(noise ≠ 0) < 1e-20), so counts
+   * can be checked exactly; the ledger and the filter still work as in production.
    */
   exact?: boolean;
   upstream?: Record<string, unknown>;
   sender?: UpstreamSender | null;
   random: RandomSource;
   clock?: FakeClock;
-  firstPeriodMs?: number;
+  firstWindowMs?: number;
   logger?: Logger;
   checkpoint?: ReleaseServiceDeps['checkpoint'];
 }
@@ -143,7 +156,7 @@ export function makeService(db: Database, options: ServiceOptions): ReleaseServi
     random: options.random,
     logger: options.logger ?? silentLogger(),
     sender: options.sender ?? null,
-    ...(options.firstPeriodMs !== undefined ? { firstPeriodMs: options.firstPeriodMs } : {}),
+    ...(options.firstWindowMs !== undefined ? { firstWindowMs: options.firstWindowMs } : {}),
     ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
   });
 }
@@ -161,27 +174,31 @@ export function bodyOf(
   };
 }
 
-/** Σ of a shopper-day's ledger and the largest per-day and 30-day totals. */
-export function ledgerTotals(db: Database): { maxDay: number; maxWindow: number; total: number; charged: number } {
-  const maxDay = db
-    .prepare(
-      'SELECT COALESCE(MAX(s), 0) FROM (SELECT SUM(rho_micro) AS s FROM privacy_ledger GROUP BY shopper_pk, day)',
-    )
+/** The ledger's totals: the most any shopper spent in one period, the sum, and what the releases say they charged. */
+export function ledgerTotals(db: Database): { maxPeriod: number; total: number; charged: number } {
+  const maxPeriod = db
+    .prepare("SELECT COALESCE(MAX(spent_micro), 0) FROM budget_ledger WHERE budget = 'analytics'")
     .pluck()
     .get() as number;
-  const maxWindow = db
-    .prepare(
-      `SELECT COALESCE(MAX(s), 0) FROM (SELECT a.shopper_pk, a.day, (SELECT SUM(b.rho_micro) FROM privacy_ledger b WHERE b.shopper_pk = a.shopper_pk AND b.day > a.day - 30 AND b.day <= a.day) AS s FROM privacy_ledger a)`,
-    )
+  const total = db
+    .prepare("SELECT COALESCE(SUM(spent_micro), 0) FROM budget_ledger WHERE budget = 'analytics'")
     .pluck()
     .get() as number;
-  const total = db.prepare('SELECT COALESCE(SUM(rho_micro), 0) FROM privacy_ledger').pluck().get() as number;
-  const charged = db.prepare('SELECT COALESCE(SUM(charged_micro), 0) FROM privacy_releases').pluck().get() as number;
-  return { maxDay, maxWindow, total, charged };
+  const charged = db
+    .prepare('SELECT COALESCE(SUM(charged_micro), 0) FROM privacy_releases WHERE version = 2')
+    .pluck()
+    .get() as number;
+  return { maxPeriod, total, charged };
 }
 
-/** The privacy settings of the crash test: caps tight enough that the filter binds during the day. */
+/** The privacy settings of the crash test: a cap tight enough that the filter binds within the period. */
 export const CRASH_PRIVACY = {
-  budget: { dailyRho: 0.3, thirtyDayRho: 1 },
-  releases: { footfall: { rho: 0.05 }, visits: { rho: 0.02 }, dwell: { rho: 0.03 }, transitions: { rho: 0.03 } },
+  budget: { period: 'month', periodRho: 0.3 },
+  releases: {
+    footfall: { rho: 0.05 },
+    visits: { rho: 0.02 },
+    dwell: { rho: 0.03 },
+    repeat: { rho: 0.02 },
+    transitions: { rho: 0.03 },
+  },
 };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
-import { hourPeriod } from '../../shared/time/local-calendar.ts';
+import { parseDayLabel, windowOfDay } from '../../shared/time/local-calendar.ts';
 import {
   addPresence,
   addShoppers,
@@ -14,14 +14,25 @@ import {
 } from './releases-fixtures.ts';
 
 /**
- * The release service on a real migrated SQLite database: consent, bounding, the ledger's caps
- * and privacy filter, all cells released, never computing a key twice.
+ * The release service (privacy contract v2) on a real migrated SQLite database: consent, the
+ * kinds' cells and bounds, every cell released, the one budget ledger keyed by the period of the
+ * data, the individual filter, the lifetime cap, never computing a key twice, and the carry-over
+ * of v1 charges on upgrade.
  */
 
 const H = 3_600_000;
-const T0 = Date.parse('2026-11-28T08:00:00Z');
+const D = 24 * H;
+const T0 = Date.parse('2026-09-21T00:00:00Z'); // a Monday in 2026-Q3 (UTC store)
 const S0 = T0 / 1000;
-const HUGE_BUDGET = { dailyRho: 10, thirtyDayRho: 300 };
+const day = (label: string): number => parseDayLabel(label) as number;
+const spent = (t: TestDb, pk: number, period: string): { spent: number; excluded: boolean } => {
+  const row = t.db
+    .prepare(
+      "SELECT spent_micro AS spent, excluded_by IS NOT NULL AS excluded FROM budget_ledger WHERE shopper_pk = ? AND budget = 'analytics' AND period = ?",
+    )
+    .get(pk, period) as { spent: number; excluded: number } | undefined;
+  return { spent: row?.spent ?? 0, excluded: row?.excluded === 1 };
+};
 
 let t: TestDb | null = null;
 afterEach(() => {
@@ -29,221 +40,207 @@ afterEach(() => {
   t = null;
 });
 
-describe('DP releases from the presence tables', () => {
-  it('counts only consenting shoppers, releases every zone (zeros included) and charges what each contributed', async () => {
+describe('DP releases v2 from the presence tables', () => {
+  it('counts only consenting shoppers, releases every cell (zeros included) and charges what each contributed', async () => {
     t = openTestDb();
-    const [a, b, c, noConsent] = addShoppers(t.db, 4, { analytics: (i) => i !== 3 }) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    addPresence(t.db, a, 'bakery', S0, 3);
-    addPresence(t.db, a, 'produce', S0 + 600, 2);
-    addPresence(t.db, b, 'bakery', S0 + 100, 1);
-    addPresence(t.db, c, 'produce', S0 + 1200, 200); // 2000 s: clamped to 1800
-    addPresence(t.db, noConsent, 'dairy', S0, 5);
-    addVisit(t.db, a, S0, S0 + 700);
-    addVisit(t.db, b, S0 + 100, S0 + 110);
-    addVisit(t.db, noConsent, S0, S0 + 50);
-    const service = makeService(t.db, { random: new SeededRandomSource(1), exact: true, firstPeriodMs: T0 });
-    const report = await service.runDue(T0 + H + 5 * 60_000);
-    expect(report.computed).toEqual([
-      'footfall:2026-11-28T08:00+00:00',
-      'visits:2026-11-28T08:00+00:00',
-      'dwell:2026-11-28T08:00+00:00',
-    ]);
+    const [a, b, noConsent] = addShoppers(t.db, 3, { analytics: (i) => i !== 2 }) as [number, number, number];
+    addPresence(t.db, a, 'bakery', S0 + 10 * 3600, 3);
+    addPresence(t.db, a, 'produce', S0 + 10 * 3600 + 600, 2);
+    addPresence(t.db, b, 'bakery', S0 + 14 * 3600, 1);
+    addPresence(t.db, noConsent, 'dairy', S0 + 9 * 3600, 5);
+    addVisit(t.db, a, S0 + 10 * 3600, S0 + 10 * 3600 + 700, { bakery: 30, produce: 20 });
+    addVisit(t.db, b, S0 + 14 * 3600, S0 + 14 * 3600 + 10, { bakery: 10 });
+    addVisit(t.db, noConsent, S0 + 9 * 3600, S0 + 9 * 3600 + 50, { dairy: 50 });
+    const service = makeService(t.db, { random: new SeededRandomSource(1), exact: true, firstWindowMs: T0 });
+    const report = await service.runDue(T0 + D + 2 * H);
+    expect(report.computed).toEqual(['footfall:2026-09-21', 'visits:2026-09-21']);
 
-    const footfall = bodyOf(service, 'footfall:2026-11-28T08:00+00:00');
+    const footfall = bodyOf(service, 'footfall:2026-09-21');
     expect(footfall.cells).toEqual(ZONES);
-    expect(footfall.measures[0]?.values).toEqual([2, 0, 2]);
+    expect(footfall.measures[0]?.values).toEqual([2, 0, 1]);
     expect(footfall).toMatchObject({
-      privacyUnit: 'shopper-day',
-      period: { unit: 'hour', startUnix: S0, endUnix: S0 + 3600 },
+      v: 2,
+      privacyUnit: 'shopper-period',
+      budgetPeriod: { unit: 'quarter', label: '2026-Q3' },
+      window: { unit: 'day', label: '2026-09-21', startUnix: S0, endUnix: S0 + 86_400 },
     });
-    expect(bodyOf(service, 'visits:2026-11-28T08:00+00:00').measures[0]?.values).toEqual([2]);
-    const dwell = bodyOf(service, 'dwell:2026-11-28T08:00+00:00');
-    expect(dwell.measures.map((m) => m.metric)).toEqual(['dwellSeconds', 'shoppers']);
-    expect(dwell.measures[1]?.values).toEqual([2, 0, 2]);
-    // The sum's σ² = 3·1800²/1000 ≈ 9720 (σ ≈ 99): within 6σ of the clamped truth (20 s + 1800 s).
-    expect(Math.abs((dwell.measures[0]?.values[2] as number) - (20 + 1800))).toBeLessThan(6 * 99);
+    const visits = bodyOf(service, 'visits:2026-09-21');
+    expect(visits.cells).toHaveLength(24);
+    expect(visits.measures[0]?.values[10]).toBe(1);
+    expect(visits.measures[0]?.values[14]).toBe(1);
+    expect(visits.measures[0]?.values.reduce((x, y) => x + y, 0)).toBe(2);
 
-    const ledger = t.db
-      .prepare('SELECT shopper_pk AS pk, kind, cells FROM privacy_ledger ORDER BY shopper_pk, kind')
+    const items = t.db
+      .prepare(
+        "SELECT shopper_pk AS pk, item, charges FROM budget_charges WHERE budget = 'analytics' ORDER BY pk, item",
+      )
       .all();
-    expect(ledger).toEqual([
-      { pk: a, kind: 'dwell', cells: 2 },
-      { pk: a, kind: 'footfall', cells: 2 },
-      { pk: a, kind: 'visits', cells: 1 },
-      { pk: b, kind: 'dwell', cells: 1 },
-      { pk: b, kind: 'footfall', cells: 1 },
-      { pk: b, kind: 'visits', cells: 1 },
-      { pk: c, kind: 'dwell', cells: 1 },
-      { pk: c, kind: 'footfall', cells: 1 },
+    expect(items).toEqual([
+      { pk: a, item: 'footfall', charges: 1 },
+      { pk: a, item: 'visits', charges: 1 },
+      { pk: b, item: 'footfall', charges: 1 },
+      { pk: b, item: 'visits', charges: 1 },
     ]);
+    // a reached 2 of 3 zones, b 1: each is charged their own share of the release's ρ.
+    const record = service.releases.get('footfall:2026-09-21');
+    expect(record).toMatchObject({
+      version: 2,
+      budgetPeriod: '2026-Q3',
+      contributors: 2,
+      privacyUnit: 'shopper-period',
+    });
     const totals = ledgerTotals(t.db);
     expect(totals.total).toBe(totals.charged);
-    expect(service.releases.get('footfall:2026-11-28T08:00+00:00')).toMatchObject({
-      contributors: 3,
-      rho: '1000',
-      mechanism: 'discrete-gaussian',
-      privacyUnit: 'shopper-day',
-    });
-    expect(service.releases.values('footfall:2026-11-28T08:00+00:00')).toEqual(
-      ZONES.map((cell, i) => ({ metric: 'shoppers', cell, value: footfall.measures[0]?.values[i] })),
-    );
+    expect(spent(t, noConsent, '2026-Q3').spent).toBe(0);
+  });
+
+  it('releases the weekly kinds: dwell buckets of one visit per shopper-week, repeat visitors, transitions', async () => {
+    t = openTestDb();
+    const [a, b] = addShoppers(t.db, 2) as [number, number];
+    // a: two visits on two days; b: one visit.
+    addVisit(t.db, a, S0 + 10 * 3600, S0 + 11 * 3600, { bakery: 200, dairy: 1000 });
+    addVisit(t.db, a, S0 + D / 1000 + 10 * 3600, S0 + D / 1000 + 11 * 3600, { bakery: 200, dairy: 1000 });
+    addVisit(t.db, b, S0 + 2 * 86_400, S0 + 2 * 86_400 + 4000, { produce: 4000 });
+    addPresence(t.db, a, 'bakery', S0 + 10 * 3600, 2);
+    addPresence(t.db, a, 'dairy', S0 + 10 * 3600 + 20, 2);
+    addPresence(t.db, a, 'bakery', S0 + 10 * 3600 + 40, 1);
+    addPresence(t.db, b, 'produce', S0 + 2 * 86_400, 1);
+    addPresence(t.db, b, 'bakery', S0 + 2 * 86_400 + 4000, 1); // after a 3990 s gap: no transition
+    const service = makeService(t.db, { random: new SeededRandomSource(5), firstWindowMs: T0, exact: true });
+    await service.runDue(T0 + 7 * D + 2 * H);
+
+    const dwell = bodyOf(service, 'dwell:2026-W39');
+    const at = (cell: string): number => dwell.measures[0]?.values[dwell.cells.indexOf(cell)] as number;
+    expect(dwell.cells).toHaveLength(3 * 5);
+    expect(at('bakery|<5')).toBe(1); // 200 s
+    expect(at('dairy|15-30')).toBe(1); // 1000 s
+    expect(at('produce|>=60')).toBe(1); // 4000 s
+    expect(dwell.measures[0]?.values.reduce((x, y) => x + y, 0)).toBe(3); // one visit of a, one of b
+    const repeat = bodyOf(service, 'repeat:2026-W39');
+    expect(repeat.cells).toEqual(['visitors', 'repeatVisitors']);
+    expect(repeat.measures[0]?.values).toEqual([2, 1]);
+    const transitions = bodyOf(service, 'transitions:2026-W39');
+    expect(transitions.cells).toHaveLength(6);
+    const move = (cell: string): number => transitions.measures[0]?.values[transitions.cells.indexOf(cell)] as number;
+    expect(move('bakery>dairy')).toBe(1);
+    expect(move('dairy>bakery')).toBe(1);
+    expect(move('produce>bakery')).toBe(0);
   });
 
   it('never computes a release key twice: the stored noise stays, a rerun finds the key', async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
     addPresence(t.db, a, 'dairy', S0, 1);
-    const service = makeService(t.db, { random: new SeededRandomSource(2), firstPeriodMs: T0 });
-    await service.runDue(T0 + H + 60_001);
-    const id = 'footfall:2026-11-28T08:00+00:00';
+    const service = makeService(t.db, { random: new SeededRandomSource(2), firstWindowMs: T0 });
+    await service.runDue(T0 + D + 2 * H);
+    const id = 'footfall:2026-09-21';
     const first = service.releases.get(id)?.body;
-    const again = await service.runDue(T0 + 2 * H + 60_001);
+    const again = await service.runDue(T0 + 2 * D + 2 * H);
     expect(again.computed).not.toContain(id);
-    expect(service.computeRelease('footfall', hourPeriod(T0, 'UTC'), T0 + 3 * H)).toEqual({ status: 'exists', id });
+    const window = windowOfDay(day('2026-09-21'), 'day', 'quarter', 'UTC');
+    expect(service.computeRelease('footfall', window, T0 + 3 * D)).toEqual({ status: 'exists', id });
     expect(service.releases.get(id)?.body.equals(first as Buffer)).toBe(true);
     expect(() =>
       t?.db.prepare('INSERT INTO privacy_releases SELECT * FROM privacy_releases WHERE id = ?').run(id),
     ).toThrow(/UNIQUE|PRIMARY KEY/);
   });
 
-  it('keeps each shopper within the daily cap and leaves them out of the rest of the day once it would be passed', async () => {
+  it("keeps each shopper within the period's cap, leaves them out of the rest of that period, and starts afresh in the next", async () => {
     t = openTestDb();
     const [a, b] = addShoppers(t.db, 2) as [number, number];
-    // footfall ρ 0.05 with K = 3 (3 zones): 1 zone costs 16,667 µρ; visits 0.02 per hour.
+    const from = Date.parse('2026-09-27T00:00:00Z');
+    // Every day, a visits all three zones and b one; footfall costs a ρ 0.004 a day, b a third of it.
+    for (let d = 0; d < 6; d++) {
+      const s = from / 1000 + d * 86_400 + 36_000;
+      ZONES.forEach((zone, i) => addPresence(t?.db as never, a, zone, s + i * 600, 1));
+      addPresence(t.db, b, 'bakery', s, 1);
+    }
     const service = makeService(t.db, {
       random: new SeededRandomSource(3),
-      firstPeriodMs: T0,
+      firstWindowMs: from,
       privacy: {
-        budget: { dailyRho: 0.1, thirtyDayRho: 1 },
+        budget: { periodRho: 0.01 },
         releases: {
-          footfall: { rho: 0.05 },
-          visits: { rho: 0.02 },
+          footfall: { rho: 0.004 },
+          visits: { enabled: false },
           dwell: { enabled: false },
+          repeat: { enabled: false },
           transitions: { enabled: false },
         },
       },
     });
-    for (let h = 0; h < 6; h++) {
-      addPresence(t.db, a, ZONES[h % 3] as string, S0 + h * 3600, 1);
-      addPresence(t.db, a, ZONES[(h + 1) % 3] as string, S0 + h * 3600 + 60, 1);
-      if (h === 5) {
-        addVisit(t.db, a, S0 + h * 3600, S0 + h * 3600 + 100);
-        addVisit(t.db, b, S0 + h * 3600, S0 + h * 3600 + 100);
-      }
-    }
-    await service.runDue(T0 + 6 * H + 5 * 60_000);
-    const spentA = service.shopperBudget(a, T0 + 6 * H);
-    expect(spentA.spent.dayRho).toBeLessThanOrEqual(0.1);
-    expect(spentA.filteredDays).toEqual(['2026-11-28']);
-    // Shopper a's last visit hour came after they were filtered: only b is in it.
-    expect(service.releases.get('visits:2026-11-28T13:00+00:00')).toMatchObject({
-      contributors: 1,
-      excludedFiltered: 1,
-    });
-    expect(ledgerTotals(t.db).maxDay).toBeLessThanOrEqual(100_000);
-    expect(spentA.entries.map((e) => e.kind)).toEqual(['footfall']);
-    expect(spentA.epsilonToday).toBeGreaterThan(0);
+    await service.runDue(from + 6 * D + 2 * H);
+    // Q3: 27 and 28 Sep (0.008); 29 Sep would pass 0.01 → out for 29 and 30 Sep.
+    expect(spent(t, a, '2026-Q3')).toEqual({ spent: 8000, excluded: true });
+    expect(service.releases.get('footfall:2026-09-29')).toMatchObject({ excludedBudget: 1 });
+    expect(service.releases.get('footfall:2026-09-30')).toMatchObject({ excludedBudget: 0, excludedFiltered: 1 });
+    // Q4 is a new period: 1 and 2 Oct are charged again.
+    expect(spent(t, a, '2026-Q4')).toEqual({ spent: 8000, excluded: false });
+    expect(spent(t, b, '2026-Q3').spent).toBeLessThanOrEqual(10_000);
+    expect(ledgerTotals(t.db).maxPeriod).toBeLessThanOrEqual(10_000);
+    const budget = service.shopperBudget(a, Date.parse('2026-10-03T12:00:00Z'));
+    expect(budget).toMatchObject({ period: '2026-Q4', spent: { periodRho: 0.008 }, left: { periodRho: 0.002 } });
+    expect(budget.history).toEqual([{ period: '2026-Q3', rho: 0.008 }]);
+    expect(budget.byKind).toEqual([{ kind: 'footfall', rho: 0.008, releases: 2 }]);
   });
 
-  it('bounds footfall to K zones per shopper-day across hours', async () => {
+  it('charges a catch-up to the periods of its windows, and a clock jump backwards cannot add to a cap', async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
-    for (let h = 0; h < 4; h++)
-      for (const zone of ZONES) addPresence(t.db, a, zone, S0 + h * 3600 + ZONES.indexOf(zone) * 600, 1);
+    const from = Date.parse('2026-09-28T00:00:00Z');
+    for (let d = 0; d < 5; d++) addPresence(t.db, a, 'bakery', from / 1000 + d * 86_400 + 36_000, 1);
     const service = makeService(t.db, {
-      random: new SeededRandomSource(4),
-      firstPeriodMs: T0,
-      privacy: { releases: { footfall: { maxZonesPerDay: 5 } }, budget: HUGE_BUDGET },
+      random: new SeededRandomSource(6),
+      firstWindowMs: from,
+      privacy: { budget: { periodRho: 0.005 }, releases: { footfall: { rho: 0.003 }, visits: { enabled: false } } },
     });
-    await service.runDue(T0 + 4 * H + 5 * 60_000);
-    const cells = t.db.prepare("SELECT cells FROM privacy_ledger WHERE kind = 'footfall'").pluck().get();
-    expect(cells).toBe(5);
-    expect(service.releases.list({ kind: 'footfall' }).map((r) => r.excludedCellCap)).toEqual([0, 0, 1, 1]);
+    // The hub was down from the 28th; it comes back on 3 Oct: the catch-up charges Q3 days to Q3.
+    await service.runDue(Date.parse('2026-10-03T02:00:00Z'));
+    const q3 = spent(t, a, '2026-Q3');
+    const q4 = spent(t, a, '2026-Q4');
+    expect(q3.spent).toBeLessThanOrEqual(5000);
+    expect(q4.spent).toBeLessThanOrEqual(5000);
+    expect(q3.spent).toBeGreaterThan(0);
+    expect(q4.spent).toBeGreaterThan(0);
+    // The clock jumps back a week: nothing is computed again and no cap moves.
+    const back = await service.runDue(Date.parse('2026-09-26T02:00:00Z'));
+    expect(back.computed).toEqual([]);
+    expect(spent(t, a, '2026-Q3')).toEqual(q3);
+    expect(spent(t, a, '2026-Q4')).toEqual(q4);
   });
 
-  it('releases zone transitions per day over all ordered pairs, once per pair per shopper', async () => {
-    t = openTestDb();
-    const [a, b] = addShoppers(t.db, 2) as [number, number];
-    addPresence(t.db, a, 'bakery', S0, 2);
-    addPresence(t.db, a, 'dairy', S0 + 20, 2);
-    addPresence(t.db, a, 'bakery', S0 + 40, 2);
-    addPresence(t.db, a, 'dairy', S0 + 60, 1);
-    addPresence(t.db, b, 'produce', S0, 1);
-    addPresence(t.db, b, 'bakery', S0 + 4000, 1); // after a 3990 s gap: a new visit, no transition
-    const service = makeService(t.db, { random: new SeededRandomSource(5), firstPeriodMs: T0, exact: true });
-    await service.runDaily(Date.parse('2026-11-29T00:15:00Z'));
-    const body = bodyOf(service, 'transitions:2026-11-28');
-    expect(body.cells).toEqual([
-      'bakery>dairy',
-      'bakery>produce',
-      'dairy>bakery',
-      'dairy>produce',
-      'produce>bakery',
-      'produce>dairy',
-    ]);
-    expect(body.measures[0]?.values).toEqual([1, 0, 1, 0, 0, 0]);
-    expect(t.db.prepare("SELECT shopper_pk, cells FROM privacy_ledger WHERE kind = 'transitions'").all()).toEqual([
-      { shopper_pk: a, cells: 2 },
-    ]);
-  });
-
-  it("forgets a deleted shopper's ledger with them", async () => {
+  it('ends participation after the lifetime cap, counted in periods from enrolment', async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
-    addPresence(t.db, a, 'bakery', S0, 1);
-    const service = makeService(t.db, { random: new SeededRandomSource(6), firstPeriodMs: T0 });
-    await service.runHourly(T0 + H + 60_001);
-    expect(service.shopperBudget(a, T0).spent.dayRho).toBeGreaterThan(0);
-    t.db.prepare('DELETE FROM shoppers WHERE pk = ?').run(a);
-    expect(t.db.prepare('SELECT COUNT(*) FROM privacy_ledger').pluck().get()).toBe(0);
+    t.db.prepare('UPDATE shoppers SET created_ms = ? WHERE pk = ?').run(Date.parse('2026-08-01T00:00:00Z'), a);
+    const from = Date.parse('2026-09-29T00:00:00Z');
+    for (let d = 0; d < 4; d++) addPresence(t.db, a, 'bakery', from / 1000 + d * 86_400 + 36_000, 1);
+    const service = makeService(t.db, {
+      random: new SeededRandomSource(7),
+      firstWindowMs: from,
+      privacy: { budget: { periodRho: 1, lifetimeRho: 1.5 }, releases: { visits: { enabled: false } } },
+    });
+    await service.runDue(from + 4 * D + 2 * H);
+    expect(spent(t, a, '2026-Q3').spent).toBeGreaterThan(0);
+    expect(spent(t, a, '2026-Q4').spent).toBe(0);
+    expect(service.releases.get('footfall:2026-10-01')).toMatchObject({ contributors: 0, excludedFiltered: 1 });
   });
 
-  it('accepts an extra daily release kind registered by another feature', async () => {
+  it('carries the v1 charges of the current period into the v2 ledger once, on upgrade', async () => {
     t = openTestDb();
     const [a, b] = addShoppers(t.db, 2) as [number, number];
-    const service = makeService(t.db, { random: new SeededRandomSource(7), firstPeriodMs: T0, exact: true });
-    service.registerDailyRelease({
-      kind: 'offer-response',
-      cells: () => ['personalised:shown', 'holdout:shown'],
-      rows: () => [
-        { shopperPk: a, cell: 'personalised:shown', value: 3 },
-        { shopperPk: b, cell: 'holdout:shown', value: 9 },
-      ],
-      measures: [{ metric: 'offers', query: 'sum', clamp: { lo: 0, hi: 5 }, share: { num: 1n, den: 1n } }],
-      maxCellsPerDay: 2,
-      rho: 1000,
-    });
-    expect(() =>
-      service.registerDailyRelease({
-        kind: 'offer-response',
-        cells: () => [],
-        rows: () => [],
-        measures: [],
-        maxCellsPerDay: 1,
-        rho: 1,
-      }),
-    ).toThrow(/already registered/);
-    await service.runDaily(Date.parse('2026-11-29T00:15:00Z'));
-    expect(bodyOf(service, 'offer-response:2026-11-28').measures[0]?.values).toEqual([3, 5]);
-    expect(service.kinds().map((k) => k.kind)).toContain('offer-response');
-  });
-
-  it('prunes ledger rows and exact release counts once no window or catch-up can need them', async () => {
-    t = openTestDb();
-    const [a] = addShoppers(t.db, 1) as [number];
-    addPresence(t.db, a, 'bakery', S0, 1);
-    const service = makeService(t.db, { random: new SeededRandomSource(8), firstPeriodMs: T0 });
-    await service.runHourly(T0 + H + 60_001);
-    await service.runDaily(T0 + 36 * 86_400_000);
-    expect(t.db.prepare('SELECT COUNT(*) FROM privacy_ledger').pluck().get()).toBe(2); // footfall and dwell
-    await service.runDaily(T0 + 38 * 86_400_000);
-    expect(t.db.prepare('SELECT COUNT(*) FROM privacy_ledger').pluck().get()).toBe(0);
-    expect(service.releases.get('footfall:2026-11-28T08:00+00:00')).toMatchObject({ contributors: 0, chargedMicro: 0 });
-    expect(ledgerTotals(t.db).total).toBe(ledgerTotals(t.db).charged);
+    const insert = t.db.prepare(
+      "INSERT INTO privacy_ledger (shopper_pk, day, kind, rho_micro, cells, releases) VALUES (?, ?, 'footfall', ?, 1, 1)",
+    );
+    insert.run(a, day('2026-09-10'), 400_000);
+    insert.run(a, day('2026-09-11'), 700_000);
+    insert.run(a, day('2026-06-20'), 900_000); // Q2: not this period
+    insert.run(b, day('2026-09-15'), 100_000);
+    const service = makeService(t.db, { random: new SeededRandomSource(8), firstWindowMs: T0 });
+    await service.runDue(T0 + 2 * H);
+    expect(spent(t, a, '2026-Q3')).toEqual({ spent: 1_100_000, excluded: true });
+    expect(spent(t, b, '2026-Q3')).toEqual({ spent: 100_000, excluded: false });
+    await service.runDue(T0 + 3 * H);
+    expect(spent(t, b, '2026-Q3').spent).toBe(100_000);
   });
 });

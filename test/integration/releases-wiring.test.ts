@@ -31,14 +31,13 @@ describe('privacy release wiring in the hub', () => {
     expect(readFileSync(new URL('cli/commands/audit.ts', ROOT), 'utf8')).toMatch(/new CryptoRandomSource\(\)/);
   });
 
-  it('schedules valid cron expressions: hourly at :05 and daily at 00:15 in the store time zone', () => {
+  it('schedules a valid cron expression: the release job daily at 01:20 in the store time zone', () => {
     const files = writeHubFiles({ privacy: { timeZone: 'Europe/Berlin' }, upstream: { cron: '*/2 * * * *' } });
     const hub = createHub({ config: files.config, resolvePath: (p) => join(files.dir, p) });
     try {
       const schedules = hub.privacy.schedules();
       expect(schedules.map((s) => [s.name, s.expression, s.timezone])).toEqual([
-        ['privacy-hourly', '5 * * * *', 'Europe/Berlin'],
-        ['privacy-daily', '15 0 * * *', 'Europe/Berlin'],
+        ['privacy-releases', '20 1 * * *', 'Europe/Berlin'],
       ]);
       for (const s of schedules) {
         expect(validate(s.expression)).toBe(true);
@@ -52,8 +51,7 @@ describe('privacy release wiring in the hub', () => {
             hourCycle: 'h23',
           }).format(d),
         );
-        if (s.name === 'privacy-hourly') expect(local.every((t) => t.endsWith(':05'))).toBe(true);
-        else expect(local).toEqual(['00:15', '00:15', '00:15']);
+        expect(local).toEqual(['01:20', '01:20', '01:20']);
         void task.destroy();
       }
     } finally {
@@ -63,7 +61,7 @@ describe('privacy release wiring in the hub', () => {
   });
 
   it('computes releases in a running hub and delivers them to the collector byte for byte', async () => {
-    const T0 = Date.parse('2026-11-28T08:00:00Z');
+    const T0 = Date.parse('2026-11-28T00:00:00Z');
     const clock = new FakeClock(T0 + 60_000);
     const collector = await startCollector({ clock });
     const t = await startTestHub({
@@ -81,25 +79,21 @@ describe('privacy release wiring in the hub', () => {
     });
     try {
       const [a, b] = addShoppers(t.hub.db, 2) as [number, number];
-      addPresence(t.hub.db, a, 'bakery', T0 / 1000 + 120, 3);
-      addPresence(t.hub.db, b, 'dairy', T0 / 1000 + 900, 3);
-      clock.set(T0 + 3_600_000 + 5 * 60_000);
-      const report = await t.hub.privacy.runHourly(clock.now());
-      expect(report.computed).toEqual([
-        'footfall:2026-11-28T08:00+00:00',
-        'visits:2026-11-28T08:00+00:00',
-        'dwell:2026-11-28T08:00+00:00',
-      ]);
+      addPresence(t.hub.db, a, 'bakery', T0 / 1000 + 36_000, 3);
+      addPresence(t.hub.db, b, 'dairy', T0 / 1000 + 40_000, 3);
+      clock.set(T0 + 86_400_000 + 2 * 3_600_000);
+      const report = await t.hub.privacy.runDue(clock.now());
+      expect(report.computed).toEqual(['footfall:2026-11-28', 'visits:2026-11-28']);
       const sync = await t.hub.privacy.syncUpstream(clock.now());
-      expect(sync).toMatchObject({ sent: 3, failed: 0, rejected: 0 });
+      expect(sync).toMatchObject({ sent: 2, failed: 0, rejected: 0 });
       for (const id of report.computed) {
         expect(
           collector.collector.store.get('store-1', id)?.body.equals(t.hub.privacy.releases.get(id)?.body as Buffer),
         ).toBe(true);
       }
       expect(t.hub.privacy.status(clock.now())).toMatchObject({
-        upstream: { enabled: true, transport: 'https', pending: 0, sent: 3 },
-        budget: { units: 2 },
+        upstream: { enabled: true, transport: 'https', pending: 0, sent: 2 },
+        period: '2026-Q4',
       });
     } finally {
       await t.stop();

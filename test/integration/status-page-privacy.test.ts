@@ -19,21 +19,26 @@ import { startStatusHub, type StatusHub } from './status-page-fixture.ts';
 
 const T0 = Date.UTC(2026, 8, 21, 9, 0, 0); // an hour boundary (UTC)
 const SHOPPERS = ['shopper-alpha', 'shopper-bravo', 'shopper-charlie', 'shopper-delta'];
+/** The next day at 11:00: the day's footfall and visits are due. */
+const RELEASED_AT = T0 + 26 * 3_600_000;
 
-interface Budget {
-  name: string;
-  unit: string;
-  cap: number;
-  units: number;
-  bins: Array<{ fromPercent: number; toPercent: number; units: number; label?: string }>;
-}
 interface View {
   releases: {
     configured: boolean;
     error: string | null;
     enabled: boolean;
     timeZone: string;
-    kinds: Array<{ kind: string; releases: number; lastPeriodEndMs: number | null }>;
+    kinds: Array<{
+      kind: string;
+      releases: number;
+      lastPeriodEndMs: number | null;
+      latest: {
+        window: string;
+        metric: string;
+        halfWidth95: number;
+        cells: Array<{ cell: string; value: number }>;
+      } | null;
+    }>;
     upstream: {
       enabled: boolean;
       transport: string;
@@ -46,12 +51,18 @@ interface View {
       lastError: string | null;
     };
   };
-  budget: {
+  plan: {
     configured: boolean;
     error: string | null;
-    date: string;
-    filteredToday: number;
-    distributions: Budget[];
+    analytics: {
+      period: string;
+      periodUnit: string;
+      periodCap: number;
+      yearRho: number;
+      dailyShopperStaysIn: boolean;
+      releases: Array<{ kind: string }>;
+    } | null;
+    offers: { periodEpsilon: number; epsilonPerOffer: Record<string, number> } | null;
     problems: string[];
   };
 }
@@ -110,7 +121,7 @@ describe('technician status API: releases, upstream sync and budget', () => {
       await client.publishAsync(presenceTopic(TEST_STORE, gateway), encodePayload('PresenceBatch', batch), { qos: 1 });
     }
     await t.hub.finalizePresence({ all: true });
-    clock.set(T0 + 3_600_000 + 120_000);
+    clock.set(RELEASED_AT);
     const report = await t.hub.privacy.runDue(clock.now());
     expect(report.failed).toEqual([]);
     expect(report.computed.length).toBeGreaterThan(0);
@@ -140,7 +151,17 @@ describe('technician status API: releases, upstream sync and budget', () => {
     const shown = new Map(view.releases.kinds.map((k) => [k.kind, k]));
     for (const row of rows)
       expect(shown.get(row.kind)).toMatchObject({ releases: row.n, lastPeriodEndMs: row.lastEnd });
-    expect(shown.get('footfall')?.lastPeriodEndMs).toBe(T0 + 3_600_000);
+    expect(shown.get('footfall')?.lastPeriodEndMs).toBe(Date.UTC(2026, 8, 22));
+    // The latest released values, each with its 95% half-width (no exact count anywhere).
+    const latest = shown.get('footfall')?.latest;
+    expect(latest).toMatchObject({ window: '2026-09-21', metric: 'shoppers' });
+    expect(latest?.halfWidth95).toBeGreaterThan(0);
+    const body = JSON.parse((t.hub.privacy.releases.get('footfall:2026-09-21')?.body as Buffer).toString()) as {
+      cells: string[];
+      measures: Array<{ values: number[]; halfWidth95: number }>;
+    };
+    expect(latest?.cells).toEqual(body.cells.map((cell, i) => ({ cell, value: body.measures[0]?.values[i] })));
+    expect(latest?.halfWidth95).toBe(body.measures[0]?.halfWidth95);
   });
 
   it('shows the upstream as down with every release unsent and the last error', () => {
@@ -158,41 +179,20 @@ describe('technician status API: releases, upstream sync and budget', () => {
       lastSentMs: null,
     });
     expect(view.releases.upstream.lastError).toMatch(/ECONNREFUSED|connect/i);
-    expect(view.releases.upstream.oldestUnsentMs).toBe(T0 + 3_600_000 + 120_000);
+    expect(view.releases.upstream.oldestUnsentMs).toBe(RELEASED_AT);
   });
 
-  it('shows budget use as histograms of shopper counts by share of the cap, with no identities', () => {
-    const spent = t.hub.db
-      .prepare('SELECT shopper_pk, SUM(rho_micro) AS micro FROM privacy_ledger GROUP BY shopper_pk')
-      .all() as Array<{ shopper_pk: number; micro: number }>;
-    expect(spent).toHaveLength(SHOPPERS.length);
-    expect(view.budget).toMatchObject({
-      configured: true,
-      error: null,
-      date: '2026-09-21',
-      filteredToday: 0,
-      problems: [],
-    });
-    const [day, window] = view.budget.distributions;
-    expect(day).toMatchObject({ name: 'analytics-day', unit: 'ρ', cap: 0.3, units: SHOPPERS.length });
-    expect(window).toMatchObject({ name: 'analytics-window', unit: 'ρ', cap: 3, units: SHOPPERS.length });
-    // Each shopper lands in the bin of its own share of the daily cap (from the ledger table).
-    const expected = new Array<number>(11).fill(0);
-    for (const s of spent) expected[Math.min(10, Math.floor((10 * s.micro) / 300_000))]! += 1;
-    expect(day?.bins.map((b) => b.units)).toEqual(expected);
-    expect(day?.bins.map((b) => [b.fromPercent, b.toPercent])).toEqual([
-      ...Array.from({ length: 10 }, (_, i) => [i * 10, i * 10 + 10]),
-      [100, 100],
-    ]);
+  it('shows the budget plan from the config, and no shopper count or identity', () => {
+    expect(view.plan).toMatchObject({ configured: true, error: null, problems: [] });
+    const analytics = view.plan.analytics;
+    expect(analytics).toMatchObject({ period: '2026-Q3', periodUnit: 'quarter', periodCap: 1, yearRho: 4 });
+    expect(analytics?.releases.map((r) => r.kind)).toEqual(
+      expect.arrayContaining(['footfall', 'visits', 'dwell', 'repeat', 'transitions', 'offer-response']),
+    );
+    expect(analytics?.dailyShopperStaysIn).toBe(true);
+    expect(view.plan.offers?.epsilonPerOffer).toEqual(t.hub.config.offers.epsilon);
     for (const id of SHOPPERS) expect(text).not.toContain(id);
-  });
-
-  it("adds the offers' budget use today as a further histogram", () => {
-    const offers = view.budget.distributions.find((d) => d.name === 'offers-day');
-    const today = t.hub.offers.stats({ fromMs: clock.now(), toMs: clock.now() }, clock.now()).budgetToday;
-    expect(offers).toMatchObject({ unit: 'ε', cap: t.hub.config.offers.budget.dailyEpsilon, units: today.shoppers });
-    expect(offers?.bins.map((b) => b.units)).toEqual(today.buckets.map((b) => b.shoppers));
-    expect(offers?.bins.map((b) => b.label)).toEqual(['none', '≤25', '≤50', '≤75', '≤100']);
+    expect(text).not.toMatch(/"units"|shoppersEnrolled|openVisits|contributors|filtered/);
   });
 
   // Runs last: it damages the database on purpose.
@@ -207,12 +207,13 @@ describe('technician status API: releases, upstream sync and budget', () => {
       configured: true,
       error: expect.stringContaining('no such table: upstream_outbox'),
     });
-    expect(broken.budget).toMatchObject({
+    expect(broken.plan).toMatchObject({
       configured: true,
       error: null,
+      analytics: null,
       problems: [expect.stringContaining('privacy: no such table')],
     });
-    expect(broken.budget.distributions.map((d) => d.name)).toEqual(['offers-day']);
+    expect(broken.plan.offers).not.toBeNull();
     expect(broken.gateways.total).toBe(2);
   });
 });

@@ -4,7 +4,7 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { filters, releaseTopic } from '../../shared/protocol/topics.ts';
-import { decodeReleasePayload } from '../../shared/upstream/release-payload.ts';
+import { decodeAnyReleasePayload } from '../../shared/upstream/release-payload-v2.ts';
 import { createMqttSender } from '../../hub/privacy/adapters/mqtt-sender.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { addPresence, addShoppers, makeService, openTestDb, type TestDb } from './releases-fixtures.ts';
@@ -15,8 +15,9 @@ import { addPresence, addShoppers, makeService, openTestDb, type TestDb } from '
  * down the sync backs off, and after it is back the release arrives with the same bytes.
  */
 
-const T0 = Date.parse('2026-11-28T08:00:00Z');
+const T0 = Date.parse('2026-11-28T00:00:00Z');
 const H = 3_600_000;
+const D = 24 * H;
 
 let t: TestDb | null = null;
 let broker: TestBroker | null = null;
@@ -37,10 +38,12 @@ async function subscriber(url: string, received: Array<{ topic: string; payload:
   return client;
 }
 
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
+/** Polls `condition` (running `step` between polls) until it holds or the deadline passes. */
+async function until(condition: () => boolean, ms = 5000, step?: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
+    if (step !== undefined) await step();
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -53,8 +56,8 @@ describe('upstream over MQTT', () => {
     await subscriber(broker.url, received);
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];
-    addPresence(t.db, a, 'bakery', T0 / 1000, 3);
-    addPresence(t.db, a, 'dairy', (T0 + H) / 1000, 3);
+    addPresence(t.db, a, 'bakery', T0 / 1000 + 36_000, 3);
+    addPresence(t.db, a, 'dairy', (T0 + D) / 1000 + 36_000, 3);
     const clock = new FakeClock(T0);
     const sender = createMqttSender({
       url: broker.url,
@@ -66,42 +69,46 @@ describe('upstream over MQTT', () => {
     const service = makeService(t.db, {
       random: new CryptoRandomSource(),
       clock,
-      firstPeriodMs: T0,
+      firstWindowMs: T0,
       sender,
       upstream: { enabled: true, transport: 'mqtt', url: broker.url, backoff: { initialSeconds: 1, maxSeconds: 1 } },
     });
     try {
-      await service.runHourly(T0 + H + 5 * 60_000);
-      expect(await service.syncUpstream(T0 + H + 5 * 60_000)).toMatchObject({ sent: 3, unavailable: false });
-      await until(() => received.length === 3);
+      // The first day's footfall and visits.
+      await service.runDue(T0 + D + 2 * H);
+      expect(await service.syncUpstream(T0 + D + 2 * H)).toMatchObject({ sent: 2, unavailable: false });
+      await until(() => received.length === 2);
       for (const message of received) {
-        const decoded = decodeReleasePayload(message.payload);
+        const decoded = decodeAnyReleasePayload(message.payload);
         expect(decoded.ok).toBe(true);
         const id = decoded.ok ? decoded.value.release : '';
         expect(message.topic).toBe(releaseTopic('store-1', id.split(':')[0] as string));
         expect(message.payload.equals(service.releases.get(id)?.body as Buffer)).toBe(true);
       }
 
-      // The broker goes away: the next hour's releases wait in the outbox.
+      // The broker goes away: the next day's releases and the week's wait in the outbox.
       await broker.close();
       broker = null;
-      await service.runHourly(T0 + 2 * H + 5 * 60_000);
-      expect(await service.syncUpstream(T0 + 2 * H + 5 * 60_000)).toMatchObject({ sent: 0, unavailable: true });
-      expect(service.releases.outbox().pending).toBe(3);
+      await service.runDue(T0 + 2 * D + 2 * H);
+      expect(await service.syncUpstream(T0 + 2 * D + 2 * H)).toMatchObject({ sent: 0, unavailable: true });
+      expect(service.releases.outbox().pending).toBe(5);
 
       broker = await startBroker({ port });
       await subscriber(broker.url, received);
-      let report = await service.syncUpstream(T0 + 2 * H + 7 * 60_000);
-      for (let i = 0; i < 20 && report.sent < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        report = await service.syncUpstream(T0 + 2 * H + 8 * 60_000 + i * 2000);
-      }
-      expect(service.releases.outbox().pending).toBe(0);
-      await until(() => received.length === 6);
-      const later = received.slice(3);
+      // Each sync waits out its 1 s backoff on the fake clock; poll until the sender has reconnected.
+      let i = 0;
+      await until(
+        () => service.releases.outbox().pending === 0,
+        10_000,
+        async () => {
+          await service.syncUpstream(T0 + 2 * D + 3 * H + i++ * 2000);
+        },
+      );
+      await until(() => received.length === 7);
+      const later = received.slice(2);
       for (const message of later) {
         const id = (JSON.parse(message.payload.toString()) as { release: string }).release;
-        expect(id.endsWith('T09:00+00:00')).toBe(true);
+        expect(id.endsWith(':2026-11-29') || id.endsWith(':2026-W48')).toBe(true);
         expect(message.payload.equals(service.releases.get(id)?.body as Buffer)).toBe(true);
       }
     } finally {

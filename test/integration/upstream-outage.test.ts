@@ -107,7 +107,7 @@ describe('upstream down for a day', () => {
     const proxy = await startProxy(collector);
     t = openTestDb();
     const pks = addShoppers(t.db, 12);
-    // Shoppers come and go over the two days.
+    // Shoppers come and go over the two days (27 and 28 Nov).
     for (let hour = 8; hour < 20 + 24; hour++) {
       pks.forEach((pk, i) => {
         if ((i + hour) % 3 !== 0) return;
@@ -120,7 +120,7 @@ describe('upstream down for a day', () => {
     const service = makeService(t.db, {
       random: new CryptoRandomSource(),
       clock,
-      firstPeriodMs: T0,
+      firstWindowMs: T0,
       upstream: {
         enabled: true,
         url: proxy.url,
@@ -135,32 +135,37 @@ describe('upstream down for a day', () => {
         timeoutMs: 5000,
       }),
     });
+    // The release job and the sync both run every 5 minutes (the release job finds nothing due most times).
     const tick = async (): Promise<void> => {
-      const now = clock.now();
-      const minuteOfHour = Math.floor(now / MIN) % 60;
-      if (minuteOfHour === 5) await service.runHourly(now);
-      if (minuteOfHour === 15 && Math.floor(now / H) % 24 === 0) await service.runDaily(now);
-      await service.syncUpstream(now);
+      await service.runDue(clock.now());
+      await service.syncUpstream(clock.now());
     };
     try {
-      // The day without upstream: 503s until noon, then connections dropped.
+      // The first day: upstream is up, nothing is due yet (27 Nov is released after it ends).
       for (let step = 0; step < 24 * 12; step++) {
         clock.set(T0 + step * 5 * MIN);
-        proxy.setMode(clock.now() < T0 + 12 * H ? 'refuse' : 'drop');
+        proxy.setMode('up');
+        await tick();
+      }
+      expect(service.releases.list()).toEqual([]);
+      // The day without upstream: 503s until noon, then connections dropped. 27 Nov is released at 01:00.
+      for (let step = 24 * 12; step < 48 * 12; step++) {
+        clock.set(T0 + step * 5 * MIN);
+        proxy.setMode(clock.now() < T0 + 36 * H ? 'refuse' : 'drop');
         await tick();
       }
       const computed = service.releases.list();
-      expect(computed.length).toBe(23 * 3); // hours 00..22 (hour 23 is released at 00:05 of the next day)
+      expect(computed.map((r) => r.id)).toEqual(['footfall:2026-11-27', 'visits:2026-11-27']);
       expect(collector.collector.store.list()).toEqual([]);
       expect(service.releases.outbox().pending).toBe(computed.length);
       expect(proxy.attempts.some((a) => a.mode === 'drop')).toBe(true);
 
-      // Upstream back: keep ticking past 00:15 (the day's transitions) until the outbox is empty
+      // Upstream back: keep ticking past 01:00 (28 Nov's releases) until the outbox is empty
       // (within the 15 min backoff cap plus a few ticks).
       proxy.setMode('up');
       for (
-        let step = 24 * 12;
-        (service.releases.outbox().pending > 0 || clock.now() < T0 + 24 * H + 30 * MIN) && step < 24 * 12 + 30;
+        let step = 48 * 12;
+        (service.releases.outbox().pending > 0 || clock.now() < T0 + 48 * H + 90 * MIN) && step < 48 * 12 + 40;
         step++
       ) {
         clock.set(T0 + step * 5 * MIN);
@@ -169,7 +174,9 @@ describe('upstream down for a day', () => {
       expect(service.releases.outbox()).toMatchObject({ pending: 0, rejected: 0 });
 
       const all = service.releases.list();
-      expect(all.some((r) => r.kind === 'transitions')).toBe(true);
+      expect(all.map((r) => r.id)).toEqual(
+        expect.arrayContaining(['footfall:2026-11-28', 'visits:2026-11-28', 'footfall:2026-11-27']),
+      );
       for (const release of all) {
         const tries = proxy.attempts.filter((a) => a.releaseId === release.id);
         expect(tries.length, release.id).toBeGreaterThan(0);
@@ -180,11 +187,12 @@ describe('upstream down for a day', () => {
         const received = collector.collector.store.get('store-1', release.id);
         expect(received?.body.equals(first.body), release.id).toBe(true);
       }
-      // While down, the sync probed with backoff (30 s doubling to 15 min), not every run; every
-      // attempt re-sent the oldest release's stored bytes with a fresh timestamp (checked above).
+      // While down (23 h with something to send), the sync probed with backoff (30 s doubling to
+      // 15 min), not every run; every attempt re-sent the oldest release's stored bytes with a
+      // fresh timestamp (checked above).
       const downAttempts = proxy.attempts.filter((a) => a.mode !== 'up');
-      expect(downAttempts.length).toBeGreaterThan((24 * 60) / 15 - 10);
-      expect(downAttempts.length).toBeLessThan((24 * 60) / 15 + 20);
+      expect(downAttempts.length).toBeGreaterThan((23 * 60) / 15 - 10);
+      expect(downAttempts.length).toBeLessThan((23 * 60) / 15 + 20);
       const oldest = all[0] as (typeof all)[number];
       expect(downAttempts.filter((a) => a.releaseId === oldest.id).length).toBeGreaterThan(50);
       expect(collector.collector.store.refusals()).toEqual([]);
@@ -204,8 +212,8 @@ describe('upstream down for a day', () => {
   it('does not let one failing release hold back the others, and stops re-sending a refused one', async () => {
     const clock = new FakeClock(T0);
     collector = await startCollector({ clock });
-    const poisoned = 'footfall:2026-11-27T08:00+00:00';
-    const conflicting = 'visits:2026-11-27T08:00+00:00';
+    const poisoned = 'footfall:2026-11-27';
+    const conflicting = 'visits:2026-11-27';
     const proxy = await startProxy(collector, new Set([poisoned]));
     proxy.setMode('up');
     t = openTestDb();
@@ -214,7 +222,7 @@ describe('upstream down for a day', () => {
     const service = makeService(t.db, {
       random: new CryptoRandomSource(),
       clock,
-      firstPeriodMs: T0 + 8 * H,
+      firstWindowMs: T0,
       upstream: {
         enabled: true,
         url: proxy.url,
@@ -230,8 +238,9 @@ describe('upstream down for a day', () => {
       }),
     });
     try {
-      clock.set(T0 + 9 * H + 5 * MIN);
-      await service.runHourly(clock.now());
+      // 27–29 Nov and the week 2026-W48: 9 releases.
+      clock.set(T0 + 3 * 24 * H + 2 * H);
+      await service.runDue(clock.now());
       // The collector already holds other bytes under one id (as if the hub's database had been replaced).
       const stored = service.releases.get(conflicting) as NonNullable<ReturnType<typeof service.releases.get>>;
       const other = JSON.parse(stored.body.toString()) as { measures: Array<{ values: number[] }> };
@@ -239,7 +248,7 @@ describe('upstream down for a day', () => {
       collector.collector.store.put(other as never, Buffer.from(JSON.stringify(other)), clock.now());
 
       const report = await service.syncUpstream(clock.now());
-      expect(report).toMatchObject({ attempted: 3, sent: 1, failed: 1, rejected: 1, unavailable: false });
+      expect(report).toMatchObject({ attempted: 9, sent: 7, failed: 1, rejected: 1, unavailable: false });
       expect(service.releases.outboxState(poisoned)).toMatchObject({
         state: 'pending',
         attempts: 1,

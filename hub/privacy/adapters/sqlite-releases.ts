@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import type { PeriodUnit } from '../../../shared/time/local-calendar.ts';
+/** The unit of a release's window (v1: hour or day; v2: day, week or the whole budget period). */
+export type ReleaseWindowUnit = 'hour' | 'day' | 'week' | 'period';
 
 /**
- * DP releases and the upstream outbox in SQLite (migration 010). `insert` runs inside the
+ * DP releases and the upstream outbox in SQLite (migrations 010, 012). `insert` runs inside the
  * caller's release transaction; the release id is the primary key, so a second insert for the
  * same key fails instead of storing a second noise draw.
  */
@@ -10,10 +11,16 @@ import type { PeriodUnit } from '../../../shared/time/local-calendar.ts';
 export interface ReleaseRecord {
   readonly id: string;
   readonly kind: string;
-  readonly periodUnit: PeriodUnit;
+  /** 1: the v1 contract (shopper-day); 2: one shopper over one budget period. */
+  readonly version: 1 | 2;
+  /** The release's window (named "period" in v1). */
+  readonly periodUnit: ReleaseWindowUnit;
   readonly periodStartMs: number;
   readonly periodEndMs: number;
+  /** The window's first local day. */
   readonly day: number;
+  /** v2: the budget period the window lies in ("2026-Q4"); null for v1. */
+  readonly budgetPeriod: string | null;
   readonly computedMs: number;
   readonly privacyUnit: string;
   readonly mechanism: string;
@@ -68,6 +75,8 @@ export interface SqliteReleases {
   values(id: string): ReleaseValue[];
   list(options?: { kind?: string; fromMs?: number; toMs?: number; limit?: number }): ReleaseRecord[];
   summary(): ReleaseSummary[];
+  /** The body of the newest v2 release of a kind (by window end), or null. */
+  latestBody(kind: string): Buffer | null;
   sinceOf(kind: string): number | null;
   setSince(kind: string, sinceMs: number): void;
   duePending(nowMs: number, limit: number): OutboxItem[];
@@ -83,10 +92,12 @@ export interface SqliteReleases {
 interface ReleaseRow {
   id: string;
   kind: string;
-  period_unit: PeriodUnit;
+  version: 1 | 2;
+  period_unit: ReleaseWindowUnit;
   period_start_ms: number;
   period_end_ms: number;
   day: number;
+  budget_period: string | null;
   computed_ms: number;
   privacy_unit: string;
   mechanism: string;
@@ -103,16 +114,18 @@ interface ReleaseRow {
 }
 
 const COLUMNS =
-  'id, kind, period_unit, period_start_ms, period_end_ms, day, computed_ms, privacy_unit, mechanism, rho, rho_micro, epsilon, delta, contributors, excluded_budget, excluded_filtered, excluded_cell_cap, charged_micro, body';
+  'id, kind, version, period_unit, period_start_ms, period_end_ms, day, budget_period, computed_ms, privacy_unit, mechanism, rho, rho_micro, epsilon, delta, contributors, excluded_budget, excluded_filtered, excluded_cell_cap, charged_micro, body';
 
 function toRecord(r: ReleaseRow): ReleaseRecord {
   return {
     id: r.id,
     kind: r.kind,
+    version: r.version,
     periodUnit: r.period_unit,
     periodStartMs: r.period_start_ms,
     periodEndMs: r.period_end_ms,
     day: r.day,
+    budgetPeriod: r.budget_period,
     computedMs: r.computed_ms,
     privacyUnit: r.privacy_unit,
     mechanism: r.mechanism,
@@ -132,7 +145,7 @@ function toRecord(r: ReleaseRow): ReleaseRecord {
 export function createSqliteReleases(db: Database): SqliteReleases {
   const exists = db.prepare('SELECT 1 FROM privacy_releases WHERE id = ?').pluck();
   const insertRelease =
-    db.prepare(`INSERT INTO privacy_releases (${COLUMNS}) VALUES (@id, @kind, @periodUnit, @periodStartMs, @periodEndMs, @day, @computedMs,
+    db.prepare(`INSERT INTO privacy_releases (${COLUMNS}) VALUES (@id, @kind, @version, @periodUnit, @periodStartMs, @periodEndMs, @day, @budgetPeriod, @computedMs,
     @privacyUnit, @mechanism, @rho, @rhoMicro, @epsilon, @delta, @contributors, @excludedBudget, @excludedFiltered, @excludedCellCap, @chargedMicro, @body)`);
   const insertValue = db.prepare(
     'INSERT INTO privacy_release_values (release_id, metric, cell, value) VALUES (?, ?, ?, ?)',
@@ -144,9 +157,10 @@ export function createSqliteReleases(db: Database): SqliteReleases {
   const getValues = db.prepare(
     'SELECT metric, cell, value FROM privacy_release_values WHERE release_id = ? ORDER BY metric, cell',
   );
-  const since = db.prepare('SELECT since_ms FROM privacy_kinds WHERE kind = ?').pluck();
+  // v2 kinds keep their own start (privacy_windows_since): a kind named like a v1 one starts afresh.
+  const since = db.prepare('SELECT since_ms FROM privacy_windows_since WHERE kind = ?').pluck();
   const setSince = db.prepare(
-    'INSERT INTO privacy_kinds (kind, since_ms) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET since_ms = excluded.since_ms',
+    'INSERT INTO privacy_windows_since (kind, since_ms) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET since_ms = excluded.since_ms',
   );
   const pending = db.prepare(`SELECT o.release_id AS releaseId, r.kind AS kind, r.body AS body, o.attempts AS attempts
     FROM upstream_outbox o JOIN privacy_releases r ON r.id = o.release_id
@@ -175,8 +189,13 @@ export function createSqliteReleases(db: Database): SqliteReleases {
     'SELECT kind, COUNT(*) AS releases, MAX(period_end_ms) AS lastPeriodEndMs, MAX(computed_ms) AS lastComputedMs FROM privacy_releases GROUP BY kind ORDER BY kind',
   );
 
+  const latest = db
+    .prepare('SELECT body FROM privacy_releases WHERE kind = ? AND version = 2 ORDER BY period_end_ms DESC LIMIT 1')
+    .pluck();
+
   return {
     has: (id) => exists.get(id) !== undefined,
+    latestBody: (kind) => (latest.get(kind) as Buffer | undefined) ?? null,
     insert(record, values, nowMs) {
       insertRelease.run(record);
       for (const v of values) insertValue.run(record.id, v.metric, v.cell, v.value);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rational } from '../../../shared/privacy/rational.ts';
-import { decodeReleasePayload, encodeReleasePayload } from '../../../shared/upstream/release-payload.ts';
+import { decodeAnyReleasePayload, encodeReleasePayloadV2 } from '../../../shared/upstream/release-payload-v2.ts';
+import { parseDayLabel, windowOfDay } from '../../../shared/time/local-calendar.ts';
 import { buildReleasePayload } from './build-payload.ts';
 import { calibrateRelease } from './calibrate.ts';
-import { hourPeriod } from '../../../shared/time/local-calendar.ts';
 
 const release = calibrateRelease({
   cells: ['bakery', 'produce'],
@@ -11,19 +11,19 @@ const release = calibrateRelease({
     { metric: 'dwellSeconds', query: 'sum', clamp: { lo: 0, hi: 1800 }, share: rational(1n, 2n) },
     { metric: 'shoppers', query: 'count', share: rational(1n, 2n) },
   ],
-  maxCellsPerDay: 8,
+  maxCellsPerShopper: 8,
   rho: rational(1n, 20n),
   mechanism: 'discrete-gaussian',
 });
-const period = hourPeriod(Date.parse('2026-11-28T09:30:00Z'), 'Europe/Berlin');
+const window = windowOfDay(parseDayLabel('2026-11-28') as number, 'day', 'quarter', 'Europe/Berlin');
 
 function payload() {
   return buildReleasePayload({
     store: 'store-1',
     kind: 'dwell',
-    period,
+    window,
     timeZone: 'Europe/Berlin',
-    computedMs: Date.parse('2026-11-28T10:05:00Z'),
+    computedMs: Date.parse('2026-11-29T00:20:00Z'),
     release,
     values: [
       [4210, -37],
@@ -33,66 +33,61 @@ function payload() {
   });
 }
 
-describe('the upstream release body', () => {
-  it('states the unit, mechanism, noise, sensitivity, clamp and cost next to the raw values', () => {
+describe('the upstream release body (v2)', () => {
+  it('states the unit, budget period, window, mechanism, noise, sensitivity, clamp, cost and 95% half-width', () => {
     const p = payload();
     expect(p).toMatchObject({
-      v: 1,
+      v: 2,
       store: 'store-1',
-      release: 'dwell:2026-11-28T10:00+01:00',
+      release: 'dwell:2026-11-28',
       kind: 'dwell',
-      period: {
-        unit: 'hour',
-        start: '2026-11-28T10:00:00+01:00',
-        end: '2026-11-28T11:00:00+01:00',
-        timeZone: 'Europe/Berlin',
+      budgetPeriod: { unit: 'quarter', label: '2026-Q4', timeZone: 'Europe/Berlin' },
+      window: {
+        unit: 'day',
+        label: '2026-11-28',
+        start: '2026-11-28T00:00:00+01:00',
+        end: '2026-11-29T00:00:00+01:00',
       },
-      privacyUnit: 'shopper-day',
-      bounds: { maxCellsPerRelease: 2, maxCellsPerDay: 8, maxPerCell: 1 },
+      privacyUnit: 'shopper-period',
+      bounds: { maxCellsPerRelease: 2, maxPerCell: 1 },
       cells: ['bakery', 'produce'],
     });
     expect(p.measures[0]).toMatchObject({
       metric: 'dwellSeconds',
       query: 'sum',
+      layout: 'cells',
       mechanism: 'discrete-gaussian',
+      granularity: '1',
       clamp: { lo: 0, hi: 1800 },
       sigmaSquared: '129600000',
       rho: '1/40',
       values: [4210, -37],
     });
-    expect(p.measures[0]?.sensitivity).toEqual({
-      l0: 2,
-      lInf: 1800,
-      l1: 3600,
-      l2Squared: 6_480_000,
-      l2: expect.closeTo(2545.58, 2),
-    });
+    expect(p.measures[0]?.sensitivity).toEqual({ l0: 2, lInf: '1800', l1: '3600', l2Squared: '6480000' });
+    // 95% half-width within one unit of 1.96σ: σ = √(129,600,000) ≈ 11,384.2.
+    expect(Math.abs((p.measures[0]?.halfWidth95 as number) - 1.96 * Math.sqrt(129_600_000))).toBeLessThanOrEqual(1);
     expect(p.measures[1]).toMatchObject({ metric: 'shoppers', sigmaSquared: '40', values: [3, 0] });
+    expect(p.measures[1]?.halfWidth95).toBe(12);
     expect(p.cost.rho).toBe('1/20');
     expect(p.cost.epsilon).toBeGreaterThan(1.46);
     expect(p.cost.epsilon).toBeLessThan(p.cost.epsilonBunSteinke);
     expect(JSON.stringify(p)).not.toMatch(/contributors|excluded/);
   });
 
-  it('round-trips through the bytes the hub stores and the collector decodes', () => {
-    const bytes = encodeReleasePayload(payload());
-    const decoded = decodeReleasePayload(bytes);
-    expect(decoded).toEqual({ ok: true, value: payload() });
+  it('round-trips through the bytes the hub stores and HQ decodes', () => {
+    const bytes = encodeReleasePayloadV2(payload());
+    expect(decodeAnyReleasePayload(bytes)).toEqual({ ok: true, value: payload() });
   });
 
   it('names what is wrong with a received body', () => {
     const broken = { ...payload(), cells: ['bakery', 'bakery'], measures: [{ ...payload().measures[1], values: [1] }] };
-    const result = decodeReleasePayload(Buffer.from(JSON.stringify(broken)));
+    const result = decodeAnyReleasePayload(Buffer.from(JSON.stringify(broken)));
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.problems).toEqual(
       expect.arrayContaining([
         { path: '/cells/1', message: 'is "bakery" again, expected distinct cells' },
-        { path: '/measures/0/values', message: 'has 1 values, expected one per cell (2)' },
+        { path: '/measures/0/values', message: 'has 1 values, expected 2 for layout "cells" over 2 cells' },
       ]),
     );
-    expect(decodeReleasePayload(Buffer.from('{'))).toMatchObject({
-      ok: false,
-      problems: [{ path: '', message: expect.stringMatching(/not valid JSON/) }],
-    });
   });
 });

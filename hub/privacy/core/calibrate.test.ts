@@ -14,7 +14,7 @@ describe('release calibration', () => {
     const r = calibrateRelease({
       cells: ZONES,
       measures: COUNT,
-      maxCellsPerDay: 8,
+      maxCellsPerShopper: 8,
       rho: rational(1n, 20n),
       mechanism: 'discrete-gaussian',
     });
@@ -31,7 +31,7 @@ describe('release calibration', () => {
     const r = calibrateRelease({
       cells: ZONES,
       measures: DWELL,
-      maxCellsPerDay: 8,
+      maxCellsPerShopper: 8,
       rho: rational(1n, 20n),
       mechanism: 'discrete-gaussian',
     });
@@ -52,7 +52,7 @@ describe('release calibration', () => {
     const r = calibrateRelease({
       cells: ['store'],
       measures: COUNT,
-      maxCellsPerDay: 4,
+      maxCellsPerShopper: 4,
       rho: rational(1n, 50n),
       mechanism: 'discrete-gaussian',
     });
@@ -67,7 +67,7 @@ describe('release calibration', () => {
     const r = calibrateRelease({
       cells: ZONES,
       measures: COUNT,
-      maxCellsPerDay: 8,
+      maxCellsPerShopper: 8,
       rho: rational(1n, 2n),
       mechanism: 'discrete-laplace',
     });
@@ -80,7 +80,7 @@ describe('release calibration', () => {
     const odd = calibrateRelease({
       cells: ZONES,
       measures: COUNT,
-      maxCellsPerDay: 8,
+      maxCellsPerShopper: 8,
       rho: rational(1n, 20n),
       mechanism: 'discrete-laplace',
     });
@@ -92,7 +92,7 @@ describe('release calibration', () => {
       calibrateRelease({
         cells: ZONES,
         measures: [{ metric: 'x', query: 'count', share: rational(1n, 2n) }],
-        maxCellsPerDay: 8,
+        maxCellsPerShopper: 8,
         rho: rational(1n),
         mechanism: 'discrete-gaussian',
       }),
@@ -101,7 +101,7 @@ describe('release calibration', () => {
       calibrateRelease({
         cells: ZONES,
         measures: [{ metric: 'x', query: 'sum', share: rational(1n) }],
-        maxCellsPerDay: 8,
+        maxCellsPerShopper: 8,
         rho: rational(1n),
         mechanism: 'discrete-gaussian',
       }),
@@ -110,10 +110,10 @@ describe('release calibration', () => {
       calibrateRelease({
         cells: ZONES,
         measures: COUNT,
-        maxCellsPerDay: 0,
+        maxCellsPerShopper: 0,
         rho: rational(1n),
         mechanism: 'discrete-gaussian',
       }),
-    ).toThrow(/maxCellsPerDay is 0/);
+    ).toThrow(/maxCellsPerShopper is 0/);
   });
 });

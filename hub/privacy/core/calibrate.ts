@@ -18,7 +18,7 @@ import { contributionSensitivity, type Sensitivity } from '../../../shared/priva
  * bounds, the ρ it may cost a shopper, the mechanism — to the noise of each measure and the
  * charge of a shopper by the number of cells they contribute.
  *
- * Per release, a shopper contributes to at most L0 = min(K, #cells) cells, once per cell
+ * Per release, a shopper contributes to at most L0 = min(maxCellsPerShopper, #cells) cells, once per cell
  * (maxPerCell = 1), so a measure with per-cell bound L∞ (1 for a count, max(|lo|,|hi|) for a
  * clamped sum) has Δ1 = L0·L∞ and Δ2² = L0·L∞² (docs/references.md#differential-privacy). Each measure gets a share of ρ:
  * - discrete Gaussian: σ² = Δ2²/(2·ρ·share) exactly, so ρ_measure = ρ·share exactly;
@@ -48,8 +48,8 @@ export interface MeasureDefinition {
 export interface ReleaseShape {
   readonly cells: readonly string[];
   readonly measures: readonly MeasureDefinition[];
-  /** K: the most cells of this kind one shopper contributes to per day. */
-  readonly maxCellsPerDay: number;
+  /** The most cells one shopper contributes to in one release. */
+  readonly maxCellsPerShopper: number;
   /** The ρ the release costs a shopper at the bound. */
   readonly rho: Rational;
   readonly mechanism: MechanismName;
@@ -68,7 +68,7 @@ export interface CalibratedMeasure {
 
 export interface CalibratedRelease {
   readonly shape: ReleaseShape;
-  /** L0 of this release: min(K, #cells), at least 1. */
+  /** L0 of this release: min(maxCellsPerShopper, #cells), at least 1. */
   readonly maxCellsPerRelease: number;
   readonly measures: readonly CalibratedMeasure[];
   /** Σ measure ρ: the release's cost for a shopper at the bound (≤ shape.rho). */
@@ -111,10 +111,10 @@ function measureCost(measure: CalibratedMeasure, cells: number): Rational {
 }
 
 export function calibrateRelease(shape: ReleaseShape): CalibratedRelease {
-  if (!Number.isSafeInteger(shape.maxCellsPerDay) || shape.maxCellsPerDay < 1) {
+  if (!Number.isSafeInteger(shape.maxCellsPerShopper) || shape.maxCellsPerShopper < 1) {
     throw new AppError(
       'DP_INVALID_PARAMETER',
-      `maxCellsPerDay is ${shape.maxCellsPerDay}, expected a positive integer`,
+      `maxCellsPerShopper is ${shape.maxCellsPerShopper}, expected a positive integer`,
     );
   }
   if (shape.measures.length === 0) throw new AppError('DP_INVALID_PARAMETER', 'a release needs at least one measure');
@@ -123,7 +123,7 @@ export function calibrateRelease(shape: ReleaseShape): CalibratedRelease {
     throw new AppError('DP_INVALID_PARAMETER', "the measures' shares of ρ must be positive and add up to 1");
   }
   if (shape.rho.num <= 0n) throw new AppError('DP_INVALID_PARAMETER', "a release's ρ must be positive");
-  const l0 = Math.max(1, Math.min(shape.maxCellsPerDay, shape.cells.length));
+  const l0 = Math.max(1, Math.min(shape.maxCellsPerShopper, shape.cells.length));
   const measures = shape.measures.map((definition): CalibratedMeasure => {
     const lInf = lInfOf(definition);
     const sensitivity = contributionSensitivity(l0, BigInt(lInf));

@@ -2,21 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { rational } from '../../../shared/privacy/rational.ts';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import { calibrateRelease } from './calibrate.ts';
-import { planRelease, type ReleaseRow, type UnitBudget } from './plan-release.ts';
+import type { UnitPeriodState } from '../../../shared/privacy/accounting.ts';
+import { planRelease, type ReleaseRow } from './plan-release.ts';
 
 const CELLS = ['a', 'b', 'c', 'd'];
-const FRESH: UnitBudget = { dayRho: 0, windowRho: 0, cellsToday: 0, filtered: false };
-const CAPS = { dailyRho: 1_000_000, thirtyDayRho: 10_000_000 };
+const FRESH: UnitPeriodState = { spentMicro: 0, excluded: false };
+const CAPS = { periodMicro: 1_000_000, lifetimeMicro: null };
+const WIDE = { periodMicro: 100_000_000, lifetimeMicro: null };
+const ALWAYS = (): boolean => true;
 
 /** ρ = 100 per release: σ² = L0/200 ≤ 0.02, so a cell's noise is non-zero with probability < 1e-10. */
 function nearlyNoiseless(
-  maxCellsPerDay: number,
+  maxCellsPerShopper: number,
   measures = [{ metric: 'shoppers', query: 'count' as const, share: rational(1n) }],
 ) {
   return calibrateRelease({
     cells: CELLS,
     measures,
-    maxCellsPerDay,
+    maxCellsPerShopper,
     rho: rational(100n),
     mechanism: 'discrete-gaussian',
   });
@@ -33,8 +36,9 @@ describe('planning a release', () => {
     const plan = planRelease({
       release: nearlyNoiseless(4),
       rows,
-      budgetOf: () => FRESH,
-      caps: { dailyRho: 100_000_000, thirtyDayRho: 100_000_000 },
+      stateOf: () => FRESH,
+      participates: ALWAYS,
+      caps: WIDE,
       rng: new SeededRandomSource(1),
     });
     expect(plan.values).toEqual([[2, 0, 1, 0]]);
@@ -45,60 +49,69 @@ describe('planning a release', () => {
     expect(plan.contributors).toBe(2);
   });
 
-  it('keeps at most min(L0, K − cells used today) cells per shopper, chosen from their own cells', () => {
+  it('keeps at most L0 cells per shopper, chosen from their own cells', () => {
     const rows: ReleaseRow[] = CELLS.map((cell) => ({ unit: 7, cell }));
     const release = calibrateRelease({
       cells: CELLS,
       measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }],
-      maxCellsPerDay: 3,
+      maxCellsPerShopper: 3,
       rho: rational(1n, 10n),
       mechanism: 'discrete-gaussian',
     });
     const plan = planRelease({
       release,
       rows,
-      budgetOf: () => ({ ...FRESH, cellsToday: 1 }),
+      stateOf: () => FRESH,
+      participates: ALWAYS,
       caps: CAPS,
       rng: new SeededRandomSource(2),
     });
-    expect(plan.charges).toEqual([{ unit: 7, cells: 2, rho: release.chargeMicroRho[2] }]);
-    const full = planRelease({
-      release,
-      rows,
-      budgetOf: () => ({ ...FRESH, cellsToday: 3 }),
-      caps: CAPS,
-      rng: new SeededRandomSource(2),
-    });
-    expect(full.charges).toEqual([]);
-    expect(full.excluded.cellCap).toBe(1);
+    expect(plan.charges).toEqual([{ unit: 7, cells: 3, rho: release.chargeMicroRho[3] }]);
   });
 
-  it('is a privacy filter: a shopper whose charge would pass a cap is left out and reported for filtering', () => {
+  it('leaves out shoppers past their lifetime participation without charging them', () => {
+    const release = nearlyNoiseless(4);
+    const rows: ReleaseRow[] = [1, 2].map((unit) => ({ unit, cell: 'a' }));
+    const plan = planRelease({
+      release,
+      rows,
+      stateOf: () => FRESH,
+      participates: (u) => u === 1,
+      caps: WIDE,
+      rng: new SeededRandomSource(8),
+    });
+    expect(plan.charges.map((c) => c.unit)).toEqual([1]);
+    expect(plan.values).toEqual([[1, 0, 0, 0]]);
+    expect(plan.excluded).toEqual({ earlier: 0, budget: 0, lifetime: 1 });
+  });
+
+  it("is a privacy filter: a shopper whose charge would pass the period's cap is left out and reported", () => {
     const release = calibrateRelease({
       cells: CELLS,
       measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }],
-      maxCellsPerDay: 4,
+      maxCellsPerShopper: 4,
       rho: rational(1n, 10n),
       mechanism: 'discrete-gaussian',
     });
     const perCell = release.chargeMicroRho[1] as number;
-    const budgets = new Map<number, UnitBudget>([
+    const states = new Map<number, UnitPeriodState>([
       [1, FRESH],
-      [2, { ...FRESH, dayRho: CAPS.dailyRho - perCell + 1 }],
-      [3, { ...FRESH, windowRho: CAPS.thirtyDayRho - perCell }],
-      [4, { ...FRESH, filtered: true }],
+      [2, { spentMicro: CAPS.periodMicro - perCell + 1, excluded: false }],
+      [3, { spentMicro: CAPS.periodMicro - perCell, excluded: false }],
+      [4, { spentMicro: 0, excluded: true }],
     ]);
     const rows: ReleaseRow[] = [1, 2, 3, 4].map((unit) => ({ unit, cell: 'b' }));
     const plan = planRelease({
       release,
       rows,
-      budgetOf: (u) => budgets.get(u) as UnitBudget,
+      stateOf: (u) => states.get(u) as UnitPeriodState,
+      participates: ALWAYS,
       caps: CAPS,
       rng: new SeededRandomSource(3),
     });
     expect(plan.charges.map((c) => c.unit)).toEqual([1, 3]);
-    expect(plan.newlyFiltered).toEqual([2]);
-    expect(plan.excluded).toEqual({ filteredEarlier: 1, budget: 1, cellCap: 0 });
+    expect(plan.newlyExcluded).toEqual([2]);
+    expect(plan.excluded).toEqual({ earlier: 1, budget: 1, lifetime: 0 });
     expect(plan.chargedMicroRho).toBe(2 * perCell);
   });
 
@@ -115,8 +128,9 @@ describe('planning a release', () => {
     const plan = planRelease({
       release,
       rows,
-      budgetOf: () => FRESH,
-      caps: { dailyRho: 100_000_000, thirtyDayRho: 100_000_000 },
+      stateOf: () => FRESH,
+      participates: ALWAYS,
+      caps: WIDE,
       rng: new SeededRandomSource(4),
     });
     // σ² of the sum is 4·1800²/(2·50) ≈ 130k: only the count is near-exact.
@@ -125,7 +139,7 @@ describe('planning a release', () => {
     const exact = calibrateRelease({
       cells: CELLS,
       measures: [{ metric: 'seconds', query: 'sum', clamp: { lo: 0, hi: 10 }, share: rational(1n) }],
-      maxCellsPerDay: 4,
+      maxCellsPerShopper: 4,
       rho: rational(100_000n),
       mechanism: 'discrete-gaussian',
     });
@@ -133,8 +147,9 @@ describe('planning a release', () => {
       planRelease({
         release: exact,
         rows,
-        budgetOf: () => FRESH,
-        caps: { dailyRho: 10 ** 12, thirtyDayRho: 10 ** 12 },
+        stateOf: () => FRESH,
+        participates: ALWAYS,
+        caps: { periodMicro: 10 ** 12, lifetimeMicro: null },
         rng: new SeededRandomSource(4),
       }).values,
     ).toEqual([[20, 0, 0, 10]]);
@@ -142,7 +157,8 @@ describe('planning a release', () => {
       planRelease({
         release,
         rows: [{ unit: 1, cell: 'a' }],
-        budgetOf: () => FRESH,
+        stateOf: () => FRESH,
+        participates: ALWAYS,
         caps: CAPS,
         rng: new SeededRandomSource(4),
       }),
@@ -153,13 +169,13 @@ describe('planning a release', () => {
     const release = calibrateRelease({
       cells: CELLS,
       measures: [{ metric: 'shoppers', query: 'count', share: rational(1n) }],
-      maxCellsPerDay: 4,
+      maxCellsPerShopper: 4,
       rho: rational(1n, 100n),
       mechanism: 'discrete-gaussian',
     });
     const rng = new SeededRandomSource(5);
-    const a = planRelease({ release, rows: [], budgetOf: () => FRESH, caps: CAPS, rng });
-    const b = planRelease({ release, rows: [], budgetOf: () => FRESH, caps: CAPS, rng });
+    const a = planRelease({ release, rows: [], stateOf: () => FRESH, participates: ALWAYS, caps: CAPS, rng });
+    const b = planRelease({ release, rows: [], stateOf: () => FRESH, participates: ALWAYS, caps: CAPS, rng });
     expect(a.values).not.toEqual(b.values);
   });
 });

@@ -1,5 +1,10 @@
 import { AppError } from '../../../shared/errors.ts';
-import { chargeable, type BudgetCaps, type MicroRho } from '../../../shared/privacy/accounting.ts';
+import {
+  chargeable,
+  type MicroRho,
+  type PeriodCaps,
+  type UnitPeriodState,
+} from '../../../shared/privacy/accounting.ts';
 import type { RandomSource } from '../../../shared/ports/random.ts';
 import { boundedCount, boundedSum } from '../../../shared/privacy/transformations/bounded-aggregates.ts';
 import { clamp } from '../../../shared/privacy/transformations/clamp.ts';
@@ -11,16 +16,17 @@ import {
 import type { CalibratedRelease } from './calibrate.ts';
 
 /**
- * One release, planned and noised (pure: data, ledger state and `rng` come in as arguments).
+ * One release, planned and noised (pure: data, ledger state and `rng` come in as arguments;
+ * docs/privacy.md §3).
  *
  * 1. Rows outside the public cells are dropped (a per-row filter).
- * 2. Shoppers already filtered out today are left out ("left out of further releases that day").
- * 3. Each shopper keeps a uniformly random set of at most min(L0, K − cells already used today
- *    by this kind) of their cells (boundContributions: depends on their own rows only); a
- *    shopper with no cells left today for this kind is left out of this kind only.
+ * 2. Shoppers left out of the rest of the window's budget period by an earlier release, and
+ *    shoppers past their lifetime participation, are left out.
+ * 3. Each shopper keeps a uniformly random set of at most L0 of their cells (boundContributions:
+ *    depends on their own rows only).
  * 4. Each remaining shopper's own cost is the charge for the cells they kept
- *    (CalibratedRelease.chargeMicroRho). If it does not fit both caps of their ledger
- *    (accounting.chargeable), they are left out of this release and marked filtered for the day.
+ *    (CalibratedRelease.chargeMicroRho). If it does not fit the period's cap
+ *    (accounting.chargeable), they are left out of this release and of the rest of the period.
  * 5. The kept rows are aggregated over ALL public cells (zeros included) and every measure gets
  *    its own independent noise, drawn once here.
  *
@@ -35,21 +41,14 @@ export interface ReleaseRow {
   readonly value?: number;
 }
 
-/** A unit's ledger state on the release's day. */
-export interface UnitBudget {
-  readonly dayRho: MicroRho;
-  readonly windowRho: MicroRho;
-  /** Cells of this release kind already contributed on this day (for K). */
-  readonly cellsToday: number;
-  /** Left out of releases for the rest of the day by an earlier release. */
-  readonly filtered: boolean;
-}
-
 export interface PlanInput {
   readonly release: CalibratedRelease;
   readonly rows: readonly ReleaseRow[];
-  readonly budgetOf: (unit: number) => UnitBudget;
-  readonly caps: BudgetCaps;
+  /** The unit's state in the ledger of the window's budget period. */
+  readonly stateOf: (unit: number) => UnitPeriodState;
+  /** Whether the unit takes part in this period at all (the lifetime cap; true without one). */
+  readonly participates: (unit: number) => boolean;
+  readonly caps: PeriodCaps;
   readonly rng: RandomSource;
 }
 
@@ -63,9 +62,10 @@ export interface ReleasePlan {
   /** values[m][i]: measure m's noisy value for cell i. */
   readonly values: readonly (readonly number[])[];
   readonly charges: readonly UnitCharge[];
-  /** Units newly over budget: to be marked filtered for the rest of the day. */
-  readonly newlyFiltered: readonly number[];
-  readonly excluded: { readonly filteredEarlier: number; readonly budget: number; readonly cellCap: number };
+  /** Units whose cost did not fit: to be left out of the rest of the period. */
+  readonly newlyExcluded: readonly number[];
+  /** Left out: earlier in the period, now (budget), by the lifetime cap. */
+  readonly excluded: { readonly earlier: number; readonly budget: number; readonly lifetime: number };
   readonly contributors: number;
   /** Σ charges (µρ). */
   readonly chargedMicroRho: number;
@@ -106,52 +106,46 @@ export function planRelease(input: PlanInput): ReleasePlan {
     });
   });
 
-  // Group units by how many cells they may still use (one bounding pass per group).
-  let filteredEarlier = 0;
-  let cellCap = 0;
-  const budgets = new Map<number, UnitBudget>();
-  const groups = new Map<number, Candidate[]>();
+  let earlier = 0;
+  let lifetime = 0;
+  const states = new Map<number, UnitPeriodState>();
+  const candidates: Candidate[] = [];
   for (const [unit, rows] of byUnit) {
-    const budget = input.budgetOf(unit);
-    budgets.set(unit, budget);
-    if (budget.filtered) {
-      filteredEarlier++;
+    const state = input.stateOf(unit);
+    if (state.excluded) {
+      earlier++;
       continue;
     }
-    const allowed = Math.min(release.maxCellsPerRelease, release.shape.maxCellsPerDay - budget.cellsToday);
-    if (allowed <= 0) {
-      cellCap++;
+    if (!input.participates(unit)) {
+      lifetime++;
       continue;
     }
-    const group = groups.get(allowed) ?? [];
-    groups.set(allowed, group);
-    for (const row of rows) group.push(row);
+    states.set(unit, state);
+    for (const row of rows) candidates.push(row);
   }
 
   const kept = new Map<number, Candidate[]>();
-  for (const allowed of [...groups.keys()].sort((a, b) => a - b)) {
-    const bounded = boundContributions(groups.get(allowed) as Candidate[], {
-      maxCellsPerUnit: allowed,
-      maxPerCell: 1,
-      rng,
-    });
-    for (const row of bounded.rows) {
-      const list = kept.get(row.pk) ?? [];
-      kept.set(row.pk, list);
-      list.push(row);
-    }
+  const boundedRows = boundContributions(candidates, {
+    maxCellsPerUnit: release.maxCellsPerRelease,
+    maxPerCell: 1,
+    rng,
+  }).rows;
+  for (const row of boundedRows) {
+    const list = kept.get(row.pk) ?? [];
+    kept.set(row.pk, list);
+    list.push(row);
   }
 
   // The privacy filter, per unit, on its own cost.
   const charges: UnitCharge[] = [];
-  const newlyFiltered: number[] = [];
+  const newlyExcluded: number[] = [];
   const included: Candidate[] = [];
   for (const [unit, rows] of kept) {
     const cost = release.chargeMicroRho[rows.length];
     if (cost === undefined)
       throw new AppError('INTERNAL', `unit kept ${rows.length} cells, more than the release's L0`);
-    if (!chargeable(budgets.get(unit) as UnitBudget, cost, caps)) {
-      newlyFiltered.push(unit);
+    if (!chargeable(states.get(unit) as UnitPeriodState, cost, caps)) {
+      newlyExcluded.push(unit);
       continue;
     }
     charges.push({ unit, rho: cost, cells: rows.length });
@@ -178,8 +172,8 @@ export function planRelease(input: PlanInput): ReleasePlan {
   return {
     values,
     charges,
-    newlyFiltered,
-    excluded: { filteredEarlier, budget: newlyFiltered.length, cellCap },
+    newlyExcluded,
+    excluded: { earlier, budget: newlyExcluded.length, lifetime },
     contributors: charges.length,
     chargedMicroRho: charges.reduce((sum, c) => sum + c.rho, 0),
   };

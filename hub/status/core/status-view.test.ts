@@ -173,10 +173,33 @@ describe('counterGroups', () => {
   });
 });
 
+const plan = {
+  periodUnit: 'quarter',
+  periodCap: 1,
+  yearRho: 4,
+  periodEpsilon: 7.8,
+  yearEpsilon: 20.1,
+  delta: 1e-6,
+  dailyShopperRho: 0.62,
+  dailyShopperStaysIn: true,
+  releases: [
+    { kind: 'footfall', window: 'day', rho: 0.002, windowsPerPeriod: 92, rhoPerPeriod: 0.184, halfWidth95: 88 },
+  ],
+};
+
 const privacy: PrivacyInput = {
   enabled: true,
   timeZone: 'Europe/Berlin',
-  releases: [{ kind: 'footfall', releases: 24, lastPeriodEndMs: NOW - 3_600_000, lastComputedMs: NOW - 3_000_000 }],
+  period: '2026-Q3',
+  releases: [
+    {
+      kind: 'footfall',
+      releases: 24,
+      lastPeriodEndMs: NOW - 3_600_000,
+      lastComputedMs: NOW - 3_000_000,
+      latest: { window: '2026-09-20', metric: 'shoppers', halfWidth95: 88, cells: [{ cell: 'bakery', value: 812 }] },
+    },
+  ],
   upstream: {
     enabled: true,
     transport: 'https',
@@ -188,20 +211,7 @@ const privacy: PrivacyInput = {
     lastError: 'HTTP 503',
     lastSentMs: NOW - 10_800_000,
   },
-  budget: {
-    units: 5,
-    date: '2026-09-21',
-    filteredToday: 1,
-    day: {
-      cap: 250_000,
-      maxSpent: 250_000,
-      bins: [
-        { fromPercent: 0, toPercent: 10, units: 4 },
-        { fromPercent: 100, toPercent: 100, units: 1 },
-      ],
-    },
-    window: { cap: 2_000_000, maxSpent: 300_000, bins: [{ fromPercent: 10, toPercent: 20, units: 5 }] },
-  },
+  plan,
 };
 
 const input = (extra: Partial<StatusInput> = {}): StatusInput => ({
@@ -214,7 +224,7 @@ const input = (extra: Partial<StatusInput> = {}): StatusInput => ({
   quarantine: [],
   counters: { batches: 1 },
   privacy: null,
-  budgets: null,
+  offersPlan: null,
   ...extra,
 });
 
@@ -224,18 +234,35 @@ describe('buildStatusView', () => {
     expect(view.gateways).toMatchObject({ total: 2, online: 1 });
     expect(view.gateways.items.map((g) => g.connection)).toEqual(['online', 'offline', 'revoked']);
     expect(view.releases).toEqual({ configured: false, reason: 'the privacy feature is not wired into this hub' });
-    expect(view.budget).toEqual({ configured: false, reason: 'the privacy feature is not wired into this hub' });
+    expect(view.plan).toEqual({ configured: false, reason: 'the privacy feature is not wired into this hub' });
     expect(view.hub).toEqual({ version: '0.1.0', timeMs: NOW });
   });
 
-  it('shows releases, unsent count, last sent, last error and the budget histograms in ρ', () => {
-    const view = buildStatusView(input({ privacy }), NOW);
+  it('shows releases with their latest released values ± 95%, the upstream sync, and the budget plan', () => {
+    const view = buildStatusView(
+      input({ privacy, offersPlan: { periodEpsilon: 2, epsilonPerOffer: { standard: 1 } } }),
+      NOW,
+    );
     expect(view.releases).toEqual({
       configured: true,
       error: null,
       enabled: true,
       timeZone: 'Europe/Berlin',
-      kinds: [{ kind: 'footfall', releases: 24, lastPeriodEndMs: NOW - 3_600_000, lastComputedMs: NOW - 3_000_000 }],
+      period: '2026-Q3',
+      kinds: [
+        {
+          kind: 'footfall',
+          releases: 24,
+          lastPeriodEndMs: NOW - 3_600_000,
+          lastComputedMs: NOW - 3_000_000,
+          latest: {
+            window: '2026-09-20',
+            metric: 'shoppers',
+            halfWidth95: 88,
+            cells: [{ cell: 'bakery', value: 812 }],
+          },
+        },
+      ],
       upstream: {
         enabled: true,
         transport: 'https',
@@ -248,45 +275,34 @@ describe('buildStatusView', () => {
         lastError: 'HTTP 503',
       },
     });
-    expect(view.budget).toMatchObject({
+    expect(view.plan).toEqual({
       configured: true,
       error: null,
-      date: '2026-09-21',
-      filteredToday: 1,
+      analytics: { ...plan, period: '2026-Q3' },
+      offers: { periodEpsilon: 2, epsilonPerOffer: { standard: 1 } },
       problems: [],
     });
-    if (!view.budget.configured || view.budget.error !== null) throw new Error('expected a budget');
-    expect(view.budget.distributions.map((d) => [d.name, d.cap, d.units, d.bins.length])).toEqual([
-      ['analytics-day', 0.25, 5, 2],
-      ['analytics-window', 2, 5, 1],
-    ]);
   });
 
-  it('reports a failing provider as an error of its section, and keeps the other budgets', () => {
+  it('shows no shopper counts: the plan comes from the config, the figures from releases', () => {
+    const text = JSON.stringify(buildStatusView(input({ privacy }), NOW));
+    expect(text).not.toMatch(/units|shoppersEnrolled|openVisits|filtered/);
+  });
+
+  it('reports a failing provider as an error of its section, and keeps the other plan', () => {
     const view = buildStatusView(
-      input({
-        privacy: new Error('database is locked'),
-        budgets: [
-          {
-            name: 'offers-day',
-            label: 'Offers today',
-            unit: 'ε',
-            cap: 3,
-            units: 2,
-            bins: [{ fromPercent: 0, toPercent: 10, units: 2 }],
-          },
-        ],
-      }),
+      input({ privacy: new Error('database is locked'), offersPlan: { periodEpsilon: 3, epsilonPerOffer: {} } }),
       NOW,
     );
     expect(view.releases).toEqual({ configured: true, error: 'database is locked' });
-    expect(view.budget).toMatchObject({
+    expect(view.plan).toMatchObject({
       configured: true,
       error: null,
+      analytics: null,
+      offers: { periodEpsilon: 3 },
       problems: ['privacy: database is locked'],
-      distributions: [{ name: 'offers-day', unit: 'ε', cap: 3 }],
     });
     const alone = buildStatusView(input({ privacy: new Error('boom') }), NOW);
-    expect(alone.budget).toEqual({ configured: true, error: 'privacy: boom' });
+    expect(alone.plan).toEqual({ configured: true, error: 'privacy: boom' });
   });
 });

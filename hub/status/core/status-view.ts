@@ -4,8 +4,9 @@ import { payloadExcerpt } from './payload-excerpt.ts';
 /**
  * The technician status view: what `GET /v1/technician/status` returns and the page shows.
  * Pure: the caller reads the registry, counters, quarantine and the feature providers, and
- * passes `nowMs` (the hub clock). Everything here is about devices and aggregates: no shopper
- * identity appears in it (the budget is a histogram of shopper counts).
+ * passes `nowMs` (the hub clock). Everything here is a system figure (devices, releases,
+ * the budget plan from the config) or a released DP figure with its 95% interval: no shopper
+ * identity and no exact shopper count appears in it (docs/privacy.md §1).
  */
 
 /** Same limits as `hushpoint doctor` (provisioning/doctor): warn above 2 s, fail above 30 s. */
@@ -72,25 +73,46 @@ export interface QuarantineView {
   }>;
 }
 
-/** A histogram of shoppers by the fraction of a cap they used (shared/privacy/accounting.ts). */
-export interface HistogramInput {
-  readonly cap: number;
-  readonly bins: readonly { readonly fromPercent: number; readonly toPercent: number; readonly units: number }[];
-  readonly maxSpent: number;
+/** The latest release of a kind, as released: noisy values with their 95% half-width. */
+export interface LatestReleaseInput {
+  readonly window: string;
+  readonly metric: string;
+  readonly halfWidth95: number;
+  readonly cells: readonly { readonly cell: string; readonly value: number }[];
 }
 
-/**
- * What the privacy feature reports (hub/privacy: ReleaseService.status(nowMs)); caps and
- * spending in µρ (millionths of ρ).
- */
+/** The budget plan (hub/privacy core/plan.ts): costs from the config, no data. */
+export interface PlanInput {
+  readonly periodUnit: string;
+  readonly periodCap: number;
+  readonly yearRho: number;
+  readonly periodEpsilon: number;
+  readonly yearEpsilon: number;
+  readonly delta: number;
+  readonly dailyShopperRho: number;
+  readonly dailyShopperStaysIn: boolean;
+  readonly releases: readonly {
+    readonly kind: string;
+    readonly window: string;
+    readonly rho: number;
+    readonly windowsPerPeriod: number;
+    readonly rhoPerPeriod: number;
+    readonly halfWidth95: number;
+  }[];
+}
+
+/** What the privacy feature reports (hub/privacy: ReleaseService.status(nowMs)). */
 export interface PrivacyInput {
   readonly enabled: boolean;
   readonly timeZone: string;
+  /** The current budget period ("2026-Q4"). */
+  readonly period: string;
   readonly releases: readonly {
     readonly kind: string;
     readonly releases: number;
     readonly lastPeriodEndMs: number | null;
     readonly lastComputedMs: number | null;
+    readonly latest?: LatestReleaseInput | null;
   }[];
   readonly upstream: {
     readonly enabled: boolean;
@@ -103,39 +125,13 @@ export interface PrivacyInput {
     readonly lastError: string | null;
     readonly lastSentMs: number | null;
   };
-  readonly budget: {
-    readonly units: number;
-    readonly date: string;
-    readonly filteredToday: number;
-    readonly day: HistogramInput;
-    readonly window: HistogramInput;
-  };
+  readonly plan: PlanInput;
 }
 
-/** A further budget distribution (e.g. the offers' ε per shopper-day), caps in the unit named. */
-export interface BudgetInput {
-  readonly name: string;
-  readonly label: string;
-  readonly unit: 'ρ' | 'ε';
-  /** The cap in the unit (not micro-units). */
-  readonly cap: number;
-  readonly units: number;
-  /** Bins by share of the cap; `label` names a bin whose edges are not tenths (the page shows it under the bar). */
-  readonly bins: readonly {
-    readonly fromPercent: number;
-    readonly toPercent: number;
-    readonly units: number;
-    readonly label?: string;
-  }[];
-}
-
-export interface BudgetView {
-  name: string;
-  label: string;
-  unit: 'ρ' | 'ε';
-  cap: number;
-  units: number;
-  bins: Array<{ fromPercent: number; toPercent: number; units: number; label?: string }>;
+/** The offers' budget from their config (ε per period and per offer class), no data. */
+export interface OffersPlanInput {
+  readonly periodEpsilon: number;
+  readonly epsilonPerOffer: Readonly<Record<string, number>>;
 }
 
 /** A feature's section: not wired into this hub, wired but its provider failed, or its data. */
@@ -145,7 +141,14 @@ export type Section<T> =
 export interface ReleasesView {
   enabled: boolean;
   timeZone: string;
-  kinds: Array<{ kind: string; releases: number; lastPeriodEndMs: number | null; lastComputedMs: number | null }>;
+  period: string;
+  kinds: Array<{
+    kind: string;
+    releases: number;
+    lastPeriodEndMs: number | null;
+    lastComputedMs: number | null;
+    latest: LatestReleaseInput | null;
+  }>;
   upstream: {
     enabled: boolean;
     transport: string | null;
@@ -170,11 +173,10 @@ export interface StatusView {
   refreshSeconds: number;
   gateways: { total: number; online: number; items: GatewayView[] };
   releases: Section<ReleasesView>;
-  /** `problems`: providers that failed while others answered (one failing provider alone is `error`). */
-  budget: Section<{
-    date: string | null;
-    filteredToday: number | null;
-    distributions: BudgetView[];
+  /** The budget plan; `problems`: providers that failed while others answered. */
+  plan: Section<{
+    analytics: (PlanInput & { period: string }) | null;
+    offers: OffersPlanInput | null;
     problems: string[];
   }>;
   quarantine: QuarantineView;
@@ -193,8 +195,8 @@ export interface StatusInput {
   counters: Readonly<Record<string, number>>;
   /** null: the privacy feature is not wired into this hub; an Error: its provider failed. */
   privacy: PrivacyInput | Error | null;
-  /** Further budget distributions (offers); null when none are wired. */
-  budgets: readonly BudgetInput[] | Error | null;
+  /** The offers' budget plan; null when offers are not wired. */
+  offersPlan: OffersPlanInput | Error | null;
 }
 
 function lastSeen(g: GatewayInput): number | null {
@@ -267,29 +269,18 @@ export function quarantineView(total: number, rows: readonly QuarantineInput[]):
   };
 }
 
-const MICRO = 1_000_000;
-
-function histogram(name: string, label: string, h: HistogramInput, units: number): BudgetView {
-  return {
-    name,
-    label,
-    unit: 'ρ',
-    cap: h.cap / MICRO,
-    units,
-    bins: h.bins.map((b) => ({ fromPercent: b.fromPercent, toPercent: b.toPercent, units: b.units })),
-  };
-}
-
 export function releasesView(privacy: PrivacyInput): ReleasesView {
   const u = privacy.upstream;
   return {
     enabled: privacy.enabled,
     timeZone: privacy.timeZone,
+    period: privacy.period,
     kinds: privacy.releases.map((r) => ({
       kind: r.kind,
       releases: r.releases,
       lastPeriodEndMs: r.lastPeriodEndMs,
       lastComputedMs: r.lastComputedMs,
+      latest: r.latest ?? null,
     })),
     upstream: {
       enabled: u.enabled,
@@ -307,40 +298,16 @@ export function releasesView(privacy: PrivacyInput): ReleasesView {
 
 const NOT_WIRED = 'the privacy feature is not wired into this hub';
 
-function budgetSection(privacy: StatusInput['privacy'], extra: StatusInput['budgets']): StatusView['budget'] {
-  if (privacy === null && extra === null) return { configured: false, reason: NOT_WIRED };
-  const errors: string[] = [];
-  const distributions: BudgetView[] = [];
-  let date: string | null = null;
-  let filteredToday: number | null = null;
-  if (privacy instanceof Error) errors.push(`privacy: ${privacy.message}`);
-  else if (privacy !== null) {
-    date = privacy.budget.date;
-    filteredToday = privacy.budget.filteredToday;
-    distributions.push(
-      histogram('analytics-day', 'Analytics, today (share of the daily cap)', privacy.budget.day, privacy.budget.units),
-      histogram(
-        'analytics-window',
-        'Analytics, last 30 days (share of the 30-day cap)',
-        privacy.budget.window,
-        privacy.budget.units,
-      ),
-    );
-  }
-  if (extra instanceof Error) errors.push(`budgets: ${extra.message}`);
-  else if (extra !== null) {
-    for (const b of extra)
-      distributions.push({
-        name: b.name,
-        label: b.label,
-        unit: b.unit,
-        cap: b.cap,
-        units: b.units,
-        bins: b.bins.map((x) => ({ ...x })),
-      });
-  }
-  if (distributions.length === 0 && errors.length > 0) return { configured: true, error: errors.join('; ') };
-  return { configured: true, error: null, date, filteredToday, distributions, problems: errors };
+function planSection(privacy: StatusInput['privacy'], offers: StatusInput['offersPlan']): StatusView['plan'] {
+  if (privacy === null && offers === null) return { configured: false, reason: NOT_WIRED };
+  const problems: string[] = [];
+  if (privacy instanceof Error) problems.push(`privacy: ${privacy.message}`);
+  if (offers instanceof Error) problems.push(`offers: ${offers.message}`);
+  const analytics = privacy === null || privacy instanceof Error ? null : { ...privacy.plan, period: privacy.period };
+  const offersPlan = offers === null || offers instanceof Error ? null : offers;
+  if (analytics === null && offersPlan === null && problems.length > 0)
+    return { configured: true, error: problems.join('; ') };
+  return { configured: true, error: null, analytics, offers: offersPlan, problems };
 }
 
 const COUNTER_GROUPS: ReadonlyArray<{ group: string; items: ReadonlyArray<readonly [string, string]> }> = [
@@ -372,13 +339,7 @@ const COUNTER_GROUPS: ReadonlyArray<{ group: string; items: ReadonlyArray<readon
   },
   {
     group: 'Presence',
-    items: [
-      ['windowsFinalized', 'Windows finalised'],
-      ['visitsStarted', 'Visits started'],
-      ['visitsEnded', 'Visits ended'],
-      ['openVisits', 'Open visits'],
-      ['shoppersEnrolled', 'Shoppers enrolled'],
-    ],
+    items: [['windowsFinalized', 'Windows finalised']],
   },
   {
     group: 'Housekeeping',
@@ -427,7 +388,7 @@ export function buildStatusView(input: StatusInput, nowMs: number): StatusView {
     refreshSeconds: input.refreshSeconds,
     gateways: { total: active.length, online: active.filter((g) => g.connection === 'online').length, items },
     releases,
-    budget: budgetSection(input.privacy, input.budgets),
+    plan: planSection(input.privacy, input.offersPlan),
     quarantine: quarantineView(input.quarantineTotal, input.quarantine),
     counters: counterGroups(input.counters),
   };

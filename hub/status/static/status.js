@@ -207,7 +207,7 @@
     renderTiles(view);
     renderGateways(view);
     renderReleases(view.releases);
-    renderBudget(view.budget);
+    renderPlan(view.plan);
     renderQuarantine(view.quarantine);
     renderCounters(view.counters);
   }
@@ -220,14 +220,6 @@
       el('div', { class: 'value' }, value),
       hint ? el('div', { class: 'hint' }, hint) : null,
     );
-  }
-
-  function counterValue(view, name) {
-    for (var i = 0; i < view.counters.length; i++) {
-      var items = view.counters[i].items;
-      for (var j = 0; j < items.length; j++) if (items[j].name === name) return items[j].value;
-    }
-    return null;
   }
 
   function renderTiles(view) {
@@ -266,15 +258,6 @@
         'bad payloads kept',
         view.quarantine.total > 0 ? 'warn' : 'ok',
         'quarantine',
-      ),
-    );
-    tiles.push(
-      tile(
-        'Shoppers enrolled',
-        number(counterValue(view, 'shoppersEnrolled')),
-        number(counterValue(view, 'openVisits')) + ' in store now',
-        '',
-        'shoppers',
       ),
     );
     replace($('tiles'), tiles);
@@ -448,7 +431,7 @@
     var u = r.upstream;
     var sync = !u.enabled ? ['Off', ''] : u.down ? ['Down — retrying', 'text-bad'] : ['OK', 'text-ok'];
     var rows = [
-      ['DP releases', r.enabled ? 'On (' + r.timeZone + ')' : 'Off in hub.yaml'],
+      ['DP releases', r.enabled ? 'On (' + r.timeZone + ', period ' + r.period + ')' : 'Off in hub.yaml'],
       ['Upstream', u.enabled ? u.transport || 'on' : 'Off'],
       ['Sync state', sync[0], sync[1]],
       ['Unsent', number(u.unsent), u.unsent > 0 ? 'text-warn' : ''],
@@ -471,7 +454,7 @@
                 null,
                 el('th', null, 'Release'),
                 el('th', { class: 'r' }, 'Count'),
-                el('th', null, 'Last period ended'),
+                el('th', null, 'Last window ended'),
                 el('th', null, 'Computed'),
               ),
             ),
@@ -486,7 +469,7 @@
                   el('td', { class: 'r', 'data-label': 'Count' }, number(k.releases)),
                   el(
                     'td',
-                    { 'data-label': 'Last period ended' },
+                    { 'data-label': 'Last window ended' },
                     k.lastPeriodEndMs === null ? '—' : timeCell(k.lastPeriodEndMs),
                   ),
                   el('td', { 'data-label': 'Computed' }, k.lastComputedMs === null ? '—' : timeCell(k.lastComputedMs)),
@@ -494,103 +477,122 @@
               }),
             ),
           );
-    replace($('releases'), [kv(rows), el('div', { class: 'subhead' }, 'Releases by kind'), kinds]);
+    var latest = r.kinds
+      .filter(function (k) {
+        return k.latest;
+      })
+      .map(function (k) {
+        return el(
+          'li',
+          { 'data-latest': k.kind },
+          el('span', { class: 'id' }, k.kind + ' '),
+          el('span', { class: 'small' }, latestCell(k.latest)),
+        );
+      });
+    var parts = [kv(rows), el('div', { class: 'subhead' }, 'Releases by kind'), kinds];
+    if (latest.length > 0)
+      parts.push(
+        el('div', { class: 'subhead' }, 'Latest released figures (noisy, ± the 95% interval)'),
+        el('ul', { class: 'latest' }, latest),
+      );
+    replace($('releases'), parts);
   }
 
-  function renderBudget(b) {
-    $('budget-note').textContent = b.configured && !b.error && b.date ? 'day ' + b.date : '';
-    var blocked = sectionState(b);
+  function plusMinus(value, half) {
+    return number(value) + ' ± ' + number(half);
+  }
+
+  function latestCell(latest) {
+    if (!latest) return '—';
+    var cells = latest.cells.slice(0, 12).map(function (c) {
+      return c.cell + ' ' + plusMinus(c.value, latest.halfWidth95);
+    });
+    return latest.window + ': ' + cells.join(', ') + (latest.cells.length > 12 ? ', …' : '');
+  }
+
+  function renderPlan(p) {
+    var a = p.configured && !p.error ? p.analytics : null;
+    $('budget-note').textContent = a ? 'period ' + a.period : '';
+    var blocked = sectionState(p);
     if (blocked) {
       replace($('budget'), blocked);
       return;
     }
     var parts = [];
-    if (b.problems && b.problems.length > 0)
-      parts.push(el('p', { class: 'section-error' }, 'Partly unavailable: ' + b.problems.join('; ')));
-    if (b.filteredToday !== null && b.filteredToday !== undefined) {
+    if (p.problems && p.problems.length > 0)
+      parts.push(el('p', { class: 'section-error' }, 'Partly unavailable: ' + p.problems.join('; ')));
+    parts.push(
+      el(
+        'p',
+        { class: 'muted small' },
+        'What the configuration costs one shopper (no shopper data): the privacy unit is one shopper over one ' +
+          (a ? a.periodUnit : 'budget period') +
+          '.',
+      ),
+    );
+    if (a) {
       parts.push(
-        el(
-          'p',
-          { class: 'muted small' },
-          'Shoppers by share of their budget used — counts only, no identities. ' +
-            number(b.filteredToday) +
-            ' shopper-day(s) left out of further releases today.',
-        ),
+        kv([
+          [
+            'Analytics cap per ' + a.periodUnit,
+            'ρ ' + number(a.periodCap, 6) + ' (ε ' + number(a.periodEpsilon, 2) + ')',
+          ],
+          ['Per year at most', 'ρ ' + number(a.yearRho, 6) + ' (ε ' + number(a.yearEpsilon, 2) + ')'],
+          [
+            'A daily shopper spends',
+            'ρ ' +
+              number(a.dailyShopperRho, 6) +
+              (a.dailyShopperStaysIn ? ' — stays in every release' : ' — passes the cap'),
+            a.dailyShopperStaysIn ? 'text-ok' : 'text-warn',
+          ],
+        ]),
       );
-    }
-    if (b.distributions.length === 0) parts.push(el('p', { class: 'empty' }, 'No budget figures yet.'));
-    b.distributions.forEach(function (d) {
-      var max = 0;
-      d.bins.forEach(function (bin) {
-        max = Math.max(max, bin.units);
-      });
       parts.push(
         el(
-          'figure',
-          { class: 'histogram', 'data-budget': d.name },
+          'table',
+          { class: 'table stack', 'data-plan': 'analytics' },
           el(
-            'figcaption',
+            'thead',
             null,
-            el('span', { class: 'title' }, d.label),
             el(
-              'span',
-              { class: 'caption' },
-              'cap ' +
-                d.unit +
-                ' = ' +
-                number(d.cap, 6) +
-                ' · ' +
-                number(d.units) +
-                ' shopper' +
-                (d.units === 1 ? '' : 's') +
-                ' with spending',
+              'tr',
+              null,
+              el('th', null, 'Release'),
+              el('th', null, 'Window'),
+              el('th', { class: 'r' }, 'ρ each'),
+              el('th', { class: 'r' }, 'ρ per period'),
+              el('th', { class: 'r' }, '95% ±'),
             ),
           ),
           el(
-            'div',
-            { class: 'columns-chart', 'data-bins': d.bins.length },
-            d.bins.map(function (bin) {
-              var full = bin.fromPercent >= 100;
-              var range = full
-                ? 'cap reached'
-                : bin.fromPercent === bin.toPercent
-                  ? 'nothing spent'
-                  : bin.fromPercent + '–' + bin.toPercent + ' % of the cap';
-              var bar = el('div', { class: 'column-bar' + (full ? ' full' : '') + (bin.units === 0 ? ' zero' : '') });
-              bar.style.height = (max > 0 && bin.units > 0 ? Math.max(4, (100 * bin.units) / max) : 0) + '%';
+            'tbody',
+            null,
+            a.releases.map(function (r) {
               return el(
-                'div',
-                {
-                  class: 'column',
-                  title: range + ': ' + bin.units + ' shopper' + (bin.units === 1 ? '' : 's'),
-                  'data-bin': bin.fromPercent,
-                },
-                el('span', { class: 'count' }, number(bin.units)),
-                el(
-                  'div',
-                  { class: 'column-track', role: 'img', 'aria-label': range + ': ' + bin.units + ' shoppers' },
-                  bar,
-                ),
-                el(
-                  'span',
-                  { class: 'tick' },
-                  typeof bin.label === 'string' ? bin.label : full ? 'cap' : String(bin.fromPercent),
-                ),
+                'tr',
+                null,
+                el('td', { class: 'id', 'data-label': 'Release' }, r.kind),
+                el('td', { 'data-label': 'Window' }, r.window),
+                el('td', { class: 'r', 'data-label': 'ρ each' }, number(r.rho, 6)),
+                el('td', { class: 'r', 'data-label': 'ρ per period' }, number(r.rhoPerPeriod, 6)),
+                el('td', { class: 'r', 'data-label': '95% ±' }, number(r.halfWidth95)),
               );
             }),
           ),
-          el(
-            'div',
-            { class: 'axis' },
-            d.bins.some(function (bin) {
-              return typeof bin.label === 'string';
-            })
-              ? 'share of the cap used, in % (bars: shoppers)'
-              : 'share of the cap used, in 10 % steps (bars: shoppers)',
-          ),
         ),
       );
-    });
+    }
+    if (p.offers) {
+      var classes = Object.keys(p.offers.epsilonPerOffer).map(function (k) {
+        return k + ' ε ' + number(p.offers.epsilonPerOffer[k], 3);
+      });
+      parts.push(
+        kv([
+          ['Offers cap per period', 'ε ' + number(p.offers.periodEpsilon, 3)],
+          ['ε per offer', classes.join(', ') || '—'],
+        ]),
+      );
+    }
     replace($('budget'), parts);
   }
 
