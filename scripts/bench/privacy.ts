@@ -127,9 +127,7 @@ interface Figures {
   computeMs: number;
 }
 
-function released(
-  db: Database,
-): Array<{
+function released(db: Database): Array<{
   kind: string;
   body: { cells: string[]; window: { label: string; startUnix: number }; measures: Array<{ values: number[] }> };
 }> {
