@@ -52,7 +52,7 @@ describe('calibration from (ε, δ)', () => {
     const three = planSynthesis(layout, { rho: rational(1n, 10n), delta: 1e-6 }, { maxRecordsPerUnit: 3 });
     expect(three.sensitivityL2Squared).toBe(9n * one.sensitivityL2Squared);
     expect(three.groups.sigma / one.groups.sigma).toBeCloseTo(3, 3);
-    expect(three.groupSize).toBe(Math.ceil(three.groups.sigma / (1024 * 0.1)));
+    expect(three.groupSize).toBe(Math.ceil(three.groups.sigma / (1024 * 0.15)));
     expect(three.groupSize).toBeGreaterThanOrEqual(3 * one.groupSize - 2);
   });
 

@@ -43,9 +43,9 @@ export interface SynthTuning {
   readonly clusterShare?: number;
   /** DP Lloyd iterations, ≥ 1 (the first releases the class means and counts; 1: one cluster per class). Default 3. */
   readonly iterations?: number;
-  /** Clusters per label class after the first iteration. Default 4. */
+  /** Clusters per label class after the first iteration. Default 2 when ρ < 0.05 (about ε < 2 at δ = 1e-6), else 4. */
   readonly clustersPerClass?: number;
-  /** τ: target standard deviation of the noise on one group-mean coordinate, in [0, 1] units. Default 0.1. */
+  /** τ: target standard deviation of the noise on one group-mean coordinate, in [0, 1] units. Default 0.15. */
   readonly meanNoise?: number;
   /** m given directly (overrides meanNoise). */
   readonly groupSize?: number;
@@ -142,7 +142,9 @@ export function planSynthesis(
   if (rhoTotal.num <= 0n) throw new AppError('DP_INVALID_PARAMETER', 'rho must be > 0');
   const iterations = tuning.iterations ?? 3;
   positiveInteger(iterations, 'iterations', 20);
-  const clustersPerClass = iterations === 1 ? 1 : positiveInteger(tuning.clustersPerClass ?? 4, 'clustersPerClass', 64);
+  const defaultClusters = compareRational(rhoTotal, rational(1n, 20n)) < 0 ? 2 : 4;
+  const clustersPerClass =
+    iterations === 1 ? 1 : positiveInteger(tuning.clustersPerClass ?? defaultClusters, 'clustersPerClass', 64);
   const k = positiveInteger(tuning.maxRecordsPerUnit ?? 1, 'maxRecordsPerUnit', 1000);
   const sensitivityL2Squared = BigInt(k * k) * layout.featureNormSquared;
   const clusterRho = mulRational(rhoTotal, share(tuning.clusterShare ?? 0.3, 'clusterShare'));
@@ -151,7 +153,7 @@ export function planSynthesis(
   const groupSize =
     tuning.groupSize !== undefined
       ? positiveInteger(tuning.groupSize, 'groupSize', 1_000_000)
-      : groupSizeFor(groups.sigma, layout.scale, tuning.meanNoise ?? 0.1);
+      : groupSizeFor(groups.sigma, layout.scale, tuning.meanNoise ?? 0.15);
   const rho = addRational(groups.rho, mulRational(clustering.rho, rational(BigInt(iterations))));
   if (compareRational(rho, rhoTotal) > 0) throw new AppError('INTERNAL', 'synthesis plan exceeds its ρ');
   const classes = layout.schema.label === undefined ? 1 : labelClasses(layout);

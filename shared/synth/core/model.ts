@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { uniformUnit, type RandomSource } from '../../ports/random.ts';
+import { makeDiscreteGaussianSampler } from '../../privacy/samplers/discrete-gaussian.ts';
 import { numericFromUnit, type CoordinateLayout, type RawValue } from './encode.ts';
 import type { GroupRelease } from './groups.ts';
 
@@ -80,7 +81,12 @@ function pick(probabilities: readonly number[], rng: RandomSource): number {
  * value; a non-label categorical column drawn from the component's shares (post-processing
  * randomness, not privacy noise); the label is the component's class.
  */
-export function decodeComponent(model: SynthModel, component: MixtureComponent, rng: RandomSource): RawValue[] {
+export function decodeComponent(
+  model: SynthModel,
+  component: MixtureComponent,
+  rng: RandomSource,
+  jitter?: (rng: RandomSource) => number,
+): RawValue[] {
   const { layout } = model;
   const position = new Map<number, number>();
   layout.featureIndexes.forEach((coordinate, f) => position.set(coordinate, f));
@@ -94,7 +100,7 @@ export function decodeComponent(model: SynthModel, component: MixtureComponent, 
     }
     const f = position.get(coordinate) as number;
     if (column.kind === 'numeric') {
-      out.push(numericFromUnit(column, component.unit[f] as number));
+      out.push(numericFromUnit(column, (component.unit[f] as number) + (jitter === undefined ? 0 : jitter(rng))));
       coordinate += 1;
     } else if (column.categories.length === 2) {
       out.push(column.categories[uniformUnit(rng) < (component.unit[f] as number) ? 1 : 0] as string);
@@ -108,8 +114,23 @@ export function decodeComponent(model: SynthModel, component: MixtureComponent, 
   return out;
 }
 
-/** `rows` synthetic rows from the mixture (default: round(Σ weights)). */
-export function sampleRows(model: SynthModel, rng: RandomSource, rows?: number): RawValue[][] {
+/**
+ * A jitter of public bandwidth h for numeric columns: N_ℤ(0, (h·G)²)/G in [0, 1] units, drawn with
+ * the exact discrete Gaussian sampler (no floating-point Gaussian anywhere). Post-processing: it
+ * smooths the mixture's atoms so marginals are not spikes; it adds no privacy and needs none.
+ */
+export function makeJitter(bandwidth: number, scale: number): ((rng: RandomSource) => number) | undefined {
+  if (!(bandwidth >= 0 && bandwidth <= 1)) {
+    throw new AppError('DP_INVALID_PARAMETER', `jitter is ${bandwidth}, expected a number in [0, 1]`);
+  }
+  const units = Math.round(bandwidth * scale);
+  if (units === 0) return undefined;
+  const sample = makeDiscreteGaussianSampler(BigInt(units * units), 1n);
+  return (rng) => Number(sample(rng)) / scale;
+}
+
+/** `rows` synthetic rows from the mixture (default: round(Σ weights)), numeric columns jittered by `jitter` (default 0). */
+export function sampleRows(model: SynthModel, rng: RandomSource, rows?: number, jitter = 0): RawValue[][] {
   const target = rows ?? Math.round(modelSize(model));
   if (!Number.isSafeInteger(target) || target < 0) {
     throw new AppError('DP_INVALID_PARAMETER', `rows is ${target}, expected a non-negative integer`);
@@ -117,13 +138,14 @@ export function sampleRows(model: SynthModel, rng: RandomSource, rows?: number):
   if (target > 0 && model.components.length === 0) {
     throw new AppError('SYNTH_TOO_FEW_ROWS', 'the fit kept no group (every noisy group count was too small)');
   }
+  const noise = makeJitter(jitter, model.layout.scale);
   const counts = allocateRows(
     model.components.map((c) => c.weight),
     target,
   );
   const out: RawValue[][] = [];
   model.components.forEach((component, i) => {
-    for (let k = 0; k < (counts[i] as number); k++) out.push(decodeComponent(model, component, rng));
+    for (let k = 0; k < (counts[i] as number); k++) out.push(decodeComponent(model, component, rng, noise));
   });
   return out;
 }
