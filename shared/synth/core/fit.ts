@@ -18,6 +18,12 @@ import { labelColumn } from './schema.ts';
 export interface FitOptions extends SynthTuning {
   /** Public threshold below which a group's noisy count drops it from the model (default m/4). */
   readonly minGroupCount?: number;
+  /**
+   * Skip the check of the exact row count against plan.minRows (default false). The check is for a
+   * data holder running the CLI; a scheduled release sets this so that nothing about it depends on
+   * the exact count (a thin week yields fewer or no groups, decided by noisy counts).
+   */
+  readonly allowFewRows?: boolean;
   /** One identity per row (default: the encoded vector and its occurrence number). */
   readonly identities?: readonly string[];
 }
@@ -45,7 +51,7 @@ export function fitSynthesizer(
 ): SynthFit {
   const plan = planSynthesis(table.layout, target, options);
   const classes = labelColumn(table.layout.schema)?.categories.length ?? 1;
-  if (table.rows < plan.minRows) {
+  if (options.allowFewRows !== true && table.rows < plan.minRows) {
     throw new AppError('SYNTH_TOO_FEW_ROWS', tooFewRowsMessage(plan, table.rows, classes), {
       details: { rows: table.rows, minRows: plan.minRows, groupSize: plan.groupSize },
     });
