@@ -11,6 +11,7 @@ import {
 import { EXIT, isAppError } from '../../shared/errors.ts';
 import { CryptoRandomSource, type RandomSource } from '../../shared/ports/random.ts';
 import { formatRational, rationalToNumberUp } from '../../shared/privacy/rational.ts';
+import { adaptLabels } from '../../shared/synth/core/adapt.ts';
 import { encodeRows, makeLayout } from '../../shared/synth/core/encode.ts';
 import { fitSynthesizer, type SynthFit } from '../../shared/synth/core/fit.ts';
 import { sampleRows } from '../../shared/synth/core/model.ts';
@@ -119,7 +120,7 @@ const fitCommand: Command = {
     'hushpoint synth fit --input FILE.csv --label COLUMN --epsilon E --delta D (--schema FILE | --bounds NAME=LO:HI …) [--rows N] [--seed S] --out SYNTH.csv',
   description: `Numeric columns are written as numbers, categorical ones as one of their categories,
 and the label as a class: every synthetic row comes from a group of records of one class
-(docs/synthetic-data.md §3). The whole output is (ε, δ)-DP for adding or removing one input row.
+(docs/synthetic-data.md §3); with --adapt, as the probability of the second class instead. The whole output is (ε, δ)-DP for adding or removing one input row.
 Column bounds must be public (--schema or --bounds): bounds read from the data would not be private.`,
   options: {
     input: { type: 'string', value: 'FILE.csv', description: 'the real rows (CSV with a header)' },
@@ -144,6 +145,11 @@ Column bounds must be public (--schema or --bounds): bounds read from the data w
       default: '0.15',
     },
     'group-size': { type: 'string', value: 'M', description: 'records per group (overrides --mean-noise)' },
+    adapt: {
+      type: 'boolean',
+      description:
+        'soft labels by kernel ridge regression on the released group means (free post-processing; the label is then a probability)',
+    },
     jitter: {
       type: 'string',
       value: 'H',
@@ -176,7 +182,8 @@ Column bounds must be public (--schema or --bounds): bounds read from the data w
       const schema = schemaFor(table.header, label, values);
       const encoded = encodeRows(makeLayout(schema), rowsInSchemaOrder(table, schema, input));
       const fit = fitSynthesizer(encoded, { epsilon, delta }, tuning, rng);
-      const synthetic = sampleRows(fit.model, rng, rows, numberOption(values, 'jitter', { min: 0, max: 1 }));
+      const model = values.adapt ? adaptLabels(fit.model) : fit.model;
+      const synthetic = sampleRows(model, rng, rows, numberOption(values, 'jitter', { min: 0, max: 1 }));
       writeFileAtomically(out, formatCsv(table.header, synthetic));
       const report = fitReport(fit, synthetic.length, out, kind);
       if (values.json) io.out(JSON.stringify(report));

@@ -20,6 +20,8 @@ export interface MixtureComponent {
   readonly weight: number;
   /** Per feature coordinate, in [0, 1]. */
   readonly unit: Float64Array;
+  /** Set by the adapt step: P(label = second class), written instead of the class. */
+  readonly labelProbability?: number;
 }
 
 export interface SynthModel {
@@ -94,7 +96,8 @@ export function decodeComponent(
   let coordinate = 0;
   for (const column of layout.schema.columns) {
     if (column.name === layout.schema.label) {
-      out.push(column.kind === 'categorical' ? (column.categories[component.labelClass] as string) : 0);
+      if (component.labelProbability !== undefined) out.push(Math.round(component.labelProbability * 10_000) / 10_000);
+      else out.push(column.kind === 'categorical' ? (column.categories[component.labelClass] as string) : 0);
       coordinate += column.kind === 'categorical' && column.categories.length > 2 ? column.categories.length : 1;
       continue;
     }
