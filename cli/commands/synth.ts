@@ -131,7 +131,7 @@ Column bounds must be public (--schema or --bounds): bounds read from the data w
     rows: { type: 'string', value: 'N', description: 'rows to write (default: the noisy record count)' },
     seed: { type: 'string', value: 'S', description: 'reproducible noise for evaluation (NOT private)' },
     ...SCHEMA_OPTIONS,
-    iterations: { type: 'string', value: 'T', description: 'DP Lloyd iterations', default: '3' },
+    iterations: { type: 'string', value: 'T', description: 'DP Lloyd iterations', default: '2' },
     clusters: {
       type: 'string',
       value: 'K',

@@ -41,7 +41,7 @@ export interface SynthPrivacyTarget {
 export interface SynthTuning {
   /** Share of ρ for the DP clustering (0 < share < 1). Default 0.3. */
   readonly clusterShare?: number;
-  /** DP Lloyd iterations, ≥ 1 (the first releases the class means and counts; 1: one cluster per class). Default 3. */
+  /** DP Lloyd iterations, ≥ 1 (the first releases the class means and counts; 1: one cluster per class). Default 2. */
   readonly iterations?: number;
   /** Clusters per label class after the first iteration. Default 2 when ρ < 0.05 (about ε < 2 at δ = 1e-6), else 4. */
   readonly clustersPerClass?: number;
@@ -140,7 +140,7 @@ export function planSynthesis(
   const { delta } = target;
   const rhoTotal = target.rho !== undefined ? target.rho : rhoForEpsilon(target.epsilon ?? Number.NaN, delta);
   if (rhoTotal.num <= 0n) throw new AppError('DP_INVALID_PARAMETER', 'rho must be > 0');
-  const iterations = tuning.iterations ?? 3;
+  const iterations = tuning.iterations ?? 2;
   positiveInteger(iterations, 'iterations', 20);
   const defaultClusters = compareRational(rhoTotal, rational(1n, 20n)) < 0 ? 2 : 4;
   const clustersPerClass =

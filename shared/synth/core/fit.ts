@@ -5,6 +5,7 @@ import { dpLloyd, type Clustering } from './cluster.ts';
 import type { EncodedTable } from './encode.ts';
 import { releaseGroups, type GroupRelease } from './groups.ts';
 import { buildModel, type SynthModel } from './model.ts';
+import { reconcileGroups } from './reconcile.ts';
 import { labelColumn } from './schema.ts';
 
 /**
@@ -24,6 +25,8 @@ export interface FitOptions extends SynthTuning {
    * the exact count (a thin week yields fewer or no groups, decided by noisy counts).
    */
   readonly allowFewRows?: boolean;
+  /** Reconcile the group sums with the released class totals (default true; post-processing). */
+  readonly reconcile?: boolean;
   /** One identity per row (default: the encoded vector and its occurrence number). */
   readonly identities?: readonly string[];
 }
@@ -64,6 +67,7 @@ export function fitSynthesizer(
   }
   const clustering = dpLloyd(table, plan, classes, rng);
   const groups = releaseGroups(table, clustering, plan, rng, options.identities);
-  const model = buildModel(table.layout, groups, options.minGroupCount ?? plan.groupSize / 4);
+  const consistent = options.reconcile === false ? groups : reconcileGroups(groups, clustering, plan);
+  const model = buildModel(table.layout, consistent, options.minGroupCount ?? plan.groupSize / 4);
   return { plan, clustering, groups, model };
 }
