@@ -67,6 +67,18 @@ export function allocateRows(weights: readonly number[], rows: number): number[]
   return counts;
 }
 
+const POSITIONS = new WeakMap<CoordinateLayout, Map<number, number>>();
+
+/** coordinate index → feature position, computed once per layout. */
+function featurePositions(layout: CoordinateLayout): Map<number, number> {
+  let position = POSITIONS.get(layout);
+  if (position === undefined) {
+    position = new Map(layout.featureIndexes.map((coordinate, f) => [coordinate, f]));
+    POSITIONS.set(layout, position);
+  }
+  return position;
+}
+
 function pick(probabilities: readonly number[], rng: RandomSource): number {
   const total = probabilities.reduce((a, b) => a + b, 0);
   if (!(total > 0)) return Math.floor(uniformUnit(rng) * probabilities.length);
@@ -90,8 +102,7 @@ export function decodeComponent(
   jitter?: (rng: RandomSource) => number,
 ): RawValue[] {
   const { layout } = model;
-  const position = new Map<number, number>();
-  layout.featureIndexes.forEach((coordinate, f) => position.set(coordinate, f));
+  const position = featurePositions(layout);
   const out: RawValue[] = [];
   let coordinate = 0;
   for (const column of layout.schema.columns) {
