@@ -9,6 +9,7 @@ import {
   type OptionValues,
 } from '../../shared/cli/command.ts';
 import { EXIT, isAppError } from '../../shared/errors.ts';
+import { KeyedRandomSource } from '../../shared/ports/keyed-random.ts';
 import { CryptoRandomSource, type RandomSource } from '../../shared/ports/random.ts';
 import { formatRational, rationalToNumberUp } from '../../shared/privacy/rational.ts';
 import { adaptLabels } from '../../shared/synth/core/adapt.ts';
@@ -17,7 +18,6 @@ import { fitSynthesizer, type SynthFit } from '../../shared/synth/core/fit.ts';
 import { sampleRows } from '../../shared/synth/core/model.ts';
 import { formatCsv } from '../../shared/synth/csv.ts';
 import { evaluateSynthetic, type EvaluationReport } from '../../shared/synth/evaluate.ts';
-import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import {
   deltaOption,
   epsilonOption,
@@ -75,14 +75,14 @@ const SCHEMA_OPTIONS: Record<string, OptionSpec> = {
   classes: { type: 'string', value: 'A|B', description: "the label's classes", default: '0|1' },
 };
 
-function randomSource(values: OptionValues, io: CliIo): { rng: RandomSource; kind: 'crypto' | 'seeded' } {
+function randomSource(values: OptionValues, io: CliIo): { rng: RandomSource; kind: 'crypto' | 'keyed' } {
   if (values.seed === undefined) return { rng: new CryptoRandomSource(), kind: 'crypto' };
   const seed = String(values.seed);
   if (seed.trim() === '') throw usageError('--seed is empty, expected a number or a word');
   io.err(
-    'warning: --seed makes the noise reproducible from the seed, so the output is NOT private: for evaluation only',
+    'warning: --seed makes the noise a function of the seed: the output is private only while the seed stays secret',
   );
-  return { rng: new SeededRandomSource(seed), kind: 'seeded' };
+  return { rng: new KeyedRandomSource(seed), kind: 'keyed' };
 }
 
 function fitReport(fit: SynthFit, rows: number, out: string, randomness: string): Record<string, unknown> {
@@ -129,7 +129,11 @@ Column bounds must be public (--schema or --bounds): bounds read from the data w
     delta: { type: 'string', value: 'D', description: 'δ in (0, 1), e.g. 1e-6' },
     out: { type: 'string', value: 'SYNTH.csv', description: 'where to write the synthetic rows' },
     rows: { type: 'string', value: 'N', description: 'rows to write (default: the noisy record count)' },
-    seed: { type: 'string', value: 'S', description: 'reproducible noise for evaluation (NOT private)' },
+    seed: {
+      type: 'string',
+      value: 'S',
+      description: 'reproducible noise from a seed (private only while S stays secret)',
+    },
     ...SCHEMA_OPTIONS,
     iterations: { type: 'string', value: 'T', description: 'DP Lloyd iterations', default: '2' },
     clusters: {
@@ -247,7 +251,7 @@ class or a probability of the second class.`,
       const label = requireString(values, 'label', 'the name of the label column');
       const epsilon = epsilonOption(values);
       const delta = deltaOption(values);
-      const rng = values.seed === undefined ? new CryptoRandomSource() : new SeededRandomSource(String(values.seed));
+      const rng = values.seed === undefined ? new CryptoRandomSource() : new KeyedRandomSource(String(values.seed));
       const real = readCsvFile(realFile, 'the real file');
       const schema = schemaFor(real.header, label, values);
       const report = evaluateSynthetic(

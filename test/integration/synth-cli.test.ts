@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { formatCsv, parseCsv } from '../../shared/synth/csv.ts';
-import { TOY_SCHEMA, toyRows } from '../../shared/synth/core/test-tables.ts';
+import { TOY_SCHEMA, toyRows } from '../../shared/testing/synth-tables.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { hushpoint as launch } from '../helpers/cli.ts';
 
@@ -53,11 +53,11 @@ describe('hushpoint synth fit / evaluate', () => {
       '--json',
     );
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain('NOT private');
+    expect(r.err).toContain('private only while the seed stays secret');
     const report = JSON.parse(r.out) as Record<string, unknown>;
     expect(report.rows).toBe(700);
     expect(report.epsilon as number).toBeLessThanOrEqual(2);
-    expect(report.randomness).toBe('seeded');
+    expect(report.randomness).toBe('keyed');
     const synthetic = parseCsv(readFileSync(out, 'utf8'));
     expect(synthetic.header).toEqual(header);
     expect(synthetic.rows.length).toBe(700);

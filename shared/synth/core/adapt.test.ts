@@ -3,7 +3,7 @@ import { makeLayout } from './encode.ts';
 import { adaptLabels } from './adapt.ts';
 import { sampleRows, type MixtureComponent, type SynthModel } from './model.ts';
 import { SeededRandomSource } from '../../testing/seeded-random.ts';
-import { TOY_SCHEMA } from './test-tables.ts';
+import { TOY_SCHEMA } from '../../testing/synth-tables.ts';
 
 const layout = makeLayout(TOY_SCHEMA);
 

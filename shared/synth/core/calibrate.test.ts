@@ -3,7 +3,7 @@ import { zcdpToApproxDp } from '../../privacy/conversions.ts';
 import { addRational, compareRational, divRational, mulRational, rational } from '../../privacy/rational.ts';
 import { gaussianStep, planSynthesis, rhoForEpsilon } from './calibrate.ts';
 import { makeLayout } from './encode.ts';
-import { TOY_SCHEMA } from './test-tables.ts';
+import { TOY_SCHEMA } from '../../testing/synth-tables.ts';
 
 describe('calibration from (ε, δ)', () => {
   it('ρ is the largest multiple of 1e-9 whose CKS ε stays within the target', () => {

@@ -3,7 +3,7 @@ import { isAppError } from '../../errors.ts';
 import { SeededRandomSource } from '../../testing/seeded-random.ts';
 import { encodeRows, makeLayout, numericFromUnit, rowNormSquared, unitValue } from './encode.ts';
 import type { NumericColumn } from './schema.ts';
-import { TOY_SCHEMA, toyRows } from './test-tables.ts';
+import { TOY_SCHEMA, toyRows } from '../../testing/synth-tables.ts';
 
 describe('encoding records with a stated bound', () => {
   it('lays out centred, one-hot, label and count coordinates, with R² exact', () => {

@@ -8,7 +8,7 @@ import { encodeRows, makeLayout } from './encode.ts';
 import { fitSynthesizer } from './fit.ts';
 import { sampleRows } from './model.ts';
 import { discreteGaussianHalfWidth95 } from './noise.ts';
-import { TOY_SCHEMA, toyRows } from './test-tables.ts';
+import { TOY_SCHEMA, toyRows } from '../../testing/synth-tables.ts';
 
 const layout = makeLayout(TOY_SCHEMA);
 

@@ -4,7 +4,7 @@ import { planSynthesis } from './calibrate.ts';
 import { cellSums, dpLloyd, type Clustering } from './cluster.ts';
 import { encodeRows, makeLayout, type EncodedTable, type RawValue } from './encode.ts';
 import { assignGroups, contentIdentities } from './groups.ts';
-import { TOY_SCHEMA, toyRows } from './test-tables.ts';
+import { TOY_SCHEMA, toyRows } from '../../testing/synth-tables.ts';
 
 /** The exact group sums of a table under a fixed clustering and key. */
 function groupSums(table: EncodedTable, clustering: Clustering, m: number, key: Uint8Array): Float64Array {

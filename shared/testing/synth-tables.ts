@@ -1,6 +1,6 @@
-import { uniformUnit, type RandomSource } from '../../ports/random.ts';
-import type { RawValue } from './encode.ts';
-import type { SynthSchema } from './schema.ts';
+import { uniformUnit, type RandomSource } from '../ports/random.ts';
+import type { RawValue } from '../synth/core/encode.ts';
+import type { SynthSchema } from '../synth/core/schema.ts';
 
 /**
  * A small labelled table for the synthesizer's tests and benchmark (test support: generated from
