@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   SYNTH_BAD_VALUE: 'a table value does not fit its column',
   SYNTH_TOO_FEW_ROWS: 'too few rows for the requested privacy parameters',
   SYNTH_BAD_RELEASE: 'a synthetic-data release cannot be decoded',
+  SYNTH_MISSING_FILE: 'an input file does not exist',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

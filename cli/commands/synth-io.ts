@@ -11,7 +11,7 @@ import { validateSchema, type ColumnSpec, type SynthSchema } from '../../shared/
  */
 
 export function readCsvFile(file: string, what: string): CsvTable {
-  if (!existsSync(file)) throw new AppError('SYNTH_MISSING_COLUMN', `${what} ${file} does not exist`);
+  if (!existsSync(file)) throw new AppError('SYNTH_MISSING_FILE', `${what} ${file} does not exist`);
   return parseCsv(readFileSync(file, 'utf8'), file);
 }
 

@@ -34,7 +34,7 @@ import {
  * `retail-task` builds the retail customer task the targets are measured on.
  */
 
-const DATA_CODES = new Set(['SYNTH_BAD_VALUE', 'SYNTH_MISSING_COLUMN', 'SYNTH_TOO_FEW_ROWS']);
+const DATA_CODES = new Set(['SYNTH_BAD_VALUE', 'SYNTH_MISSING_COLUMN', 'SYNTH_MISSING_FILE', 'SYNTH_TOO_FEW_ROWS']);
 
 /** Runs `body`, mapping data errors to exit 65, schema errors to 78 and parameter errors to 64. */
 async function withExitCodes(io: CliIo, path: string, body: () => Promise<number> | number): Promise<number> {
@@ -120,7 +120,8 @@ const fitCommand: Command = {
     'hushpoint synth fit --input FILE.csv --label COLUMN --epsilon E --delta D (--schema FILE | --bounds NAME=LO:HI …) [--rows N] [--seed S] --out SYNTH.csv',
   description: `Numeric columns are written as numbers, categorical ones as one of their categories,
 and the label as a class: every synthetic row comes from a group of records of one class
-(docs/synthetic-data.md §3); with --adapt, as the probability of the second class instead. The whole output is (ε, δ)-DP for adding or removing one input row.
+(docs/synthetic-data.md §3); with --adapt, as the probability of the second class instead.
+The whole output is (ε, δ)-DP for adding or removing one input row.
 Column bounds must be public (--schema or --bounds): bounds read from the data would not be private.`,
   options: {
     input: { type: 'string', value: 'FILE.csv', description: 'the real rows (CSV with a header)' },

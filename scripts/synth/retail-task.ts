@@ -19,7 +19,7 @@ export const DEFAULT_RETAIL_FILE = join(REPO_ROOT, '..', 'shared', 'data', 'onli
 export function readInvoiceLines(file: string): ReturnType<typeof parseCsv> {
   if (!existsSync(file)) {
     throw new AppError(
-      'SYNTH_MISSING_COLUMN',
+      'SYNTH_MISSING_FILE',
       `the invoice file ${file} does not exist, expected the UCI Online Retail lines (train.csv.gz, see docs/synthetic-data.md §6)`,
     );
   }
