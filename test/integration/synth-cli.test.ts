@@ -111,6 +111,41 @@ describe('hushpoint synth fit / evaluate', () => {
     );
   });
 
+  it('builds the schema from --bounds and --categorical', async () => {
+    const out = join(dir, 'bounds.csv');
+    const r = await run(
+      'synth',
+      'fit',
+      '--input',
+      train,
+      '--label',
+      'y',
+      '--bounds',
+      'a=0:10',
+      '--bounds',
+      'b=0:1000:log',
+      '--bounds',
+      'c=-1:1',
+      '--categorical',
+      'flag=no|yes',
+      '--categorical',
+      'colour=red|green|blue',
+      '--epsilon',
+      '1',
+      '--delta',
+      '1e-6',
+      '--seed',
+      '3',
+      '--out',
+      out,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^wrote \d+ synthetic rows to .*bounds\.csv \(\d+ group means, m = \d+\)$/m);
+    expect(r.out).toMatch(/\(ε = 1\.000, δ = 0\.000001\)-DP for adding or removing one row/);
+    const rows = parseCsv(readFileSync(out, 'utf8')).rows;
+    expect(rows.every((row) => Number(row[1]) >= 0 && Number(row[1]) <= 1000)).toBe(true);
+  });
+
   it('writes soft labels with --adapt', async () => {
     const out = join(dir, 'adapted.csv');
     const r = await run(
