@@ -3,7 +3,12 @@ import { isAppError } from '../../errors.ts';
 import { uniformUnit, type RandomSource } from '../../ports/random.ts';
 import { addRational, compareRational, rational } from '../../privacy/rational.ts';
 import { SeededRandomSource } from '../../testing/seeded-random.ts';
-import { validateReleasePayloadV2, type ReleasePayloadV2 } from '../../upstream/release-payload-v2.ts';
+import {
+  decodeAnyReleasePayload,
+  encodeReleasePayloadV2,
+  validateReleasePayloadV2,
+  type ReleasePayloadV2,
+} from '../../upstream/release-payload-v2.ts';
 import { cellSums, dpLloyd } from '../core/cluster.ts';
 import { planSynthesis } from '../core/calibrate.ts';
 import { encodeRows, makeLayout } from '../core/encode.ts';
@@ -197,7 +202,10 @@ describe('the weekly synthetic-visits release', () => {
     const groups = release.measures.find((m) => m.metric === 'centredSum');
     expect(groups?.rows, `seed ${seed}`).toBeGreaterThan(10);
 
-    const decoded = decodeSyntheticVisits(payload);
+    // The bytes HQ receives decode as v2 and back into the same release.
+    const received = decodeAnyReleasePayload(encodeReleasePayloadV2(payload));
+    expect(received.ok).toBe(true);
+    const decoded = decodeSyntheticVisits(received.ok ? (received.value as ReleasePayloadV2) : payload);
     const total = decoded.groups.reduce((s, g) => s + g.weight, 0);
     const share = (zone: string) =>
       decoded.groups.reduce((s, g) => s + g.weight * (g.zones.find((z) => z.zone === zone)?.visitedShare ?? 0), 0) /
