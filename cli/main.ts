@@ -62,11 +62,16 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     'privacy audit tools: sample the production mechanisms, read the budget ledger',
     async () => (await import('./commands/audit.ts')).auditCommand,
   ),
+  lazy(
+    'synth',
+    'DP synthetic data: fit a synthesizer to a CSV, evaluate synthetic rows, build the retail task',
+    async () => (await import('./commands/synth.ts')).synthCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy)',
+    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy, synth)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

@@ -32,6 +32,13 @@ export const ERROR_CODES = {
   PROV_EXISTS: 'file already exists (use --force to overwrite)',
   PROV_NOT_FOUND: 'store or gateway not found',
   INTERNAL: 'internal error',
+  // DP synthetic data (shared/synth, hushpoint synth)
+  SYNTH_BAD_SCHEMA: 'synthetic-data schema is inconsistent',
+  SYNTH_MISSING_COLUMN: 'a required column is missing from the table',
+  SYNTH_BAD_VALUE: 'a table value does not fit its column',
+  SYNTH_TOO_FEW_ROWS: 'too few rows for the requested privacy parameters',
+  SYNTH_BAD_RELEASE: 'a synthetic-data release cannot be decoded',
+  SYNTH_MISSING_FILE: 'an input file does not exist',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
