@@ -40,3 +40,29 @@ describe('hub config', () => {
     );
   });
 });
+
+describe('the privacy section (contract v2)', () => {
+  it('defaults to one shopper over a quarter with cap ρ 1', () => {
+    const result = validateConfig(hubRole, base);
+    expect(result.ok && result.config.privacy.budget).toEqual({ period: 'quarter', periodRho: 1 });
+  });
+
+  it.each([
+    [{ budget: { period: 'week' } }, '/privacy/budget/period', /expected one of "month", "quarter", "year"/],
+    [{ budget: { periodRho: -1 } }, '/privacy/budget/periodRho', /expected > 0/],
+    [
+      { budget: { periodRho: 0.5 }, releases: { footfall: { rho: 0.6 } } },
+      '/privacy/releases/footfall/rho',
+      /at most budget\.periodRho \(0\.5\)/,
+    ],
+    [{ budget: { periodRho: 1, lifetimeRho: 0.5 } }, '/privacy/budget/lifetimeRho', /at least budget\.periodRho/],
+    [{ budget: { dailyRho: 0.3 } }, '/privacy/budget/dailyRho', /earlier version .*budget\.period and periodRho/],
+    [{ schedule: { hourly: '5 * * * *' } }, '/privacy/schedule/hourly', /privacy\.schedule\.releases/],
+  ])('refuses %j at %s, saying what is expected', (privacy, path, message) => {
+    const result = validateConfig(hubRole, { ...base, privacy });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const problem = result.problems.find((p) => p.path === path);
+    expect(problem?.message).toMatch(message);
+  });
+});

@@ -195,4 +195,21 @@ function semanticCheck(config: HubConfig): Problem[] {
   return problems;
 }
 
-export const hubRole: RoleSchema<HubConfig> = { role: 'hub', schema: HubConfigSchema, semanticCheck };
+/** The privacy contract v1's keys (docs/privacy.md §9) and what replaced them. */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  '/privacy/budget/dailyRho': 'budgets are per budget period now: set privacy.budget.period and periodRho',
+  '/privacy/budget/thirtyDayRho': 'budgets are per budget period now: set privacy.budget.period and periodRho',
+  '/privacy/schedule/hourly': 'one job computes every due window: privacy.schedule.releases',
+  '/privacy/schedule/daily': 'one job computes every due window: privacy.schedule.releases',
+  '/privacy/releases/visits/maxHoursPerDay': 'use privacy.releases.visits.maxVisitsPerDay',
+  '/privacy/releases/dwell/maxZonesPerDay': 'dwell counts one visit per shopper-week: use maxZonesPerVisit',
+  '/privacy/releases/dwell/maxSeconds': 'dwell is released in buckets (< 5 … ≥ 60 min): no clamp to set',
+  '/privacy/releases/transitions/maxPairsPerDay': 'transitions are weekly: use maxPairsPerWeek',
+};
+
+export const hubRole: RoleSchema<HubConfig> = {
+  role: 'hub',
+  schema: HubConfigSchema,
+  semanticCheck,
+  retiredKeys: RETIRED_KEYS,
+};

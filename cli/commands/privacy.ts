@@ -3,7 +3,7 @@ import { loadConfig } from '../../shared/config/load-config.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { compileValidator } from '../../shared/validation.ts';
 import { hubRole, type HubConfig } from '../../hub/config.schema.ts';
-import { builtInReleases, planOf, type PrivacyPlan, type ReleaseDefinition } from '../../hub/privacy/mod.ts';
+import { builtInReleases, planOf, type AnyReleaseDefinition, type PrivacyPlan } from '../../hub/privacy/mod.ts';
 import { offerResponseRelease, OffersSection, type OffersConfig } from '../../hub/offers/mod.ts';
 import { PrivacySection, type PrivacyConfig } from '../../hub/privacy/mod.ts';
 
@@ -50,11 +50,11 @@ function formatPlan(plan: PrivacyPlan, source: string, zones: number, visitsPerD
     `privacy plan for ${source}: one shopper over one ${plan.periodUnit}, ${zones} zones, ${visitsPerDay} visits a day`,
     `cap ρ ${plan.periodCap} per ${plan.periodUnit} (ε ${plan.periodEpsilon.toFixed(2)} at δ ${plan.delta}); at most ρ ${plan.yearRho} a year (ε ${plan.yearEpsilon.toFixed(2)})${plan.lifetimeRho === null ? '' : `; lifetime ρ ${plan.lifetimeRho}`}`,
     '',
-    `${'release'.padEnd(16)}${'window'.padEnd(8)}${'ρ each'.padStart(10)}${'× windows'.padStart(11)}${'ρ/period'.padStart(10)}${'σ'.padStart(9)}${'95% ±'.padStart(8)}${'typical'.padStart(10)}${'median rel. err.'.padStart(18)}`,
+    `${'release'.padEnd(18)}${'window'.padEnd(8)}${'ρ each'.padStart(10)}${'× windows'.padStart(11)}${'ρ/period'.padStart(10)}${'σ'.padStart(9)}${'95% ±'.padStart(8)}${'typical'.padStart(10)}${'median rel. err.'.padStart(18)}`,
   ];
   for (const r of plan.releases) {
     lines.push(
-      `${r.kind.padEnd(16)}${r.window.padEnd(8)}${r.rho.toPrecision(3).padStart(10)}${String(r.windowsPerPeriod).padStart(11)}${r.rhoPerPeriod.toPrecision(3).padStart(10)}${r.sigma.toFixed(1).padStart(9)}${String(r.halfWidth95).padStart(8)}${(r.expectedCell === null ? '—' : r.expectedCell.toFixed(0)).padStart(10)}${(r.medianRelativeError === null ? '—' : `${(100 * r.medianRelativeError).toFixed(1)}%`).padStart(18)}`,
+      `${r.kind.padEnd(18)}${r.window.padEnd(8)}${r.rho.toPrecision(3).padStart(10)}${String(r.windowsPerPeriod).padStart(11)}${r.rhoPerPeriod.toPrecision(3).padStart(10)}${(r.sigma === null ? '—' : r.sigma.toFixed(1)).padStart(9)}${(r.halfWidth95 === null ? '—' : String(r.halfWidth95)).padStart(8)}${(r.expectedCell === null ? '—' : r.expectedCell.toFixed(0)).padStart(10)}${(r.medianRelativeError === null ? '—' : `${(100 * r.medianRelativeError).toFixed(1)}%`).padStart(18)}`,
     );
   }
   lines.push(
@@ -91,7 +91,9 @@ const planCommand: Command = {
       regularDaysPerWeek:
         values['days-per-week'] === undefined ? 7 : intOption(values, 'days-per-week', { min: 1, max: 7 }),
     };
-    const kinds: ReleaseDefinition[] = builtInReleases(sources.privacy, { visitGapSeconds: sources.visitGapSeconds });
+    const kinds: AnyReleaseDefinition[] = builtInReleases(sources.privacy, {
+      visitGapSeconds: sources.visitGapSeconds,
+    });
     if (sources.offers.enabled && sources.offers.responseRelease.enabled)
       kinds.push(offerResponseRelease(sources.offers));
     const plan = planOf(kinds, sources.privacy, traffic, zones);

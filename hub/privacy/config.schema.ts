@@ -42,6 +42,18 @@ const ReleasesSection = Type.Object(
       { enabled: Enabled, rho: Rho(0.003), maxPairsPerWeek: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }) },
       { ...closed, default: {} },
     ),
+    /**
+     * Weekly synthetic visit records (the DP synthesizer, docs/synthetic-data.md): at most
+     * maxVisitsPerWeek visits per shopper-week; rho is the whole week's release for a shopper.
+     */
+    syntheticVisits: Type.Object(
+      {
+        enabled: Enabled,
+        rho: Rho(0.005),
+        maxVisitsPerWeek: Type.Integer({ minimum: 1, maximum: 14, default: 2 }),
+      },
+      { ...closed, default: {} },
+    ),
     /** Visitors and visitors with a point-of-sale purchase per store × day (enable when POS data is imported). */
     conversion: Type.Object({ enabled: Type.Boolean({ default: false }), rho: Rho(0.001) }, { ...closed, default: {} }),
   },

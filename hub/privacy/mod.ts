@@ -18,7 +18,14 @@ export {
   planOf,
 } from './release-service.ts';
 export type { PrivacyStatus, ShopperBudget, LatestRelease } from './privacy-views.ts';
-export type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+export type {
+  AnyReleaseDefinition,
+  CustomRelease,
+  CustomReleaseDefinition,
+  ReleaseContext,
+  ReleaseDefinition,
+  SourceRow,
+} from './release-definition.ts';
 export {
   createSqliteBudgetLedger,
   BUDGETS,

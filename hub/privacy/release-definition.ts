@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import type { RationalInput } from '../../shared/privacy/rational.ts';
+import type { Rational, RationalInput } from '../../shared/privacy/rational.ts';
+import type { ReleaseMeasureV2 } from '../../shared/upstream/release-payload-v2.ts';
 import type { ReleaseWindow, WindowUnit } from '../../shared/time/local-calendar.ts';
 import type { MeasureDefinition } from './core/calibrate.ts';
 
@@ -36,7 +37,9 @@ export interface SourceRow {
   readonly value?: number;
 }
 
+/** A release of counts or clamped sums over public cells: the service bounds, charges and noises it. */
 export interface ReleaseDefinition {
+  readonly custom?: undefined;
   /** Release kind, [a-z0-9-]: the release id is "<kind>:<window label>". */
   readonly kind: string;
   readonly window: WindowUnit;
@@ -54,3 +57,31 @@ export interface ReleaseDefinition {
   /** ρ of one release for a shopper at the bound. */
   readonly rho: RationalInput;
 }
+
+/** What a custom release computed: the payload's cells, bounds and measures (noise drawn once, here). */
+export interface CustomRelease {
+  readonly cells: readonly string[];
+  readonly bounds: Readonly<Record<string, number>>;
+  readonly measures: readonly ReleaseMeasureV2[];
+  /** The exact ρ the release cost each shopper whose data it read (≤ the definition's ρ). */
+  readonly rho: Rational;
+}
+
+/**
+ * A release whose mechanism is its own (the synthetic visits, the recommender's statistics): the
+ * service still decides WHOSE data it may read — consenting shoppers with the definition's ρ left
+ * in the window's period — charges each of them ρ, and stores and sends the result like any
+ * release. The definition must read only the window's data of the shoppers it is given.
+ */
+export interface CustomReleaseDefinition {
+  readonly custom: true;
+  readonly kind: string;
+  readonly window: WindowUnit;
+  /** ρ of one release for each shopper whose data it reads (worst case, charged in full). */
+  readonly rho: RationalInput;
+  /** The shoppers with data in the window (before consent and budget). */
+  units(db: Database, context: ReleaseContext): Iterable<number>;
+  compute(db: Database, context: ReleaseContext, included: ReadonlySet<number>): CustomRelease;
+}
+
+export type AnyReleaseDefinition = ReleaseDefinition | CustomReleaseDefinition;

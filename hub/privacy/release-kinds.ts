@@ -3,7 +3,8 @@ import { uniformInt } from '../../shared/ports/random.ts';
 import { rational, rationalFromDecimal } from '../../shared/privacy/rational.ts';
 import { makeLocalClock, type LocalClock } from '../../shared/time/local-calendar.ts';
 import type { PrivacyConfig } from './config.schema.ts';
-import type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+import type { AnyReleaseDefinition, ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+import { syntheticVisitsRelease } from './synthetic-visits-release.ts';
 
 /**
  * The built-in releases (docs/privacy.md §4), read from the presence model's tables:
@@ -20,6 +21,7 @@ import type { ReleaseContext, ReleaseDefinition, SourceRow } from './release-def
  * | repeat      | week   | "visitors", "repeatVisitors"   | 1 if seen; 1 if seen on ≥ 2 local days                |
  * | transitions | week   | ordered pairs "a>b"            | 1 per distinct pair moved along in a visit; ≤ maxPairsPerWeek |
  * | conversion  | day    | "visitors", "buyers"           | 1 if a visit started that day; 1 if also a POS purchase that day |
+ * | synthetic-visits | week | visit columns (rows layout) | ≤ maxVisitsPerWeek visits, through the DP synthesizer |
  */
 
 const ALL = rational(1n);
@@ -250,7 +252,7 @@ function conversion(config: PrivacyConfig['releases']['conversion']): ReleaseDef
  * The enabled built-in releases. `visitGapSeconds` (the presence model's) decides which
  * consecutive zone windows belong to one visit for transitions.
  */
-export function builtInReleases(config: PrivacyConfig, options: { visitGapSeconds: number }): ReleaseDefinition[] {
+export function builtInReleases(config: PrivacyConfig, options: { visitGapSeconds: number }): AnyReleaseDefinition[] {
   const r = config.releases;
   return [
     ...(r.footfall.enabled ? [footfall(r.footfall)] : []),
@@ -259,5 +261,6 @@ export function builtInReleases(config: PrivacyConfig, options: { visitGapSecond
     ...(r.repeat.enabled ? [repeat(r.repeat)] : []),
     ...(r.transitions.enabled ? [transitions(r.transitions, options.visitGapSeconds)] : []),
     ...(r.conversion.enabled ? [conversion(r.conversion)] : []),
+    ...(r.syntheticVisits.enabled ? [syntheticVisitsRelease(r.syntheticVisits, config.delta)] : []),
   ];
 }

@@ -17,7 +17,8 @@ import { dueWindows } from './core/due-windows.ts';
 import { planPrivacy, type PrivacyPlan, type TrafficModel } from './core/plan.ts';
 import { computeRelease, type ReleaseOutcome, type ReleaseStep } from './compute-release.ts';
 import type { PrivacyConfig, UpstreamConfig } from './config.schema.ts';
-import type { ReleaseDefinition } from './release-definition.ts';
+import type { AnyReleaseDefinition, ReleaseDefinition } from './release-definition.ts';
+import { computeCustomRelease } from './compute-custom-release.ts';
 import { builtInReleases } from './release-kinds.ts';
 import { privacyStatus, shopperBudget, type PrivacyStatus, type ShopperBudget } from './privacy-views.ts';
 import { createUpstreamSync, type UpstreamSync } from './upstream-service.ts';
@@ -74,7 +75,7 @@ export interface ReleaseService {
   /** Computes one release now (or reports that it exists). */
   computeRelease(kind: string, window: ReleaseWindow, nowMs: number): ReleaseOutcome;
   /** Adds a release kind (offers' response per arm × week, the recommender's statistics, ...). */
-  registerRelease(definition: ReleaseDefinition): void;
+  registerRelease(definition: AnyReleaseDefinition): void;
   kinds(): readonly { readonly kind: string; readonly window: WindowUnit }[];
   /** The cron jobs start() schedules (for `--check-config` and the cron test). */
   schedules(): readonly { readonly name: string; readonly expression: string; readonly timezone: string }[];
@@ -98,9 +99,14 @@ export function analyticsCaps(privacy: PrivacyConfig): PeriodCaps {
 }
 
 /** A definition's calibration with a one-cell probe: a bad definition fails when it is registered. */
-export function checkDefinition(definition: ReleaseDefinition, privacy: PrivacyConfig): void {
+export function checkDefinition(definition: AnyReleaseDefinition, privacy: PrivacyConfig): void {
   if (!isValidId(definition.kind))
     throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" is invalid, expected [a-z0-9-]`);
+  if (definition.custom === true) {
+    if (toRational(definition.rho, `${definition.kind}.rho`).num <= 0n)
+      throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" needs a positive ρ`);
+    return;
+  }
   const metrics = definition.measures.map((m) => m.metric);
   if (new Set(metrics).size !== metrics.length)
     throw new AppError('DP_INVALID_PARAMETER', `release kind "${definition.kind}" lists a metric twice`);
@@ -119,7 +125,7 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const ledger = createSqliteBudgetLedger(db);
   const releases = createSqliteReleases(db);
   const caps = analyticsCaps(privacy);
-  const definitions = new Map<string, ReleaseDefinition>();
+  const definitions = new Map<string, AnyReleaseDefinition>();
   for (const d of builtInReleases(privacy, { visitGapSeconds: deps.visitGapSeconds })) definitions.set(d.kind, d);
   const randomKind = (deps.random as { kind?: unknown }).kind;
   const computeDeps = {
@@ -157,7 +163,7 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     ].sort();
   }
 
-  function definitionOf(kind: string): ReleaseDefinition {
+  function definitionOf(kind: string): AnyReleaseDefinition {
     const definition = definitions.get(kind);
     if (definition === undefined)
       throw new AppError(
@@ -174,7 +180,10 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         'DP_INVALID_PARAMETER',
         `release kind "${kind}" is per ${definition.window}, not per ${window.unit}`,
       );
-    return computeRelease(computeDeps, definition, window, { nowMs, zones: zones(), cache });
+    const context = { nowMs, zones: zones(), cache };
+    return definition.custom === true
+      ? computeCustomRelease(computeDeps, definition, window, context)
+      : computeRelease(computeDeps, definition, window, context);
   }
 
   function schedulesOf(nowMs: number): { kind: string; window: WindowUnit; sinceMs: number }[] {
@@ -345,7 +354,7 @@ const NO_RANDOMNESS = {
 
 /** The plan of a set of kinds under a config, each calibrated over its own cells for these zones. */
 export function planOf(
-  definitions: readonly ReleaseDefinition[],
+  definitions: readonly AnyReleaseDefinition[],
   privacy: PrivacyConfig,
   traffic: TrafficModel,
   zones: readonly string[],
@@ -355,13 +364,16 @@ export function planOf(
   const kinds = definitions.map((d) => ({
     kind: d.kind,
     window: d.window,
-    release: calibrateRelease({
-      cells: [...d.cells(context)],
-      measures: d.measures,
-      maxCellsPerShopper: d.maxCellsPerShopper,
-      rho: toRational(d.rho, `${d.kind}.rho`),
-      mechanism: privacy.mechanism,
-    }),
+    release:
+      d.custom === true
+        ? { rho: toRational(d.rho, `${d.kind}.rho`), measures: [] }
+        : calibrateRelease({
+            cells: [...d.cells(context)],
+            measures: d.measures,
+            maxCellsPerShopper: d.maxCellsPerShopper,
+            rho: toRational(d.rho, `${d.kind}.rho`),
+            mechanism: privacy.mechanism,
+          }),
   }));
   return planPrivacy({
     kinds,

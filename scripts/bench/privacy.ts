@@ -56,6 +56,7 @@ function configs(zones: readonly string[], exact: boolean): { privacy: PrivacyCo
         repeat: huge(r.repeat),
         transitions: huge(r.transitions),
         conversion: huge(r.conversion),
+        syntheticVisits: { ...r.syntheticVisits, enabled: false },
       },
     },
     upstream: upstream.value,

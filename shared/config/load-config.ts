@@ -17,6 +17,19 @@ export interface RoleSchema<T> {
   schema: TSchema;
   /** Checks a schema cannot express (duplicate ids, cron syntax, ...), in the same format. */
   semanticCheck?: (config: T) => Problem[];
+  /**
+   * Keys an earlier version accepted, by JSON pointer (`*` matches one segment), with what
+   * replaced them: reported as such instead of as an unknown field.
+   */
+  retiredKeys?: Readonly<Record<string, string>>;
+}
+
+function retiredKeyMessage(retired: Readonly<Record<string, string>>, path: string): string | null {
+  for (const [pattern, replacement] of Object.entries(retired)) {
+    const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);
+    if (re.test(path)) return `is a setting of an earlier version that no longer exists: ${replacement}`;
+  }
+  return null;
 }
 
 export interface LoadedConfig<T> {
@@ -85,7 +98,17 @@ export function validateConfig<T>(
   }
   const copy = document === undefined || document === null ? {} : structuredClone(document);
   const result = validate(copy);
-  if (!result.ok) return { ok: false, problems: result.problems };
+  if (!result.ok) {
+    const retired = role.retiredKeys;
+    if (retired === undefined) return { ok: false, problems: result.problems };
+    return {
+      ok: false,
+      problems: result.problems.map((p) => {
+        const message = retiredKeyMessage(retired, p.path);
+        return message === null ? p : { path: p.path, message };
+      }),
+    };
+  }
   const semantic = role.semanticCheck?.(result.value as T) ?? [];
   return semantic.length > 0 ? { ok: false, problems: semantic } : { ok: true, config: result.value as T };
 }

@@ -55,6 +55,7 @@ function exactPrivacy(config: PrivacyConfig): PrivacyConfig {
       repeat: { ...r.repeat, rho: 1000 },
       transitions: { ...r.transitions, rho: 1000 },
       conversion: { ...r.conversion, rho: 1000 },
+      syntheticVisits: { ...r.syntheticVisits, rho: 1000 },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { parseDayLabel, windowOfDay } from '../../shared/time/local-calendar.ts';
+import { decodeSyntheticVisits } from '../../shared/synth/visits/mod.ts';
 import {
   addPresence,
   addShoppers,
@@ -125,6 +126,45 @@ describe('DP releases v2 from the presence tables', () => {
     expect(move('bakery>dairy')).toBe(1);
     expect(move('dairy>bakery')).toBe(1);
     expect(move('produce>bakery')).toBe(0);
+  });
+
+  it('releases the week as synthetic visit records: each shopper whose visits it read is charged its ρ', async () => {
+    t = openTestDb();
+    const pks = addShoppers(t.db, 400, { analytics: (i) => i !== 0 });
+    pks.forEach((pk, i) => {
+      for (let d = 0; d < 1 + (i % 3); d++) {
+        const s = S0 + d * 86_400 + 36_000 + i * 20;
+        addVisit(t?.db as never, pk, s, s + 1500, { bakery: 300 + 30 * i, produce: 900 });
+      }
+    });
+    const service = makeService(t.db, {
+      random: new SeededRandomSource(9),
+      firstWindowMs: T0,
+      privacy: { releases: { syntheticVisits: { rho: 0.05 } } },
+    });
+    await service.runDue(T0 + 7 * D + 2 * H);
+    const record = service.releases.get('synthetic-visits:2026-W39');
+    expect(record).toMatchObject({ version: 2, budgetPeriod: '2026-Q3', contributors: 399 });
+    const body = bodyOf(service, 'synthetic-visits:2026-W39') as unknown as {
+      cells: string[];
+      measures: Array<{ metric: string; layout: string; rows: number; values: number[] }>;
+    };
+    expect(body.cells).toEqual(
+      expect.arrayContaining(['visited:bakery', 'dwell:bakery', 'hour', 'weekday', 'repeat', 'count']),
+    );
+    const groups = body.measures.find((m) => m.metric === 'centredSum');
+    expect(groups?.layout).toBe('rows');
+    expect(groups?.values).toHaveLength((groups?.rows ?? 0) * body.cells.length);
+    const decoded = decodeSyntheticVisits(JSON.parse((record?.body as Buffer).toString()) as never);
+    expect(decoded.records.length).toBeGreaterThan(0);
+    const charged = t.db
+      .prepare(
+        "SELECT COUNT(*) AS n, MIN(spent_micro) AS lo, MAX(spent_micro) AS hi FROM budget_charges WHERE item = 'synthetic-visits'",
+      )
+      .get() as { n: number; lo: number; hi: number };
+    expect(charged.n).toBe(399);
+    expect(charged.lo).toBe(charged.hi);
+    expect(charged.hi).toBeLessThanOrEqual(50_000);
   });
 
   it('never computes a release key twice: the stored noise stays, a rerun finds the key', async () => {

@@ -33,7 +33,8 @@ export interface TrafficModel {
 export interface PlannedKind {
   readonly kind: string;
   readonly window: WindowUnit;
-  readonly release: CalibratedRelease;
+  /** The calibration (counts and sums), or only the ρ of a custom release (its noise is its own). */
+  readonly release: Pick<CalibratedRelease, 'rho'> & { readonly measures: CalibratedRelease['measures'] | readonly [] };
 }
 
 export interface PlannedRelease {
@@ -45,8 +46,9 @@ export interface PlannedRelease {
   readonly windowsPerPeriod: number;
   /** What the kind costs a shopper at the bound in every window of the period. */
   readonly rhoPerPeriod: number;
-  readonly sigma: number;
-  readonly halfWidth95: number;
+  /** The noise of the kind's values (null for a custom release: its own mechanism, in its payload). */
+  readonly sigma: number | null;
+  readonly halfWidth95: number | null;
   /** The expected true value of a typical cell at the given traffic (null when the model says nothing). */
   readonly expectedCell: number | null;
   readonly medianRelativeError: number | null;
@@ -83,7 +85,7 @@ export function windowsPerPeriod(window: WindowUnit, period: BudgetPeriodUnit): 
   return 1;
 }
 
-function sigmaOf(release: CalibratedRelease): number {
+function sigmaOf(release: PlannedKind['release']): number {
   const m = release.measures[0]?.mechanism;
   if (m === undefined) return 0;
   return m.mechanism === 'discrete-gaussian'
@@ -134,8 +136,8 @@ export function planPrivacy(input: {
     const rhoPerPeriod = rho * windows;
     daily += rhoPerPeriod;
     regular += k.window === 'day' ? rhoPerPeriod * Math.min(1, days / 7) : rhoPerPeriod;
-    const sigma = sigmaOf(k.release);
     const measure = k.release.measures[0];
+    const sigma = measure === undefined ? null : sigmaOf(k.release);
     const expected = expectedCell(k.kind, input.traffic);
     return {
       kind: k.kind,
@@ -144,9 +146,10 @@ export function planPrivacy(input: {
       windowsPerPeriod: windows,
       rhoPerPeriod,
       sigma,
-      halfWidth95: measure === undefined ? 0 : halfWidth95(measure),
+      halfWidth95: measure === undefined ? null : halfWidth95(measure),
       expectedCell: expected,
-      medianRelativeError: expected === null || expected <= 0 ? null : (MEDIAN_ABS * sigma) / expected,
+      medianRelativeError:
+        expected === null || expected <= 0 || sigma === null ? null : (MEDIAN_ABS * sigma) / expected,
     };
   });
   const epsilon = (rho: number): number =>

@@ -97,7 +97,7 @@ export interface PlanInput {
     readonly rho: number;
     readonly windowsPerPeriod: number;
     readonly rhoPerPeriod: number;
-    readonly halfWidth95: number;
+    readonly halfWidth95: number | null;
   }[];
 }
 
