@@ -17,7 +17,7 @@ import { dueWindows } from './core/due-windows.ts';
 import { planPrivacy, type PrivacyPlan, type TrafficModel } from './core/plan.ts';
 import { computeRelease, type ReleaseOutcome, type ReleaseStep } from './compute-release.ts';
 import type { PrivacyConfig, UpstreamConfig } from './config.schema.ts';
-import type { AnyReleaseDefinition, ReleaseDefinition } from './release-definition.ts';
+import type { AnyReleaseDefinition } from './release-definition.ts';
 import { computeCustomRelease } from './compute-custom-release.ts';
 import { builtInReleases } from './release-kinds.ts';
 import { privacyStatus, shopperBudget, type PrivacyStatus, type ShopperBudget } from './privacy-views.ts';
