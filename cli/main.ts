@@ -57,11 +57,16 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     'privacy audit tools: sample the production mechanisms, read the budget ledger',
     async () => (await import('./commands/audit.ts')).auditCommand,
   ),
+  lazy(
+    'recommend',
+    'the DP item–item recommender: fit a signed model, score customers, evaluate against baselines',
+    async () => (await import('./commands/recommend.ts')).recommendCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim)',
+    'run a benchmark suite (gateway, hub, dp, offers, sim, recommend)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];
