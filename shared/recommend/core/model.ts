@@ -11,8 +11,8 @@ import { symmetricEigen } from './symmetric-eigen.ts';
  *    (round 2 may be a second one), and, for the covariance's items, of the covariance diagonal
  *    (another weighted support) rescaled to the supports' scale by κ = Σ diagonal / Σ supports.
  * 2. Low-rank projection: the noise on the N × N symmetric matrix is a Wigner matrix whose spectrum
- *    lies in ±2s√N (s² the pooled variance per value); only eigenvalues y above that edge carry
- *    signal. Each is shrunk as for a spiked Wigner model: the signal eigenvalue is
+ *    lies in ±2s√N (s² the pooled variance per value), its largest eigenvalue fluctuating on the
+ *    Tracy–Widom scale s·N^(−1/6); only eigenvalues y above 2s√N + 3s·N^(−1/6) are kept as signal. Each is shrunk as for a spiked Wigner model: the signal eigenvalue is
  *    λ = (y + √(y² − 4Ns²))/2 (the inverse of y = λ + Ns²/λ), its eigenvector's squared overlap with the
  *    true one is r = 1 − Ns²/λ², and the component enters the model as λ·r.
  * 3. Shrinkage by noisy support: similarity S_ij = C̃_ij / (√(d_i d_j) + b·s), d = max(diagonal, 0):
@@ -169,7 +169,8 @@ export function buildItemModel(
     };
   }
   const eigen = symmetricEigen(a, n);
-  const edge = 2 * Math.sqrt(n * s2);
+  // The bulk edge 2s√N plus three Tracy–Widom scales s·N^(−1/6): pure noise clears it rarely.
+  const edge = Math.sqrt(s2) * (2 * Math.sqrt(n) + 3 * n ** (-1 / 6));
   const kept: number[] = [];
   const weights: number[] = [];
   const overlaps: number[] = [];
