@@ -264,6 +264,7 @@ releases its own statistics and they are pooled and cleaned exactly as HQ does.`
       const report = {
         ...fitReport(result, delta, stores),
         fitSeconds: round(seconds, 3),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         out,
         keyId: keyIdOf(createPublicKey(key)),
         catalogSource: source,

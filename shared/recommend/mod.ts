@@ -78,6 +78,7 @@ export {
 export {
   ScoringScratch,
   affinity,
+  affinityMax,
   indexOfferItems,
   offerScores,
   prepareScorer,

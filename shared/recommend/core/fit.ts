@@ -43,7 +43,7 @@ export const DEFAULT_FIT_PARAMETERS: FitParameters = {
   supportsShare: rational(3n, 10n),
   minSupportZ: 4,
   minItems: 20,
-  maxItems: 1000,
+  maxItems: 500,
   shrinkage: 3,
 };
 

@@ -217,16 +217,26 @@ export function indexOfferItems(scorer: Scorer, offers: readonly { readonly item
   return { start, items: Int32Array.from(items) };
 }
 
-/**
- * Per offer, the best score among the items it covers relative to the shopper's best item overall
- * (so in [0, 1]; 0 when it names none the model knows), from the shopper's `affinity` vector: what
- * the offers ranking adds, with its own weight, to an offer's score.
- */
-export function offerScores(offerItems: OfferItems, shopperAffinity: Float64Array, out: Float64Array): Float64Array {
-  const { start, items } = offerItems;
-  const offers = start.length - 1;
+/** The largest value of a shopper's affinity vector (what offerScores divides by; compute once per shopper). */
+export function affinityMax(shopperAffinity: Float64Array): number {
   let top = 0;
   for (let i = 0; i < shopperAffinity.length; i++) top = Math.max(top, shopperAffinity[i] as number);
+  return top;
+}
+
+/**
+ * Per offer, the best score among the items it covers relative to the shopper's best item overall
+ * (so in [0, 1]; 0 when it names none the model knows), from the shopper's `affinity` vector and its
+ * `affinityMax`: what the offers ranking adds, with its own weight, to an offer's score.
+ */
+export function offerScores(
+  offerItems: OfferItems,
+  shopperAffinity: Float64Array,
+  out: Float64Array,
+  top: number = affinityMax(shopperAffinity),
+): Float64Array {
+  const { start, items } = offerItems;
+  const offers = start.length - 1;
   const scale = top > 0 ? 1 / top : 0;
   for (let o = 0; o < offers; o++) {
     const from = start[o] as number;
