@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { AppError } from '../../shared/errors.ts';
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { readPosFile } from '../../shared/recommend/adapters/pos-file.ts';
 import {
@@ -66,7 +67,8 @@ type Figures = Record<string, number | string | boolean>;
 
 function requireTrainingFile(): void {
   if (!existsSync(TRAIN)) {
-    throw new Error(
+    throw new AppError(
+      'RECO_BAD_INPUT',
       `The recommender benchmark reads the Online Retail training file at ${TRAIN}, which is missing: place train.csv.gz there (see test/fixtures/online-retail/README.md for the data set)`,
     );
   }
