@@ -55,11 +55,11 @@ import { median } from './stats.ts';
  *                                      "new" HR against the non-private model on the pooled data (same item
  *                                      list size, and 1,000 items), and 1 / 10 stores pooled for contrast (one
  *                                      chain draw, medians over noise seeds)
- * Reads ../shared/data/online-retail/train.csv.gz (resolved from the repository root).
+ * Reads the Online Retail training file from the kit beside the repository (docs/recommender.md §9).
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TRAIN = join(ROOT, '../shared/data/online-retail/train.csv.gz');
+const TRAIN = join(ROOT, '..', 'shared', 'data', 'online-retail', 'train.csv.gz');
 const LAUNCHER = join(ROOT, 'cli/hushpoint.mjs');
 const run = promisify(execFile);
 
