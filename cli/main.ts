@@ -24,7 +24,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'sim',
-    'simulate a store: BLE traces for the gateways, ground truth, scoring',
+    'simulate a store: BLE traces for the gateways, ground truth, scoring; POS purchases of a chain',
     async () => (await import('./commands/sim.ts')).simCommand,
   ),
   lazy(
@@ -67,11 +67,16 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     'DP synthetic data: fit a synthesizer to a CSV, evaluate synthetic rows, build the retail task',
     async () => (await import('./commands/synth.ts')).synthCommand,
   ),
+  lazy(
+    'recommend',
+    'the DP item–item recommender: fit a signed model, score customers, evaluate against baselines',
+    async () => (await import('./commands/recommend.ts')).recommendCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy, synth)',
+    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy, synth, recommend)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

@@ -39,6 +39,11 @@ export const ERROR_CODES = {
   SYNTH_TOO_FEW_ROWS: 'too few rows for the requested privacy parameters',
   SYNTH_BAD_RELEASE: 'a synthetic-data release cannot be decoded',
   SYNTH_MISSING_FILE: 'an input file does not exist',
+  // Recommender (issue 15, shared/recommend): POS files, DP item statistics, item models.
+  RECO_BAD_INPUT: 'purchase data is not a usable POS export',
+  RECO_STATS_MISMATCH: 'item statistics cannot be pooled or used together',
+  RECO_MODEL_INVALID: 'item model file is malformed or of an unknown format',
+  RECO_MODEL_SIGNATURE: 'item model signature does not verify with the trusted key',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -28,6 +28,7 @@ import { runLive } from '../../scripts/sim/live.ts';
 import type { LiveGatewaySet } from '../../scripts/sim/live-gateways.ts';
 import { fanOut, type ReportSink } from '../../scripts/sim/sinks.ts';
 import { loadStore } from '../../scripts/sim/load-store.ts';
+import { simPurchasesCommand } from './sim-purchases.ts';
 
 /**
  * `hushpoint sim` — the store simulator (docs/simulator.md): `generate` writes one replay trace
@@ -308,6 +309,6 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
 
 export const simCommand: Command = {
   name: 'sim',
-  summary: 'simulate a store: BLE traces for the gateways, ground truth, scoring',
-  subcommands: () => [generateCommand, runCommand, scoreCommand],
+  summary: 'simulate a store: BLE traces for the gateways, ground truth, scoring; POS purchases of a chain',
+  subcommands: () => [generateCommand, runCommand, scoreCommand, simPurchasesCommand],
 };
