@@ -8,7 +8,9 @@
 import { loadConfig, type LoadedConfig } from '../shared/config/load-config.ts';
 import { gatewayRole, type GatewayConfig } from './config.schema.ts';
 
-export { createGateway, bleSourceFromConfig, type Gateway, type GatewayDeps, type GatewayStats } from './app.ts';
+export { createGateway, type Gateway, type GatewayDeps } from './app.ts';
+export type { GatewayStats } from './gateway-stats.ts';
+export { bleSourceFromConfig } from './ble/mod.ts';
 export { createInjectedHciSource, type InjectedHciSource } from './adapters/injected-source.ts';
 export { ReplaySource, checkTrace, type TraceSummary } from './adapters/replay-source.ts';
 export { NoHardwareGpioIo } from './adapters/no-hardware-gpio-io.ts';
