@@ -51,8 +51,9 @@ export function createWindowStore(deps: WindowStoreDeps): WindowStore {
   let lastWindow: GatewayStats['lastWindow'] = null;
 
   function ensureCoarsener(nowMs: number): WindowCoarsener {
+    if (coarsener !== undefined) return coarsener;
     const { window } = deps.config();
-    coarsener ??= new WindowCoarsener(
+    coarsener = new WindowCoarsener(
       {
         windowSeconds: window.seconds,
         minHits: window.minHits,
