@@ -33,6 +33,8 @@ export function createTruthWindows(input: TruthWindowsInput): TruthWindows {
   const { shoppers, gatewayIds, model, startMs, endMs, stats } = input;
   const windowMs = input.windowSeconds * 1000;
   let windowStart = Math.floor(startMs / windowMs) * windowMs;
+  // Plain fields, not getters: the engine reads windowEndMs once per transmission.
+  const open = { windowStartMs: windowStart, windowEndMs: windowStart + windowMs, close };
   let nextArrival = 0;
   let present: ShopperState[] = [];
 
@@ -66,15 +68,9 @@ export function createTruthWindows(input: TruthWindowsInput): TruthWindows {
     }
     present = present.filter((s) => s.plan.visit.departMs > to);
     windowStart += windowMs;
+    open.windowStartMs = windowStart;
+    open.windowEndMs = windowStart + windowMs;
   }
 
-  return {
-    get windowStartMs() {
-      return windowStart;
-    },
-    get windowEndMs() {
-      return windowStart + windowMs;
-    },
-    close,
-  };
+  return open;
 }
