@@ -117,8 +117,9 @@ export function createWindowStore(deps: WindowStoreDeps): WindowStore {
   }
 
   function storeWindows(windows: ClosedWindow[]): void {
+    if (windows.length === 0) return;
     const store = outbox.current;
-    if (windows.length === 0 || store === undefined) return;
+    if (store === undefined) return;
     for (const w of windows) storeOne(w, store);
     deps.stored();
   }
