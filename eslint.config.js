@@ -152,11 +152,16 @@ export default tseslint.config(
     },
   },
   // Programs: none imports another; shipped code never uses the seeded source nor scripts/.
-  // gateway/ and hq/ still re-export their root from mod.ts (their entry points for tests).
-  ...programBlocks('gateway', ['hub', 'hq'], [], { rootIgnores: ['gateway/mod.ts'] }),
+  // hq/ still re-exports its root from mod.ts (its entry point for tests).
+  ...programBlocks('gateway', ['hub', 'hq'], []),
   ...programBlocks('hub', ['gateway', 'hq'], HUB_FEATURES),
   ...programBlocks('hq', ['gateway', 'hub'], [], { rootIgnores: ['hq/mod.ts'] }),
   restrict(['provisioning/**/*.ts'], [PROGRAMS.hq, SEEDED, NO_SCRIPTS], { ignores: ['**/*.test.ts'] }),
+  // The layers run one way: cli → scripts → programs → shared.
+  restrict(
+    ['scripts/**/*.ts'],
+    [{ group: ['**/cli/**'], message: 'scripts/ never import cli/ (cli → scripts → programs).' }],
+  ),
   restrict(['provisioning/**/core/**/*.ts'], [PROGRAMS.hq, SEEDED, NO_SCRIPTS], { pure: true }),
   restrict(
     ['shared/**/*.ts'],

@@ -1,14 +1,15 @@
 /**
  * The gateway's public API (for `hushpoint gateway`, the store simulator and the demo).
  *
- *   const gw = createGateway({ config, ble, clock, logger, rng });   // → { start, stop, stats, tick, status }
+ *   (createGateway lives in ./app.ts, the composition root: only entry points import it)
  *   const { source, inject } = createInjectedHciSource();            // live BLE for the simulator
  *   const { config, resolvePath } = loadGatewayConfig('gateway.yaml');
  */
 import { loadConfig, type LoadedConfig } from '../shared/config/load-config.ts';
 import { gatewayRole, type GatewayConfig } from './config.schema.ts';
 
-export { createGateway, bleSourceFromConfig, type Gateway, type GatewayDeps, type GatewayStats } from './app.ts';
+export type { GatewayStats } from './gateway-stats.ts';
+export { bleSourceFromConfig } from './ble/mod.ts';
 export { createInjectedHciSource, type InjectedHciSource } from './adapters/injected-source.ts';
 export { ReplaySource, checkTrace, type TraceSummary } from './adapters/replay-source.ts';
 export { NoHardwareGpioIo } from './adapters/no-hardware-gpio-io.ts';

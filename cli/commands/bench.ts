@@ -4,9 +4,13 @@ import { EXIT } from '../../shared/errors.ts';
 /**
  * `hushpoint bench <suite>`: runs scripts/bench/<suite>.ts. Each suite exports
  * `runBench({ runs, progress })` returning flat figures (medians of `runs` interleaved runs,
- * with any baseline measured in the same run). `--json` prints them as one JSON object.
+ * with any baseline measured in the same run). `--json` prints them as one JSON object. Each
+ * suite finishes in about 3 minutes or less by default on a 2-core machine; `--runs N` measures
+ * longer.
  */
 export interface BenchSuite {
+  /** Runs when --runs is not given (DEFAULT_RUNS unless the suite says otherwise). */
+  defaultRuns?: number;
   runBench(options: {
     runs: number;
     progress: (line: string) => void;
@@ -14,6 +18,7 @@ export interface BenchSuite {
 }
 
 export const BENCH_SUITES = ['gateway', 'hub', 'dp', 'offers', 'sim', 'privacy', 'synth', 'recommend'] as const;
+const DEFAULT_RUNS = 5;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -24,8 +29,7 @@ export const benchCommand: Command = {
     runs: {
       type: 'string',
       value: 'N',
-      description: 'interleaved runs per figure; the median is reported',
-      default: '5',
+      description: `interleaved runs per figure; the median is reported (default ${DEFAULT_RUNS}; the gateway suite's 3, as each of its runs spends a minute at the UART rate)`,
     },
   },
   async run({ values, positionals }, { io }) {
@@ -35,8 +39,9 @@ export const benchCommand: Command = {
         `SUITE is ${suite === undefined ? 'missing' : `"${suite}"`}, expected one of: ${BENCH_SUITES.join(', ')}`,
       );
     }
-    const runs = intOption(values, 'runs', { min: 1, max: 101 });
+    const given = values.runs === undefined ? undefined : intOption(values, 'runs', { min: 1, max: 101 });
     const module = (await import(`../../scripts/bench/${suite}.ts`)) as BenchSuite;
+    const runs = given ?? module.defaultRuns ?? DEFAULT_RUNS;
     const progress = (line: string): void => (values.json ? io.err(line) : io.out(line));
     const figures = await module.runBench({ runs, progress });
     if (values.json) {

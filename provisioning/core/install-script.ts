@@ -7,6 +7,13 @@ import { BUNDLE_FILES, PI_PATHS } from './gateway-config.ts';
  */
 export const NODE_MAJOR = 20;
 
+/**
+ * One function of ~160 lines, over the ~120-line guide, on purpose: its body is the bash script
+ * itself, laid out exactly as it is written to install.sh, so that it reviews top to bottom like
+ * the file a technician runs. Cut into per-step functions it would have to be reassembled in the
+ * reader's head, and the script's own structure spans the steps (`set -e`, the helpers, the
+ * EXIT trap, the variables later steps read).
+ */
 export function renderInstallScript(input: { store: string; gateway: string; zone: string }): string {
   return `#!/usr/bin/env bash
 # hushpoint gateway installer: store ${input.store}, gateway ${input.gateway}, zone ${input.zone}.

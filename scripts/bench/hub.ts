@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,7 +11,9 @@ import { presenceTopic } from '../../shared/protocol/topics.ts';
 import { createStoreCa, issueServerCertificate } from '../../shared/tls/certificates.ts';
 import { EidResolver } from '../../hub/shoppers/core/eid-resolver.ts';
 import { hashCredential, importShoppers, openHubDatabase } from '../../hub/mod.ts';
+import { peakRssMb } from './process-memory.ts';
 import { buildRelease } from './release-build.ts';
+import { median } from './stats.ts';
 
 /**
  * `npm run bench -- hub [--json] [--runs N]`
@@ -51,14 +53,6 @@ const DEV_CLI = join(import.meta.dirname, '../../cli/hushpoint.mjs');
 interface HubLauncher {
   entry: string;
   label: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function randomKeys(n: number, rng: CryptoRandomSource): Buffer[] {
@@ -188,12 +182,6 @@ function startHub(configFile: string, launcher: HubLauncher): Promise<{ child: C
     });
     child.once('exit', (code) => reject(new Error(`hub exited with ${code} before it started`)));
   });
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
 async function ingestRun(

@@ -1,30 +1,27 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseDocument, stringify } from 'yaml';
-import { loadConfig } from '../../shared/config/load-config.ts';
 import { createLogger, type Logger } from '../../shared/ports/logger.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
-import { issueServerCertificate } from '../../shared/tls/certificates.ts';
-import { exportZones, hubRole } from '../../hub/mod.ts';
-import { createHub, type Hub } from '../../hub/app.ts';
-import { createHq, hqRole, type Hq } from '../../hq/mod.ts';
+import { exportZones } from '../../hub/mod.ts';
+import type { Hub } from '../../hub/app.ts';
+import type { Hq } from '../../hq/mod.ts';
 import { STATUS_PAGE_PATH } from '../../hub/status/mod.ts';
-import { addGatewayToStore, initStore } from '../../provisioning/mod.ts';
 import { runDoctor } from '../../provisioning/doctor/run-doctor.ts';
 import { createSimulation } from '../sim/core/engine.ts';
-import { isDetectable } from '../sim/core/population.ts';
 import { scorePairs, type TruthPair } from '../sim/core/score.ts';
-import { runLive } from '../sim/live.ts';
-import { createLiveGateways, findGatewayConfigs } from '../sim/live-gateways.ts';
+import { createLiveGateways, findGatewayConfigs, type LiveGatewaySet } from '../sim/live-gateways.ts';
 import { loadStore } from '../sim/load-store.ts';
-import { calibratedBands } from '../sim/calibration.ts';
-import { DEMO_BRANDS, demoCatalog } from './catalog.ts';
+import type { StoreConfig } from '../sim/store-schema.ts';
+import { DEMO_BRANDS } from './catalog.ts';
+import { enrollDemoShoppers } from './demo-shoppers.ts';
+import { provisionDemoStore, startDemoHq, startDemoHub } from './demo-store.ts';
+import { walkStore } from './demo-walk.ts';
 import { createApiClient } from './https-client.ts';
-import { createShopperApp } from './shopper-app.ts';
+import { createShopperApp, type ShopperApp } from './shopper-app.ts';
 import { summarise, type DemoSummary } from './summary.ts';
 
 /**
@@ -64,16 +61,111 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Reads a YAML file, applies `edit` to its document (keeping comments) and writes it back. */
-function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocument>) => void): void {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  edit(doc);
-  writeFileSync(file, doc.toString(), { mode: 0o600 });
-}
-
 /** Yesterday at 11:00 UTC: inside every example store's opening hours, and in the past. */
 function defaultStartMs(nowMs: number): number {
   return Math.floor(nowMs / 86_400_000) * 86_400_000 - 86_400_000 + 11 * 3_600_000;
+}
+
+/** One simulated clock for everybody: it follows the live run, and `jump` moves it past the walk for the overnight releases. */
+function demoClock(startMs: number): { clock: Clock; follow(now: () => number): void; jump(ms: number): void } {
+  let simulatedNow = (): number => startMs;
+  let jumpMs = 0;
+  return {
+    clock: { now: () => simulatedNow() + jumpMs },
+    follow(now) {
+      simulatedNow = now;
+    },
+    jump(ms) {
+      jumpMs = ms;
+    },
+  };
+}
+
+/** What runs while the demo does, stopped (in this order) by `cleanup`. */
+interface Running {
+  app: ShopperApp | null;
+  live: LiveGatewaySet | null;
+  hub: Hub | null;
+  hq: Hq | null;
+}
+
+/** Stops what is running, newest first, then removes the demo's folder. */
+async function stopAll(running: Running, options: { logger: Logger; work: string }): Promise<void> {
+  running.app?.close();
+  await running.live?.stop().catch(() => undefined);
+  await running.hub?.stop().catch(() => undefined);
+  await running.hq?.stop().catch(() => undefined);
+  options.logger.flush();
+  rmSync(options.work, { recursive: true, force: true });
+}
+
+/** The store's gateways from their provisioned bundles, to be fed live by the simulator (not started). */
+function demoGateways(options: {
+  storeDir: string;
+  store: StoreConfig;
+  stateDir: string;
+  clock: Clock;
+  logger: Logger;
+}): LiveGatewaySet {
+  const { setups, missing } = findGatewayConfigs(
+    join(options.storeDir, 'gateways'),
+    options.store.gateways.map((g) => g.id),
+    options.stateDir,
+  );
+  if (missing.length > 0) throw new Error(`no bundle for gateways ${missing.join(', ')}`);
+  return createLiveGateways(setups, { clock: options.clock, logger: options.logger.child({ component: 'gateways' }) });
+}
+
+/** After the walk: midnight has passed; the day's due releases are computed and sent upstream. Returns how many. */
+async function releaseOvernight(hub: Hub, time: ReturnType<typeof demoClock>): Promise<number> {
+  const endMs = time.clock.now();
+  const nextMidnight = Math.floor(endMs / 86_400_000) * 86_400_000 + 86_400_000;
+  // Past midnight and the releases' settle time, to when the release job runs (docs/privacy.md).
+  time.jump(nextMidnight + hub.config.privacy.settleSeconds * 1000 + 20 * 60_000 - endMs);
+  await hub.finalizePresence({ all: true });
+  const released = await hub.privacy.runDue(time.clock.now());
+  await hub.privacy.syncUpstream(time.clock.now());
+  return released.computed.length;
+}
+
+/** The hub's zone windows of the walk, in the simulator's shopper ids, scored against its truth. */
+function scoreZones(
+  hub: Hub,
+  truth: TruthPair[],
+  simIdOf: ReadonlyMap<string, string>,
+  span: { startMs: number; endMs: number },
+): ReturnType<typeof scorePairs> {
+  const observed = [
+    ...exportZones(hub.db, { from: Math.floor(span.startMs / 1000), to: Math.floor(span.endMs / 1000) + 1 }),
+  ].map((row) => ({
+    windowStart: row.windowStart,
+    shopperId: simIdOf.get(row.shopperId) ?? row.shopperId,
+    zone: row.zone,
+  }));
+  return scorePairs(truth, observed);
+}
+
+/** Cleans up and returns the summary, or with --keep-running returns it with the wait that stops and cleans up. */
+async function finish(
+  summary: DemoSummary,
+  options: DemoOptions,
+  store: { cleanup(): Promise<void>; technicianToken: string },
+): Promise<DemoSummary> {
+  const stopped = options.untilStopped;
+  if (!options.keepRunning || stopped === undefined) {
+    await store.cleanup();
+    return summary;
+  }
+  options.progress(
+    `keeping the store running: status page ${summary.statusPageUrl} (technician token in ${store.technicianToken}); Ctrl-C to stop`,
+  );
+  return {
+    ...summary,
+    keepRunning: async () => {
+      await stopped();
+      await store.cleanup();
+    },
+  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
@@ -81,217 +173,82 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.progress;
   const work = mkdtempSync(join(tmpdir(), 'hushpoint-demo-'));
   const storeDir = join(work, 'store');
-  const logFile = join(work, 'demo.log');
   const logger: Logger = createLogger({
     level: 'info',
-    destination: pino.destination({ dest: logFile, sync: false, mkdir: true }),
+    destination: pino.destination({ dest: join(work, 'demo.log'), sync: false, mkdir: true }),
   });
   const store = loadStore(options.storeFile).config;
   const startMs = defaultStartMs(Date.now());
   const durationMs = options.minutes * 60_000;
   const rng = new SeededRandomSource(`demo:${options.seed}`);
-
-  // One simulated clock for everybody; `jumpMs` moves it past the walk for the overnight releases.
-  let simulatedNow = (): number => startMs;
-  let jumpMs = 0;
-  const clock: Clock = { now: () => simulatedNow() + jumpMs };
-
-  let hub: Hub | null = null;
-  let collector: Hq | null = null;
-  let live: ReturnType<typeof createLiveGateways> | null = null;
-  let app: ReturnType<typeof createShopperApp> | null = null;
-  const cleanup = async (): Promise<void> => {
-    app?.close();
-    await live?.stop().catch(() => undefined);
-    await hub?.stop().catch(() => undefined);
-    await collector?.stop().catch(() => undefined);
-    logger.flush();
-    rmSync(work, { recursive: true, force: true });
-  };
+  const time = demoClock(startMs);
+  const { clock } = time;
+  const running: Running = { app: null, live: null, hub: null, hq: null };
+  const cleanup = (): Promise<void> => stopAll(running, { logger, work });
 
   try {
-    // 1. Provision the store as a technician would: CA, hub certificate, hub.yaml, tokens, keys.
-    const [mqttPort, apiPort, collectorPort] = [await freePort(), await freePort(), await freePort()];
+    // 1–3. The store as a technician provisions it, the local HQ, the hub.
+    const ports = { mqtt: await freePort(), api: await freePort(), hq: await freePort() };
     say(`provisioning store "${store.store}" in ${storeDir}`);
-    const init = await initStore({
+    const init = await provisionDemoStore(store, storeDir, ports);
+    const hq = await startDemoHq({
+      dir: join(work, 'collector'),
+      storeDir,
       store: store.store,
-      out: storeDir,
-      hostnames: ['localhost'],
-      ips: ['127.0.0.1'],
-      mqttPort,
-      apiPort,
-    });
-    for (const g of store.gateways) {
-      await addGatewayToStore({ storeDir, gateway: g.id, zone: g.zone, hubUrl: `mqtts://localhost:${mqttPort}` });
-      // Calibration (docs/field-guide.md): band thresholds follow each receiver's gain, measured
-      // on site with a reference tag; the simulator knows each gateway's offset exactly.
-      const bands = calibratedBands(g);
-      editYaml(join(storeDir, 'gateways', g.id, 'gateway.yaml'), (doc) => {
-        doc.setIn(['window', 'nearDbm'], bands.nearDbm);
-        doc.setIn(['window', 'midDbm'], bands.midDbm);
-      });
-    }
-
-    // 2. The local HQ collector, with its own certificate from the store CA for the demo.
-    const caPem = readFileSync(join(storeDir, 'ca.pem'), 'utf8');
-    const collectorDir = join(work, 'collector');
-    const collectorCert = issueServerCertificate(
-      { certPem: caPem, keyPem: readFileSync(join(storeDir, 'ca-key.pem'), 'utf8') },
-      { hostnames: ['localhost'], ips: ['127.0.0.1'] },
-    );
-    mkdirSync(collectorDir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(collectorDir, 'collector-cert.pem'), collectorCert.certPem);
-    writeFileSync(join(collectorDir, 'collector-key.pem'), collectorCert.keyPem, { mode: 0o600 });
-    writeFileSync(
-      join(collectorDir, 'collector.yaml'),
-      stringify({
-        role: 'hq',
-        database: 'hq.db',
-        listen: {
-          host: '127.0.0.1',
-          port: collectorPort,
-          certFile: 'collector-cert.pem',
-          keyFile: 'collector-key.pem',
-        },
-        stores: [{ id: store.store, signingKeyFile: join(storeDir, 'upstream-signing.key') }],
-        log: { level: 'warn' },
-      }),
-    );
-    const collectorConfig = loadConfig(hqRole, join(collectorDir, 'collector.yaml'));
-    collector = createHq({
-      config: collectorConfig.config,
-      resolvePath: collectorConfig.resolvePath,
+      port: ports.hq,
       clock,
       logger: logger.child({ component: 'collector' }),
     });
-    await collector.start();
-
-    // 3. The hub: the provisioned hub.yaml plus the demo's catalog and the upstream collector.
-    writeFileSync(join(storeDir, 'catalog.yaml'), stringify(demoCatalog(store, startMs)));
-    editYaml(init.hubConfig, (doc) => {
-      doc.setIn(['upstream', 'enabled'], true);
-      doc.setIn(['upstream', 'url'], `https://localhost:${collectorPort}/v1/releases`);
-      doc.setIn(['upstream', 'caFile'], 'ca.pem');
-      doc.setIn(['offers', 'catalogFile'], 'catalog.yaml');
-      // A demo hour holds several visits per shopper; let more than one offer through.
-      doc.setIn(['offers', 'caps', 'perDay'], 4);
-      doc.setIn(['offers', 'caps', 'minGapSeconds'], 600);
-    });
-    const hubConfig = loadConfig(hubRole, init.hubConfig);
-    hub = createHub({
-      config: hubConfig.config,
-      resolvePath: hubConfig.resolvePath,
+    running.hq = hq;
+    const hub = await startDemoHub({
+      init,
+      storeDir,
+      store,
+      hqPort: ports.hq,
+      startMs,
       clock,
       logger: logger.child({ component: 'hub' }),
     });
-    await hub.start();
-    const apiUrl = `https://localhost:${hub.ports.api ?? apiPort}`;
-    const api = createApiClient({ baseUrl: apiUrl, caPem });
-    const adminToken = readFileSync(join(storeDir, 'admin.token'), 'utf8').trim();
-    say(`hub up: MQTT over TLS on ${hub.ports.mqtts}, API on ${hub.ports.api}; collector on ${collectorPort}`);
+    running.hub = hub;
+    const apiUrl = `https://localhost:${hub.ports.api ?? ports.api}`;
+    const api = createApiClient({ baseUrl: apiUrl, caPem: readFileSync(join(storeDir, 'ca.pem'), 'utf8') });
+    say(`hub up: MQTT over TLS on ${hub.ports.mqtts}, API on ${hub.ports.api}; collector on ${ports.hq}`);
 
     // 4. The simulated store and the shopper app: every opted-in shopper already uses the app.
     const sim = createSimulation({ store, seed: options.seed, startMs, durationMs, windowSeconds: 10 });
-    const categories = [...new Set(store.zones.map((z) => z.id)), 'sale'];
-    app = createShopperApp({
+    const app = createShopperApp({
       api,
-      categories,
+      categories: [...new Set(store.zones.map((z) => z.id)), 'sale'],
       brands: DEMO_BRANDS,
       preferenceShare: 0.6,
       redeemChance: 0.3,
       rng: rng.fork('app'),
       actDelayMs: 200,
     });
-    const optedIn = sim.shoppers.filter((s) => s.shopperId !== null && s.identityKey !== null);
-    const hubIdOf = new Map<string, string>();
-    const keys: Array<{ id: string; identityKey: string; exponent: number }> = [];
-    for (const plan of optedIn) {
-      const shopper = await app.enroll(plan.shopperId as string);
-      hubIdOf.set(shopper.hubId, shopper.simId);
-      // The phone in the simulator already has its key: the app hands it to the hub (admin import),
-      // as a migration from an existing app install would.
-      keys.push({
-        id: shopper.hubId,
-        identityKey: Buffer.from(plan.identityKey as Uint8Array).toString('hex'),
-        exponent: plan.exponent,
-      });
-    }
-    const imported = await api.call('POST', '/v1/admin/shoppers/import', {
-      token: adminToken,
-      body: { shoppers: keys },
-    });
-    if (imported.status !== 200)
-      throw new Error(`shopper import failed with ${imported.status}: ${JSON.stringify(imported.body)}`);
-    app.listen();
-    const detectable = optedIn.filter((s) => isDetectable(s.kind)).length;
+    running.app = app;
+    const adminToken = readFileSync(join(storeDir, 'admin.token'), 'utf8').trim();
+    const shoppers = await enrollDemoShoppers({ sim, app, api, adminToken });
     say(
-      `${optedIn.length} app shoppers enrolled (${detectable} with a phone or tag that can carry an EID; iOS in the background cannot)`,
+      `${shoppers.enrolled} app shoppers enrolled (${shoppers.detectable} with a phone or tag that can carry an EID; iOS in the background cannot)`,
     );
 
     // 5. The gateways from their provisioned bundles, fed live by the simulator.
-    const { setups, missing } = findGatewayConfigs(
-      join(storeDir, 'gateways'),
-      store.gateways.map((g) => g.id),
-      join(work, 'gateway-state'),
-    );
-    if (missing.length > 0) throw new Error(`no bundle for gateways ${missing.join(', ')}`);
-    live = createLiveGateways(setups, { clock, logger: logger.child({ component: 'gateways' }) });
+    const live = demoGateways({ storeDir, store, stateDir: join(work, 'gateway-state'), clock, logger });
+    running.live = live;
     await live.start();
     say(
-      `${setups.length} gateways connected; walking ${options.minutes} store minutes at ${options.speed}× (about ${Math.ceil(durationMs / options.speed / 1000)} s)`,
+      `${live.gateways.length} gateways connected; walking ${options.minutes} store minutes at ${options.speed}× (about ${Math.ceil(durationMs / options.speed / 1000)} s)`,
     );
-
-    const truth: TruthPair[] = [];
-    const run = runLive(
-      sim,
-      {
-        report: live.sink,
-        truth: (record) =>
-          truth.push({
-            windowStart: record.windowStart,
-            shopperId: record.shopperId,
-            zone: record.zone,
-            heardBy: record.heardBy,
-          }),
-      },
-      { speed: options.speed },
-    );
-    simulatedNow = () => run.simulatedNow();
-    const ticker = setInterval(() => {
-      const s = hub?.stats();
-      const shown = hub?.offers.stats({ fromMs: startMs, toMs: clock.now() + 1 }, clock.now()).counts.shown;
-      say(
-        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`,
-      );
-    }, 5000);
-    try {
-      await run.done;
-    } finally {
-      clearInterval(ticker);
-    }
-    await live.drain(30_000);
-    await hub.finalizePresence({ all: true });
-    await app.settle();
+    const truth = await walkStore({ sim, live, hub, app, speed: options.speed, clock, follow: time.follow, say });
 
     // 6. Overnight: the clock jumps past midnight and the releases' settle time (to when the
     // release job runs); every due release is computed and synced.
     const endMs = clock.now();
-    const nextMidnight = Math.floor(endMs / 86_400_000) * 86_400_000 + 86_400_000;
-    jumpMs = nextMidnight + hub.config.privacy.settleSeconds * 1000 + 20 * 60_000 - endMs;
     say("store closed; overnight: computing the day's DP releases and sending them upstream");
-    await hub.finalizePresence({ all: true });
-    const released = await hub.privacy.runDue(clock.now());
-    await hub.privacy.syncUpstream(clock.now());
+    const released = await releaseOvernight(hub, time);
 
     // 7. The summary.
-    const observed = [
-      ...exportZones(hub.db, { from: Math.floor(startMs / 1000), to: Math.floor(endMs / 1000) + 1 }),
-    ].map((row) => ({
-      windowStart: row.windowStart,
-      shopperId: hubIdOf.get(row.shopperId) ?? row.shopperId,
-      zone: row.zone,
-    }));
-    const score = scorePairs(truth, observed);
+    const score = scoreZones(hub, truth, shoppers.simIdOf, { startMs, endMs });
     const doctor = await runDoctor(init.hubConfig);
     const summary = summarise({
       store: store.store,
@@ -300,32 +257,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       speed: options.speed,
       wallSeconds: (Date.now() - wallStart) / 1000,
       hub,
-      collector,
+      collector: hq,
       score,
       simStats: sim.stats,
-      released: released.computed.length,
+      released,
       shoppers: app.shoppers,
-      detectable,
+      detectable: shoppers.detectable,
       statusPageUrl: `${apiUrl}${STATUS_PAGE_PATH}`,
       doctor,
       nowMs: clock.now(),
       startMs,
     });
-    if (options.keepRunning && options.untilStopped) {
-      say(
-        `keeping the store running: status page ${summary.statusPageUrl} (technician token in ${join(storeDir, 'technician.token')}); Ctrl-C to stop`,
-      );
-      const stopped = options.untilStopped;
-      return {
-        ...summary,
-        keepRunning: async () => {
-          await stopped();
-          await cleanup();
-        },
-      };
-    }
-    await cleanup();
-    return summary;
+    return await finish(summary, options, { cleanup, technicianToken: join(storeDir, 'technician.token') });
   } catch (error) {
     await cleanup();
     throw error;

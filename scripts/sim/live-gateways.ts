@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  createGateway,
-  createInjectedHciSource,
-  loadGatewayConfig,
-  type Gateway,
-  type GatewayConfig,
-} from '../../gateway/mod.ts';
+import { createInjectedHciSource, loadGatewayConfig, type GatewayConfig } from '../../gateway/mod.ts';
+import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { ConfigError } from '../../shared/config/load-config.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import { silentLogger, type Logger } from '../../shared/ports/logger.ts';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, type Gateway } from '../../gateway/mod.ts';
+import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { gatewayWorkspace, type GatewayWorkspace } from '../../gateway/testing/harness.ts';
 import { exportZones, parseShopperImport, type HubConfig } from '../../hub/mod.ts';
 import { startTestHub, type TestHub } from '../../test/helpers/hub-fixtures.ts';

@@ -6,13 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGateway,
-  createInjectedHciSource,
-  NoHardwareGpioIo,
-  JohnnyFiveLeds,
-  type Gateway,
-} from '../../gateway/mod.ts';
+import { createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
+import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { gatewayWorkspace, waitFor, type GatewayWorkspace } from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { computeEidHex } from '../../shared/eid/eid.ts';

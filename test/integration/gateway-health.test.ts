@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
+import { createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
+import { createGateway } from '../../gateway/app.ts';
 import { captureLogger, gatewayWorkspace, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { encodeEddystoneAdvert } from '../../shared/eid/carriers.ts';

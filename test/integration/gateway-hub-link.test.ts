@@ -2,13 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createGateway,
-  createInjectedHciSource,
-  NoHardwareGpioIo,
-  JohnnyFiveLeds,
-  loadGatewayConfig,
-} from '../../gateway/mod.ts';
+import { createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds, loadGatewayConfig } from '../../gateway/mod.ts';
+import { createGateway } from '../../gateway/app.ts';
 import { captureLogger, gatewayWorkspace, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway } from '../../gateway/mod.ts';
+import { createGateway } from '../../gateway/app.ts';
 import { gatewayWorkspace, waitFor } from '../../gateway/testing/harness.ts';
 import { decodePayload, decodePresenceBatch } from '../../shared/protocol/codec.ts';
 import { filters, statusTopic } from '../../shared/protocol/topics.ts';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, createInjectedHciSource } from '../../gateway/mod.ts';
+import { createInjectedHciSource } from '../../gateway/mod.ts';
+import { createGateway } from '../../gateway/app.ts';
 import {
   captureLogger,
   gatewayWorkspace,

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../gateway/mod.ts';
+import { createGateway, type Gateway } from '../../gateway/app.ts';
 import {
   captureLogger,
   gatewayWorkspace,

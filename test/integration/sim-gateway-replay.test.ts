@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../gateway/mod.ts';
+import { createGateway, type Gateway } from '../../gateway/app.ts';
 import {
   gatewayWorkspace,
   recordMessages,

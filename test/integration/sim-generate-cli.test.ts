@@ -6,10 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import { runCommand, type CliIo } from '../../shared/cli/command.ts';
 import { simCommand } from '../../cli/commands/sim.ts';
-import type { ShoppersFile, Summary } from './generate.ts';
-import type { TruthRecord } from './core/truth.ts';
+import type { ShoppersFile, Summary } from '../../scripts/sim/generate.ts';
+import type { TruthRecord } from '../../scripts/sim/core/truth.ts';
 
-const SMALL = fileURLToPath(new URL('../stores/fashion-small.yaml', import.meta.url));
+const SMALL = fileURLToPath(new URL('../../scripts/stores/fashion-small.yaml', import.meta.url));
 
 async function sim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
