@@ -76,7 +76,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim, privacy, synth, recommend)',
+    'run a benchmark suite (gateway, hub, api, dp, offers, sim, privacy, synth, recommend)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

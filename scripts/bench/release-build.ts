@@ -30,27 +30,36 @@ let built: Promise<string> | undefined;
 
 /** Compiles the release into RELEASE_DIR/dist (once per process) and returns that dist folder. */
 export function buildRelease(): Promise<string> {
-  built ??= compile();
+  built ??= compileRelease(ROOT, RELEASE_DIR, WORKERS);
   return built;
 }
 
-async function compile(): Promise<string> {
-  rmSync(RELEASE_DIR, { recursive: true, force: true });
-  mkdirSync(RELEASE_DIR, { recursive: true });
-  const dist = join(RELEASE_DIR, 'dist');
-  const project = join(RELEASE_DIR, 'tsconfig.json');
+/**
+ * Compiles the checkout at `root` (this one, or an older commit unpacked elsewhere for a
+ * before/after comparison) into `releaseDir`, laid out as above; returns its dist folder.
+ */
+export async function compileRelease(
+  root: string,
+  releaseDir: string,
+  workers: readonly string[] = [],
+): Promise<string> {
+  rmSync(releaseDir, { recursive: true, force: true });
+  mkdirSync(releaseDir, { recursive: true });
+  const dist = join(releaseDir, 'dist');
+  const project = join(releaseDir, 'tsconfig.json');
+  const sources = ['cli', 'gateway', 'hub', 'hq', 'shared', 'provisioning'].filter((p) => existsSync(join(root, p)));
   writeFileSync(
     project,
     JSON.stringify({
-      extends: join(ROOT, 'tsconfig.build.json'),
-      compilerOptions: { outDir: dist, rootDir: ROOT, sourceMap: false, incremental: false },
-      include: ['cli', 'gateway', 'hub', 'shared', 'provisioning', ...WORKERS].map((p) => join(ROOT, p)),
-      exclude: ['node_modules', 'dist', '.bench', '**/*.test.ts', '**/*.contract.ts', 'test'].map((p) => join(ROOT, p)),
+      extends: join(root, 'tsconfig.build.json'),
+      compilerOptions: { outDir: dist, rootDir: root, sourceMap: false, incremental: false },
+      include: [...sources, ...workers].map((p) => join(root, p)),
+      exclude: ['node_modules', 'dist', '.bench', '**/*.test.ts', '**/*.contract.ts', 'test'].map((p) => join(root, p)),
     }),
   );
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
-    await promisify(execFile)(process.execPath, [tsc, '-p', project], { cwd: ROOT, maxBuffer: 16 << 20 });
+    await promisify(execFile)(process.execPath, [tsc, '-p', project], { cwd: root, maxBuffer: 16 << 20 });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
     throw new Error(
@@ -59,8 +68,8 @@ async function compile(): Promise<string> {
     );
   }
   for (const asset of ASSETS) {
-    const from = join(ROOT, asset);
-    if (existsSync(from)) cpSync(from, join(RELEASE_DIR, asset), { recursive: true });
+    const from = join(root, asset);
+    if (existsSync(from)) cpSync(from, join(releaseDir, asset), { recursive: true });
   }
   return dist;
 }
