@@ -89,4 +89,18 @@ describe('EidResolver', () => {
     const old = T0 - 86_400;
     expect(resolver.resolve(computeEidHex({ identityKey: ik[9] as Buffer, exponent: 9, counter: old }), old)).toBe(9);
   });
+
+  it('never evicts a table the window being resolved needs (found by the MQTT fuzz target)', () => {
+    // With room for 3 tables, a window two periods from the cached ones needs its own period and
+    // its neighbours; one neighbour already exists and is the oldest: it must survive the eviction.
+    const resolver = new EidResolver({ cachedPeriods: 3 });
+    resolver.upsert({ pk: 4, identityKey: ik[4] as Buffer, exponent: 9 });
+    resolver.prepare(T0);
+    for (const offset of [2, -3, 1, 5, -1, 0, 4, -4, 2]) {
+      const w = T0 + offset * 512;
+      expect(resolver.resolve(computeEidHex({ identityKey: ik[4] as Buffer, exponent: 9, counter: w }), w)).toBe(4);
+      expect(resolver.stats().tables).toBeLessThanOrEqual(3);
+      expect(resolver.stats().entries).toBe(resolver.stats().tables);
+    }
+  });
 });

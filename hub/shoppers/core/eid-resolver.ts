@@ -181,6 +181,9 @@ export class EidResolver {
 
   /** Computes the missing tables among `periods` for one exponent, in one pass over its shoppers. */
   #ensure(exponent: number, periods: number[]): void {
+    // The requested tables that exist become the most recently used first, so that the eviction
+    // below never drops one of them (a window far from the others needs up to three new ones).
+    for (const ps of periods) if (this.#tables.has(tableKey(exponent, ps))) this.#touch(tableKey(exponent, ps));
     const missing = periods.filter((ps) => !this.#tables.has(tableKey(exponent, ps)));
     if (missing.length === 0) return;
     const group = this.#byExponent.get(exponent);
