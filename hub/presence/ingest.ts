@@ -50,11 +50,20 @@ export interface IngestDeps {
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'quarantined';
 
+interface MessageRef {
+  clientId: string;
+  gateway: string;
+  topic: string;
+  payload: Buffer;
+}
+
 interface Pending {
   work: () => IngestOutcome;
   after?: (outcome: IngestOutcome) => void;
   resolve: (outcome: IngestOutcome) => void;
   reject: (error: unknown) => void;
+  /** The message, to quarantine it if storing it fails on its own (not for quarantine rows). */
+  message?: MessageRef;
 }
 
 export interface Ingest {
@@ -94,27 +103,55 @@ export function createIngest(deps: IngestDeps): Ingest {
     return outcomes;
   });
 
+  /**
+   * Commits a group; if it fails, the buffered counters are restored (the rollback undid their
+   * rows) and each message is tried alone, so one message cannot fail the others. A message that
+   * fails alone with a storage error (disk full, I/O, busy: docs/architecture.md#durability) is
+   * refused — no PUBACK, the gateway keeps it and sends it again; any other error belongs to that
+   * message (it would fail every time), so it goes to the quarantine instead of blocking the
+   * gateway's outbox behind it.
+   */
+  function commit(group: Pending[]): Array<IngestOutcome | { error: unknown }> {
+    const mark = counters.snapshot();
+    try {
+      return runGroup(group);
+    } catch (error) {
+      counters.restore(mark);
+      if (group.length > 1) return group.flatMap((p) => commit([p]));
+      const p = group[0] as Pending;
+      if (isStorageError(error) || p.message === undefined) {
+        logger.error({ err: error }, 'ingest commit failed');
+        return [{ error }];
+      }
+      logger.error(
+        { err: error, gateway: p.message.gateway, topic: p.message.topic },
+        'ingest could not store a message',
+      );
+      counters.add('ingestErrors');
+      counters.add('quarantined');
+      const { message } = p;
+      return commit([{ ...p, work: quarantineWork(message, [internalProblem(error)]), message: undefined }]);
+    }
+  }
+
   function flush(): void {
     scheduled = false;
     while (queue.length > 0) {
       const group = queue.slice(0, maxGroup);
       queue = queue.slice(group.length);
-      let outcomes: IngestOutcome[];
-      try {
-        outcomes = runGroup(group);
-      } catch (error) {
-        logger.error({ err: error, messages: group.length }, 'ingest commit failed');
-        for (const p of group) p.reject(error);
-        continue;
-      }
+      const results = commit(group);
       group.forEach((p, i) => {
-        const outcome = outcomes[i] as IngestOutcome;
+        const result = results[i] as IngestOutcome | { error: unknown };
+        if (typeof result !== 'string') {
+          p.reject(result.error);
+          return;
+        }
         try {
-          p.after?.(outcome);
+          if (result !== 'quarantined' || p.message === undefined) p.after?.(result);
         } catch (error) {
           logger.error({ err: error }, 'ingest hook failed');
         }
-        p.resolve(outcome);
+        p.resolve(result);
       });
     }
     const waiting = idle;
@@ -122,14 +159,50 @@ export function createIngest(deps: IngestDeps): Ingest {
     for (const done of waiting) done();
   }
 
-  function submit(work: () => IngestOutcome, after?: (outcome: IngestOutcome) => void): Promise<IngestOutcome> {
+  function submit(
+    work: () => IngestOutcome,
+    after?: (outcome: IngestOutcome) => void,
+    message?: MessageRef,
+  ): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
-      queue.push({ work, resolve, reject, ...(after ? { after } : {}) });
+      queue.push({ work, resolve, reject, ...(after ? { after } : {}), ...(message ? { message } : {}) });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
       }
     });
+  }
+
+  function quarantineWork(message: MessageRef, problems: Problem[]): () => IngestOutcome {
+    const nowMs = clock.now();
+    return () => {
+      insertQuarantine.run(
+        nowMs,
+        message.clientId,
+        message.gateway,
+        message.topic,
+        JSON.stringify(problems),
+        message.payload,
+      );
+      return 'quarantined';
+    };
+  }
+
+  /**
+   * Runs the checks and preparation of one message before it is queued. A bug there (an
+   * exception the checks did not foresee) quarantines the message rather than leaving it unacknowledged.
+   */
+  function guarded(message: MessageRef, prepare: () => Promise<IngestOutcome>): Promise<IngestOutcome> {
+    try {
+      return prepare();
+    } catch (error) {
+      logger.error(
+        { err: error, gateway: message.gateway, topic: message.topic },
+        'ingest could not process a message',
+      );
+      counters.add('ingestErrors');
+      return quarantine(message.clientId, message.gateway, message.topic, message.payload, [internalProblem(error)]);
+    }
   }
 
   function quarantine(
@@ -139,7 +212,6 @@ export function createIngest(deps: IngestDeps): Ingest {
     payload: Buffer,
     problems: Problem[],
   ): Promise<IngestOutcome> {
-    const nowMs = clock.now();
     counters.add('quarantined');
     logger.warn(
       {
@@ -152,138 +224,168 @@ export function createIngest(deps: IngestDeps): Ingest {
       },
       'payload quarantined',
     );
-    return submit(() => {
-      insertQuarantine.run(nowMs, clientId, gateway, topic, JSON.stringify(problems), payload);
-      return 'quarantined';
-    });
+    return submit(quarantineWork({ clientId, gateway, topic, payload }, problems));
   }
 
   return {
-    presence(clientId, gateway, topic, payload) {
-      const nowMs = clock.now();
-      const decoded = decodePresenceBatch(payload, { nowSeconds: Math.floor(nowMs / 1000) });
-      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
-      const batch = decoded.value;
-      if (batch.gateway !== gateway) {
-        return quarantine(clientId, gateway, topic, payload, [
-          { path: '/gateway', message: `is "${batch.gateway}", expected "${gateway}" (the gateway that published it)` },
-        ]);
-      }
-      const zone = deps.zoneOf(gateway);
-      if (zone === undefined) {
-        return quarantine(clientId, gateway, topic, payload, [
-          { path: '', message: `gateway "${gateway}" has no zone in the registry` },
-        ]);
-      }
-      // Resolve before the transaction (the resolver may have to build a period table), and keep
-      // only what the commit needs: a queued batch holds a small typed array, not the parsed JSON.
-      const lookup = deps.directory.resolver.lookupFor(batch.windowStart);
-      const rows = new Int32Array(batch.sightings.length * 3);
-      let resolved = 0;
-      let unresolved = 0;
-      let paused = 0;
-      let noConsent = 0;
-      for (const s of batch.sightings) {
-        const pk = lookup(s.eid);
-        if (pk === undefined) {
-          unresolved++;
-          continue;
-        }
-        const info = deps.directory.info(pk);
-        const until = info?.pausedUntilMs ?? null;
-        if (until !== null && until > nowMs) {
-          paused++;
-          continue;
-        }
-        // Neither presence for offers nor analytics consented: the shopper's presence is not collected at all.
-        if (info !== undefined && !info.collect) {
-          noConsent++;
-          continue;
-        }
-        rows[resolved * 3] = pk;
-        rows[resolved * 3 + 1] = BAND_CODES[s.band];
-        rows[resolved * 3 + 2] = s.hits;
-        resolved++;
-      }
-      const { seq, windowStart, windowSeconds, dropped } = batch;
-      const total = batch.sightings.length;
-      const late = windowStart < deps.presenceCursor();
-      return submit(
-        () => {
-          const inserted = insertBatch.run(
-            gateway,
-            seq,
-            windowStart,
-            windowSeconds,
-            nowMs,
-            total,
-            resolved,
-            dropped,
-          ).changes;
-          if (inserted === 0) {
-            counters.add('duplicateBatches');
-            return 'duplicate';
-          }
-          for (let i = 0; i < resolved * 3; i += 3)
-            insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
-          touchGateway.run(nowMs, seq, gateway);
-          counters.add('batches');
-          counters.add('sightings', total);
-          counters.add('resolved', resolved);
-          counters.add('unresolved', unresolved);
-          counters.add('pausedDiscarded', paused);
-          counters.add('noConsentDiscarded', noConsent);
-          if (late) counters.add('lateSightings', resolved);
-          return 'stored';
-        },
-        (outcome) => {
-          if (outcome === 'stored')
-            deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
-        },
-      );
-    },
-
-    status(clientId, gateway, topic, payload) {
-      const decoded = decodePayload('GatewayStatus', payload);
-      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
-      const status = decoded.value;
-      if (status.gateway !== gateway) {
-        return quarantine(clientId, gateway, topic, payload, [
-          {
-            path: '/gateway',
-            message: `is "${status.gateway}", expected "${gateway}" (the gateway that published it)`,
-          },
-        ]);
-      }
-      const nowMs = clock.now();
-      return submit(
-        () => {
-          recordGatewayStatus(db, gateway, status, nowMs);
-          counters.add('statusMessages');
-          return 'stored';
-        },
-        () => deps.hooks?.statusCommitted?.(gateway, status),
-      );
-    },
-
-    reply(clientId, gateway, command, topic, payload) {
-      const decoded = decodePayload('CommandReply', payload);
-      if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
-      const reply = decoded.value;
-      const nowMs = clock.now();
-      return submit(
-        () => {
-          insertReply.run(nowMs, gateway, command, reply.transaction, reply.ok ? 1 : 0, JSON.stringify(reply));
-          counters.add('commandReplies');
-          return 'stored';
-        },
-        () => deps.hooks?.replyCommitted?.(gateway, command, reply),
-      );
-    },
+    presence: (clientId, gateway, topic, payload) =>
+      guarded({ clientId, gateway, topic, payload }, () => presence(clientId, gateway, topic, payload)),
+    status: (clientId, gateway, topic, payload) =>
+      guarded({ clientId, gateway, topic, payload }, () => status(clientId, gateway, topic, payload)),
+    reply: (clientId, gateway, command, topic, payload) =>
+      guarded({ clientId, gateway, topic, payload }, () => reply(clientId, gateway, command, topic, payload)),
 
     drain() {
       if (!scheduled && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idle.push(resolve));
     },
+  };
+
+  function presence(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome> {
+    const nowMs = clock.now();
+    const decoded = decodePresenceBatch(payload, { nowSeconds: Math.floor(nowMs / 1000) });
+    if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+    const batch = decoded.value;
+    if (batch.gateway !== gateway) {
+      return quarantine(clientId, gateway, topic, payload, [
+        { path: '/gateway', message: `is "${batch.gateway}", expected "${gateway}" (the gateway that published it)` },
+      ]);
+    }
+    const zone = deps.zoneOf(gateway);
+    if (zone === undefined) {
+      return quarantine(clientId, gateway, topic, payload, [
+        { path: '', message: `gateway "${gateway}" has no zone in the registry` },
+      ]);
+    }
+    // Resolve before the transaction (the resolver may have to build a period table), and keep
+    // only what the commit needs: a queued batch holds a small typed array, not the parsed JSON.
+    const lookup = deps.directory.resolver.lookupFor(batch.windowStart);
+    const rows = new Int32Array(batch.sightings.length * 3);
+    let resolved = 0;
+    let unresolved = 0;
+    let paused = 0;
+    let noConsent = 0;
+    for (const s of batch.sightings) {
+      const pk = lookup(s.eid);
+      if (pk === undefined) {
+        unresolved++;
+        continue;
+      }
+      const info = deps.directory.info(pk);
+      const until = info?.pausedUntilMs ?? null;
+      if (until !== null && until > nowMs) {
+        paused++;
+        continue;
+      }
+      // Neither presence for offers nor analytics consented: the shopper's presence is not collected at all.
+      if (info !== undefined && !info.collect) {
+        noConsent++;
+        continue;
+      }
+      rows[resolved * 3] = pk;
+      rows[resolved * 3 + 1] = BAND_CODES[s.band];
+      rows[resolved * 3 + 2] = s.hits;
+      resolved++;
+    }
+    const { seq, windowStart, windowSeconds, dropped } = batch;
+    const total = batch.sightings.length;
+    const late = windowStart < deps.presenceCursor();
+    return submit(
+      () => {
+        const inserted = insertBatch.run(
+          gateway,
+          seq,
+          windowStart,
+          windowSeconds,
+          nowMs,
+          total,
+          resolved,
+          dropped,
+        ).changes;
+        if (inserted === 0) {
+          counters.add('duplicateBatches');
+          return 'duplicate';
+        }
+        for (let i = 0; i < resolved * 3; i += 3)
+          insertSighting.run(windowStart, windowSeconds, rows[i], gateway, zone, rows[i + 1], rows[i + 2]);
+        touchGateway.run(nowMs, seq, gateway);
+        counters.add('batches');
+        counters.add('sightings', total);
+        counters.add('resolved', resolved);
+        counters.add('unresolved', unresolved);
+        counters.add('pausedDiscarded', paused);
+        counters.add('noConsentDiscarded', noConsent);
+        if (late) counters.add('lateSightings', resolved);
+        return 'stored';
+      },
+      (outcome) => {
+        if (outcome === 'stored')
+          deps.hooks?.batchCommitted?.(gateway, { seq, windowStart, windowSeconds, sightings: total }, nowMs);
+      },
+      { clientId, gateway, topic, payload },
+    );
+  }
+
+  function status(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome> {
+    const decoded = decodePayload('GatewayStatus', payload);
+    if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+    const status = decoded.value;
+    if (status.gateway !== gateway) {
+      return quarantine(clientId, gateway, topic, payload, [
+        {
+          path: '/gateway',
+          message: `is "${status.gateway}", expected "${gateway}" (the gateway that published it)`,
+        },
+      ]);
+    }
+    const nowMs = clock.now();
+    return submit(
+      () => {
+        recordGatewayStatus(db, gateway, status, nowMs);
+        counters.add('statusMessages');
+        return 'stored';
+      },
+      () => deps.hooks?.statusCommitted?.(gateway, status),
+      { clientId, gateway, topic, payload },
+    );
+  }
+
+  function reply(
+    clientId: string,
+    gateway: string,
+    command: string,
+    topic: string,
+    payload: Buffer,
+  ): Promise<IngestOutcome> {
+    const decoded = decodePayload('CommandReply', payload);
+    if (!decoded.ok) return quarantine(clientId, gateway, topic, payload, decoded.problems);
+    const reply = decoded.value;
+    const nowMs = clock.now();
+    return submit(
+      () => {
+        insertReply.run(nowMs, gateway, command, reply.transaction, reply.ok ? 1 : 0, JSON.stringify(reply));
+        counters.add('commandReplies');
+        return 'stored';
+      },
+      () => deps.hooks?.replyCommitted?.(gateway, command, reply),
+      { clientId, gateway, topic, payload },
+    );
+  }
+}
+
+/** SQLite errors of the storage itself (the data may be fine): full, I/O, locked, read-only, out of memory. */
+function isStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|NOMEM|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|INTERRUPT)/.test(code)
+  );
+}
+
+function internalProblem(error: unknown): Problem {
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'error';
+  return {
+    path: '',
+    message: `could not be processed by the hub (internal ${code}: ${error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200)}); kept here for the technician`,
   };
 }

@@ -16,6 +16,7 @@ export const COUNTER_NAMES = [
   'noConsentDiscarded',
   'lateSightings',
   'quarantined',
+  'ingestErrors',
   'statusMessages',
   'commandReplies',
   'refusedConnections',
@@ -41,6 +42,16 @@ export class Counters {
 
   add(name: CounterName, n = 1): void {
     if (n !== 0) this.#pending.set(name, (this.#pending.get(name) ?? 0) + n);
+  }
+
+  /** The buffered increments, to restore if the transaction they belong to rolls back. */
+  snapshot(): ReadonlyMap<CounterName, number> {
+    return new Map(this.#pending);
+  }
+
+  restore(snapshot: ReadonlyMap<CounterName, number>): void {
+    this.#pending.clear();
+    for (const [name, n] of snapshot) this.#pending.set(name, n);
   }
 
   /** Writes the buffered increments; call inside a transaction or on its own. */
