@@ -48,6 +48,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig(hubRole, file)).toThrow(/is not valid YAML: .*line \d+/);
   });
 
+  it('refuses an alias to a missing anchor and an alias bomb as unreadable YAML (found by the config fuzz target)', () => {
+    for (const text of [
+      'role: hub\nstore: *missing\n',
+      `role: hub\na: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ).join('\n')}\n`,
+    ]) {
+      const file = write(text);
+      try {
+        loadConfig(hubRole, file);
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).code).toBe('CFG_UNREADABLE');
+        expect((error as ConfigError).lines[0]).toMatch(/is not valid YAML: /);
+      }
+    }
+  });
+
   it('rejects a hub with no listener', () => {
     const file = write('role: hub\nstore: s1\n');
     expect(() => loadConfig(hubRole, file)).toThrow(/\/broker has no listener/);

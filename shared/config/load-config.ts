@@ -81,7 +81,17 @@ export function readYamlFile(file: string): unknown {
       'CFG_UNREADABLE',
     );
   }
-  return doc.toJS() as unknown;
+  try {
+    // An alias to an anchor that is not set, or more alias expansions than maxAliasCount (a
+    // "billion laughs" file), throws here rather than in parseDocument.
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    throw new ConfigError(
+      file,
+      [{ path: '', message: `is not valid YAML: ${(error as Error).message.split('\n')[0]}` }],
+      'CFG_UNREADABLE',
+    );
+  }
 }
 
 const validatorCache = new WeakMap<TSchema, (value: unknown) => ReturnType<ReturnType<typeof compileValidator>>>();
