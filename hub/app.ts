@@ -17,7 +17,7 @@ import {
   type GatewayCommands,
 } from './broker/mod.ts';
 import { createShopperService, registerShopperRoutes, type ShopperService } from './shoppers/mod.ts';
-import { createPresence } from './presence/mod.ts';
+import { createPresence, type Presence } from './presence/mod.ts';
 import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
 import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
 import { hubStatusProviders, readStats, registerStatusPage, type HubStats } from './status/mod.ts';
@@ -113,6 +113,7 @@ interface RouteDeps {
   commands: GatewayCommands;
   privacy: ReleaseService;
   offers: OfferService;
+  presence: Pick<Presence, 'ingest'>;
   tokens: { admin: string | null; technician: string | null };
   stats: () => HubStats;
   clock: Clock;
@@ -122,7 +123,22 @@ interface RouteDeps {
 
 /** Every feature's routes (and the offers' event subscriptions), each with the deps it uses. */
 function registerRoutes(deps: RouteDeps): void {
-  const { config, api, db, events, shoppers, gateways, commands, privacy, offers, tokens, stats, clock, random } = deps;
+  const {
+    config,
+    api,
+    db,
+    events,
+    shoppers,
+    gateways,
+    commands,
+    privacy,
+    offers,
+    presence,
+    tokens,
+    stats,
+    clock,
+    random,
+  } = deps;
   const adminToken = (): string | null => tokens.admin;
   const now = (): number => clock.now();
   registerShopperRoutes({ api, shoppers, adminToken, defaultExponent: config.eid.defaultExponent });
@@ -156,6 +172,7 @@ function registerRoutes(deps: RouteDeps): void {
       logger: deps.logger.child({ component: 'status-page' }),
       providers: hubStatusProviders({
         privacyStatus: (nowMs) => privacy.status(nowMs),
+        storage: () => presence.ingest.storageHealth(),
         offersPlan: () =>
           offers.enabled
             ? {

@@ -66,7 +66,23 @@ interface Pending {
   message?: MessageRef;
 }
 
+/**
+ * Whether the database accepts data (docs/hub.md#storage): "full" after SQLITE_FULL (disk or
+ * page limit), "failing" after another storage error; back to "ok" at the next commit. While
+ * not ok the hub refuses gateway messages (no PUBACK: they stay in the gateways' outboxes).
+ */
+export interface StorageHealth {
+  state: 'ok' | 'full' | 'failing';
+  sinceMs: number | null;
+  /** The SQLite error code of the last failure, e.g. SQLITE_FULL. */
+  lastError: string | null;
+  /** Messages refused since the hub started because the storage failed. */
+  refused: number;
+}
+
 export interface Ingest {
+  /** The storage's state as the last commits saw it. */
+  storageHealth(): StorageHealth;
   presence(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
   status(clientId: string, gateway: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
   reply(clientId: string, gateway: string, command: string, topic: string, payload: Buffer): Promise<IngestOutcome>;
@@ -93,6 +109,35 @@ export function createIngest(deps: IngestDeps): Ingest {
     'INSERT INTO command_replies (received_ms, gateway, command, transaction_id, ok, body) VALUES (?, ?, ?, ?, ?, ?)',
   );
 
+  const health: StorageHealth = { state: 'ok', sinceMs: null, lastError: null, refused: 0 };
+  let lastHealthLogMs = -Infinity;
+
+  function storageFailed(error: unknown, messages: number): void {
+    const code = String((error as { code?: unknown }).code ?? 'error');
+    const state = code.startsWith('SQLITE_FULL') ? 'full' : 'failing';
+    const nowMs = clock.now();
+    health.refused += messages;
+    if (health.state !== state) Object.assign(health, { state, sinceMs: nowMs });
+    health.lastError = code;
+    // One line a minute while it lasts, not one per refused message.
+    if (nowMs - lastHealthLogMs >= 60_000) {
+      lastHealthLogMs = nowMs;
+      logger.error(
+        { code, state, refusedSoFar: health.refused },
+        state === 'full'
+          ? 'database full: refusing gateway messages until space is freed (they stay in the gateway outboxes)'
+          : 'database failing: refusing gateway messages until it recovers',
+      );
+    }
+  }
+
+  function storageOk(): void {
+    if (health.state === 'ok') return;
+    logger.info({ after: health.lastError, refused: health.refused }, 'database accepts data again');
+    Object.assign(health, { state: 'ok', sinceMs: null });
+    lastHealthLogMs = -Infinity;
+  }
+
   let queue: Pending[] = [];
   let scheduled = false;
   let idle: Array<() => void> = [];
@@ -114,12 +159,18 @@ export function createIngest(deps: IngestDeps): Ingest {
   function commit(group: Pending[]): Array<IngestOutcome | { error: unknown }> {
     const mark = counters.snapshot();
     try {
-      return runGroup(group);
+      const outcomes = runGroup(group);
+      storageOk();
+      return outcomes;
     } catch (error) {
       counters.restore(mark);
       if (group.length > 1) return group.flatMap((p) => commit([p]));
       const p = group[0] as Pending;
-      if (isStorageError(error) || p.message === undefined) {
+      if (isStorageError(error)) {
+        storageFailed(error, 1);
+        return [{ error }];
+      }
+      if (p.message === undefined) {
         logger.error({ err: error }, 'ingest commit failed');
         return [{ error }];
       }
@@ -228,6 +279,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   return {
+    storageHealth: () => ({ ...health }),
     presence: (clientId, gateway, topic, payload) =>
       guarded({ clientId, gateway, topic, payload }, () => presence(clientId, gateway, topic, payload)),
     status: (clientId, gateway, topic, payload) =>

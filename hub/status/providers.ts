@@ -1,4 +1,4 @@
-import type { OffersPlanInput, PrivacyInput } from './core/status-view.ts';
+import type { OffersPlanInput, PrivacyInput, StorageInput } from './core/status-view.ts';
 import type { StatusProviders } from './routes.ts';
 
 /**
@@ -10,9 +10,11 @@ export function hubStatusProviders(features: {
   privacyStatus: (nowMs: number) => PrivacyInput;
   /** The offers' caps from their config, or null when offers are disabled. */
   offersPlan: () => OffersPlanInput | null;
+  storage: () => StorageInput;
 }): StatusProviders {
   return {
     privacy: (nowMs) => features.privacyStatus(nowMs),
     offersPlan: () => features.offersPlan(),
+    storage: () => features.storage(),
   };
 }

@@ -11,7 +11,13 @@ import { badRequest, tokenMatches, type ApiRequest, type ApiResponse, type ApiSe
 import type { GatewayAdmin, GatewayCommands } from '../broker/mod.ts';
 import { createBucket, tryTake, type TokenBucket } from '../../shared/rate-limit/token-bucket.ts';
 import { createOnceFilter, type OnceFilter } from '../../shared/logging/once-filter.ts';
-import { buildStatusView, type OffersPlanInput, type PrivacyInput, type StatusView } from './core/status-view.ts';
+import {
+  buildStatusView,
+  type OffersPlanInput,
+  type PrivacyInput,
+  type StatusView,
+  type StorageInput,
+} from './core/status-view.ts';
 import { SESSION_COOKIE, setCookieHeader } from './core/cookies.ts';
 import { createQuarantineReader } from './adapters/quarantine-reader.ts';
 import { loadStaticAssets } from './adapters/static-assets.ts';
@@ -41,6 +47,8 @@ export interface StatusProviders {
   privacy?: (nowMs: number) => PrivacyInput;
   /** The offers' budget plan (ε per period and per offer), or null when offers are off. */
   offersPlan?: () => OffersPlanInput | null;
+  /** Whether the database accepts data (the ingest's storage health). */
+  storage?: () => StorageInput;
 }
 
 export interface StatusPageOptions {
@@ -175,6 +183,7 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
         counters: hub.counters(),
         privacy: settle(providers.privacy, nowMs, providerLog, 'privacy'),
         offersPlan: settle(providers.offersPlan, nowMs, providerLog, 'offers'),
+        storage: providers.storage?.() ?? null,
       },
       nowMs,
     );

@@ -223,6 +223,7 @@ const input = (extra: Partial<StatusInput> = {}): StatusInput => ({
   quarantineTotal: 0,
   quarantine: [],
   counters: { batches: 1 },
+  storage: { state: 'ok', sinceMs: null, lastError: null, refused: 0 },
   privacy: null,
   offersPlan: null,
   ...extra,

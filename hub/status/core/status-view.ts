@@ -180,7 +180,17 @@ export interface StatusView {
     problems: string[];
   }>;
   quarantine: QuarantineView;
+  /** Whether the hub's database accepts data (null: not wired). */
+  storage: StorageInput | null;
   counters: CounterGroup[];
+}
+
+/** The ingest's view of the database (hub/presence StorageHealth). */
+export interface StorageInput {
+  state: 'ok' | 'full' | 'failing';
+  sinceMs: number | null;
+  lastError: string | null;
+  refused: number;
 }
 
 export interface StatusInput {
@@ -197,6 +207,7 @@ export interface StatusInput {
   privacy: PrivacyInput | Error | null;
   /** The offers' budget plan; null when offers are not wired. */
   offersPlan: OffersPlanInput | Error | null;
+  storage: StorageInput | null;
 }
 
 function lastSeen(g: GatewayInput): number | null {
@@ -390,6 +401,7 @@ export function buildStatusView(input: StatusInput, nowMs: number): StatusView {
     releases,
     plan: planSection(input.privacy, input.offersPlan),
     quarantine: quarantineView(input.quarantineTotal, input.quarantine),
+    storage: input.storage,
     counters: counterGroups(input.counters),
   };
 }

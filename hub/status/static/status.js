@@ -251,6 +251,23 @@
     } else {
       tiles.push(tile('Upstream unsent', '—', r.configured ? 'provider failed' : 'not configured', '', 'unsent'));
     }
+    var st = view.storage;
+    if (st) {
+      tiles.push(
+        tile(
+          'Database',
+          st.state === 'ok' ? 'OK' : st.state === 'full' ? 'FULL' : 'FAILING',
+          st.state === 'ok'
+            ? 'accepting data'
+            : 'for ' +
+                duration((view.hub.timeMs - st.sinceMs) / 1000) +
+                ': gateway data refused (kept in their outboxes) — ' +
+                (st.state === 'full' ? 'free disk space on the hub' : st.lastError),
+          st.state === 'ok' ? 'ok' : 'bad',
+          'storage',
+        ),
+      );
+    }
     tiles.push(
       tile(
         'Quarantined',
