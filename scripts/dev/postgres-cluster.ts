@@ -70,7 +70,8 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     '-c max_connections=100',
     ...(options.fsync === false ? ['-c fsync=off'] : []),
   ].join(' ');
-  const start = () => exec('pg_ctl', ['-D', dataDir, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', 'start']);
+  const start = () =>
+    exec('pg_ctl', ['-D', dataDir, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', 'start']);
   const stopServer = async () => {
     await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
   };
@@ -81,12 +82,24 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     port,
     dataDir,
     async createDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new RangeError(`database name "${name}" is not a plain identifier`);
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+        throw new RangeError(`database name "${name}" is not a plain identifier`);
       await exec('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     async restart() {
-      await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', 'restart']);
+      await exec('pg_ctl', [
+        '-D',
+        dataDir,
+        '-m',
+        'fast',
+        '-o',
+        serverOptions,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        'restart',
+      ]);
     },
     stopServer,
     async startServer() {
