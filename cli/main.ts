@@ -44,7 +44,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'hq',
-    "run HQ, the chain's receiver of stores' DP releases (HTTPS, signed, idempotent)",
+    "run HQ, the chain's receiver of stores' DP releases (HTTPS, MQTT, dashboard, API)",
     async () => (await import('./commands/hq.ts')).hqCommand,
   ),
   lazy(

@@ -190,6 +190,7 @@ export function hqStoreContract(engine: string, open: () => Promise<HqStore>): v
       expect(
         await store.aggregateCells({ kind: 'footfall', fromDate: '2027-01-01', toDate: '2027-02-01', stores: null }),
       ).toEqual([]);
+      expect(await store.dateRange()).toEqual({ first: '2026-11-28', last: '2026-11-30' });
       await store.close();
     });
 

@@ -124,6 +124,8 @@ export interface HqStore {
   listReleases(filter?: ReleaseFilter): Promise<StoredRelease[]>;
   aggregateCells(query: CellAggregateQuery): Promise<CellAggregateRow[]>;
   counts(): Promise<IngestCounts>;
+  /** Local dates of the first and last window stored (null when empty). */
+  dateRange(): Promise<{ first: string | null; last: string | null }>;
   stores(): Promise<StoreSummary[]>;
   quarantined(options?: { limit?: number }): Promise<QuarantinedRelease[]>;
   close(): Promise<void>;

@@ -401,6 +401,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         quarantined: Number(row.quarantined),
       };
     },
+    async dateRange() {
+      const { rows } = await withClient('read', (c) =>
+        c.query<{ first: string | null; last: string | null }>(
+          `SELECT (SELECT local_start FROM releases ORDER BY window_start LIMIT 1) AS first,
+                  (SELECT local_start FROM releases ORDER BY window_start DESC LIMIT 1) AS last`,
+        ),
+      );
+      return { first: rows[0]?.first?.slice(0, 10) ?? null, last: rows[0]?.last?.slice(0, 10) ?? null };
+    },
     async stores() {
       const { rows } = await withClient('read', (c) =>
         c.query<{ store: string; releases: string; last: string }>(

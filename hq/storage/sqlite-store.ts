@@ -275,6 +275,13 @@ export function openSqliteStore(file: string, options: { readonly?: boolean } = 
       const quarantined = (db.prepare('SELECT COUNT(*) AS n FROM quarantine').get() as { n: number }).n;
       return { releases: keys.releases, duplicates: keys.deliveries - keys.releases, quarantined };
     },
+    async dateRange() {
+      const first = db.prepare('SELECT local_start AS d FROM releases ORDER BY window_start LIMIT 1').get() as
+        { d: string } | undefined;
+      const last = db.prepare('SELECT local_start AS d FROM releases ORDER BY window_start DESC LIMIT 1').get() as
+        { d: string } | undefined;
+      return { first: first?.d.slice(0, 10) ?? null, last: last?.d.slice(0, 10) ?? null };
+    },
     async stores() {
       return db
         .prepare(

@@ -291,7 +291,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }));
     const score = scorePairs(truth, observed);
     const doctor = await runDoctor(init.hubConfig);
-    const summary = summarise({
+    const summary = await summarise({
       store: store.store,
       seed: options.seed,
       minutes: options.minutes,
