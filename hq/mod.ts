@@ -19,6 +19,9 @@ export {
 } from './storage/mod.ts';
 export { receiveRelease, type ReceiveResult } from './ingest/receive-release.ts';
 export { classifyRelease } from './ingest/core/classify.ts';
+export { importReleaseFiles, readReleaseFiles, type ImportReport } from './ingest/release-files.ts';
+export { writeBrokerFiles, type BrokerFiles } from './broker/mosquitto-files.ts';
+export { CONSUMER_USER, mosquittoAcl, mosquittoConf } from './broker/core/mosquitto-config.ts';
 export { computeTotals, formatTotals, type MetricTotals, type PeriodTotals } from './totals.ts';
 export { consistentView, projectToTotal, roundPreservingTotal, type ConsistentView } from './core/consistency.ts';
 export { VIEWS, VIEW_NAMES, type View, type ViewName } from './pooling/core/views.ts';

@@ -1,9 +1,20 @@
 import { loadConfig } from '../../shared/config/load-config.ts';
-import { requireString, usageError, type Command, type OptionValues } from '../../shared/cli/command.ts';
+import { intOption, requireString, usageError, type Command, type OptionValues } from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { ID_PATTERN } from '../../shared/protocol/topics.ts';
-import { computeTotals, formatTotals, hqRole, openConfiguredStore, runConsumer, runHq } from '../../hq/mod.ts';
+import { CryptoRandomSource } from '../../shared/ports/random.ts';
+import {
+  computeTotals,
+  createHq,
+  formatTotals,
+  hqRole,
+  importReleaseFiles,
+  openConfiguredStore,
+  runConsumer,
+  runHq,
+  writeBrokerFiles,
+} from '../../hq/mod.ts';
 
 /** `hushpoint hq`: the chain's receiver of DP releases, its consumers and its totals report (`collector` is an alias). */
 
@@ -112,6 +123,85 @@ sessions keep what it had not acknowledged while it is down; restart it with the
   },
 };
 
+const brokerFilesCommand: Command = {
+  name: 'broker-files',
+  summary: "write the chain broker's Mosquitto files: config, ACL, hashed passwords, one credential per store",
+  description: `For every store of hq.yaml: a random password (stores/<id>.password, to give to that store's
+hub) and an ACL that lets it publish only hushpoint/v1/<id>/releases/+; one password for HQ's
+consumers (hq-consumer.password, for mqtt.passwordFile), who may read every store's releases.
+mosquitto.conf has one TLS listener, persistence and the queue limits HQ's delivery needs
+(docs/hq.md). The passwords are hashed with Debian's mosquitto_passwd.`,
+  options: {
+    config: CONFIG_OPTION,
+    out: { type: 'string', value: 'DIR', description: 'where to write the files (a new directory)' },
+    host: { type: 'string', value: 'ADDR', description: 'listener address', default: '0.0.0.0' },
+    port: { type: 'string', value: 'PORT', description: 'listener port', default: '8883' },
+    ca: { type: 'string', value: 'FILE', description: "the broker's CA certificate (PEM)" },
+    cert: { type: 'string', value: 'FILE', description: "the broker's certificate (PEM)" },
+    key: { type: 'string', value: 'FILE', description: "the broker's private key (PEM)" },
+    force: { type: 'boolean', description: 'overwrite the files of an earlier run (new passwords)' },
+    json: { type: 'boolean', description: 'print what was written as JSON' },
+  },
+  async run({ values }, { io }) {
+    const loaded = loadConfig(hqRole, requireString(values, 'config', 'the HQ config file (hq.yaml)'));
+    const out = requireString(values, 'out', 'a directory for the broker files');
+    const tls = {
+      caFile: requireString(values, 'ca', "the broker's CA certificate (PEM)"),
+      certFile: requireString(values, 'cert', "the broker's certificate (PEM)"),
+      keyFile: requireString(values, 'key', "the broker's private key (PEM)"),
+    };
+    const files = await writeBrokerFiles(out, {
+      stores: loaded.config.stores.map((s) => s.id),
+      rng: new CryptoRandomSource(),
+      host: typeof values.host === 'string' ? values.host : '0.0.0.0',
+      port: intOption(values, 'port', { min: 1, max: 65535 }, 8883),
+      tls,
+      force: values.force === true,
+    });
+    if (values.json) {
+      io.out(
+        JSON.stringify({
+          dir: files.dir,
+          conf: files.confFile,
+          stores: files.stores.size,
+          consumer: files.consumer.username,
+        }),
+      );
+    } else {
+      io.out(`wrote ${files.confFile}, acl, passwords, ${files.stores.size} store credentials in ${out}/stores/`);
+      io.out(
+        `hq.yaml: mqtt: { url: mqtts://<broker>:<port>, caFile: <ca>, username: ${files.consumer.username}, passwordFile: ${files.consumer.passwordFile} }`,
+      );
+    }
+    return EXIT.OK;
+  },
+};
+
+const importCommand: Command = {
+  name: 'import',
+  summary: 'store releases from files (DIR/releases/<store>.jsonl, e.g. from `hushpoint sim chain --out`)',
+  options: { config: CONFIG_OPTION, json: { type: 'boolean', description: 'print the counts as JSON' } },
+  positionals: ['DIR'],
+  async run({ values, positionals }, { io }) {
+    const loaded = loadConfig(hqRole, requireString(values, 'config', 'the HQ config file (hq.yaml)'));
+    const dir = positionals[0];
+    if (dir === undefined) throw usageError('DIR is required: a folder with releases/<store>.jsonl');
+    const hq = createHq({ config: loaded.config, resolvePath: loaded.resolvePath, serve: false, consume: false });
+    await hq.start();
+    try {
+      const report = await importReleaseFiles(dir, {
+        writer: hq.writer,
+        knownStores: new Set(loaded.config.stores.map((s) => s.id)),
+      });
+      if (values.json) io.out(JSON.stringify(report));
+      else io.out(`stored ${report.stored}, duplicates ${report.duplicates}, quarantined ${report.quarantined}`);
+      return report.quarantined > 0 ? EXIT.DATA : EXIT.OK;
+    } finally {
+      await hq.stop();
+    }
+  },
+};
+
 const HQ_SUMMARY = "run HQ, the chain's receiver of stores' DP releases (HTTPS, MQTT, dashboard, API)";
 
 function hqCommandNamed(name: 'hq' | 'collector'): Command {
@@ -128,7 +218,7 @@ function hqCommandNamed(name: 'hq' | 'collector'): Command {
       'log-level': LOG_OPTION,
       'consumer-id': CONSUMER_OPTION,
     },
-    subcommands: () => [consumeCommand, totalsCommand],
+    subcommands: () => [consumeCommand, totalsCommand, importCommand, brokerFilesCommand],
     run({ values }, { io }) {
       if (name === 'collector') io.err('note: "hushpoint collector" is an alias of "hushpoint hq"');
       const configFile = requireString(values, 'config', 'the HQ config file (hq.yaml)');

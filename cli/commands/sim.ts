@@ -309,5 +309,14 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
 export const simCommand: Command = {
   name: 'sim',
   summary: 'simulate a store: BLE traces for the gateways, ground truth, scoring',
-  subcommands: () => [generateCommand, runCommand, scoreCommand],
+  subcommands: () => [
+    generateCommand,
+    runCommand,
+    scoreCommand,
+    {
+      name: 'chain',
+      summary: "simulate a chain's stores and send their DP releases through the broker to HQ (or to files)",
+      load: async () => (await import('../../scripts/sim/chain/command.ts')).chainCommand,
+    },
+  ],
 };
