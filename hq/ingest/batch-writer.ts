@@ -43,7 +43,7 @@ export interface BatchWriter {
 }
 
 export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
-  const retry = options.retry ?? { initialMs: 100, maxMs: 5000 };
+  const retry = options.retry ?? { initialMs: 100, maxMs: 2000 };
   const releases: Array<Pending<IncomingRelease>> = [];
   const entries: Array<Pending<QuarantineEntry>> = [];
   let writing: Promise<void> | null = null;

@@ -114,11 +114,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       throw storeFailed(error, `connection to ${where}`);
     }
     poolBroken = false;
+    // A checked-out client whose server goes away emits 'error' besides failing its query: without
+    // a listener that event would end the process (node-postgres leaves it to the caller).
+    const onError = (error: Error): void => logger.debug({ err: error, database: where }, 'postgres connection error');
+    client.on('error', onError);
     try {
       const result = await fn(client);
+      client.off('error', onError);
       client.release();
       return result;
     } catch (error) {
+      client.off('error', onError);
       client.release(true);
       throw storeFailed(error, what);
     }
