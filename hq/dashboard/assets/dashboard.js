@@ -203,7 +203,7 @@
         bands.push({ series: [base + 2, base + 1], fill: color + '33' });
       }
     });
-    var width = Math.max(320, target.clientWidth || 520);
+    var width = Math.max(320, (target.clientWidth || 544) - 24);
     var opts = {
       width: width,
       height: 240,
@@ -213,12 +213,13 @@
       axes: [
         {
           splits: function () {
+            var every = Math.max(1, Math.ceil((xs.length * 56) / width));
             return xs
               .map(function (_, i) {
                 return i;
               })
               .filter(function (i) {
-                return xs.length <= 14 || i % Math.ceil(xs.length / 14) === 0;
+                return i % every === 0;
               });
           },
           values: function (u, splits) {
@@ -308,8 +309,9 @@
     return details;
   }
 
-  function section(view) {
+  function section(view, main) {
     var s = el('section', { class: 'view', id: 'view-' + view.view, 'data-view': view.view });
+    main.appendChild(s); // in the page first, so that the chart can take the section's width
     s.appendChild(el('h2', {}, view.title));
     view.summary.forEach(function (item) {
       var line = el('p', {
@@ -360,7 +362,7 @@
     )
       .then(function (views) {
         views.forEach(function (view) {
-          main.appendChild(section(view));
+          section(view, main);
         });
         var scope = views[0].scope;
         $('scope-status').textContent =
