@@ -61,7 +61,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, dp, offers, sim)',
+    'run a benchmark suite (gateway, hub, dp, offers, sim, hq)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

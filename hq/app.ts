@@ -36,6 +36,8 @@ export interface HqDeps {
   readonly consume?: boolean;
   /** Overrides mqtt.consumerId (several consumer processes on one hq.yaml). */
   readonly consumerId?: string;
+  /** 'leave': build the consumer but do not subscribe (the caller calls consumer.leave()). */
+  readonly consumerMode?: 'consume' | 'leave';
 }
 
 export interface Hq {
@@ -206,7 +208,7 @@ export function createHq(deps: HqDeps): Hq {
             metrics,
             logger: logger.child({ component: 'consumer' }),
           });
-          await consumer.start();
+          if (deps.consumerMode !== 'leave') await consumer.start();
         }
         logger.info(
           { port, stores: directory.ids.length, engine: opening.engine, tls: tls !== null, mqtt: consumer !== null },

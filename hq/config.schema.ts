@@ -71,12 +71,12 @@ export const HqConfigSchema = Type.Object(
           /** Stable per consumer process: its broker sessions (and what they hold) survive a restart. */
           consumerId: Type.String({ pattern: ID_PATTERN, default: 'hq-1' }),
           /** MQTT connections of this consumer (each takes one release at a time). */
-          connections: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+          connections: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
           /** How long the broker keeps a consumer's session while it is away. */
           sessionExpirySeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 7 * 86_400 }),
           /** A batch is written when it has this many releases or is this old. */
           batchMaxReleases: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
-          batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 5000, default: 20 }),
+          batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 5000, default: 0 }),
         },
         closed,
       ),

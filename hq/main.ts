@@ -18,6 +18,8 @@ interface RunOptions {
   checkOnly?: boolean;
   logger?: Logger;
   consumerId?: string;
+  /** Drain this consumer's sessions and remove it from the group, then exit. */
+  leave?: boolean;
 }
 
 async function untilSignal(hq: Hq, logger: Logger): Promise<number> {
@@ -66,11 +68,18 @@ export async function runConsumer(configFile: string, options: RunOptions): Prom
     clock: systemClock,
     logger,
     serve: false,
+    consumerMode: options.leave === true ? 'leave' : 'consume',
     ...(options.consumerId !== undefined ? { consumerId: options.consumerId } : {}),
   });
   await hq.start();
-  options.io.err(
-    `hq consumer ${options.consumerId ?? loaded.config.mqtt.consumerId} consuming ${loaded.config.mqtt.url}`,
-  );
+  const id = options.consumerId ?? loaded.config.mqtt.consumerId;
+  if (options.leave === true) {
+    const drained = await (hq.consumer as NonNullable<typeof hq.consumer>).leave();
+    await hq.stop();
+    options.io.out(`hq consumer ${id} left the group after storing ${drained} releases its sessions held`);
+    logger.flush();
+    return EXIT.OK;
+  }
+  options.io.err(`hq consumer ${id} consuming ${loaded.config.mqtt.url}`);
   return untilSignal(hq, logger);
 }

@@ -13,7 +13,7 @@ export interface BenchSuite {
   }): Promise<Record<string, number | string | boolean>>;
 }
 
-export const BENCH_SUITES = ['gateway', 'hub', 'dp', 'offers', 'sim'] as const;
+export const BENCH_SUITES = ['gateway', 'hub', 'dp', 'offers', 'sim', 'hq'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',

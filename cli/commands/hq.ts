@@ -109,14 +109,22 @@ const consumeCommand: Command = {
   summary: "run one more HQ consumer of the chain's broker (no HTTP): add or remove them under load",
   description: `Joins the MQTT 5 shared subscription of hq.yaml's mqtt section and writes releases into HQ's
 database. Run as many as the load needs, each with its own stable --consumer-id (its broker
-sessions keep what it had not acknowledged while it is down; restart it with the same id).`,
-  options: { config: CONFIG_OPTION, 'consumer-id': CONSUMER_OPTION, 'log-level': LOG_OPTION },
+sessions keep what it had not acknowledged while it is down; restart it with the same id).
+To remove a consumer for good, stop it, then run it once with --leave: it unsubscribes, stores
+what its sessions still hold and ends them, so the broker stops routing releases to it.`,
+  options: {
+    config: CONFIG_OPTION,
+    'consumer-id': CONSUMER_OPTION,
+    leave: { type: 'boolean', description: "drain this consumer's sessions, leave the group and exit" },
+    'log-level': LOG_OPTION,
+  },
   run({ values }, { io }) {
     const configFile = requireString(values, 'config', 'the HQ config file (hq.yaml)');
     const logLevel = logLevelOption(values);
     const consumerId = consumerIdOption(values);
     return runConsumer(configFile, {
       io,
+      leave: values.leave === true,
       ...(logLevel !== undefined ? { logLevel } : {}),
       ...(consumerId !== undefined ? { consumerId } : {}),
     });

@@ -55,6 +55,12 @@ export interface MqttConsumer {
   status(): MqttConsumerStatus;
   /** Disconnects without acknowledging what is still in flight (the sessions keep it). */
   stop(): Promise<void>;
+  /**
+   * Removes this consumer for good (scaling down): unsubscribes every connection, so the broker
+   * routes new releases to the other consumers, stores what its sessions still hold until
+   * nothing arrives for `idleMs`, then ends the sessions (DISCONNECT with session expiry 0).
+   */
+  leave(options?: { idleMs?: number; maxMs?: number }): Promise<number>;
 }
 
 type Packet = Parameters<MqttClient['handleMessage']>[0];
@@ -64,11 +70,15 @@ export function createMqttConsumer(options: MqttConsumerOptions): MqttConsumer {
   let received = 0;
   let quarantined = 0;
   let stopping = false;
+  let leaving = false;
   const connected = new Set<number>();
+
+  let lastMessageMs = 0;
 
   async function handle(packet: Packet): Promise<void> {
     if (packet.cmd !== 'publish') return;
     received++;
+    lastMessageMs = Date.now();
     const body = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const classified = classifyRelease(body, { topic: packet.topic, knownStores: options.knownStores });
     if (!classified.ok) {
@@ -124,6 +134,7 @@ export function createMqttConsumer(options: MqttConsumerOptions): MqttConsumer {
     client.on('connect', () => {
       connected.add(index);
       options.metrics.mqttConnections.set(connected.size);
+      if (leaving) return; // leave() unsubscribes instead
       // A resumed session still holds the subscription; subscribing again is harmless and covers a new one.
       client.subscribe(filters.sharedReleases(options.group), { qos: 1 }, (error, granted) => {
         const refused = granted?.some((g) => g.qos !== 1) ?? false;
@@ -153,6 +164,39 @@ export function createMqttConsumer(options: MqttConsumerOptions): MqttConsumer {
     },
     status() {
       return { connections: options.connections, connected: connected.size, received, quarantined };
+    },
+    async leave(leaveOptions = {}) {
+      const idleMs = leaveOptions.idleMs ?? 1000;
+      const deadline = Date.now() + (leaveOptions.maxMs ?? 600_000);
+      const before = received;
+      leaving = true;
+      if (clients.length === 0) for (let i = 0; i < options.connections; i++) clients.push(connect(i));
+      // The UNSUBACK comes after the backlog the session already holds (one connection handles its
+      // messages in order), so this waits for that backlog to be stored too.
+      await Promise.all(
+        clients.map(async (c) => {
+          if (!c.connected) await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+          await c.unsubscribeAsync(filters.sharedReleases(options.group));
+        }),
+      );
+      lastMessageMs = Date.now();
+      while (Date.now() - lastMessageMs < idleMs || options.writer.depth > 0) {
+        if (Date.now() > deadline)
+          throw new Error(`consumer ${options.consumerId} still receiving after ${leaveOptions.maxMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      stopping = true;
+      await Promise.all(
+        clients
+          .splice(0)
+          .map((c) =>
+            c.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } }).catch(() => undefined),
+          ),
+      );
+      connected.clear();
+      options.metrics.mqttConnections.set(0);
+      options.logger.info({ consumer: options.consumerId, drained: received - before }, 'hq consumer left the group');
+      return received - before;
     },
     async stop() {
       stopping = true;

@@ -117,6 +117,13 @@ export function hqStoreContract(engine: string, open: () => Promise<HqStore>): v
       expect(quarantined[0]?.reason).toMatch(/already received with different bytes/);
       expect(quarantined[0]?.body?.equals(tampered)).toBe(true);
       expect(await store.counts()).toEqual({ releases: 1, duplicates: 1, quarantined: 1 });
+      // The same lie alone in a batch (twice): both copies refused and quarantined.
+      expect(await store.ingest([copy, copy], NOW + 6)).toEqual(['mismatch', 'mismatch']);
+      expect(await store.counts()).toEqual({ releases: 1, duplicates: 1, quarantined: 3 });
+      expect((await store.quarantined())[0]).toMatchObject({ code: 'UPSTREAM_REPLAY_MISMATCH', receivedMs: NOW + 6 });
+      expect((await store.quarantined())[0]?.reason).toMatch(
+        /already received with different bytes \(this copy sha256 [0-9a-f]{16}…\)/,
+      );
       await store.close();
     });
 
@@ -190,7 +197,8 @@ export function hqStoreContract(engine: string, open: () => Promise<HqStore>): v
       expect(
         await store.aggregateCells({ kind: 'footfall', fromDate: '2027-01-01', toDate: '2027-02-01', stores: null }),
       ).toEqual([]);
-      expect(await store.dateRange()).toEqual({ first: '2026-11-28', last: '2026-11-30' });
+      // The first week's window starts on its Monday, before the first simulated day.
+      expect(await store.dateRange()).toEqual({ first: '2026-11-23', last: '2026-11-30' });
       await store.close();
     });
 

@@ -242,11 +242,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     return new Map(rows.map((r) => [`${r.store}\u0000${r.release_id}`, r.sha256]));
   }
 
-  async function ingest(batch: readonly IncomingRelease[], nowMs: number): Promise<IngestOutcome[]> {
-    if (batch.length === 0) return [];
-    const groups = groupBatch(
-      batch.map((b) => ({ store: b.normalized.store, releaseId: b.normalized.release, sha256: b.sha256 })),
-    );
+  /**
+   * The general path, in a transaction: a batch where one release id comes with different bytes
+   * (a replay mixed with a changed release) needs the stored bytes to resolve its copies.
+   */
+  async function ingestInTransaction(
+    batch: readonly IncomingRelease[],
+    groups: readonly ReleaseGroup[],
+    nowMs: number,
+  ): Promise<IngestOutcome[]> {
     const firsts = groups.map((g) => batch[g.versions[0]!.indices[0]!]!);
     return withClient('ingest', async (client) => {
       await ensurePartitions(
@@ -309,6 +313,122 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
+    });
+  }
+
+  /**
+   * The common path, one statement (atomic by itself, one round trip): every release id of the
+   * batch comes with one version of its bytes. The key upsert decides, per release, stored /
+   * duplicate / mismatch; the releases' bytes and values are inserted only for the keys it
+   * inserted, and mismatching copies go to the quarantine — all inside the same statement.
+   */
+  async function ingestOneStatement(
+    client: pg.PoolClient,
+    batch: readonly IncomingRelease[],
+    groups: readonly ReleaseGroup[],
+    nowMs: number,
+  ): Promise<IngestOutcome[]> {
+    const firsts = groups.map((g) => batch[g.versions[0]!.indices[0]!]!);
+    const r = firsts.map((f) => f.normalized);
+    const cells = r.flatMap(cellValueRows);
+    const { rows } = await client.query<{ store: string; release_id: string; inserted: boolean }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::int[], $7::int[])
+           AS t(store, release_id, sha256, kind, window_start, copies, ord)
+       ), keys AS (
+         INSERT INTO release_keys (store, release_id, sha256, kind, window_start, received_ms, deliveries)
+         SELECT store, release_id, sha256, kind, window_start, $8, copies FROM input ORDER BY ord
+         ON CONFLICT (store, release_id) DO UPDATE SET deliveries = release_keys.deliveries + EXCLUDED.deliveries
+           WHERE release_keys.sha256 = EXCLUDED.sha256
+         RETURNING store, release_id, (xmax = 0) AS inserted
+       ), new_releases AS (
+         INSERT INTO releases (window_start, window_end, store, release_id, kind, version, window_unit, window_label,
+           local_start, budget_period, source, received_ms, body)
+         SELECT b.window_start, b.window_end, b.store, b.release_id, b.kind, b.version, b.window_unit, b.window_label,
+           b.local_start, b.budget_period, b.source, $8, b.body
+         FROM unnest($9::bigint[], $10::bigint[], $1::text[], $2::text[], $4::text[], $11::smallint[], $12::text[],
+           $13::text[], $14::text[], $15::text[], $16::text[], $17::bytea[])
+           AS b(window_start, window_end, store, release_id, kind, version, window_unit, window_label, local_start,
+             budget_period, source, body)
+         JOIN keys k ON k.store = b.store AND k.release_id = b.release_id AND k.inserted
+       ), new_values AS (
+         INSERT INTO cell_values (window_start, store, release_id, kind, metric, cell, window_unit, window_label,
+           local_start, value, granularity, variance)
+         SELECT c.* FROM unnest($18::bigint[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[],
+           $24::text[], $25::text[], $26::text[], $27::bigint[], $28::text[], $29::float8[])
+           AS c(window_start, store, release_id, kind, metric, cell, window_unit, window_label, local_start, value,
+             granularity, variance)
+         JOIN keys k ON k.store = c.store AND k.release_id = c.release_id AND k.inserted
+       ), refused AS (
+         INSERT INTO quarantine (received_ms, source, topic, store, release_id, code, reason, body)
+         SELECT $8, q.source, q.topic, q.store, q.release_id, 'UPSTREAM_REPLAY_MISMATCH',
+           format('Release "%s" of store "%s" was already received with different bytes (this copy sha256 %s…); a release is computed once and must be re-sent verbatim',
+             q.release_id, q.store, left(encode(q.sha256, 'hex'), 16)),
+           substring(q.body FROM 1 FOR ${QUARANTINE_BODY_BYTES})
+         FROM unnest($1::text[], $2::text[], $3::bytea[], $16::text[], $30::text[], $17::bytea[], $6::int[])
+           AS q(store, release_id, sha256, source, topic, body, copies)
+         CROSS JOIN LATERAL generate_series(1, q.copies)
+         WHERE NOT EXISTS (SELECT 1 FROM keys k WHERE k.store = q.store AND k.release_id = q.release_id)
+       )
+       SELECT store, release_id, inserted FROM keys`,
+      [
+        r.map((x) => x.store),
+        r.map((x) => x.release),
+        firsts.map((f) => f.sha256),
+        r.map((x) => x.kind),
+        r.map((x) => x.window.startUnix),
+        groups.map((g) => g.versions[0]!.indices.length),
+        groups.map((_, i) => i),
+        nowMs,
+        r.map((x) => x.window.startUnix),
+        r.map((x) => x.window.endUnix),
+        r.map((x) => x.version),
+        r.map((x) => x.window.unit),
+        r.map((x) => x.window.label),
+        r.map((x) => x.window.localStart),
+        r.map((x) => x.budgetPeriod),
+        firsts.map((f) => f.source),
+        firsts.map((f) => f.body),
+        cells.map((c) => c.windowStart),
+        cells.map((c) => c.store),
+        cells.map((c) => c.releaseId),
+        cells.map((c) => c.kind),
+        cells.map((c) => c.metric),
+        cells.map((c) => c.cell),
+        cells.map((c) => c.windowUnit),
+        cells.map((c) => c.windowLabel),
+        cells.map((c) => c.localStart),
+        cells.map((c) => c.value),
+        cells.map((c) => c.granularity),
+        cells.map((c) => c.variance),
+        firsts.map((f) => f.topic ?? null),
+      ],
+    );
+    const returned = new Map(rows.map((row) => [`${row.store}\u0000${row.release_id}`, row.inserted]));
+    const outcomes: IngestOutcome[] = batch.map(() => 'duplicate');
+    for (const group of groups) {
+      const inserted = returned.get(`${group.store}\u0000${group.releaseId}`);
+      const resolution = resolveGroup(
+        group,
+        inserted === undefined ? Buffer.alloc(0) : inserted ? null : group.versions[0]!.sha256,
+      );
+      for (const [index, outcome] of resolution.outcomes) outcomes[index] = outcome;
+    }
+    return outcomes;
+  }
+
+  async function ingest(batch: readonly IncomingRelease[], nowMs: number): Promise<IngestOutcome[]> {
+    if (batch.length === 0) return [];
+    const groups = groupBatch(
+      batch.map((b) => ({ store: b.normalized.store, releaseId: b.normalized.release, sha256: b.sha256 })),
+    );
+    if (groups.some((g) => g.versions.length > 1)) return ingestInTransaction(batch, groups, nowMs);
+    return withClient('ingest', async (client) => {
+      await ensurePartitions(
+        client,
+        groups.map((g) => batch[g.versions[0]!.indices[0]!]!.normalized.window.startUnix),
+      );
+      return ingestOneStatement(client, batch, groups, nowMs);
     });
   }
 

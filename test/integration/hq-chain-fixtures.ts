@@ -73,6 +73,24 @@ export async function startConsumerProcess(config: string, id: string): Promise<
   };
 }
 
+/** `hushpoint hq consume --leave`: drains the consumer's sessions, ends them, exits; its output. */
+export async function leaveConsumer(config: string, id: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [LAUNCHER, 'hq', 'consume', '--config', config, '--consumer-id', id, '--leave'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HUSHPOINT_CLI_ENTRY: '' },
+    },
+  );
+  const output: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`consumer ${id} --leave exited with ${code}: ${output.join('')}`);
+  return output.join('');
+}
+
 /** Polls `condition` until it holds or the deadline passes (then throws with `describe()`). */
 export async function until(
   condition: () => Promise<boolean>,

@@ -8,7 +8,15 @@ import { publishReleases, type PublishReport } from '../../scripts/sim/chain/ada
 import { simulateChain, type SimulatedRelease } from '../../scripts/sim/chain/chain.ts';
 import { startTestMosquitto, type TestMosquitto } from '../../scripts/dev/mosquitto.ts';
 import { testPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { KINDS, sentTotals, startConsumerProcess, storedTotals, until, writeHqYaml } from './hq-chain-fixtures.ts';
+import {
+  KINDS,
+  leaveConsumer,
+  sentTotals,
+  startConsumerProcess,
+  storedTotals,
+  until,
+  writeHqYaml,
+} from './hq-chain-fixtures.ts';
 import { startTestHq, type TestHq } from './hq-fixtures.ts';
 
 /**
@@ -124,6 +132,32 @@ describe('HQ under failure (real Mosquitto and PostgreSQL)', () => {
     expect(report).toMatchObject({ sent: N, refused: [] });
     // c2's sessions hold its share until it is back under the same id.
     c2 = await startConsumerProcess(config, 'c2');
+    await expectEveryReleaseOnce(store);
+  });
+
+  it('removes a consumer for good (--leave): it stores what its sessions held first, then the others get everything', async () => {
+    const b = await broker('leave');
+    const url = await postgres.database();
+    const dir = mkdtempSync(join(tmpdir(), 'hp-hq-leave-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const config = writeHqYaml(dir, { chain: CHAIN, broker: b, postgresUrl: url, connections: 4 });
+    const c1 = await startConsumerProcess(config, 'l1');
+    const c2 = await startConsumerProcess(config, 'l2');
+    cleanup.push(
+      () => c1.kill(),
+      () => c2.kill(),
+    );
+    const store = await openPostgresStore(url);
+    cleanup.push(() => store.close());
+    const third = Math.floor(N / 3);
+    expect(await publish(b, CHAIN.releases.slice(0, third))).toMatchObject({ sent: third, refused: [] });
+    await c2.kill('SIGTERM'); // stopped: its sessions keep receiving their share
+    expect(await publish(b, CHAIN.releases.slice(third, 2 * third))).toMatchObject({ refused: [] });
+    const left = await leaveConsumer(config, 'l2');
+    expect(left).toMatch(/hq consumer l2 left the group after storing \d+ releases/);
+    expect(Number(/storing (\d+) releases/.exec(left)?.[1])).toBeGreaterThan(0);
+    // From now on the group is l1 alone: nothing may wait in l2's ended sessions.
+    expect(await publish(b, CHAIN.releases.slice(2 * third))).toMatchObject({ refused: [] });
     await expectEveryReleaseOnce(store);
   });
 
