@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import type { SimulatedRelease } from '../chain.ts';
 
 /**
@@ -34,11 +34,6 @@ function reasonCodeOf(error: unknown): number | null {
   return typeof code === 'number' ? code : null;
 }
 
-async function connected(client: MqttClient): Promise<void> {
-  if (client.connected) return;
-  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-}
-
 async function publishStore(
   store: string,
   releases: readonly SimulatedRelease[],
@@ -57,11 +52,23 @@ async function publishStore(
     queueQoSZero: false,
   });
   client.on('error', () => undefined); // reconnects on its own; refusals surface per publish
+  // One waiter per connection attempt, shared by the workers.
+  let up: Promise<void> | null = null;
+  const connected = (): Promise<void> => {
+    if (client.connected) return Promise.resolve();
+    up ??= new Promise<void>((resolve) =>
+      client.once('connect', () => {
+        up = null;
+        resolve();
+      }),
+    );
+    return up;
+  };
   const timeoutMs = options.timeoutMs ?? 10_000;
   let next = 0;
   const sendOne = async (release: SimulatedRelease): Promise<void> => {
     for (;;) {
-      await connected(client);
+      await connected();
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
