@@ -92,6 +92,21 @@ export default tseslint.config(
     [{ group: ['**/gateway/**', '../gateway/*'], message: 'hub/ must not import gateway/.' }, SEEDED],
   ),
   boundary(['provisioning/**/*.ts'], [SEEDED]),
+  // HQ is its own program: it reads stores' releases, never the hub's or the gateway's code.
+  boundary(
+    ['hq/**/*.ts'],
+    [
+      {
+        group: ['**/hub/**', '**/gateway/**', '**/scripts/**'],
+        message: 'hq/ imports neither hub/, gateway/ nor scripts/.',
+      },
+      SEEDED,
+    ],
+  ),
+  boundary(
+    ['hq/**/*.test.ts', 'hq/**/*.contract.ts'],
+    [{ group: ['**/hub/**', '**/gateway/**'], message: 'hq/ imports neither hub/ nor gateway/.' }],
+  ),
   // Tests may use the seeded source; the gateway/hub separation still holds.
   boundary(['gateway/**/*.test.ts'], [{ group: ['**/hub/**', '../hub/*'], message: 'gateway/ must not import hub/.' }]),
   boundary(

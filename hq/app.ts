@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../shared/ports/logger.ts';
 import { parseSigningKey } from '../shared/upstream/signing.ts';
 import { packageVersion } from '../shared/version.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { registerLayoutRoutes } from './api/layout-routes.ts';
 import { bearerAuth } from './api/auth.ts';
 import { registerReleaseRoutes } from './api/release-routes.ts';
 import { storeDirectory } from './api/scope.ts';
@@ -136,6 +137,7 @@ export function createHq(deps: HqDeps): Hq {
       auth,
       today: () => new Date(clock.now()).toISOString().slice(0, 10),
     });
+    registerLayoutRoutes(server.app, { store: storeRef, directory, auth });
     registerAdminRoutes(server.app, {
       store: storeRef,
       directory,

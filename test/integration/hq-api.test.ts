@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOpenApiDocument } from '../../shared/testing/openapi-check.ts';
+import { encodeReleasePayloadV2, type ReleasePayloadV2 } from '../../shared/upstream/release-payload-v2.ts';
+import { releaseTopic } from '../../shared/protocol/topics.ts';
 import { simulateChain, type SimulatedRelease } from '../../scripts/sim/chain/chain.ts';
 import { testPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { getJson, incomingOf, startTestHq, type TestHq } from './hq-fixtures.ts';
@@ -52,6 +54,58 @@ function sentSums(kind: string, stores: ReadonlySet<string> | null): Map<string,
     });
   }
   return sums;
+}
+
+/** A period-long v2 release of another layout (recommender statistics, synthetic rows): no noise needed here. */
+function periodRelease(
+  store: string,
+  kind: string,
+  cells: string[],
+  measure: Partial<ReleasePayloadV2['measures'][number]>,
+): Buffer {
+  return encodeReleasePayloadV2({
+    v: 2,
+    store,
+    release: `${kind}:2026-Q4`,
+    kind,
+    budgetPeriod: {
+      unit: 'quarter',
+      label: '2026-Q4',
+      startUnix: 1790805600,
+      endUnix: 1798758000,
+      timeZone: 'Europe/Berlin',
+    },
+    window: {
+      unit: 'period',
+      label: '2026-Q4',
+      start: '2026-10-01T00:00:00+02:00',
+      end: '2027-01-01T00:00:00+01:00',
+      startUnix: 1790805600,
+      endUnix: 1798758000,
+    },
+    computedAt: '2027-01-01T00:10:00+01:00',
+    privacyUnit: 'shopper-period',
+    bounds: { maxItemsPerShopper: 20 },
+    cost: { rho: '1/10', rhoUpper: 0.1, epsilon: 2.14, epsilonBunSteinke: 2.45, delta: 1e-6 },
+    cells,
+    measures: [
+      {
+        metric: 'weight',
+        query: 'sum',
+        layout: 'cells',
+        mechanism: 'discrete-gaussian',
+        sigma: 2,
+        sigmaSquared: '4',
+        granularity: '1/4',
+        clamp: { lo: 0, hi: 1 },
+        halfWidth95: 1,
+        sensitivity: { l0: 20, lInf: '1', l2Squared: '20' },
+        rho: '1/10',
+        values: [],
+        ...measure,
+      },
+    ],
+  });
 }
 
 for (const engine of ['sqlite', 'postgres'] as const) {
@@ -175,6 +229,74 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('pools item × item statistics by item names and tables by union, for the pooling jobs', async () => {
+      const a = periodRelease('store-001', 'recommender-stats', ['bread', 'milk'], {
+        layout: 'upper-triangle',
+        values: [8, 2, 12],
+      });
+      const b = periodRelease('store-002', 'recommender-stats', ['milk', 'eggs'], {
+        layout: 'upper-triangle',
+        values: [4, 1, 6],
+      });
+      const rows = periodRelease('store-003', 'synthetic-visits', ['zones', 'dwell'], {
+        layout: 'rows',
+        rows: 2,
+        values: [4, 8, 12, 16],
+      });
+      const items = incomingOf([
+        {
+          store: 'store-001',
+          kind: 'recommender-stats',
+          releaseId: 'recommender-stats:2026-Q4',
+          topic: releaseTopic('store-001', 'recommender-stats'),
+          body: a,
+          truth: [],
+          windowEnd: 0,
+        },
+        {
+          store: 'store-002',
+          kind: 'recommender-stats',
+          releaseId: 'recommender-stats:2026-Q4',
+          topic: releaseTopic('store-002', 'recommender-stats'),
+          body: b,
+          truth: [],
+          windowEnd: 0,
+        },
+        {
+          store: 'store-003',
+          kind: 'synthetic-visits',
+          releaseId: 'synthetic-visits:2026-Q4',
+          topic: releaseTopic('store-003', 'synthetic-visits'),
+          body: rows,
+          truth: [],
+          windowEnd: 0,
+        },
+      ]);
+      expect(await t.hq.store.ingest(items, Date.now())).toEqual(['stored', 'stored', 'stored']);
+      const matrix = (
+        await getJson(`${t.url}/v1/pooled-matrix/recommender-stats?budgetPeriod=2026-Q4&metric=weight`, auth)
+      ).body as {
+        items: string[];
+        entries: Array<{ a: string; b: string; value: number; variance: number; stores: number }>;
+      };
+      expect(matrix.items).toEqual(['bread', 'eggs', 'milk']);
+      // g = 1/4, σ² = 4: Var per value = 4/16.
+      expect(matrix.entries.map((e) => [e.a, e.b, e.value, e.stores, e.variance])).toEqual([
+        ['bread', 'bread', 2, 1, 0.25],
+        ['bread', 'milk', 0.5, 1, 0.25],
+        ['eggs', 'eggs', 1.5, 1, 0.25],
+        ['eggs', 'milk', 0.25, 1, 0.25],
+        ['milk', 'milk', 4, 2, 0.5],
+      ]);
+      const table = await getJson(
+        `${t.url}/v1/rows/synthetic-visits?budgetPeriod=2026-Q4&metric=weight&format=csv`,
+        auth,
+      );
+      expect(table.body).toBe(
+        'store,window,zones,dwell,noise_variance\nstore-003,2026-Q4,1,2,0.25\nstore-003,2026-Q4,3,4,0.25\n',
+      );
+    });
+
     it('names bad input: a bad date (400 with its pointer), an unknown store or group (404), no token (401)', async () => {
       const bad = await getJson(`${t.url}/v1/views/footfall?from=2026-13-45`, auth);
       expect(bad.status).toBe(400);
@@ -198,7 +320,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const ingest = (await getJson(`${t.url}/v1/ingest`, auth)).body as { releases: number; duplicates: number };
       expect(ingest).toMatchObject({
         engine,
-        releases: CHAIN.releases.length,
+        releases: CHAIN.releases.length + 3, // the chain and the three period releases above
         duplicates: 0,
         quarantined: 0,
         mqtt: null,
