@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { SeededRandomSource } from '../../shared/testing/seeded-random.ts';
 import { openPostgresStore, openSqliteStore, type HqStore } from '../../hq/mod.ts';
 import { publishReleases } from '../sim/chain/adapters/mqtt-publisher.ts';
 import { simulateChain, type SimulatedChain } from '../sim/chain/chain.ts';
 import { startPostgresCluster, type PostgresCluster } from '../dev/postgres-cluster.ts';
-import { startTestMosquitto, type TestMosquitto } from '../dev/mosquitto.ts';
+import { startTestMosquitto } from '../dev/mosquitto.ts';
 import { incomingOf, startTestHq } from '../../test/integration/hq-fixtures.ts';
-import { leaveConsumer, startConsumerProcess, writeHqYaml } from '../../test/integration/hq-chain-fixtures.ts';
+import { startConsumerProcess, writeHqYaml } from '../../test/integration/hq-chain-fixtures.ts';
 import { bareBatchedInsert } from './hq-baseline.ts';
 import { median } from './stats.ts';
 
@@ -25,8 +26,9 @@ import { median } from './stats.ts';
  *   bareInsertReleasesPerSec the same rows by one client with multi-row INSERTs, 500 releases per
  *                            transaction, into an empty database of the same schema (baseline)
  *   ingestVsBareInsert       the ratio, per run, then the median (target ≥ 0.5)
- *   liveReleasesPerSec       end to end with the 50 stores publishing at the same time (the stores'
- *                            clients run in this process, on the same two cores)
+ *   liveReleasesPerSec       end to end: the next four weeks published by the 50 stores while the
+ *                            same consumers run (the stores' clients run in this process, on the
+ *                            same two cores)
  *   dashboardRenderMs        chromium: /dashboard for 50 stores × 90 days on PostgreSQL, from
  *                            navigation to every chart drawn (target ≤ 1,000 ms)
  *   dashboardRenderSqliteMs  the same page on SQLite
@@ -52,57 +54,60 @@ async function countReleases(store: HqStore): Promise<number> {
   return (await store.counts()).releases;
 }
 
-export async function drainRun(
+/**
+ * One interleaved run on a fresh broker and database: two consumer processes subscribe and stop;
+ * chain A is queued in their sessions; they come back and drain it (the ingest figure); then,
+ * with them running, the stores publish chain B (the next four weeks) live.
+ */
+export async function ingestRun(
   cluster: PostgresCluster,
-  broker: TestMosquitto,
-  chain: SimulatedChain,
+  chains: { queued: SimulatedChain; live: SimulatedChain },
   run: number,
   progress: (line: string) => void,
 ): Promise<{ drain: number; live: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hp-bench-hq-'));
+  const broker = await startTestMosquitto({
+    stores: chains.queued.stores.map((s) => s.id),
+    rng: new SeededRandomSource(`bench-broker-${run}`),
+  });
+  const consumers: Array<Awaited<ReturnType<typeof startConsumerProcess>>> = [];
   try {
-    const publish = () =>
+    const publish = (chain: SimulatedChain) =>
       publishReleases(chain.releases, {
         url: broker.url,
         ca: broker.caPem,
         passwordOf: (s) => broker.files.stores.get(s) as string,
         inFlight: 16,
       });
-    // Drain: sessions subscribed, consumers away, every release queued, consumers back.
-    const url = await cluster.createDatabase(`bench_drain_${run}`);
-    const config = writeHqYaml(dir, { chain, broker, postgresUrl: url, connections: CONNECTIONS });
-    const ids = [`b${run}-1`, `b${run}-2`];
-    let consumers = await Promise.all(ids.map((id) => startConsumerProcess(config, id)));
+    const url = await cluster.createDatabase(`bench_ingest_${run}`);
+    const config = writeHqYaml(dir, { chain: chains.queued, broker, postgresUrl: url, connections: CONNECTIONS });
+    const ids = ['c1', 'c2'];
+    const first = await Promise.all(ids.map((id) => startConsumerProcess(config, id)));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // connections up, subscriptions in place
-    await Promise.all(consumers.map((c) => c.kill('SIGTERM')));
-    const sent = await publish();
+    await Promise.all(first.map((c) => c.kill('SIGTERM')));
+    const sent = await publish(chains.queued);
     progress(`  queued ${sent.sent} releases in the broker in ${sent.seconds.toFixed(1)} s`);
     const store = await openPostgresStore(url, { poolSize: 1 });
-    consumers = await Promise.all(ids.map((id) => startConsumerProcess(config, id)));
-    await until(async () => (await countReleases(store)) > 0, 30_000, 'the first release');
-    const t0 = performance.now();
-    const n0 = await countReleases(store);
-    await until(async () => (await countReleases(store)) >= chain.releases.length, 120_000, 'every release');
-    const drain = (chain.releases.length - n0) / ((performance.now() - t0) / 1000);
-    await Promise.all(consumers.map((c) => c.kill('SIGTERM')));
-    await Promise.all(ids.map((id) => leaveConsumer(config, id))); // out of the group for the next phase
-    await store.close();
-    // Live: consumers up, stores publishing at the same time.
-    const liveUrl = await cluster.createDatabase(`bench_live_${run}`);
-    const liveConfig = writeHqYaml(dir, { chain, broker, postgresUrl: liveUrl, connections: CONNECTIONS });
-    const liveIds = [`l${run}-1`, `l${run}-2`];
-    const live = await Promise.all(liveIds.map((id) => startConsumerProcess(liveConfig, id)));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const liveStore = await openPostgresStore(liveUrl, { poolSize: 1 });
-    const started = performance.now();
-    await publish();
-    await until(async () => (await countReleases(liveStore)) >= chain.releases.length, 120_000, 'every live release');
-    const liveRate = chain.releases.length / ((performance.now() - started) / 1000);
-    await Promise.all(live.map((c) => c.kill('SIGTERM')));
-    await Promise.all(liveIds.map((id) => leaveConsumer(liveConfig, id)));
-    await liveStore.close();
-    return { drain, live: liveRate };
+    try {
+      consumers.push(...(await Promise.all(ids.map((id) => startConsumerProcess(config, id)))));
+      await until(async () => (await countReleases(store)) > 0, 30_000, 'the first release');
+      const t0 = performance.now();
+      const n0 = await countReleases(store);
+      const total = chains.queued.releases.length;
+      await until(async () => (await countReleases(store)) >= total, 120_000, 'every queued release');
+      const drain = (total - n0) / ((performance.now() - t0) / 1000);
+      const started = performance.now();
+      await publish(chains.live);
+      const all = total + chains.live.releases.length;
+      await until(async () => (await countReleases(store)) >= all, 120_000, 'every live release');
+      const live = chains.live.releases.length / ((performance.now() - started) / 1000);
+      return { drain, live };
+    } finally {
+      await store.close();
+    }
   } finally {
+    await Promise.all(consumers.map((c) => c.kill('SIGTERM')));
+    await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -171,27 +176,24 @@ export async function runBench({
 }): Promise<Record<string, number>> {
   const cluster = await startPostgresCluster();
   const work = mkdtempSync(join(tmpdir(), 'hp-bench-hq-'));
-  let broker: TestMosquitto | null = null;
   try {
     const ingestChain = simulateChain({ ...SIM, days: 28, start: { y: 2026, m: 11, d: 2 } });
-    progress(`ingest: ${ingestChain.releases.length} releases from ${SIM.stores} stores over 28 days`);
-    broker = await startTestMosquitto({
-      stores: ingestChain.stores.map((s) => s.id),
-      rng: new SeededRandomSource('bench-broker'),
-    });
+    const liveChain = simulateChain({ ...SIM, days: 28, start: { y: 2026, m: 11, d: 30 } });
+    progress(
+      `ingest: ${ingestChain.releases.length} + ${liveChain.releases.length} releases from ${SIM.stores} stores over 4 + 4 weeks`,
+    );
     const items = incomingOf(ingestChain.releases);
     const drains: number[] = [];
     const bares: number[] = [];
     const ratios: number[] = [];
     const lives: number[] = [];
     for (let run = 0; run < runs; run++) {
-      const { drain, live } = await drainRun(cluster, broker, ingestChain, run, progress);
+      const { drain, live } = await ingestRun(cluster, { queued: ingestChain, live: liveChain }, run, progress);
       const bareUrl = await cluster.createDatabase(`bench_bare_${run}`);
       const schema = await openPostgresStore(bareUrl);
       await schema.ingest(items.slice(0, 1), Date.now()); // schema and partitions in place; then empty again
       await schema.close();
-      const { default: pgLib } = await import('pg');
-      const cleaner = new pgLib.Client({ connectionString: bareUrl });
+      const cleaner = new pg.Client({ connectionString: bareUrl });
       await cleaner.connect();
       await cleaner.query('TRUNCATE release_keys, releases, cell_values');
       await cleaner.end();
@@ -204,8 +206,6 @@ export async function runBench({
         `run ${run + 1}: HQ ${drain.toFixed(0)}/s through the broker, bare INSERT ${bare.toFixed(0)}/s (×${(drain / bare).toFixed(2)}), live ${live.toFixed(0)}/s`,
       );
     }
-    await broker.stop();
-    broker = null;
     const dashboardChain = simulateChain({ ...SIM, days: 90, start: { y: 2026, m: 8, d: 3 } });
     progress(`dashboard: ${dashboardChain.releases.length} releases from ${SIM.stores} stores over 90 days`);
     const dashboardItems = incomingOf(dashboardChain.releases);
@@ -231,7 +231,6 @@ export async function runBench({
       dashboardReleases: dashboardChain.releases.length,
     };
   } finally {
-    await broker?.stop();
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
   }
