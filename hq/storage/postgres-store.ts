@@ -331,10 +331,20 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const firsts = groups.map((g) => batch[g.versions[0]!.indices[0]!]!);
     const r = firsts.map((f) => f.normalized);
     const cells = r.flatMap(cellValueRows);
+    // Bodies and digests travel as one binary parameter each (node-postgres sends a Buffer in
+    // binary), cut by offset in SQL: no hex-escaped bytea[] literal to build and parse.
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const f of firsts) {
+      offsets.push(offset);
+      offset += f.body.length;
+    }
     const { rows } = await client.query<{ store: string; release_id: string; inserted: boolean }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::int[], $7::int[])
-           AS t(store, release_id, sha256, kind, window_start, copies, ord)
+         SELECT store, release_id, substring($3::bytea FROM ord * 32 + 1 FOR 32) AS sha256, kind, window_start,
+           copies, ord
+         FROM unnest($1::text[], $2::text[], $4::text[], $5::bigint[], $6::int[], $7::int[])
+           AS t(store, release_id, kind, window_start, copies, ord)
        ), keys AS (
          INSERT INTO release_keys (store, release_id, sha256, kind, window_start, received_ms, deliveries)
          SELECT store, release_id, sha256, kind, window_start, $8, copies FROM input ORDER BY ord
@@ -345,11 +355,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
          INSERT INTO releases (window_start, window_end, store, release_id, kind, version, window_unit, window_label,
            local_start, budget_period, source, received_ms, body)
          SELECT b.window_start, b.window_end, b.store, b.release_id, b.kind, b.version, b.window_unit, b.window_label,
-           b.local_start, b.budget_period, b.source, $8, b.body
+           b.local_start, b.budget_period, b.source, $8, substring($17::bytea FROM b.off + 1 FOR b.len)
          FROM unnest($9::bigint[], $10::bigint[], $1::text[], $2::text[], $4::text[], $11::smallint[], $12::text[],
-           $13::text[], $14::text[], $15::text[], $16::text[], $17::bytea[])
+           $13::text[], $14::text[], $15::text[], $16::text[], $31::int[], $32::int[])
            AS b(window_start, window_end, store, release_id, kind, version, window_unit, window_label, local_start,
-             budget_period, source, body)
+             budget_period, source, off, len)
          JOIN keys k ON k.store = b.store AND k.release_id = b.release_id AND k.inserted
        ), new_values AS (
          INSERT INTO cell_values (window_start, store, release_id, kind, metric, cell, window_unit, window_label,
@@ -363,10 +373,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
          INSERT INTO quarantine (received_ms, source, topic, store, release_id, code, reason, body)
          SELECT $8, q.source, q.topic, q.store, q.release_id, 'UPSTREAM_REPLAY_MISMATCH',
            format('Release "%s" of store "%s" was already received with different bytes (this copy sha256 %s…); a release is computed once and must be re-sent verbatim',
-             q.release_id, q.store, left(encode(q.sha256, 'hex'), 16)),
-           substring(q.body FROM 1 FOR ${QUARANTINE_BODY_BYTES})
-         FROM unnest($1::text[], $2::text[], $3::bytea[], $16::text[], $30::text[], $17::bytea[], $6::int[])
-           AS q(store, release_id, sha256, source, topic, body, copies)
+             q.release_id, q.store, left(encode(substring($3::bytea FROM q.ord * 32 + 1 FOR 32), 'hex'), 16)),
+           substring($17::bytea FROM q.off + 1 FOR least(q.len, ${QUARANTINE_BODY_BYTES}))
+         FROM unnest($1::text[], $2::text[], $16::text[], $30::text[], $6::int[], $7::int[], $31::int[], $32::int[])
+           AS q(store, release_id, source, topic, copies, ord, off, len)
          CROSS JOIN LATERAL generate_series(1, q.copies)
          WHERE NOT EXISTS (SELECT 1 FROM keys k WHERE k.store = q.store AND k.release_id = q.release_id)
        )
@@ -374,7 +384,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       [
         r.map((x) => x.store),
         r.map((x) => x.release),
-        firsts.map((f) => f.sha256),
+        Buffer.concat(firsts.map((f) => f.sha256)),
         r.map((x) => x.kind),
         r.map((x) => x.window.startUnix),
         groups.map((g) => g.versions[0]!.indices.length),
@@ -388,7 +398,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         r.map((x) => x.window.localStart),
         r.map((x) => x.budgetPeriod),
         firsts.map((f) => f.source),
-        firsts.map((f) => f.body),
+        Buffer.concat(firsts.map((f) => f.body)),
         cells.map((c) => c.windowStart),
         cells.map((c) => c.store),
         cells.map((c) => c.releaseId),
@@ -402,6 +412,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         cells.map((c) => c.granularity),
         cells.map((c) => c.variance),
         firsts.map((f) => f.topic ?? null),
+        offsets,
+        firsts.map((f) => f.body.length),
       ],
     );
     const returned = new Map(rows.map((row) => [`${row.store}\u0000${row.release_id}`, row.inserted]));
