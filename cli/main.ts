@@ -44,7 +44,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'hq',
-    "run HQ, the chain's receiver of stores' DP releases (HTTPS, signed, idempotent)",
+    "run HQ, the chain's receiver of stores' DP releases (HTTPS, MQTT, dashboard, API)",
     async () => (await import('./commands/hq.ts')).hqCommand,
   ),
   lazy(
@@ -76,7 +76,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   checkConfigCommand,
   lazy(
     'bench',
-    'run a benchmark suite (gateway, hub, api, dp, offers, sim, privacy, synth, recommend)',
+    'run a benchmark suite (gateway, hub, api, dp, offers, sim, privacy, synth, recommend, hq)',
     async () => (await import('./commands/bench.ts')).benchCommand,
   ),
 ];

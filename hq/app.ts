@@ -1,19 +1,31 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { AppError } from '../shared/errors.ts';
+import { createHttpServer, type HttpServer } from '../shared/http/mod.ts';
 import { systemClock, type Clock } from '../shared/ports/clock.ts';
 import { silentLogger, type Logger } from '../shared/ports/logger.ts';
 import { parseSigningKey } from '../shared/upstream/signing.ts';
-import { openHqStore, type HqStore } from './adapters/sqlite-hq-store.ts';
+import { packageVersion } from '../shared/version.ts';
+import { registerAdminRoutes } from './api/admin-routes.ts';
+import { registerLayoutRoutes } from './api/layout-routes.ts';
+import { bearerAuth } from './api/auth.ts';
+import { registerReleaseRoutes } from './api/release-routes.ts';
+import { storeDirectory } from './api/scope.ts';
+import { registerViewRoutes } from './api/view-routes.ts';
 import type { HqConfig } from './config.schema.ts';
-import { receiveRelease, type ReceiveResult } from './receive-release.ts';
+import { registerDashboardRoutes } from './dashboard/routes.ts';
+import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.ts';
+import { createIngestMetrics } from './ingest/metrics.ts';
+import { createMqttConsumer, type MqttConsumer } from './ingest/mqtt-consumer.ts';
+import { openConfiguredStore, type HqStore } from './storage/mod.ts';
 
 /**
- * The reference HQ collector's composition root: createHq(deps) → {start, stop}.
- * One endpoint, POST /v1/releases (receive-release.ts), plus GET /v1/health. HTTPS when the
- * config has a certificate; otherwise plain HTTP bound to 127.0.0.1 (development and tests).
+ * HQ's composition root: createHq(deps) → {start, stop}. It opens the store (SQLite or
+ * PostgreSQL), the batch writer in front of it, the HTTP server on the shared Fastify base (the
+ * signed release upstream, the analysts' API and dashboard, /openapi.json, /metrics) and, when
+ * hq.yaml has an `mqtt` section, the consumer of the chain's broker. `serve: false` runs a
+ * consumer without HTTP (`hushpoint hq consume`); `consume: false` the reverse.
+ * Stops in reverse order: the consumer first (no more acknowledgements), then the writer
+ * (flushes what waits), the HTTP server, the store.
  */
 
 export interface HqDeps {
@@ -21,31 +33,44 @@ export interface HqDeps {
   readonly resolvePath?: (path: string) => string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  readonly serve?: boolean;
+  readonly consume?: boolean;
+  /** Overrides mqtt.consumerId (several consumer processes on one hq.yaml). */
+  readonly consumerId?: string;
+  /** 'leave': build the consumer but do not subscribe (the caller calls consumer.leave()). */
+  readonly consumerMode?: 'consume' | 'leave';
 }
 
 export interface Hq {
+  /** The open store (after start). */
   readonly store: HqStore;
-  /** The listening port once started. */
+  readonly writer: BatchWriter;
+  readonly consumer: MqttConsumer | null;
+  readonly http: HttpServer | null;
+  /** The listening port once started (null without HTTP). */
   readonly port: number | null;
   readonly secure: boolean;
-  start(): Promise<number>;
+  start(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
-const RELEASES_PATH = '/v1/releases';
+function readSecret(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new AppError(
+      'CFG_UNREADABLE',
+      `The ${what} file "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
 
 function readKeys(config: HqConfig, resolvePath: (path: string) => string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
   for (const store of config.stores) {
-    let text: string;
-    try {
-      text = readFileSync(resolvePath(store.signingKeyFile), 'utf8');
-    } catch (error) {
-      throw new AppError(
-        'CFG_UNREADABLE',
-        `The signing key file "${store.signingKeyFile}" of store "${store.id}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      );
-    }
+    if (store.signingKeyFile === undefined) continue;
+    const text = readSecret(resolvePath(store.signingKeyFile), `signing key of store "${store.id}"`);
     keys.set(store.id, parseSigningKey(text, store.signingKeyFile));
   }
   return keys;
@@ -57,146 +82,157 @@ export function createHq(deps: HqDeps): Hq {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger();
   const keys = readKeys(config, resolvePath);
-  const store = openHqStore(resolvePath(config.database));
+  const token =
+    config.api.tokenFile === undefined ? null : readSecret(resolvePath(config.api.tokenFile), 'analyst token');
+  const directory = storeDirectory(config.stores);
+  const knownStores = new Set(directory.ids);
+  const consumerId = deps.consumerId ?? config.mqtt?.consumerId ?? 'hq-1';
   const tls =
     config.listen.certFile !== undefined && config.listen.keyFile !== undefined
-      ? {
-          cert: readFileSync(resolvePath(config.listen.certFile)),
-          key: readFileSync(resolvePath(config.listen.keyFile)),
-        }
+      ? { certFile: resolvePath(config.listen.certFile), keyFile: resolvePath(config.listen.keyFile) }
       : null;
-  let server: Server | null = null;
+  let store: HqStore | null = null;
+  let writer: BatchWriter | null = null;
+  let consumer: MqttConsumer | null = null;
+  let http: HttpServer | null = null;
   let port: number | null = null;
-
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    });
-    res.end(JSON.stringify(body));
-  }
-
-  function readBody(req: IncomingMessage): Promise<Buffer | null> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let tooLarge = false;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > config.maxBodyBytes) tooLarge = true;
-        else chunks.push(chunk);
-      });
-      req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'https://collector.invalid').pathname;
-    if (path === '/v1/health' && req.method === 'GET') {
-      send(res, 200, { ok: true });
-      return;
-    }
-    if (path !== RELEASES_PATH) {
-      send(res, 404, {
-        ok: false,
-        error: {
-          code: 'API_NOT_FOUND',
-          message: `No such endpoint: ${req.method ?? '?'} ${path}, expected POST ${RELEASES_PATH}`,
-        },
-      });
-      return;
-    }
-    if (req.method !== 'POST') {
-      send(
-        res,
-        405,
-        {
-          ok: false,
-          error: {
-            code: 'API_NOT_FOUND',
-            message: `${req.method ?? '?'} is not allowed on ${RELEASES_PATH}, expected POST`,
-          },
-        },
-        { allow: 'POST' },
-      );
-      return;
-    }
-    const body = await readBody(req);
-    if (body === null) {
-      send(res, 413, {
-        ok: false,
-        error: { code: 'API_BAD_REQUEST', message: `Request body is larger than ${config.maxBodyBytes} bytes` },
-      });
-      return;
-    }
-    const result: ReceiveResult = receiveRelease(
-      { headers: req.headers, body },
-      { store, keyOf: (id) => keys.get(id) ?? null, nowMs: clock.now(), maxSkewSeconds: config.maxClockSkewSeconds },
-    );
-    if (result.body.ok) {
-      logger.info(
-        { store: req.headers['x-hushpoint-store'], release: result.body.release, duplicate: result.body.duplicate },
-        'release received',
-      );
-    } else {
-      logger.warn(
-        {
-          store:
-            typeof req.headers['x-hushpoint-store'] === 'string' ? req.headers['x-hushpoint-store'].slice(0, 64) : null,
-          code: result.body.error.code,
-          status: result.status,
-        },
-        'release refused',
-      );
-    }
-    send(res, result.status, result.body);
-  }
-
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'collector request failed');
-      if (!res.headersSent)
-        send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'Internal error; see the collector log' } });
-      else res.destroy();
-    });
+  const opened = <T>(value: T | null, what: string): T => {
+    if (value === null) throw new AppError('INTERNAL', `HQ's ${what} is used before start()`);
+    return value;
   };
 
+  async function startHttp(metricsWriter: (s: HttpServer) => void): Promise<number> {
+    if (tls === null && config.listen.host !== '127.0.0.1')
+      logger.warn({ host: config.listen.host }, 'hq without TLS certificate: plain HTTP on 127.0.0.1 only');
+    const server = await createHttpServer({
+      name: 'hq',
+      host: tls === null ? '127.0.0.1' : config.listen.host,
+      port: config.listen.port,
+      tls,
+      bodyLimitBytes: config.maxBodyBytes,
+      logger,
+      openapi: {
+        title: 'hushpoint HQ',
+        version: packageVersion(),
+        description: "The chain's receiver of stores' DP releases: ingest, pooled figures with 95% intervals, exports.",
+      },
+    });
+    http = server;
+    metricsWriter(server);
+    const auth = bearerAuth(token);
+    const storeRef = () => opened(store, 'store');
+    registerReleaseRoutes(server.app, {
+      writer: () => opened(writer, 'writer'),
+      keys,
+      knownStores,
+      clock,
+      maxSkewSeconds: config.maxClockSkewSeconds,
+      maxBodyBytes: config.maxBodyBytes,
+      logger,
+      onRefused: (code) => ingestMetrics?.refusedRequests.inc({ code }),
+    });
+    registerViewRoutes(server.app, {
+      store: storeRef,
+      directory,
+      auth,
+      today: () => new Date(clock.now()).toISOString().slice(0, 10),
+    });
+    registerLayoutRoutes(server.app, { store: storeRef, directory, auth });
+    registerAdminRoutes(server.app, {
+      store: storeRef,
+      directory,
+      auth,
+      writer: () => opened(writer, 'writer'),
+      consumer: () => (consumer === null ? null : { consumer, id: consumerId }),
+    });
+    registerDashboardRoutes(server.app, { tokenRequired: token !== null });
+    return server.listen();
+  }
+
+  let ingestMetrics: ReturnType<typeof createIngestMetrics> | null = null;
+
   return {
-    store,
+    get store() {
+      return opened(store, 'store');
+    },
+    get writer() {
+      return opened(writer, 'writer');
+    },
+    get consumer() {
+      return consumer;
+    },
+    get http() {
+      return http;
+    },
     get port() {
       return port;
     },
     secure: tls !== null,
     async start() {
-      if (server !== null) throw new AppError('INTERNAL', 'collector already started');
-      const s =
-        tls === null ? createHttpServer(handler) : createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, handler);
-      server = s;
-      const host = tls === null ? '127.0.0.1' : config.listen.host;
-      if (tls === null) logger.warn({ host }, 'collector without TLS certificate: plain HTTP on loopback only');
-      port = await new Promise<number>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(config.listen.port, host, () => {
-          s.off('error', reject);
-          resolve((s.address() as AddressInfo).port);
+      if (store !== null) throw new AppError('INTERNAL', 'HQ already started');
+      store = await openConfiguredStore(config, resolvePath, { logger });
+      const opening = store;
+      try {
+        let registry = null;
+        if (deps.serve !== false) {
+          port = await startHttp((server) => {
+            ingestMetrics = createIngestMetrics(server.metrics.registry);
+          });
+        } else {
+          const { Registry } = await import('prom-client');
+          registry = new Registry();
+          ingestMetrics = createIngestMetrics(registry);
+        }
+        const metrics = opened(ingestMetrics, 'metrics');
+        writer = createBatchWriter({
+          store: opening,
+          clock,
+          logger,
+          metrics,
+          maxReleases: config.mqtt?.batchMaxReleases ?? 500,
+          lingerMs: config.mqtt?.batchMaxWaitMs ?? 0,
         });
-      });
-      logger.info({ port, stores: keys.size, tls: tls !== null }, 'collector started');
-      return port;
+        if (config.mqtt !== undefined && deps.consume !== false) {
+          const m = config.mqtt;
+          consumer = createMqttConsumer({
+            url: m.url,
+            ...(m.caFile !== undefined ? { ca: readFileSync(resolvePath(m.caFile)) } : {}),
+            username: m.username,
+            ...(m.passwordFile !== undefined
+              ? { password: readSecret(resolvePath(m.passwordFile), 'MQTT password') }
+              : {}),
+            group: m.group,
+            consumerId,
+            connections: m.connections,
+            sessionExpirySeconds: m.sessionExpirySeconds,
+            knownStores,
+            writer,
+            metrics,
+            logger: logger.child({ component: 'consumer' }),
+          });
+          if (deps.consumerMode !== 'leave') await consumer.start();
+        }
+        logger.info(
+          { port, stores: directory.ids.length, engine: opening.engine, tls: tls !== null, mqtt: consumer !== null },
+          'hq started',
+        );
+        return port;
+      } catch (error) {
+        await http?.close().catch(() => undefined);
+        await opening.close().catch(() => undefined);
+        store = null;
+        throw error;
+      }
     },
     async stop() {
-      const s = server;
-      server = null;
-      if (s !== null) {
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
-      }
-      store.close();
-      logger.info({}, 'collector stopped');
+      await consumer?.stop();
+      await writer?.stop();
+      await http?.close();
+      http = null;
+      port = null;
+      await store?.close();
+      store = null;
+      logger.info({}, 'hq stopped');
     },
   };
 }

@@ -3,25 +3,44 @@ import { ID_PATTERN } from '../shared/protocol/topics.ts';
 import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
 import { MAX_CLOCK_SKEW_SECONDS } from '../shared/upstream/signing.ts';
-import { MAX_RELEASE_BYTES } from '../shared/upstream/release-payload.ts';
+import { MAX_RELEASE_V2_BYTES } from '../shared/upstream/release-payload-v2.ts';
 
 /**
- * hq.yaml — the chain's receiver of DP releases (`hushpoint hq`; `role: collector` is the
- * older spelling of the role and is still accepted).
+ * hq.yaml — HQ, the chain's receiver of DP releases (`hushpoint hq`; `role: collector` is the
+ * older spelling and still accepted). docs/hq.md explains every field.
  *
  *   role: hq
- *   database: hq.db
- *   listen: { host: 0.0.0.0, port: 8443, certFile: collector-cert.pem, keyFile: collector-key.pem }
+ *   database: hq.db                       # SQLite, used when `postgres` is absent
+ *   postgres: { urlFile: postgres.url }   # PostgreSQL (a chain): the URL, with its password, in a file
+ *   listen: { host: 0.0.0.0, port: 8443, certFile: hq-cert.pem, keyFile: hq-key.pem }
+ *   api: { tokenFile: analyst.token }     # optional: analysts sign in with this bearer token
+ *   mqtt:                                 # optional: consume releases from the chain's broker
+ *     url: mqtts://broker.chain.example:8883
+ *     caFile: broker-ca.pem
+ *     username: hq.consumer
+ *     passwordFile: hq-consumer.password
+ *     consumerId: hq-1                    # stable: its broker sessions survive restarts
  *   stores:
- *     - { id: store-1, signingKeyFile: keys/store-1.key }
+ *     - { id: store-001, group: north, signingKeyFile: keys/store-001.key }
  */
 const closed = { additionalProperties: false } as const;
 const FilePath = Type.String({ minLength: 1 });
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const HqConfigSchema = Type.Object(
   {
     role: Type.Union([Type.Literal('hq'), Type.Literal('collector')]),
     database: Type.String({ minLength: 1, default: 'hq.db' }),
+    postgres: Type.Optional(
+      Type.Object(
+        {
+          /** A file holding the PostgreSQL URL (postgres://user:password@host:5432/db). */
+          urlFile: FilePath,
+          poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+        },
+        closed,
+      ),
+    ),
     listen: Type.Object(
       {
         host: Type.String({ default: '0.0.0.0' }),
@@ -32,18 +51,56 @@ export const HqConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
-    /** The stores allowed to send, each with the key file provisioning wrote for it (64 hex digits). */
+    api: Type.Object(
+      {
+        /** A file holding the analysts' bearer token; without it the read API is open (loopback or TLS). */
+        tokenFile: Type.Optional(FilePath),
+      },
+      { ...closed, default: {} },
+    ),
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^mqtts?://' }),
+          /** The broker's CA certificate (PEM), required with mqtts://. */
+          caFile: Type.Optional(FilePath),
+          username: Type.String({ minLength: 1, default: 'hq.consumer' }),
+          passwordFile: Type.Optional(FilePath),
+          /** The MQTT 5 shared-subscription group: every HQ consumer of the chain uses the same. */
+          group: Type.String({ pattern: ID_PATTERN, default: 'hq' }),
+          /** Stable per consumer process: its broker sessions (and what they hold) survive a restart. */
+          consumerId: Type.String({ pattern: ID_PATTERN, default: 'hq-1' }),
+          /** MQTT connections of this consumer (each takes one release at a time). */
+          connections: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
+          /** How long the broker keeps a consumer's session while it is away. */
+          sessionExpirySeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 7 * 86_400 }),
+          /** A batch is written when it has this many releases or is this old. */
+          batchMaxReleases: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+          batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 5000, default: 0 }),
+        },
+        closed,
+      ),
+    ),
+    /** The stores allowed to send; a store sending over HTTPS needs its key file (64 hex digits). */
     stores: Type.Array(
-      Type.Object({ id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }), signingKeyFile: FilePath }, closed),
+      Type.Object(
+        {
+          id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }),
+          /** Store group for the dashboard's filters (region, format, ...). */
+          group: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+          signingKeyFile: Type.Optional(FilePath),
+        },
+        closed,
+      ),
       { minItems: 1, maxItems: 10_000 },
     ),
     /** Requests whose timestamp is further than this from HQ's clock are refused. */
     maxClockSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: MAX_CLOCK_SKEW_SECONDS }),
-    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: MAX_RELEASE_BYTES, default: MAX_RELEASE_BYTES }),
+    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: MAX_RELEASE_V2_BYTES, default: MAX_RELEASE_V2_BYTES }),
     log: Type.Object(
       {
         level: Type.Union(
-          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          LOG_LEVELS.map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
       },
@@ -67,6 +124,28 @@ function semanticCheck(config: HqConfig): Problem[] {
     problems.push({
       path: config.listen.certFile === undefined ? '/listen/certFile' : '/listen/keyFile',
       message: 'is required together with the other of listen.certFile / listen.keyFile',
+    });
+  }
+  if (config.mqtt !== undefined && config.mqtt.url.startsWith('mqtts://') && config.mqtt.caFile === undefined) {
+    problems.push({ path: '/mqtt/caFile', message: "is required with an mqtts:// URL (the broker's CA certificate)" });
+  }
+  if (
+    config.mqtt !== undefined &&
+    !config.mqtt.url.startsWith('mqtts://') &&
+    !/^mqtt:\/\/(127\.|localhost[:/]|\[::1\])/.test(config.mqtt.url)
+  ) {
+    problems.push({
+      path: '/mqtt/url',
+      message: `is "${config.mqtt.url}", expected mqtts:// (plain MQTT only to a loopback broker)`,
+    });
+  }
+  if (config.mqtt === undefined) {
+    config.stores.forEach((store, i) => {
+      if (store.signingKeyFile === undefined)
+        problems.push({
+          path: `/stores/${i}/signingKeyFile`,
+          message: 'is required without an mqtt section (the store can send only over HTTPS)',
+        });
     });
   }
   return problems;

@@ -1,13 +1,14 @@
-import type { ReleaseMeasure } from '../shared/upstream/release-payload.ts';
-import { decodeAnyReleasePayload, type ReleaseMeasureV2 } from '../shared/upstream/release-payload-v2.ts';
-import type { StoredRelease } from './adapters/sqlite-hq-store.ts';
+import { decodeAnyReleasePayload } from '../shared/upstream/release-payload-v2.ts';
 import { consistentView } from './core/consistency.ts';
+import { normalizeRelease } from './storage/core/normalize.ts';
+import type { StoredRelease } from './storage/hq-store.ts';
 
 /**
- * Store-level totals of the received releases, per store, release kind and metric: the raw
- * noisy sums (unbiased; the primary figures) with an upper bound on their noise's standard
- * deviation, and consistent non-negative integer views (per release, cells ≥ 0 summing to the
- * release's rounded non-negative total; then added up). Post-processing only.
+ * Store-level totals of the received releases, per store, release kind and metric (`hushpoint hq
+ * totals`): the raw noisy sums (unbiased; the primary figures, value·granularity) with the
+ * standard deviation of their noise (docs/hq-pooling.md §1), and consistent non-negative integer
+ * views (per release, cells ≥ 0 summing to the release's rounded non-negative total; then added
+ * up). Post-processing only. Releases of either payload version; "cells" measures only.
  */
 
 export interface PeriodTotals {
@@ -24,12 +25,12 @@ export interface MetricTotals {
   readonly kind: string;
   readonly metric: string;
   readonly query: 'count' | 'sum' | 'mean';
-  readonly periodUnit: 'hour' | 'day' | 'week' | 'period';
+  readonly periodUnit: string;
   readonly releases: number;
   readonly cells: readonly string[];
   /** Σ of every raw noisy value. */
   readonly rawTotal: number;
-  /** Upper bound on the standard deviation of rawTotal's noise: √(Σ per-value variance bound). */
+  /** Standard deviation of rawTotal's noise (an upper bound for the discrete Gaussian): √(Σ per-value variance). */
   readonly rawTotalSd: number;
   /** Σ of the releases' consistent totals (non-negative). */
   readonly total: number;
@@ -39,45 +40,37 @@ export interface MetricTotals {
   readonly periods: readonly PeriodTotals[];
 }
 
-/** Variance bound of one noisy value: σ² (discrete Gaussian) or 2t² (discrete Laplace). */
-function varianceBound(measure: ReleaseMeasure | ReleaseMeasureV2): number {
-  const parse = (text: string | undefined): number => {
-    if (text === undefined) return 0;
-    const [num, den = '1'] = text.split('/');
-    return Number(num) / Number(den);
-  };
-  return measure.mechanism === 'discrete-gaussian' ? parse(measure.sigmaSquared) : 2 * parse(measure.scale) ** 2;
+interface Acc {
+  store: string;
+  kind: string;
+  metric: string;
+  query: 'count' | 'sum' | 'mean';
+  periodUnit: string;
+  cells: string[];
+  cellIndex: Map<string, number>;
+  rawByCell: number[];
+  consistentByCell: number[];
+  variance: number;
+  periods: PeriodTotals[];
 }
 
 export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[] {
-  interface Acc {
-    store: string;
-    kind: string;
-    metric: string;
-    query: 'count' | 'sum' | 'mean';
-    periodUnit: 'hour' | 'day' | 'week' | 'period';
-    cells: string[];
-    cellIndex: Map<string, number>;
-    rawByCell: number[];
-    consistentByCell: number[];
-    variance: number;
-    periods: PeriodTotals[];
-  }
   const groups = new Map<string, Acc>();
   for (const stored of releases) {
     const decoded = decodeAnyReleasePayload(stored.body);
     if (!decoded.ok) continue; // stored bodies were validated on receipt
-    const payload = decoded.value;
-    for (const measure of payload.measures) {
-      const key = `${payload.store}\u0000${payload.kind}\u0000${measure.metric}`;
+    const release = normalizeRelease(decoded.value);
+    for (const measure of release.measures) {
+      if (measure.layout !== 'cells') continue;
+      const key = `${release.store}\u0000${release.kind}\u0000${measure.metric}`;
       let acc = groups.get(key);
       if (acc === undefined) {
         acc = {
-          store: payload.store,
-          kind: payload.kind,
+          store: release.store,
+          kind: release.kind,
           metric: measure.metric,
           query: measure.query,
-          periodUnit: payload.v === 2 ? payload.window.unit : payload.period.unit,
+          periodUnit: release.window.unit,
           cells: [],
           cellIndex: new Map(),
           rawByCell: [],
@@ -87,9 +80,11 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
         };
         groups.set(key, acc);
       }
-      const view = consistentView(measure.values);
-      payload.cells.forEach((cell, i) => {
-        const a = acc as Acc;
+      const g = Number(measure.granularity.num) / Number(measure.granularity.den);
+      const raw = measure.values.map((v) => v * g);
+      const view = consistentView(raw);
+      const a = acc;
+      release.cells.forEach((cell, i) => {
         let index = a.cellIndex.get(cell);
         if (index === undefined) {
           index = a.cells.length;
@@ -98,16 +93,16 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
           a.rawByCell.push(0);
           a.consistentByCell.push(0);
         }
-        a.rawByCell[index] = (a.rawByCell[index] as number) + (measure.values[i] as number);
+        a.rawByCell[index] = (a.rawByCell[index] as number) + (raw[i] as number);
         a.consistentByCell[index] = (a.consistentByCell[index] as number) + (view.cells[i] as number);
       });
-      acc.variance += varianceBound(measure) * measure.values.length;
-      acc.periods.push({
-        release: payload.release,
-        period: payload.release.slice(payload.kind.length + 1),
+      a.variance += measure.variance * measure.values.length;
+      a.periods.push({
+        release: release.release,
+        period: release.window.label,
         rawTotal: view.rawTotal,
         total: view.total,
-        raw: measure.values,
+        raw,
         consistent: view.cells,
       });
     }
@@ -129,7 +124,7 @@ export function computeTotals(releases: readonly StoredRelease[]): MetricTotals[
   }));
 }
 
-/** Human-readable lines for `hushpoint collector totals`. */
+/** Human-readable lines for `hushpoint hq totals`. */
 export function formatTotals(totals: readonly MetricTotals[], options: { periods?: boolean } = {}): string[] {
   const lines: string[] = [];
   for (const t of totals) {

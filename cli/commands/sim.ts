@@ -309,6 +309,15 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
 
 export const simCommand: Command = {
   name: 'sim',
-  summary: 'simulate a store: BLE traces for the gateways, ground truth, scoring; POS purchases of a chain',
-  subcommands: () => [generateCommand, runCommand, scoreCommand, simPurchasesCommand],
+  summary: "simulate a store: BLE traces for the gateways, ground truth, scoring; a chain's releases; POS purchases",
+  subcommands: () => [
+    generateCommand,
+    runCommand,
+    scoreCommand,
+    {
+      name: 'chain',
+      summary: "simulate a chain's stores and send their DP releases through the broker to HQ (or to files)",
+      load: async () => (await import('../../scripts/sim/chain/command.ts')).chainCommand,
+    },
+  ],
 };

@@ -250,7 +250,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // 7. The summary.
     const score = scoreZones(hub, truth, shoppers.simIdOf, { startMs, endMs });
     const doctor = await runDoctor(init.hubConfig);
-    const summary = summarise({
+    const summary = await summarise({
       store: store.store,
       seed: options.seed,
       minutes: options.minutes,

@@ -77,7 +77,7 @@ function round(value: number | null, digits = 4): number | null {
   return value === null ? null : Number(value.toFixed(digits));
 }
 
-export function summarise(input: SummaryInput): DemoSummary {
+export async function summarise(input: SummaryInput): Promise<DemoSummary> {
   const { hub } = input;
   const stats = hub.stats();
   const visits = (
@@ -85,7 +85,7 @@ export function summarise(input: SummaryInput): DemoSummary {
       n: number;
     }
   ).n;
-  const stored = input.collector.store.list({ store: input.store });
+  const stored = await input.collector.store.listReleases({ store: input.store });
   const kinds = new Map<string, DemoSummary['releaseKinds'][number]>();
   for (const release of stored) {
     const decoded = decodeAnyReleasePayload(release.body);

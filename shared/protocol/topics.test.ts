@@ -5,8 +5,10 @@ import {
   filters,
   gatewayMayPublish,
   gatewayMaySubscribe,
+  parseReleaseTopic,
   parseTopic,
   presenceTopic,
+  releaseTopic,
   replyTopic,
   statusTopic,
 } from './topics.ts';
@@ -59,5 +61,25 @@ describe('topics', () => {
     expect(gatewayMaySubscribe('s', 'g1', filters.gatewayCommands('s', 'g2'))).toBe(false);
     expect(gatewayMaySubscribe('s', 'g1', filters.allPresence('s'))).toBe(false);
     expect(gatewayMaySubscribe('s', 'g1', '#')).toBe(false);
+  });
+
+  it('builds and parses the upstream release topics (hub → HQ broker)', () => {
+    expect(releaseTopic('store-7', 'footfall')).toBe('hushpoint/v1/store-7/releases/footfall');
+    expect(parseReleaseTopic(releaseTopic('store-7', 'offer-response'))).toEqual({
+      store: 'store-7',
+      kind: 'offer-response',
+    });
+    for (const topic of [
+      'hushpoint/v1/store-7/releases',
+      'hushpoint/v1/store-7/releases/footfall/x',
+      'hushpoint/v2/store-7/releases/footfall',
+      'hushpoint/v1/Store-7/releases/footfall',
+      'hushpoint/v1/+/releases/+',
+      presenceTopic('store-7', 'gw-1'),
+    ])
+      expect(parseReleaseTopic(topic)).toBeNull();
+    expect(filters.sharedReleases('hq')).toBe('$share/hq/hushpoint/v1/+/releases/+');
+    expect(() => filters.sharedReleases('h/q')).toThrow(/share group id "h\/q" is invalid/);
+    expect(filters.mosquittoStoreReleases()).toBe('hushpoint/v1/%u/releases/+');
   });
 });

@@ -81,7 +81,21 @@ export const filters = {
   allReplies: (store: string): string => `${storeRoot(store)}/gateways/+/reply/+`,
   /** What an upstream consumer subscribes to: every store's DP releases. */
   allReleases: (): string => `${TOPIC_ROOT}/${VERSION_SEGMENT}/+/releases/+`,
+  /** The same as an MQTT 5 shared subscription: the group's consumers share the messages (HQ). */
+  sharedReleases: (group: string): string =>
+    `$share/${checkId('share group', group)}/${TOPIC_ROOT}/${VERSION_SEGMENT}/+/releases/+`,
+  /** A Mosquitto ACL pattern: the user named %u (a store id) may publish only its own releases. */
+  mosquittoStoreReleases: (): string => `${TOPIC_ROOT}/${VERSION_SEGMENT}/%u/releases/+`,
 };
+
+/** The store and release kind of an upstream release topic; null for anything else. */
+export function parseReleaseTopic(topic: string): { store: string; kind: string } | null {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[1] !== VERSION_SEGMENT || parts[3] !== 'releases')
+    return null;
+  const [store, kind] = [parts[2] as string, parts[4] as string];
+  return ID_RE.test(store) && ID_RE.test(kind) ? { store, kind } : null;
+}
 
 /** Parses any hushpoint topic; null for anything else (wrong root, version, shape or id). */
 export function parseTopic(topic: string): ParsedTopic | null {

@@ -48,7 +48,7 @@ describe('hushpoint hq', () => {
       const bad = join(dir, 'bad.yaml');
       writeFileSync(
         bad,
-        'role: collector\nstores:\n  - { id: Store_1, signingKeyFile: k }\n  - { id: s2 }\nlisten: { port: 70000 }\n',
+        'role: collector\nstores:\n  - { id: Store_1, signingKeyFile: k }\n  - { id: s2, signingKey: k }\nlisten: { port: 70000 }\n',
       );
       const failure = await run(process.execPath, [LAUNCHER, 'hq', '--check-config', '--config', bad]).then(
         () => null,
@@ -61,7 +61,7 @@ describe('hushpoint hq', () => {
         expect.arrayContaining([
           `${bad}: /listen/port is 70000, expected <= 65535`,
           expect.stringMatching(/bad\.yaml: \/stores\/0\/id is "Store_1", expected a string matching/),
-          `${bad}: /stores/1/signingKeyFile is required`,
+          `${bad}: /stores/1/signingKey is not allowed here (unknown field; check the spelling)`,
         ]),
       );
     } finally {

@@ -88,7 +88,9 @@ describe('privacy release wiring in the hub', () => {
       expect(sync).toMatchObject({ sent: 2, failed: 0, rejected: 0 });
       for (const id of report.computed) {
         expect(
-          collector.collector.store.get('store-1', id)?.body.equals(t.hub.privacy.releases.get(id)?.body as Buffer),
+          (await collector.collector.store.getRelease('store-1', id))?.body.equals(
+            t.hub.privacy.releases.get(id)?.body as Buffer,
+          ),
         ).toBe(true);
       }
       expect(t.hub.privacy.status(clock.now())).toMatchObject({

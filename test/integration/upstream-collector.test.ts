@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { rational } from '../../shared/privacy/rational.ts';
-import { encodeReleasePayloadV2 } from '../../shared/upstream/release-payload-v2.ts';
+import { encodeReleasePayloadV2, MAX_RELEASE_V2_BYTES } from '../../shared/upstream/release-payload-v2.ts';
 import { signedHeaders } from '../../shared/upstream/signing.ts';
 import { buildReleasePayload } from '../../hub/privacy/core/build-payload.ts';
 import { calibrateRelease } from '../../hub/privacy/core/calibrate.ts';
@@ -75,7 +75,7 @@ describe('the reference collector', () => {
     });
     clock.advance(90_000);
     expect(await send(first)).toMatchObject({ status: 200, body: { ok: true, duplicate: true } });
-    const stored = c.collector.store.get('store-1', 'footfall:2026-11-28');
+    const stored = await c.collector.store.getRelease('store-1', 'footfall:2026-11-28');
     expect(stored?.body.equals(first)).toBe(true);
     expect(stored?.deliveries).toBe(2);
   });
@@ -91,7 +91,7 @@ describe('the reference collector', () => {
         message: expect.stringMatching(/already received with different bytes/),
       },
     });
-    expect(c.collector.store.get('store-1', 'footfall:2026-11-28')?.body.equals(first)).toBe(true);
+    expect((await c.collector.store.getRelease('store-1', 'footfall:2026-11-28'))?.body.equals(first)).toBe(true);
   });
 
   it('refuses a bad signature, a stale or future timestamp and an unknown store (401/403)', async () => {
@@ -122,8 +122,8 @@ describe('the reference collector', () => {
       status: 403,
       body: { error: { code: 'AUTH_FORBIDDEN' } },
     });
-    expect(c.collector.store.get('store-1', 'footfall:2026-11-27')).toBeNull();
-    expect(c.collector.store.refusals().map((r) => r.code)).toEqual(
+    expect(await c.collector.store.getRelease('store-1', 'footfall:2026-11-27')).toBeNull();
+    expect((await c.collector.store.quarantined()).map((r) => r.code)).toEqual(
       expect.arrayContaining([
         'UPSTREAM_BAD_SIGNATURE',
         'UPSTREAM_STALE_TIMESTAMP',
@@ -156,13 +156,14 @@ describe('the reference collector', () => {
     });
     expect((await post(c.url, {}, '', { caPem: c.caPem, method: 'GET' })).status).toBe(405);
     expect((await post(c.url.replace('/v1/releases', '/v2/x'), {}, '', { caPem: c.caPem })).status).toBe(404);
-    const huge = Buffer.alloc(2 * 1024 * 1024, 32);
+    // Above the default limit: the largest v2 release (an item × item matrix) is 16 MiB.
+    const huge = Buffer.alloc(MAX_RELEASE_V2_BYTES + 1, 32);
     expect((await send(huge, { releaseId: 'footfall:big' })).status).toBe(413);
   });
 
   it('totals: raw noisy sums plus non-negative views that add up to the rounded total', async () => {
     await send(body('2026-11-25T11:00:00Z', [-2, 4, 0]));
-    const totals = computeTotals(c.collector.store.list({ store: 'store-1', kind: 'footfall' }));
+    const totals = computeTotals(await c.collector.store.listReleases({ store: 'store-1', kind: 'footfall' }));
     expect(totals).toHaveLength(1);
     const t = totals[0];
     expect(t?.rawTotal).toBe(12 - 3 + 25 - 2 + 4);

@@ -14,6 +14,7 @@ import {
   ZONES,
   type TestDb,
 } from './releases-fixtures.ts';
+import { normalizeRelease, sha256Of } from '../../hq/storage/mod.ts';
 import { startCollector, type TestCollector } from './upstream-fixtures.ts';
 
 /**
@@ -156,7 +157,7 @@ describe('upstream down for a day', () => {
       }
       const computed = service.releases.list();
       expect(computed.map((r) => r.id)).toEqual(['footfall:2026-11-27', 'visits:2026-11-27']);
-      expect(collector.collector.store.list()).toEqual([]);
+      expect(await collector.collector.store.listReleases()).toEqual([]);
       expect(service.releases.outbox().pending).toBe(computed.length);
       expect(proxy.attempts.some((a) => a.mode === 'drop')).toBe(true);
 
@@ -184,7 +185,7 @@ describe('upstream down for a day', () => {
         for (const attempt of tries)
           expect(attempt.body.equals(first.body), `${release.id} attempt ${attempt.timestamp}`).toBe(true);
         expect(first.body.equals(release.body)).toBe(true);
-        const received = collector.collector.store.get('store-1', release.id);
+        const received = await collector.collector.store.getRelease('store-1', release.id);
         expect(received?.body.equals(first.body), release.id).toBe(true);
       }
       // While down (23 h with something to send), the sync probed with backoff (30 s doubling to
@@ -195,7 +196,7 @@ describe('upstream down for a day', () => {
       expect(downAttempts.length).toBeLessThan((23 * 60) / 15 + 20);
       const oldest = all[0] as (typeof all)[number];
       expect(downAttempts.filter((a) => a.releaseId === oldest.id).length).toBeGreaterThan(50);
-      expect(collector.collector.store.refusals()).toEqual([]);
+      expect(await collector.collector.store.quarantined()).toEqual([]);
 
       // A crash after the send but before "sent" was recorded: the resend is an idempotent 200.
       const resend = all[0]?.id as string;
@@ -203,7 +204,7 @@ describe('upstream down for a day', () => {
         .prepare("UPDATE upstream_outbox SET state = 'pending', next_attempt_ms = 0 WHERE release_id = ?")
         .run(resend);
       expect(await service.syncUpstream(clock.now())).toMatchObject({ sent: 1, duplicates: 1 });
-      expect(collector.collector.store.get('store-1', resend)?.deliveries).toBe(2);
+      expect((await collector.collector.store.getRelease('store-1', resend))?.deliveries).toBe(2);
     } finally {
       await proxy.close();
     }
@@ -245,7 +246,18 @@ describe('upstream down for a day', () => {
       const stored = service.releases.get(conflicting) as NonNullable<ReturnType<typeof service.releases.get>>;
       const other = JSON.parse(stored.body.toString()) as { measures: Array<{ values: number[] }> };
       (other.measures[0] as { values: number[] }).values = [(other.measures[0]?.values[0] ?? 0) + 1];
-      collector.collector.store.put(other as never, Buffer.from(JSON.stringify(other)), clock.now());
+      const otherBody = Buffer.from(JSON.stringify(other));
+      await collector.collector.store.ingest(
+        [
+          {
+            normalized: normalizeRelease(other as never),
+            body: otherBody,
+            sha256: sha256Of(otherBody),
+            source: 'https',
+          },
+        ],
+        clock.now(),
+      );
 
       const report = await service.syncUpstream(clock.now());
       expect(report).toMatchObject({ attempted: 9, sent: 7, failed: 1, rejected: 1, unavailable: false });

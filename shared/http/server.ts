@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawServerBase,
+} from 'fastify';
+import { AppError, isAppError } from '../errors.ts';
+import type { Logger } from '../ports/logger.ts';
+import { errorBody, httpStatusOf, validationErrorBody } from './error-mapping.ts';
+import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+
+/**
+ * The HTTP stack shared by the hub and HQ: Fastify 5 with TypeBox schemas (the TypeScript types
+ * of every route come from the same schema that validates it and documents it), TLS from PEM
+ * files — plain HTTP only on a loopback address —, a body size limit, one error format
+ * (error-mapping.ts), the OpenAPI document at GET /openapi.json (@fastify/swagger, built from the
+ * routes' schemas) and Prometheus figures at GET /metrics (metrics.ts).
+ *
+ *   const server = await createHttpServer({ name: 'hq', host, port, tls, bodyLimitBytes, logger, openapi });
+ *   server.app.get('/v1/things/:id', { schema: { params: …, response: { 200: … } } }, handler);
+ *   await server.listen();
+ *
+ * A route answers a method it does not have with 405 and an Allow header; an unknown path with
+ * 404. Both use the error format.
+ */
+
+export type HttpApp = FastifyInstance<
+  RawServerBase,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  /** Names the server in logs and prefixes its metrics ("hq" → hq_http_requests_total). */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** PEM files. Without them the server speaks plain HTTP, and only on a loopback address. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly bodyLimitBytes: number;
+  readonly logger: Logger;
+  readonly openapi: { readonly title: string; readonly version: string; readonly description?: string };
+}
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
+export interface HttpServer {
+  readonly app: HttpApp;
+  readonly metrics: HttpMetrics;
+  readonly secure: boolean;
+  readonly port: number | null;
+  /** Every route registered so far (method and URL pattern), for the OpenAPI coverage check. */
+  readonly routes: readonly RegisteredRoute[];
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new AppError(
+      'CFG_UNREADABLE',
+      `The TLS ${what} file "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), expected a PEM file`,
+      { cause: error },
+    );
+  }
+}
+
+/** ':id' segments match any one segment: the paths a route pattern answers. */
+function patternRegExp(url: string): RegExp {
+  const body = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${body}$`);
+}
+
+function installErrorHandling(app: HttpApp, options: HttpServerOptions, routes: readonly RegisteredRoute[]): void {
+  app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
+    if (error.validation !== undefined) {
+      const context = error.validationContext ?? 'body';
+      const root =
+        context === 'querystring'
+          ? request.query
+          : context === 'params'
+            ? request.params
+            : context === 'headers'
+              ? request.headers
+              : request.body;
+      return reply.status(400).send(validationErrorBody(context, error.validation, root));
+    }
+    if (isAppError(error)) {
+      const status = httpStatusOf(error.code);
+      if (status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
+      return reply.status(status).send(errorBody(error.code, error.message, error.details as Record<string, unknown>));
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .status(413)
+        .send(errorBody('API_BAD_REQUEST', `Request body is larger than ${options.bodyLimitBytes} bytes`));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send(errorBody('API_BAD_REQUEST', error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('INTERNAL', `Internal error; see the ${options.name} log`));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routes.filter((r) => patternRegExp(r.url).test(path)).map((r) => r.method);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', [...new Set(allowed)].join(', '))
+        .send(
+          errorBody('API_NOT_FOUND', `${request.method} is not allowed on ${path}, expected ${allowed.join(' or ')}`),
+        );
+    }
+    return reply.status(404).send(errorBody('API_NOT_FOUND', `No such endpoint: ${request.method} ${path}`));
+  });
+}
+
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  if (options.tls === null && !isLoopback(options.host)) {
+    throw new AppError(
+      'CFG_INVALID',
+      `HTTP server "${options.name}" would listen on ${options.host} without TLS, expected certFile and keyFile (plain HTTP only on a loopback address)`,
+    );
+  }
+  const https =
+    options.tls === null
+      ? null
+      : {
+          cert: readPem(options.tls.certFile, 'certificate'),
+          key: readPem(options.tls.keyFile, 'key'),
+          minVersion: 'TLSv1.2' as const,
+        };
+  const fastify = Fastify({
+    ...(https === null ? {} : { https }),
+    loggerInstance: options.logger.child({ component: 'http' }),
+    // Per-request lines would flood journald; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+    exposeHeadRoutes: false,
+    // Typos in a body are errors, not silently dropped fields; query strings are coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  });
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method: String(method), url: route.url });
+  });
+  const metrics = createHttpMetrics({ prefix: options.name.replace(/[^a-zA-Z0-9_]/g, '_') });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  installErrorHandling(app, options, routes);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: options.openapi.title,
+        version: options.openapi.version,
+        ...(options.openapi.description !== undefined ? { description: options.openapi.description } : {}),
+      },
+    },
+  });
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI document',
+        tags: ['meta'],
+        response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.0 document' } },
+      },
+    },
+    async () => app.swagger(),
+  );
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus figures of the process and its HTTP traffic (system figures only)',
+        tags: ['meta'],
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus text exposition format' } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
+  let port: number | null = null;
+  return {
+    app,
+    metrics,
+    secure: https !== null,
+    get port() {
+      return port;
+    },
+    routes,
+    async listen() {
+      await app.listen({ host: options.host, port: options.port });
+      port = (app.server.address() as AddressInfo).port;
+      return port;
+    },
+    async close() {
+      await app.close();
+      port = null;
+    },
+  };
+}
