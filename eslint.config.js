@@ -94,7 +94,7 @@ function restrict(files, patterns, { ignores = [], pure = false } = {}) {
 /** The blocks for one program's shipped code: everywhere, then its features, then its pure core. */
 function programBlocks(program, others, features = [], { rootIgnores = [] } = {}) {
   const base = [...others.map((o) => PROGRAMS[o]), SEEDED, NO_SCRIPTS];
-  const tests = ['**/*.test.ts'];
+  const tests = ['**/*.test.ts', '**/*.contract.ts'];
   return [
     restrict([`${program}/**/*.ts`], [...base, ROOT_OF(program)], {
       ignores: [`${program}/main.ts`, ...rootIgnores, ...tests],
@@ -160,7 +160,7 @@ export default tseslint.config(
   // The layers run one way: cli → scripts → programs → shared.
   restrict(
     ['scripts/**/*.ts'],
-    [{ group: ['**/cli/**'], message: 'scripts/ never import cli/ (cli → scripts → programs).' }],
+    [{ regex: '^(\\.\\./)+cli/', message: 'scripts/ never import cli/ (cli → scripts → programs).' }],
   ),
   restrict(['provisioning/**/core/**/*.ts'], [PROGRAMS.hq, SEEDED, NO_SCRIPTS], { pure: true }),
   restrict(

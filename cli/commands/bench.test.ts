@@ -12,7 +12,9 @@ describe('hushpoint bench', () => {
   it('names the suites when SUITE is unknown', async () => {
     const result = await bench('nope');
     expect(result.code).toBe(64);
-    expect(result.err.join('\n')).toMatch(/SUITE is "nope", expected one of: gateway, hub, api, dp, offers, sim, privacy, synth, recommend, hq/);
+    expect(result.err.join('\n')).toMatch(
+      /SUITE is "nope", expected one of: gateway, hub, api, dp, offers, sim, privacy, synth, recommend, hq/,
+    );
   });
 
   it('rejects a bad --runs before loading the suite', async () => {

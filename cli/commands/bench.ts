@@ -17,7 +17,18 @@ export interface BenchSuite {
   }): Promise<Record<string, number | string | boolean>>;
 }
 
-export const BENCH_SUITES = ['gateway', 'hub', 'api', 'dp', 'offers', 'sim', 'privacy', 'synth', 'recommend', 'hq'] as const;
+export const BENCH_SUITES = [
+  'gateway',
+  'hub',
+  'api',
+  'dp',
+  'offers',
+  'sim',
+  'privacy',
+  'synth',
+  'recommend',
+  'hq',
+] as const;
 const DEFAULT_RUNS = 5;
 
 export const benchCommand: Command = {

@@ -314,6 +314,7 @@ export const simCommand: Command = {
     generateCommand,
     runCommand,
     scoreCommand,
+    simPurchasesCommand,
     {
       name: 'chain',
       summary: "simulate a chain's stores and send their DP releases through the broker to HQ (or to files)",

@@ -121,7 +121,7 @@ describe('hushpoint audit ledger', () => {
       expect(stdout).toMatch(/analytics budget ledger \(zCDP, privacy unit: one shopper over 2026-11, UTC\)/);
       expect(stdout).toMatch(/cap: ρ 0\.05 per period \(ε [\d.]+ at δ 0\.000001\); at most ρ 0\.6 a year/);
       expect(stdout).toMatch(/shoppers with analytics consent: 10; with spending in the period: 10/);
-      expect(stdout).toMatch(/releases of the period: footfall 8, repeat 1, transitions 1/);
+      expect(stdout).toMatch(/releases of the period: footfall 8, repeat 1, synthetic-visits 1, transitions 1/);
       expect(stdout).not.toMatch(/shopper-secret/);
       const { stdout: json } = await run(process.execPath, [
         LAUNCHER,

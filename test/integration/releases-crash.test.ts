@@ -177,8 +177,8 @@ describe('crash injection during releases and sync', () => {
     const final = await runWorker({});
     expect(final, final.stderr).toMatchObject({ code: 0, stdout: 'done\n' });
     const { releases, pending } = await checkInvariants();
-    // 7 days × (footfall, visits) + the week's dwell, repeat and transitions.
-    expect(releases).toBe(7 * 2 + 3);
+    // 7 days × (footfall, visits) + the week's dwell, repeat, transitions and synthetic visits.
+    expect(releases).toBe(7 * 2 + 4);
     expect(pending).toBe(0);
     expect((await collector.collector.store.listReleases()).length).toBe(releases);
     expect(

@@ -86,12 +86,13 @@ describe('upstream over MQTT', () => {
         expect(message.payload.equals(service.releases.get(id)?.body as Buffer)).toBe(true);
       }
 
-      // The broker goes away: the next day's releases and the week's wait in the outbox.
+      // The broker goes away: the next day's releases and the week's (dwell, repeat, transitions,
+      // synthetic visits) wait in the outbox.
       await broker.close();
       broker = null;
       await service.runDue(T0 + 2 * D + 2 * H);
       expect(await service.syncUpstream(T0 + 2 * D + 2 * H)).toMatchObject({ sent: 0, unavailable: true });
-      expect(service.releases.outbox().pending).toBe(5);
+      expect(service.releases.outbox().pending).toBe(6);
 
       broker = await startBroker({ port });
       await subscriber(broker.url, received);
@@ -104,7 +105,7 @@ describe('upstream over MQTT', () => {
           await service.syncUpstream(T0 + 2 * D + 3 * H + i++ * 2000);
         },
       );
-      await until(() => received.length === 7);
+      await until(() => received.length === 8);
       const later = received.slice(2);
       for (const message of later) {
         const id = (JSON.parse(message.payload.toString()) as { release: string }).release;

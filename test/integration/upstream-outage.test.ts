@@ -260,7 +260,7 @@ describe('upstream down for a day', () => {
       );
 
       const report = await service.syncUpstream(clock.now());
-      expect(report).toMatchObject({ attempted: 9, sent: 7, failed: 1, rejected: 1, unavailable: false });
+      expect(report).toMatchObject({ attempted: 10, sent: 8, failed: 1, rejected: 1, unavailable: false });
       expect(service.releases.outboxState(poisoned)).toMatchObject({
         state: 'pending',
         attempts: 1,
