@@ -4,15 +4,24 @@ import { releaseTopic } from '../../../shared/protocol/topics.ts';
 import type { OutgoingRelease, SendResult, UpstreamSender } from '../upstream-sender.ts';
 
 /**
- * Sends releases to an upstream MQTT broker (Mosquitto, EMQX, ...) at QoS 1 on
+ * Sends releases to an upstream MQTT broker (Mosquitto, EMQX, ...) over MQTT 5 at QoS 1 on
  * hushpoint/v1/{store}/releases/{kind}; the payload is the stored release body, unchanged.
- * A release counts as delivered on PUBACK. Authenticity rests on the broker's TLS and the
- * store's credentials and ACL (MQTT 3.1.1 has no headers for an HMAC; the body carries the store
- * and release id, so consumers de-duplicate QoS 1 redeliveries by release id).
+ * A release counts as delivered on a successful PUBACK. Authenticity rests on the broker's TLS
+ * and the store's credentials and ACL (the body carries the store and release id, so consumers
+ * de-duplicate QoS 1 redeliveries by release id). MQTT 5 is needed because under 3.1.1 a broker
+ * that refuses a publish by its ACL still acknowledges it: only an MQTT 5 PUBACK says "not
+ * authorised" (reason 135), which is a permanent refusal here (docs/hq.md).
  *
  * While disconnected, send() fails at once instead of letting mqtt.js queue in memory (our
  * outbox is the durable queue). mqtt.js reconnects in the background.
  */
+
+/**
+ * MQTT 5 PUBACK reason codes that refuse these bytes for good: not authorised (135), topic name
+ * invalid (144), payload format invalid (153). Others (unspecified 128, implementation specific
+ * 131, quota exceeded 151, …) may pass on a later try and are retried with backoff.
+ */
+const PERMANENT_REASONS = new Set([135, 144, 153]);
 
 export interface MqttSenderOptions {
   readonly url: string;
@@ -34,7 +43,7 @@ export function createMqttSender(options: MqttSenderOptions): UpstreamSender {
     if (client !== null) return client;
     const c = mqtt.connect(options.url, {
       clientId: `hushpoint-${options.store}-releases`,
-      protocolVersion: 4,
+      protocolVersion: 5,
       clean: true,
       reconnectPeriod: options.reconnectMs ?? 5000,
       connectTimeout: options.timeoutMs,
@@ -85,6 +94,13 @@ export function createMqttSender(options: MqttSenderOptions): UpstreamSender {
         ]);
         return { ok: true, duplicate: false };
       } catch (error) {
+        const reason = (error as { code?: unknown }).code;
+        if (typeof reason === 'number' && PERMANENT_REASONS.has(reason))
+          return {
+            ok: false,
+            permanent: true,
+            message: `the broker refused the release (reason ${reason}: ${(error as Error).message})`,
+          };
         return { ok: false, permanent: false, message: `publish failed: ${(error as Error).message}` };
       } finally {
         if (timer !== undefined) clearTimeout(timer);
