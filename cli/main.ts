@@ -24,7 +24,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'sim',
-    'simulate a store: BLE traces for the gateways, ground truth, scoring; POS purchases of a chain',
+    "simulate a store: BLE traces for the gateways, ground truth, scoring; a chain's releases; POS purchases",
     async () => (await import('./commands/sim.ts')).simCommand,
   ),
   lazy(

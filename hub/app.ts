@@ -1,12 +1,13 @@
 import { AppError } from '../shared/errors.ts';
 import { systemClock, type Clock } from '../shared/ports/clock.ts';
+import { packageVersion } from '../shared/version.ts';
 import { CryptoRandomSource, type RandomSource } from '../shared/ports/random.ts';
 import { silentLogger, type Logger } from '../shared/ports/logger.ts';
 import type { CommandName } from '../shared/protocol/topics.ts';
 import type { CommandReply, GatewayCommand } from '../shared/protocol/messages.ts';
 import type { HubConfig } from './config.schema.ts';
 import { createHubEvents, type HubEvents } from './events.ts';
-import { createApiServer, readPemFile, readTokenFile, type ApiServer, type ResolvePath } from './http/mod.ts';
+import { createApiServer, readTokenFile, type ApiServer, type ResolvePath } from './http/mod.ts';
 import { Counters, openHubDatabase, type Database } from './storage/mod.ts';
 import {
   createBrokerService,
@@ -82,24 +83,16 @@ export interface Hub {
 function apiServer(config: Readonly<HubConfig>, resolvePath: ResolvePath, logger: Logger): ApiServer {
   const certFile = config.api.certFile ?? config.broker.tls?.certFile;
   const keyFile = config.api.keyFile ?? config.broker.tls?.keyFile;
-  // The certificate is read when the server starts listening (getters), not at construction.
-  const tls =
-    certFile !== undefined && keyFile !== undefined
-      ? {
-          get cert() {
-            return readPemFile(certFile, resolvePath, 'API certificate');
-          },
-          get key() {
-            return readPemFile(keyFile, resolvePath, 'API key');
-          },
-        }
-      : undefined;
+  // The certificate files are read when the server starts listening, not at construction.
   return createApiServer({
-    ...(tls !== undefined ? { tls } : {}),
+    ...(certFile !== undefined && keyFile !== undefined
+      ? { tls: { certFile: resolvePath(certFile), keyFile: resolvePath(keyFile) } }
+      : {}),
     host: config.api.host,
     port: config.api.port,
     maxBodyBytes: config.api.maxBodyBytes,
     logger: logger.child({ component: 'api' }),
+    version: packageVersion(),
   });
 }
 

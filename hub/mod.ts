@@ -46,10 +46,9 @@ export {
   requireToken,
   tokenMatches,
   badRequest,
-  type ApiRequest,
   type ApiResponse,
   type ApiServer,
-  type Handler,
+  type HttpApp,
   type Method,
 } from './http/mod.ts';
 export { readStats, type HubStats } from './status/mod.ts';

@@ -13,20 +13,8 @@ const Num = Type.Union([Type.Number(), Type.Null()]);
 export const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a local date YYYY-MM-DD' });
 export const Id = Type.String({ pattern: ID_PATTERN, maxLength: 64 });
 
-export const ErrorSchema = Type.Object(
-  {
-    ok: Type.Optional(Type.Literal(false)),
-    error: Type.Object(
-      {
-        code: Type.String(),
-        message: Type.String(),
-        details: Type.Optional(Type.Object({}, { additionalProperties: true })),
-      },
-      closed,
-    ),
-  },
-  { ...closed, description: 'An error: a stable code (shared/errors.ts) and a message naming the value' },
-);
+/** The shared error format (shared/http/schemas.ts). */
+export { ErrorSchema } from '../../shared/http/schemas.ts';
 
 export const EstimateFields = {
   value: Num,

@@ -1,18 +1,22 @@
 /**
- * The hub's HTTPS API (docs/hub.md): the server, bearer-token checks, the 400 for a failed
- * schema, and the token and certificate files. Features register their own routes on the server.
+ * The hub's HTTPS API (docs/hub.md) on the shared Fastify base: the server, bearer-token checks,
+ * response helpers, and the token and certificate files. Features register their own routes.
  */
 export {
+  bearerOf,
   createApiServer,
   requireToken,
-  statusOf,
+  respond,
+  streamReply,
   tokenMatches,
-  type ApiRequest,
   type ApiResponse,
   type ApiServer,
   type ApiServerOptions,
-  type Handler,
+  type FastifyReply,
+  type FastifyRequest,
+  type HttpApp,
   type Method,
 } from './api-server.ts';
+export { legacyRoutes, type LegacyApi, type LegacyRequest, type LegacyResponse } from './legacy-routes.ts';
 export { badRequest } from './bad-request.ts';
 export { readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';

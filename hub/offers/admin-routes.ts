@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
-import { badRequest, requireToken, type ApiRequest, type ApiServer } from '../http/mod.ts';
+import { badRequest, requireToken, type LegacyRequest as ApiRequest, type LegacyApi } from '../http/mod.ts';
 import type { ShopperService } from '../shoppers/mod.ts';
 import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime, publicOffer } from './core/catalog.ts';
 import type { StoredPurchase } from './adapters/sqlite-offer-store.ts';
@@ -55,7 +55,7 @@ function timeParam(req: ApiRequest, name: string, fallback: number): number {
 }
 
 export interface OfferAdminDeps {
-  api: ApiServer;
+  api: LegacyApi;
   offers: OfferService;
   shoppers: ShopperService;
   adminToken: () => string | null;

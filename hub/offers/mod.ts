@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import type { ApiServer } from '../http/mod.ts';
+import { legacyRoutes, type ApiServer } from '../http/mod.ts';
 import type { ShopperService } from '../shoppers/mod.ts';
 import type { ReleaseDefinition } from '../privacy/mod.ts';
 import type { HubEvents } from '../events.ts';
@@ -57,8 +57,10 @@ export interface OffersWiring {
  */
 export function wireOffers(deps: OffersWiring): void {
   const { offers, config, api, shoppers, random, now } = deps;
+  // The offers' routes still use the earlier handler style (hub/http/legacy-routes.ts).
+  const legacy = legacyRoutes(api);
   registerShopperApiRoutes({
-    api,
+    api: legacy,
     db: deps.db,
     offers,
     shoppers,
@@ -67,7 +69,7 @@ export function wireOffers(deps: OffersWiring): void {
     random,
     now,
   });
-  registerOfferAdminRoutes({ api, offers, shoppers, adminToken: deps.adminToken, random, now });
+  registerOfferAdminRoutes({ api: legacy, offers, shoppers, adminToken: deps.adminToken, random, now });
   deps.events.on('zoneEnter', (event) => {
     offers.onZoneEnter(event);
   });

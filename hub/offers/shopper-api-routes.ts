@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
 import { currentShopper as shopperOfRequest, type EnrolledShopper, type ShopperService } from '../shoppers/mod.ts';
-import { badRequest, type ApiRequest, type ApiServer } from '../http/mod.ts';
+import { badRequest, type LegacyRequest as ApiRequest, type LegacyApi } from '../http/mod.ts';
 import { fromMicroEpsilon } from './core/budget.ts';
 import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime } from './core/catalog.ts';
 import { HHMM_PATTERN, type QuietHours } from './core/local-time.ts';
@@ -111,7 +111,7 @@ function consentView(
 }
 
 export interface ShopperApiDeps {
-  api: ApiServer;
+  api: LegacyApi;
   /** The hub database: the export holds every row that references the shopper. */
   db: Database;
   offers: OfferService;

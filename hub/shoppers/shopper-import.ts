@@ -20,6 +20,12 @@ const Entry = Type.Object({
     Type.Object({ presenceForOffers: Type.Optional(Type.Boolean()), analytics: Type.Optional(Type.Boolean()) }),
   ),
 });
+/** The body of POST /v1/admin/shoppers/import: the array, or an object with a `shoppers` array. */
+export const ShopperImportSchema = Type.Union([
+  Type.Array(Entry, { maxItems: 1_000_000 }),
+  Type.Object({ shoppers: Type.Array(Entry, { maxItems: 1_000_000 }) }),
+]);
+
 const validateEntries = compileValidator<
   Array<{
     id?: string;

@@ -1,9 +1,9 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { AppError } from '../../shared/errors.ts';
-import { compileValidator } from '../../shared/validation.ts';
-import { badRequest, requireToken, tokenMatches, type ApiRequest, type ApiServer } from '../http/mod.ts';
+import { errors } from '../../shared/http/mod.ts';
+import { bearerOf, requireToken, tokenMatches, type ApiServer, type FastifyRequest } from '../http/mod.ts';
 import type { EnrolledShopper } from './shopper-store.ts';
-import { parseShopperImport } from './shopper-import.ts';
+import { ShopperImportSchema, parseShopperImport } from './shopper-import.ts';
 import type { ShopperService } from './shopper-service.ts';
 
 /**
@@ -24,22 +24,44 @@ export interface ShopperRouteDeps {
   defaultExponent: number;
 }
 
+const closed = { additionalProperties: false } as const;
 const EnrollBody = Type.Object(
   {
-    consent: Type.Object(
-      { presenceForOffers: Type.Boolean(), analytics: Type.Boolean() },
-      { additionalProperties: false },
-    ),
+    consent: Type.Object({ presenceForOffers: Type.Boolean(), analytics: Type.Boolean() }, closed),
     exponent: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
   },
-  { additionalProperties: false },
+  closed,
 );
-const validateEnroll = compileValidator<{
-  consent: { presenceForOffers: boolean; analytics: boolean };
-  exponent?: number;
-}>(EnrollBody);
 
-export function publicShopper(shopper: EnrolledShopper): Record<string, unknown> {
+export const ShopperView = Type.Object(
+  {
+    id: Type.String(),
+    exponent: Type.Integer(),
+    consent: Type.Object(
+      {
+        presenceForOffers: Type.Boolean(),
+        analytics: Type.Boolean(),
+        pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      },
+      closed,
+    ),
+    enrolledAt: Type.String({ format: 'date-time' }),
+  },
+  { ...closed, description: "A shopper's record (never their identity key or token)" },
+);
+
+const Enrolled = Type.Object(
+  {
+    ...ShopperView.properties,
+    identityKey: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'the EID identity key, shown once' }),
+    token: Type.String({ description: "the shopper's bearer token, shown once" }),
+  },
+  closed,
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
+const BearerHeader = { security: [{ bearer: [] }] };
+
+export function publicShopper(shopper: EnrolledShopper): Static<typeof ShopperView> {
   return {
     id: shopper.id,
     exponent: shopper.exponent,
@@ -56,13 +78,14 @@ export function publicShopper(shopper: EnrolledShopper): Record<string, unknown>
 /** The shopper addressed by `:id`, if the request carries their token or the admin token. */
 export function authorizedShopper(
   deps: Pick<ShopperRouteDeps, 'shoppers' | 'adminToken'>,
-  req: ApiRequest,
+  req: Pick<FastifyRequest, 'headers'>,
+  id: string,
 ): EnrolledShopper {
-  const id = req.params.id as string;
-  if (req.bearer === null)
+  const bearer = bearerOf(req.headers);
+  if (bearer === null)
     throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
-  if (!tokenMatches(req.bearer, deps.adminToken())) {
-    const owner = deps.shoppers.byToken(req.bearer);
+  if (!tokenMatches(bearer, deps.adminToken())) {
+    const owner = deps.shoppers.byToken(bearer);
     if (owner === null) throw new AppError('AUTH_BAD_CREDENTIAL', 'The bearer token is not a shopper token');
     if (owner.id !== id) throw new AppError('AUTH_FORBIDDEN', `The token belongs to another shopper, not "${id}"`);
     return owner;
@@ -73,10 +96,14 @@ export function authorizedShopper(
 }
 
 /** The shopper whose bearer token the request carries (401 otherwise). */
-export function currentShopper(shoppers: ShopperService, req: ApiRequest): EnrolledShopper {
-  if (req.bearer === null)
+export function currentShopper(
+  shoppers: Pick<ShopperService, 'byToken'>,
+  req: Pick<FastifyRequest, 'headers'>,
+): EnrolledShopper {
+  const bearer = bearerOf(req.headers);
+  if (bearer === null)
     throw new AppError('AUTH_BAD_CREDENTIAL', 'An "Authorization: Bearer <shopper token>" header is required');
-  const shopper = shoppers.byToken(req.bearer);
+  const shopper = shoppers.byToken(bearer);
   if (shopper === null)
     throw new AppError(
       'AUTH_BAD_CREDENTIAL',
@@ -86,33 +113,78 @@ export function currentShopper(shoppers: ShopperService, req: ApiRequest): Enrol
 }
 
 export function registerShopperRoutes(deps: ShopperRouteDeps): void {
-  const { api, shoppers } = deps;
+  const { shoppers } = deps;
+  deps.api.routes((app) => {
+    app.post(
+      '/v1/shoppers',
+      {
+        schema: {
+          summary: 'Enroll a shopper (the app, after the shopper opted in); the key and token are shown once',
+          tags: ['shoppers'],
+          body: EnrollBody,
+          response: { 201: Enrolled, ...errors(400) },
+        },
+      },
+      async (request, reply) => {
+        const { shopper, token } = shoppers.enroll({
+          consent: request.body.consent,
+          exponent: request.body.exponent ?? deps.defaultExponent,
+        });
+        return reply
+          .status(201)
+          .header('location', `/v1/shoppers/${shopper.id}`)
+          .send({ ...publicShopper(shopper), identityKey: shopper.identityKey.toString('hex'), token });
+      },
+    );
 
-  api.route('POST', '/v1/shoppers', async (req) => {
-    const checked = validateEnroll(await req.json());
-    if (!checked.ok) throw badRequest(checked.problems, 'Enrollment body');
-    const { shopper, token } = shoppers.enroll({
-      consent: checked.value.consent,
-      exponent: checked.value.exponent ?? deps.defaultExponent,
-    });
-    return {
-      status: 201,
-      headers: { location: `/v1/shoppers/${shopper.id}` },
-      body: { ...publicShopper(shopper), identityKey: shopper.identityKey.toString('hex'), token },
-    };
-  });
+    app.get(
+      '/v1/shoppers/:id',
+      {
+        schema: {
+          summary: "A shopper's record (their token or the admin token)",
+          tags: ['shoppers'],
+          params: IdParams,
+          response: { 200: ShopperView, ...errors(401, 403, 404) },
+          ...BearerHeader,
+        },
+      },
+      async (request) => publicShopper(authorizedShopper(deps, request, request.params.id)),
+    );
 
-  api.route('GET', '/v1/shoppers/:id', (req) => ({ status: 200, body: publicShopper(authorizedShopper(deps, req)) }));
+    app.delete(
+      '/v1/shoppers/:id',
+      {
+        schema: {
+          summary:
+            'Delete a shopper, their identity key and everything linked to them (their token or the admin token)',
+          tags: ['shoppers'],
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'deleted' }), ...errors(401, 403, 404) },
+          ...BearerHeader,
+        },
+      },
+      async (request, reply) => {
+        const shopper = authorizedShopper(deps, request, request.params.id);
+        shoppers.delete(shopper.id);
+        return reply.status(204).send(null);
+      },
+    );
 
-  api.route('DELETE', '/v1/shoppers/:id', (req) => {
-    const shopper = authorizedShopper(deps, req);
-    shoppers.delete(shopper.id);
-    return { status: 204 };
-  });
-
-  api.route('POST', '/v1/admin/shoppers/import', async (req) => {
-    requireToken(req, deps.adminToken(), 'admin');
-    const imported = parseShopperImport(await req.json(), deps.defaultExponent);
-    return { status: 200, body: shoppers.import(imported) };
+    app.post(
+      '/v1/admin/shoppers/import',
+      {
+        schema: {
+          summary: 'Enroll shoppers whose identity keys already exist (admin token)',
+          tags: ['admin'],
+          body: ShopperImportSchema,
+          response: { 200: Type.Object({ imported: Type.Integer({ minimum: 0 }) }, closed), ...errors(400, 401, 403) },
+          ...BearerHeader,
+        },
+      },
+      async (request) => {
+        requireToken(request, deps.adminToken(), 'admin');
+        return shoppers.import(parseShopperImport(request.body, deps.defaultExponent));
+      },
+    );
   });
 }

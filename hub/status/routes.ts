@@ -4,10 +4,10 @@ import { isAppError } from '../../shared/errors.ts';
 import { systemClock, type Clock } from '../../shared/ports/clock.ts';
 import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import { CryptoRandomSource, type RandomSource } from '../../shared/ports/random.ts';
-import { compileValidator } from '../../shared/validation.ts';
 import { packageVersion } from '../../shared/version.ts';
 import type { Database } from 'better-sqlite3';
-import { badRequest, tokenMatches, type ApiRequest, type ApiResponse, type ApiServer } from '../http/mod.ts';
+import { errors } from '../../shared/http/mod.ts';
+import { respond, tokenMatches, type ApiResponse, type ApiServer, type FastifyRequest } from '../http/mod.ts';
 import type { GatewayAdmin, GatewayCommands } from '../broker/mod.ts';
 import { createBucket, tryTake, type TokenBucket } from '../../shared/rate-limit/token-bucket.ts';
 import { createOnceFilter, type OnceFilter } from '../../shared/logging/once-filter.ts';
@@ -109,18 +109,44 @@ const LoginBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
 );
-const validateLogin = compileValidator<{ token: string }>(LoginBody);
 const IdentifyBody = Type.Object(
   { seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) },
   { additionalProperties: false },
 );
-const validateIdentify = compileValidator<{ seconds?: number }>(IdentifyBody);
+const Loose = Type.Object({}, { additionalProperties: true });
+/** The status view (core/status-view.ts); each section is documented in docs/status-page.md. */
+const StatusViewSchema = Type.Object(
+  {
+    store: Type.String(),
+    hub: Type.Object({ version: Type.String(), timeMs: Type.Number() }),
+    refreshSeconds: Type.Number(),
+    gateways: Type.Object({ total: Type.Integer(), online: Type.Integer(), items: Type.Array(Loose) }),
+    releases: Loose,
+    plan: Loose,
+    quarantine: Loose,
+    storage: Type.Union([Loose, Type.Null()]),
+    counters: Type.Array(Loose),
+  },
+  { additionalProperties: false, description: 'System figures only: no shopper counts (docs/status-page.md)' },
+);
+const IdentifyReply = Type.Object(
+  {
+    gateway: Type.String(),
+    transaction: Type.String(),
+    ok: Type.Boolean(),
+    data: Type.Optional(Loose),
+    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    roundTripMs: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+const Technician: { security: Array<Record<string, string[]>> } = { security: [{ bearer: [] }, { cookie: [] }] };
 
 /** Failed sign-ins per client address: a burst of 10, then one every 6 s. */
 const SIGN_IN_LIMITS = { ratePerSecond: 1 / 6, burst: 10 };
 const IDENTIFY_SECONDS = 10;
 
-function hasBody(req: ApiRequest): boolean {
+function hasBody(req: Pick<FastifyRequest, 'headers'>): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return length !== '0';
   return req.headers['transfer-encoding'] !== undefined;
@@ -163,7 +189,7 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
   const providerLog = { logger, once: createOnceFilter(100) };
   let quarantine: ReturnType<typeof createQuarantineReader> | null = null;
 
-  const auth = (req: ApiRequest) =>
+  const auth = (req: Pick<FastifyRequest, 'headers' | 'method'>) =>
     authorizeTechnician(req, { token: hub.technicianToken(), sessions, secure: api.secure, nowMs: sessionClock.now() });
   const cookie = (value: string, maxAgeSeconds: number): string =>
     setCookieHeader(SESSION_COOKIE, value, { path: TECHNICIAN_API, secure: api.secure, maxAgeSeconds });
@@ -207,21 +233,93 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
     };
   }
 
-  api.route('GET', STATUS_PAGE_PATH, () => asset('index.html'));
-  api.route('GET', `${STATUS_PAGE_PATH}/assets/:file`, (req) =>
-    asset(req.params.file === 'index.html' ? '' : (req.params.file as string)),
-  );
+  api.routes((app) => {
+    app.get(
+      STATUS_PAGE_PATH,
+      { schema: { summary: 'The technician status page (HTML)', tags: ['technician'], produces: ['text/html'] } },
+      async (_request, reply) => respond(reply, asset('index.html')),
+    );
+    app.get(
+      `${STATUS_PAGE_PATH}/assets/:file`,
+      {
+        schema: {
+          summary: "The status page's stylesheet and script",
+          tags: ['technician'],
+          params: Type.Object({ file: Type.String({ maxLength: 64 }) }),
+        },
+      },
+      async (request, reply) => respond(reply, asset(request.params.file === 'index.html' ? '' : request.params.file)),
+    );
 
-  api.route('POST', `${TECHNICIAN_API}/session`, async (req) => {
-    if (req.headers.origin !== undefined && !sameOrigin(req, api.secure))
+    app.post(
+      `${TECHNICIAN_API}/session`,
+      {
+        schema: {
+          summary: 'Sign in with the technician token: a session cookie (rate-limited per address)',
+          tags: ['technician'],
+          body: LoginBody,
+          response: { 204: Type.Null(), ...errors(400, 403, 429) },
+        },
+      },
+      async (request, reply) => respond(reply, signIn(request)),
+    );
+
+    app.delete(
+      `${TECHNICIAN_API}/session`,
+      { schema: { summary: 'Sign out (clears the cookie)', tags: ['technician'], response: { 204: Type.Null() } } },
+      async (request, reply) => {
+        const outcome = auth(request);
+        if (outcome.ok && outcome.sessionId !== null) sessions.revoke(outcome.sessionId);
+        // Signing out always clears the cookie, even when the session had already expired.
+        return respond(reply, { status: 204, headers: { ...SECURITY_HEADERS, 'set-cookie': cookie('', 0) } });
+      },
+    );
+
+    app.get(
+      `${TECHNICIAN_API}/status`,
+      {
+        schema: {
+          summary: 'The status view: gateways, releases and sync, the budget plan, quarantine, storage, counters',
+          tags: ['technician'],
+          response: { 200: StatusViewSchema, ...errors(401, 403) },
+          ...Technician,
+        },
+      },
+      async (request, reply) => {
+        const outcome = auth(request);
+        if (!outcome.ok) return respond(reply, outcome.response);
+        return respond(reply, { status: 200, headers: SECURITY_HEADERS, body: view() });
+      },
+    );
+
+    app.post(
+      `${TECHNICIAN_API}/gateways/:id/identify`,
+      {
+        schema: {
+          summary: "Blink a gateway's LEDs (the command and its reply over MQTT)",
+          tags: ['technician'],
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+          body: IdentifyBody,
+          response: { 200: IdentifyReply, ...errors(400, 401, 403, 404, 409, 504) },
+          ...Technician,
+        },
+        // The body is optional: no body means the default duration.
+        preValidation: async (request) => {
+          if (!hasBody(request)) request.body = {};
+        },
+      },
+      async (request, reply) => respond(reply, await identify(request, request.params.id, request.body.seconds)),
+    );
+  });
+
+  function signIn(request: Pick<FastifyRequest, 'headers' | 'socket'> & { body: { token: string } }): ApiResponse {
+    if (request.headers.origin !== undefined && !sameOrigin(request, api.secure))
       return refusal(403, 'AUTH_FORBIDDEN', "Sign in from the hub's own page (the Origin header is another site)")
         .response;
     if (hub.technicianToken() === null) return refusal(403, 'AUTH_FORBIDDEN', TOKEN_NOT_CONFIGURED).response;
-    const checked = validateLogin(await req.json());
-    if (!checked.ok) throw badRequest(checked.problems, 'Sign-in body');
-    const client = req.raw.socket.remoteAddress ?? 'unknown';
+    const client = request.socket.remoteAddress ?? 'unknown';
     const now = sessionClock.now();
-    if (!tokenMatches(checked.value.token, hub.technicianToken())) {
+    if (!tokenMatches(request.body.token, hub.technicianToken())) {
       if (failedSignIns.size > 1000) failedSignIns.clear();
       let bucket = failedSignIns.get(client);
       if (bucket === undefined) failedSignIns.set(client, (bucket = createBucket(SIGN_IN_LIMITS, now)));
@@ -236,36 +334,21 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
     const id = sessions.create(now);
     logger.info({ client, sessions: sessions.size }, 'technician signed in');
     return { status: 204, headers: { ...SECURITY_HEADERS, 'set-cookie': cookie(id, sessionMs / 1000) } };
-  });
+  }
 
-  api.route('DELETE', `${TECHNICIAN_API}/session`, (req) => {
-    const outcome = auth(req);
-    if (outcome.ok && outcome.sessionId !== null) sessions.revoke(outcome.sessionId);
-    // Signing out always clears the cookie, even when the session had already expired.
-    return { status: 204, headers: { ...SECURITY_HEADERS, 'set-cookie': cookie('', 0) } };
-  });
-
-  api.route('GET', `${TECHNICIAN_API}/status`, (req) => {
-    const outcome = auth(req);
+  async function identify(
+    request: Pick<FastifyRequest, 'headers' | 'method'>,
+    id: string,
+    requested: number | undefined,
+  ): Promise<ApiResponse> {
+    const outcome = auth(request);
     if (!outcome.ok) return outcome.response;
-    return { status: 200, headers: SECURITY_HEADERS, body: view() };
-  });
-
-  api.route('POST', `${TECHNICIAN_API}/gateways/:id/identify`, async (req) => {
-    const outcome = auth(req);
-    if (!outcome.ok) return outcome.response;
-    const id = req.params.id as string;
     const gateway = hub.gateways.get(id);
     if (gateway === null) return refusal(404, 'API_NOT_FOUND', `No gateway "${id}" is registered`).response;
     if (gateway.revokedMs !== null)
       return refusal(409, 'API_CONFLICT', `Gateway "${id}" is revoked; rotate its credential to bring it back`)
         .response;
-    let seconds = IDENTIFY_SECONDS;
-    if (hasBody(req)) {
-      const checked = validateIdentify(await req.json());
-      if (!checked.ok) throw badRequest(checked.problems, 'Identify body');
-      seconds = checked.value.seconds ?? IDENTIFY_SECONDS;
-    }
+    const seconds = requested ?? IDENTIFY_SECONDS;
     const started = performance.now();
     try {
       const reply = await hub.sendCommand(id, 'identify', { seconds }, { timeoutMs: identifyTimeoutMs });
@@ -290,7 +373,7 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
       }
       throw error;
     }
-  });
+  }
 
   return { path: STATUS_PAGE_PATH, view };
 }

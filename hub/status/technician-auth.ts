@@ -1,4 +1,6 @@
-import { tokenMatches, type ApiRequest, type ApiResponse } from '../http/mod.ts';
+import { bearerOf, tokenMatches, type ApiResponse, type FastifyRequest } from '../http/mod.ts';
+
+type Request = Pick<FastifyRequest, 'headers' | 'method'>;
 import { cookieValue, SESSION_COOKIE } from './core/cookies.ts';
 import type { TechnicianSessions } from './technician-sessions.ts';
 
@@ -39,24 +41,25 @@ export function refusal(
 export const TOKEN_NOT_CONFIGURED = 'The technician page is disabled: hub.yaml names no api.technicianTokenFile';
 
 /** True when the request's Origin (if the browser sent one) is the hub itself. */
-export function sameOrigin(req: ApiRequest, secure: boolean): boolean {
+export function sameOrigin(req: Pick<FastifyRequest, 'headers'>, secure: boolean): boolean {
   const origin = req.headers.origin;
   const host = req.headers.host;
   if (origin === undefined) return false;
   return typeof host === 'string' && origin === `${secure ? 'https' : 'http'}://${host}`;
 }
 
-export function authorizeTechnician(req: ApiRequest, ctx: AuthContext): AuthOutcome {
+export function authorizeTechnician(req: Request, ctx: AuthContext): AuthOutcome {
   if (ctx.token === null) return refusal(403, 'AUTH_FORBIDDEN', TOKEN_NOT_CONFIGURED);
   if (req.headers.authorization !== undefined) {
-    if (req.bearer === null)
+    const bearer = bearerOf(req.headers);
+    if (bearer === null)
       return refusal(
         401,
         'AUTH_BAD_CREDENTIAL',
         'The Authorization header must be "Bearer <technician token>"',
         CHALLENGE,
       );
-    if (!tokenMatches(req.bearer, ctx.token))
+    if (!tokenMatches(bearer, ctx.token))
       return refusal(403, 'AUTH_FORBIDDEN', 'The bearer token is not the technician token');
     return { ok: true, via: 'bearer', sessionId: null };
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createPlainServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,6 +11,7 @@ import Fastify, {
   type FastifyInstance,
   type RawServerBase,
 } from 'fastify';
+import { Ajv } from 'ajv';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import { errorBody, httpStatusOf, validationErrorBody } from './error-mapping.ts';
@@ -48,6 +50,11 @@ export interface HttpServerOptions {
   readonly bodyLimitBytes: number;
   readonly logger: Logger;
   readonly openapi: { readonly title: string; readonly version: string; readonly description?: string };
+  /**
+   * Also name the failing field as `error.field` (the hub's established error format: a body
+   * pointer such as "/token", or the name of a path or query parameter such as "purchaseId").
+   */
+  readonly errorField?: boolean;
 }
 
 export interface RegisteredRoute {
@@ -57,6 +64,12 @@ export interface RegisteredRoute {
 
 export interface HttpServer {
   readonly app: HttpApp;
+  /**
+   * Registers routes in a plugin that loads after the OpenAPI plugin, so they appear in
+   * /openapi.json; for servers built synchronously (buildHttpServer), where the plugins have not
+   * loaded yet when the features register their routes.
+   */
+  addRoutes(register: (app: HttpApp) => void): void;
   readonly metrics: HttpMetrics;
   readonly secure: boolean;
   readonly port: number | null;
@@ -93,6 +106,14 @@ function patternRegExp(url: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** error.field from a validation failure: "/token" in the body, or "purchaseId" of the path or query. */
+function withField(body: ReturnType<typeof validationErrorBody>, context: string) {
+  const pointer = String((body.error.details as { pointer?: unknown }).pointer ?? `/${context}`);
+  const inner = pointer.slice(context.length + 1);
+  const field = context === 'body' ? inner : (inner.split('/')[1] ?? inner);
+  return { error: { ...body.error, field } };
+}
+
 function installErrorHandling(app: HttpApp, options: HttpServerOptions, routes: readonly RegisteredRoute[]): void {
   app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
     if (error.validation !== undefined) {
@@ -105,12 +126,26 @@ function installErrorHandling(app: HttpApp, options: HttpServerOptions, routes: 
             : context === 'headers'
               ? request.headers
               : request.body;
-      return reply.status(400).send(validationErrorBody(context, error.validation, root));
+      const body = validationErrorBody(context, error.validation, root);
+      return reply.status(400).send(options.errorField === true ? withField(body, context) : body);
     }
     if (isAppError(error)) {
       const status = httpStatusOf(error.code);
       if (status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
-      return reply.status(status).send(errorBody(error.code, error.message, error.details as Record<string, unknown>));
+      const details = error.details as Record<string, unknown> | undefined;
+      const body = errorBody(error.code, error.message, details);
+      const field = details?.field;
+      return reply
+        .status(status)
+        .send(options.errorField === true && typeof field === 'string' ? { error: { ...body.error, field } } : body);
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      const message =
+        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'Request body is empty, expected a JSON object'
+          : `Request body is not valid JSON (${error.message}), expected a JSON object`;
+      const body = errorBody('API_BAD_REQUEST', message, { pointer: '/body' });
+      return reply.status(400).send(options.errorField === true ? { error: { ...body.error, field: '' } } : body);
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
@@ -139,32 +174,44 @@ function installErrorHandling(app: HttpApp, options: HttpServerOptions, routes: 
   });
 }
 
-export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+/** The TLS material of a server, read when it starts listening (so a renewed certificate is picked up on restart). */
+function loadTls(tls: NonNullable<HttpServerOptions['tls']>): { cert: Buffer; key: Buffer } {
+  return { cert: readPem(tls.certFile, 'certificate'), key: readPem(tls.keyFile, 'key') };
+}
+
+/**
+ * Builds the server without waiting for its plugins, for a composition root that wires its
+ * features synchronously: they register their routes with addRoutes. The TLS files are read at
+ * listen(); the handshake refuses anything below TLS 1.2.
+ */
+export function buildHttpServer(options: HttpServerOptions): HttpServer {
   if (options.tls === null && !isLoopback(options.host)) {
     throw new AppError(
       'CFG_INVALID',
       `HTTP server "${options.name}" would listen on ${options.host} without TLS, expected certFile and keyFile (plain HTTP only on a loopback address)`,
     );
   }
-  const https =
-    options.tls === null
-      ? null
-      : {
-          cert: readPem(options.tls.certFile, 'certificate'),
-          key: readPem(options.tls.keyFile, 'key'),
-          minVersion: 'TLSv1.2' as const,
-        };
+  let tlsServer: TlsServer | null = null;
   const fastify = Fastify({
-    ...(https === null ? {} : { https }),
+    serverFactory: (handler) => {
+      if (options.tls === null) return createPlainServer(handler);
+      tlsServer = createTlsServer({ minVersion: 'TLSv1.2' }, handler);
+      return tlsServer;
+    },
     loggerInstance: options.logger.child({ component: 'http' }),
     // Per-request lines would flood journald; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     exposeHeadRoutes: false,
-    // Typos in a body are errors, not silently dropped fields; query strings are coerced.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+  // Query strings and path parameters are text, so they are coerced to the schema's types; a JSON
+  // body is not: {"analytics": "true"} is an error, not a boolean.
+  const bodyAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+  const textAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object),
+  );
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -177,7 +224,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   installErrorHandling(app, options, routes);
-  await app.register(swagger, {
+  void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -187,7 +234,37 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       },
     },
   });
-  app.get(
+  const addRoutes = (register: (scope: HttpApp) => void): void => {
+    void app.register(async (scope) => register(scope as unknown as HttpApp));
+  };
+  addRoutes((scope) => registerMetaRoutes(scope, app, metrics));
+  let port: number | null = null;
+  return {
+    app,
+    addRoutes,
+    metrics,
+    secure: options.tls !== null,
+    get port() {
+      return port;
+    },
+    routes,
+    async listen() {
+      if (options.tls !== null && tlsServer !== null)
+        (tlsServer as TlsServer).setSecureContext({ ...loadTls(options.tls), minVersion: 'TLSv1.2' });
+      await app.listen({ host: options.host, port: options.port });
+      port = (app.server.address() as AddressInfo).port;
+      return port;
+    },
+    async close() {
+      await app.close();
+      port = null;
+    },
+  };
+}
+
+/** GET /openapi.json and GET /metrics. */
+function registerMetaRoutes(scope: HttpApp, root: HttpApp, metrics: HttpMetrics): void {
+  scope.get(
     '/openapi.json',
     {
       schema: {
@@ -196,9 +273,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.0 document' } },
       },
     },
-    async () => app.swagger(),
+    async () => root.swagger(),
   );
-  app.get(
+  scope.get(
     '/metrics',
     {
       schema: {
@@ -213,23 +290,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       return metrics.registry.metrics();
     },
   );
-  let port: number | null = null;
-  return {
-    app,
-    metrics,
-    secure: https !== null,
-    get port() {
-      return port;
-    },
-    routes,
-    async listen() {
-      await app.listen({ host: options.host, port: options.port });
-      port = (app.server.address() as AddressInfo).port;
-      return port;
-    },
-    async close() {
-      await app.close();
-      port = null;
-    },
-  };
+}
+
+/**
+ * The server with its plugins loaded: routes may then be added directly on `app` (HQ). The TLS
+ * files are checked here, so a missing certificate fails at start-up.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const server = buildHttpServer(options);
+  if (options.tls !== null) loadTls(options.tls);
+  await server.app.after();
+  return server;
 }
