@@ -58,6 +58,19 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger: options.logger,
     openapi: { title: 'hushpoint hub', version: options.version, description: DESCRIPTION },
     errorField: true,
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A shopper token (from enrollment), the admin token or the technician token',
+      },
+      cookie: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'hp_technician',
+        description: 'A technician session (sign in on /status)',
+      },
+    },
   });
   http.app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

@@ -39,7 +39,7 @@ export function legacyRoutes(api: ApiServer): LegacyApi {
         app.route({
           method,
           url: pattern,
-          schema: { summary: `${method} ${pattern}`, tags: ['offers'] },
+          schema: { summary: `${method} ${pattern}`, tags: ['offers', 'legacy'] },
           handler: async (request, reply) => {
             const url = new URL(request.url, 'https://hub.invalid');
             const body = request.body;

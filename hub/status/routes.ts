@@ -236,7 +236,14 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
   api.routes((app) => {
     app.get(
       STATUS_PAGE_PATH,
-      { schema: { summary: 'The technician status page (HTML)', tags: ['technician'], produces: ['text/html'] } },
+      {
+        schema: {
+          summary: 'The technician status page (HTML)',
+          tags: ['technician'],
+          produces: ['text/html'],
+          response: { 200: Type.String({ description: 'the page' }) },
+        },
+      },
       async (_request, reply) => respond(reply, asset('index.html')),
     );
     app.get(
@@ -246,6 +253,8 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
           summary: "The status page's stylesheet and script",
           tags: ['technician'],
           params: Type.Object({ file: Type.String({ maxLength: 64 }) }),
+          produces: ['text/css', 'text/javascript'],
+          response: { 200: Type.String({ description: 'status.css or status.js' }), ...errors(404) },
         },
       },
       async (request, reply) => respond(reply, asset(request.params.file === 'index.html' ? '' : request.params.file)),

@@ -55,6 +55,8 @@ export interface HttpServerOptions {
    * pointer such as "/token", or the name of a path or query parameter such as "purchaseId").
    */
   readonly errorField?: boolean;
+  /** OpenAPI security schemes that routes name in `schema.security` (e.g. bearer tokens, a session cookie). */
+  readonly securitySchemes?: Record<string, Record<string, unknown>>;
 }
 
 export interface RegisteredRoute {
@@ -232,6 +234,13 @@ export function buildHttpServer(options: HttpServerOptions): HttpServer {
         version: options.openapi.version,
         ...(options.openapi.description !== undefined ? { description: options.openapi.description } : {}),
       },
+      ...(options.securitySchemes !== undefined
+        ? {
+            components: {
+              securitySchemes: options.securitySchemes as Record<string, { type: 'http'; scheme: string }>,
+            },
+          }
+        : {}),
     },
   });
   const addRoutes = (register: (scope: HttpApp) => void): void => {
