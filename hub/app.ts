@@ -7,7 +7,7 @@ import type { CommandName } from '../shared/protocol/topics.ts';
 import type { CommandReply, GatewayCommand } from '../shared/protocol/messages.ts';
 import type { HubConfig } from './config.schema.ts';
 import { createHubEvents, type HubEvents } from './events.ts';
-import { createApiServer, readTokenFile, type ApiServer, type ResolvePath } from './http/mod.ts';
+import { createApiServer, readTokenFile, requireToken, type ApiServer, type ResolvePath } from './http/mod.ts';
 import { Counters, openHubDatabase, type Database } from './storage/mod.ts';
 import {
   createBrokerService,
@@ -80,7 +80,12 @@ export interface Hub {
   stats(): HubStats;
 }
 
-function apiServer(config: Readonly<HubConfig>, resolvePath: ResolvePath, logger: Logger): ApiServer {
+function apiServer(
+  config: Readonly<HubConfig>,
+  resolvePath: ResolvePath,
+  logger: Logger,
+  technicianToken: () => string | null,
+): ApiServer {
   const certFile = config.api.certFile ?? config.broker.tls?.certFile;
   const keyFile = config.api.keyFile ?? config.broker.tls?.keyFile;
   // The certificate files are read when the server starts listening, not at construction.
@@ -93,6 +98,8 @@ function apiServer(config: Readonly<HubConfig>, resolvePath: ResolvePath, logger
     maxBodyBytes: config.api.maxBodyBytes,
     logger: logger.child({ component: 'api' }),
     version: packageVersion(),
+    // Prometheus scrapes with the technician token (docs/field-guide.md#metrics).
+    metricsGuard: (request) => requireToken(request, technicianToken(), 'technician'),
   });
 }
 
@@ -158,6 +165,7 @@ function registerRoutes(deps: RouteDeps): void {
       gateways,
       counters: stats,
       sendCommand: commands.send,
+      metrics: api.http.metrics.registry,
     },
     {
       clock,
@@ -192,8 +200,8 @@ function buildFeatures(basics: Basics) {
   const db = openHubDatabase(resolvePath(config.database));
   const counters = new Counters(db);
   const events = createHubEvents(logger.child({ component: 'events' }));
-  const api = apiServer(config, resolvePath, logger);
   const tokens = { admin: null as string | null, technician: null as string | null };
+  const api = apiServer(config, resolvePath, logger, () => tokens.technician);
 
   const shoppers = createShopperService({
     db,

@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   maxBodyBytes: number;
   logger: Logger;
   version: string;
+  /** Who may scrape GET /metrics (throws 401/403 otherwise). */
+  metricsGuard?: (request: FastifyRequest) => void;
 }
 
 export interface ApiServer {
@@ -58,6 +60,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger: options.logger,
     openapi: { title: 'hushpoint hub', version: options.version, description: DESCRIPTION },
     errorField: true,
+    ...(options.metricsGuard !== undefined ? { metricsGuard: options.metricsGuard } : {}),
     securitySchemes: {
       bearer: {
         type: 'http',

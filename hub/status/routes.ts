@@ -6,6 +6,8 @@ import { silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import { CryptoRandomSource, type RandomSource } from '../../shared/ports/random.ts';
 import { packageVersion } from '../../shared/version.ts';
 import type { Database } from 'better-sqlite3';
+import type { Registry } from 'prom-client';
+import { registerHubMetrics } from './metrics.ts';
 import { errors } from '../../shared/http/mod.ts';
 import { respond, tokenMatches, type ApiResponse, type ApiServer, type FastifyRequest } from '../http/mod.ts';
 import type { GatewayAdmin, GatewayCommands } from '../broker/mod.ts';
@@ -75,6 +77,8 @@ export interface StatusSurface {
   /** System counters (exact: gateways, batches, refusals — never shopper figures). */
   counters: () => Readonly<Record<string, number>>;
   sendCommand: GatewayCommands['send'];
+  /** The server's Prometheus registry: the hub's figures are added to it (metrics.ts). */
+  metrics?: Registry;
 }
 
 export interface StatusPageDeps {
@@ -382,6 +386,18 @@ export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}
       }
       throw error;
     }
+  }
+
+  if (hub.metrics !== undefined) {
+    registerHubMetrics(hub.metrics, {
+      gateways: () => hub.gateways.list(),
+      counters: () => hub.counters(),
+      quarantineTotal: () => (quarantine ??= createQuarantineReader(hub.db)).total(),
+      ...(providers.storage !== undefined ? { storage: providers.storage } : {}),
+      ...(providers.privacy !== undefined ? { privacy: providers.privacy } : {}),
+      now: () => clock.now(),
+      staleAfterMs,
+    });
   }
 
   return { path: STATUS_PAGE_PATH, view };

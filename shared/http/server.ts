@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyRequest,
   type RawServerBase,
 } from 'fastify';
 import { Ajv } from 'ajv';
@@ -55,6 +56,8 @@ export interface HttpServerOptions {
    * pointer such as "/token", or the name of a path or query parameter such as "purchaseId").
    */
   readonly errorField?: boolean;
+  /** Runs before GET /metrics is answered; throws an AppError (401/403) to refuse the scrape. */
+  readonly metricsGuard?: (request: FastifyRequest) => void;
   /** OpenAPI security schemes that routes name in `schema.security` (e.g. bearer tokens, a session cookie). */
   readonly securitySchemes?: Record<string, Record<string, unknown>>;
 }
@@ -246,7 +249,7 @@ export function buildHttpServer(options: HttpServerOptions): HttpServer {
   const addRoutes = (register: (scope: HttpApp) => void): void => {
     void app.register(async (scope) => register(scope as unknown as HttpApp));
   };
-  addRoutes((scope) => registerMetaRoutes(scope, app, metrics));
+  addRoutes((scope) => registerMetaRoutes(scope, app, metrics, options.metricsGuard));
   let port: number | null = null;
   return {
     app,
@@ -272,7 +275,12 @@ export function buildHttpServer(options: HttpServerOptions): HttpServer {
 }
 
 /** GET /openapi.json and GET /metrics. */
-function registerMetaRoutes(scope: HttpApp, root: HttpApp, metrics: HttpMetrics): void {
+function registerMetaRoutes(
+  scope: HttpApp,
+  root: HttpApp,
+  metrics: HttpMetrics,
+  guard: ((request: FastifyRequest) => void) | undefined,
+): void {
   scope.get(
     '/openapi.json',
     {
@@ -294,7 +302,8 @@ function registerMetaRoutes(scope: HttpApp, root: HttpApp, metrics: HttpMetrics)
         response: { 200: { type: 'string', description: 'Prometheus text exposition format' } },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      guard?.(request);
       reply.header('content-type', metrics.registry.contentType);
       return metrics.registry.metrics();
     },
