@@ -32,6 +32,7 @@ import {
 import { createHeartbeat, type Heartbeat } from './status/mod.ts';
 import { createCommandHandler, createLiveReload } from './commands/mod.ts';
 import { createStatusLights, type StatusLights } from './leds/mod.ts';
+import { createMetricsServer, type MetricsServer } from './metrics/mod.ts';
 
 /**
  * The gateway's composition root: BLE source → opt-in filter (in the source's callback) →
@@ -70,6 +71,8 @@ export interface Gateway {
   status(): GatewayStatus;
   /** For a replay source: settles after the last advert of the trace has been windowed and stored. */
   readonly replayFinished: Promise<void> | undefined;
+  /** Where the Prometheus endpoint listens (null when `metrics.enabled` is false or before start). */
+  metricsAddress(): { host: string; port: number } | null;
 }
 
 const TICK_MS = 250;
@@ -112,6 +115,7 @@ interface Wiring extends Base {
   messages: HubMessages;
   heartbeat: Heartbeat;
   lights: StatusLights;
+  metrics: MetricsServer | null;
 }
 
 function baseOf(deps: GatewayDeps): Base {
@@ -247,7 +251,7 @@ function wireGateway(deps: GatewayDeps): Wiring {
     identify: (untilMs) => lights.identify(untilMs),
     status: () => ({ ...heartbeat.current(), faults: activeFaults(lights.inputs()) }),
   });
-  return { ...base, hub, outbox, windows, intake, watchdog, replay, messages, heartbeat, lights };
+  return { ...base, hub, outbox, windows, intake, watchdog, replay, messages, heartbeat, lights, metrics: null };
 }
 
 /** Opens the outbox, the LEDs and the hub link, starts the BLE source, then the timers. */
@@ -280,11 +284,13 @@ async function startGateway(w: Wiring): Promise<void> {
   if (w.lights.present) life.timers.push(setInterval(() => w.lights.update(), LED_TICK_MS));
   w.heartbeat.start();
   w.lights.update();
+  await w.metrics?.start();
 }
 
 /** Stops the timers and the source, stores the partial window, says goodbye, closes the rest. */
 async function cleanup(w: Wiring): Promise<void> {
   const { life, log } = w;
+  await w.metrics?.stop();
   for (const timer of life.timers) clearInterval(timer);
   life.timers.length = 0;
   w.heartbeat.stop();
@@ -311,6 +317,25 @@ function tick(w: Wiring): void {
 export function createGateway(deps: GatewayDeps): Gateway {
   const w = wireGateway(deps);
   const { life, log } = w;
+  const stats = (): GatewayStats =>
+    collectStats({
+      running: life.running && !life.stopping,
+      counters: w.counters,
+      windows: w.windows,
+      outbox: w.outbox.current,
+      hub: w.hub,
+      ble: w.ble,
+      clockOffsetMs: w.messages.clockOffsetMs(),
+    });
+  const metrics = deps.config.metrics;
+  if (metrics.enabled)
+    w.metrics = createMetricsServer({
+      host: metrics.host,
+      port: metrics.port,
+      stats,
+      status: () => w.heartbeat.current(),
+      logger: log.child({ component: 'metrics' }),
+    });
   return {
     replayFinished: w.replay.finished,
 
@@ -345,15 +370,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     status: () => w.heartbeat.current(),
 
-    stats: () =>
-      collectStats({
-        running: life.running && !life.stopping,
-        counters: w.counters,
-        windows: w.windows,
-        outbox: w.outbox.current,
-        hub: w.hub,
-        ble: w.ble,
-        clockOffsetMs: w.messages.clockOffsetMs(),
-      }),
+    stats,
+
+    metricsAddress: () => w.metrics?.address() ?? null,
   };
 }

@@ -81,6 +81,15 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    /** Prometheus figures on a local port (docs/field-guide.md#metrics); off by default. */
+    metrics: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+      },
+      { ...closed, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

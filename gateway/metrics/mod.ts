@@ -1,0 +1,2 @@
+/** The gateway's optional Prometheus endpoint (docs/field-guide.md#metrics). */
+export { createMetricsServer, type MetricsServer, type MetricsServerDeps } from './metrics-server.ts';
