@@ -153,11 +153,10 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   // slot ≤ k → the slot-th of the shopper's top k, else the (slot − k)-th of the others (each
   // group in catalog order; the group, not the order inside it, is what the guarantee needs).
   const slot = sampleRank(policy, rng);
-  const split =
-    policy.k < n ? topKThreshold(scores, n, policy.k, buffers.work) : { threshold: Number.NEGATIVE_INFINITY, ties: 0 };
-  const chosen =
-    slot <= policy.k ? memberAt(scores, n, split, slot, true) : memberAt(scores, n, split, slot - policy.k, false);
-  const rank = rankOfPosition(scores, chosen, n);
+  const split = topKThreshold(scores, n, policy.k, buffers);
+  const inTop = slot <= policy.k;
+  const chosen = memberAt(buffers.keys, n, split, inTop ? slot : slot - policy.k, inTop);
+  const rank = rankOfPosition(buffers.keys, chosen, n);
   return {
     kind: 'shown',
     arm: 'personalised',
