@@ -1,12 +1,30 @@
 import type { Database } from 'better-sqlite3';
+import { AppError } from '../../shared/errors.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
-import { getShopperByPk } from '../shoppers/mod.ts';
+import { participates, type PeriodCaps } from '../../shared/privacy/accounting.ts';
+import {
+  budgetPeriodAt,
+  periodsPerYear,
+  type BudgetPeriod,
+  type BudgetPeriodUnit,
+} from '../../shared/time/local-calendar.ts';
+import { getShopperByPk, type EnrolledShopper } from '../shoppers/mod.ts';
+import type { BudgetLedger } from '../privacy/mod.ts';
 import type { ZoneEnterEvent } from '../events.ts';
-import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from './core/budget.ts';
-import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from './core/decide.ts';
-import { eligibleOffers, publicOffer, type CatalogOffer } from './core/catalog.ts';
+import { budgetLeftMicro, toMicroEpsilon, type BudgetStanding, type OfferBudget } from './core/budget.ts';
+
+export type { OfferBudget } from './core/budget.ts';
+import {
+  decideOffer,
+  PPM,
+  type DecisionConfig,
+  type EarlierDraws,
+  type OfferDecision,
+  type ShownDecision,
+} from './core/decide.ts';
+import { eligibility, eligibleOffers, publicOffer, type CatalogOffer } from './core/catalog.ts';
 import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from './core/ranking.ts';
 import { makeLocalClock, type LocalClock } from './core/local-time.ts';
 import { payoffCurve, PolicyCache } from './core/policy-cache.ts';
@@ -14,49 +32,50 @@ import {
   createOfferStore,
   type DecisionRecord,
   type NewDecision,
-  type OfferCounts,
   type OfferStore,
 } from './adapters/sqlite-offer-store.ts';
 import { createSseChannels, type SseChannels, type SseEvent } from './adapters/sse-channels.ts';
 import { createCatalogService, type CatalogService } from './catalog-service.ts';
 import type { OffersConfig } from './config.schema.ts';
+import { eligibleSetDigest, rankingVersion } from './ranking-version.ts';
+import { releasedResponses, type ReleasedResponse } from './released-responses.ts';
 import { offerView } from './views.ts';
 
 /**
- * The offers engine's shell: on each zone entry of an enrolled shopper (the presence service's
- * event) it reads the shopper's data, makes ONE decision with the pure core
- * (offers/core/decide.ts), records it in the audit trail — which is also the exact µε ledger of
- * the offer budget — and delivers a shown offer on the shopper's event streams. Randomness is
- * the hub's RandomSource (node:crypto in production), for the holdout draw and the sampler.
+ * The offers engine's shell (docs/shopper-api.md#how-an-offer-is-chosen): on each zone entry of
+ * an enrolled shopper (the presence service's event) it reads the shopper's data, their offer
+ * budget in the one ledger (budget "offers", the period of the decision's time) and their sticky
+ * draws, makes ONE decision with the pure core (offers/core/decide.ts) and, in ONE SQLite
+ * transaction, records it in the audit trail, charges a fresh draw's ε to the ledger (which
+ * re-checks the cap in SQL) and stores the draw. A shown offer is then delivered on the shopper's
+ * event streams. Randomness is the hub's RandomSource (node:crypto in production), for the
+ * holdout draw and the sampler.
  */
+
+/** The steps of a decision's transaction (a test may crash the decision after any of them). */
+export type OfferStep = 'offer-decided' | 'offer-recorded' | 'offer-charged';
 
 export interface OfferServiceDeps {
   readonly db: Database;
   readonly config: OffersConfig;
-  /** The store's IANA time zone (privacy.timeZone): local days and quiet hours. */
+  /** The store's IANA time zone (privacy.timeZone): local days, quiet hours and budget periods. */
   readonly timeZone: string;
+  /** The budget period (privacy.budget.period): the offer budget is per shopper and period. */
+  readonly budgetPeriod: BudgetPeriodUnit;
+  /** The hub's one budget ledger (hub/privacy): the offer budget is its budget "offers". */
+  readonly ledger: BudgetLedger;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly resolvePath: (path: string) => string;
-}
-
-export interface OfferBudget {
-  readonly day: number;
-  readonly caps: BudgetCapsMicro;
-  readonly spent: { readonly todayMicro: number; readonly windowMicro: number };
-  readonly left: { readonly todayMicro: number; readonly windowMicro: number };
+  /** Called inside a decision's transaction after each step; a throw rolls the whole decision back (tests). */
+  readonly checkpoint?: (step: OfferStep, shopperPk: number) => void;
 }
 
 export interface OfferStats {
-  /** Exact, hub-local counts over decisions made in the range (never sent upstream). */
-  readonly counts: OfferCounts;
-  /** Shoppers with an offer decision today by ε spent, in buckets up to 0, 25, 50, 75 and 100 % of the daily cap. */
-  readonly budgetToday: {
-    readonly day: number;
-    readonly shoppers: number;
-    readonly buckets: readonly { readonly upTo: number; readonly shoppers: number }[];
-  };
+  /** The released (DP) weekly offer response per arm, with 95% intervals: the only shopper figures. */
+  readonly responses: readonly ReleasedResponse[];
+  /** System figures. */
   readonly catalog: { readonly offers: number; readonly rejected: number };
   readonly streams: number;
 }
@@ -68,6 +87,8 @@ export interface OfferService {
   readonly streams: SseChannels;
   readonly localClock: LocalClock;
   readonly epsilonMicroByClass: Readonly<Record<string, number>>;
+  readonly caps: PeriodCaps;
+  readonly budgetPeriod: BudgetPeriodUnit;
   start(): void;
   stop(): void;
   /** 'crypto' in production (the hub's CryptoRandomSource draws the holdout and the sampler). */
@@ -77,16 +98,19 @@ export interface OfferService {
   budget(shopperPk: number, nowMs: number): OfferBudget;
   /** The shopper's private ranking of the offers eligible in `zone` now, best first (offer ids; for audits and tests). */
   ranking(shopperPk: number, zone: string, nowMs: number): string[];
-  stats(range: { fromMs: number; toMs: number }, nowMs: number): OfferStats;
-  /** Refreshes the popularity prior from released DP footfall (if any has been released). */
+  /** Released offer-response figures whose week overlaps the range, and system figures; never an exact shopper count. */
+  stats(range: { fromMs: number; toMs: number }): OfferStats;
+  /** Fixes the period's popularity prior from released DP footfall before the period (if any was released). */
   refreshPrior(nowMs: number): boolean;
   /** Ends the shopper's streams (after erasure). */
   forget(shopperPk: number): void;
-  /** Deletes audit entries older than auditRetentionDays; returns rows deleted. */
-  runRetention(nowMs: number): number;
+  /** Deletes audit entries older than auditRetentionDays and the ledger periods (with their draws) older than a year. */
+  runRetention(nowMs: number): { decisions: number; ledger: number; draws: number };
 }
 
 const DAY_MS = 86_400_000;
+const FIRST_OPEN_KEY = 'offers.ledger.firstOpenIndex';
+const CARRY_OVER_KEY = 'offers.v2.carryOver';
 
 function micro(value: number, what: string): number {
   const m = toMicroEpsilon(value);
@@ -94,17 +118,25 @@ function micro(value: number, what: string): number {
   return m;
 }
 
+/** The offer budget's caps from the config (µε; the config check allows at most 6 decimals). */
+export function offerCaps(config: OffersConfig): PeriodCaps {
+  return {
+    periodMicro: micro(config.budget.periodEpsilon, 'offers.budget.periodEpsilon'),
+    lifetimeMicro:
+      config.budget.lifetimeEpsilon === undefined
+        ? null
+        : micro(config.budget.lifetimeEpsilon, 'offers.budget.lifetimeEpsilon'),
+  };
+}
+
 export function createOfferService(deps: OfferServiceDeps): OfferService {
-  const { db, config, clock, random, logger } = deps;
+  const { db, config, clock, random, logger, ledger, timeZone } = deps;
   const store = createOfferStore(db);
   const epsilonMicroByClass: Record<string, number> = {};
   for (const [name, epsilon] of Object.entries(config.epsilon))
     epsilonMicroByClass[name] = micro(epsilon, `offers.epsilon.${name}`);
-  const localClock = makeLocalClock(deps.timeZone);
-  const caps: BudgetCapsMicro = {
-    dailyMicro: micro(config.budget.dailyEpsilon, 'offers.budget.dailyEpsilon'),
-    thirtyDayMicro: micro(config.budget.thirtyDayEpsilon, 'offers.budget.thirtyDayEpsilon'),
-  };
+  const localClock = makeLocalClock(timeZone);
+  const caps = offerCaps(config);
   const decisionConfig: DecisionConfig = {
     budget: caps,
     caps: { perVisit: config.caps.perVisit, perDay: config.caps.perDay, minGapMs: config.caps.minGapSeconds * 1000 },
@@ -125,8 +157,18 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
   const streams = createSseChannels({ keepAliveMs: config.streamKeepAliveSeconds * 1000 });
   const footfall =
     db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
-    WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? GROUP BY v.cell`);
+    WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? AND r.period_end_ms <= ? GROUP BY v.cell`);
+  const metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const metaSet = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  const checkpoint = deps.checkpoint ?? (() => undefined);
   let priorTimer: NodeJS.Timeout | null = null;
+  /** Periods before this index have been pruned from the ledger: nothing may be charged there again. */
+  let firstOpenIndex = Number(metaGet.get(FIRST_OPEN_KEY) ?? Number.NEGATIVE_INFINITY);
+  const enrolmentPeriods = new Map<number, number>();
+
+  const periodAt = (ms: number): BudgetPeriod => budgetPeriodAt(ms, deps.budgetPeriod, timeZone);
 
   /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
   function signalsOf(pk: number, preferences: ShopperSignals['preferences']): ShopperSignals {
@@ -137,6 +179,22 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       exclusions: store.exclusions(pk),
       dismissedOfferIds: feedback.dismissed,
       redeemedOfferIds: feedback.redeemed,
+    };
+  }
+
+  function standingOf(shopper: EnrolledShopper, period: BudgetPeriod): BudgetStanding {
+    const state = ledger.state(shopper.pk, 'offers', period.label);
+    let enrolled = enrolmentPeriods.get(shopper.createdMs);
+    if (enrolled === undefined) {
+      enrolled = periodAt(shopper.createdMs).index;
+      enrolmentPeriods.set(shopper.createdMs, enrolled);
+    }
+    return {
+      period: period.label,
+      spentMicro: state.spentMicro,
+      excluded: state.excluded,
+      participates: caps.lifetimeMicro === null || participates(enrolled, period.index, caps),
+      open: period.index >= firstOpenIndex,
     };
   }
 
@@ -154,7 +212,8 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       entryMs: event.at * 1000,
       visitStartedAt: event.visitStartedAt,
       eligible: decision.eligible,
-      budgetLeft: decision.budgetLeft,
+      period: decision.period,
+      budgetLeftMicro: decision.budgetLeftMicro,
     };
     const entry: NewDecision =
       decision.kind === 'shown'
@@ -164,8 +223,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
             arm: decision.arm,
             offerId: decision.offer.id,
             offer: publicOffer(decision.offer),
-            rank: decision.rank,
-            policy: decision.policy,
+            draw: decision.draw,
             epsilonMicro: decision.epsilonMicro,
             dataCategories: decision.dataCategories,
             reason: null,
@@ -178,8 +236,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
             arm: null,
             offerId: null,
             offer: null,
-            rank: null,
-            policy: null,
+            draw: null,
             epsilonMicro: 0,
             dataCategories: ['presence'],
             reason: decision.reason,
@@ -190,6 +247,121 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     return { ...entry, pk, stateMs: null };
   }
 
+  /** Charges a fresh draw to the ledger (re-checked against the cap in SQL) and stores it as the period's sticky draw. */
+  function charge(
+    shopper: EnrolledShopper,
+    period: BudgetPeriod,
+    decision: ShownDecision,
+    stored: DecisionRecord,
+    keys: { rankingVersion: string; eligibleSet: string },
+  ): void {
+    ledger.charge('offers', period, 'offer', [{ unit: shopper.pk, micro: decision.epsilonMicro }], caps);
+    store.addDraw(shopper.pk, {
+      period: period.label,
+      periodIndex: period.index,
+      ...keys,
+      slot: decision.slot as number,
+      offerId: decision.offer.id,
+      decisionId: stored.id,
+      epsilonMicro: decision.epsilonMicro,
+      dataCategories: decision.dataCategories,
+      atMs: stored.atMs,
+    });
+  }
+
+  /** The decision and everything it writes, in one transaction: all of it commits, or none. */
+  function decideAndRecord(event: ZoneEnterEvent, nowMs: number): DecisionRecord | null {
+    const index = catalog.index();
+    const shopper = getShopperByPk(db, event.shopperPk);
+    if (shopper === null) return null;
+    const zone = eligibility(index, event.zone, nowMs);
+    if (zone.eligible.length === 0) return null;
+    const period = periodAt(nowMs);
+    const profile = store.profile(shopper.pk);
+    const signals = signalsOf(shopper.pk, profile.preferences);
+    const activity = store.activity(shopper.pk, localClock(nowMs).day, event.visitStartedAt);
+    const policy = decisionConfig.policies.get(zone.eligible.length, zone.epsilonMicro);
+    const keys = {
+      rankingVersion: rankingVersion(signals, index, zone),
+      eligibleSet: eligibleSetDigest(index, zone, policy),
+    };
+    const draws = store.drawsFor(shopper.pk, period.label, keys.eligibleSet);
+    const same = draws.find((d) => d.rankingVersion === keys.rankingVersion);
+    const latest = draws[0];
+    const earlier: EarlierDraws = {
+      sticky: same === undefined ? null : { slot: same.slot },
+      latest:
+        same !== undefined || latest === undefined
+          ? null
+          : { offerId: latest.offerId, dataCategories: latest.dataCategories },
+    };
+    const decision = decideOffer(
+      {
+        nowMs,
+        zone: event.zone,
+        entryAtMs: event.at * 1000,
+        catalog: index,
+        standing: standingOf(shopper, period),
+        draws: earlier,
+        shopper: {
+          consent: {
+            presenceForOffers: shopper.consent.presenceForOffers,
+            pausedUntilMs: shopper.consent.pausedUntilMs,
+            quietHours: profile.quietHours,
+          },
+          signals,
+          activity,
+        },
+      },
+      random,
+      decisionConfig,
+    );
+    checkpoint('offer-decided', shopper.pk);
+    if (decision.kind === 'none') return null;
+    if (decision.kind === 'shown' && decision.draw === 'sticky' && decision.offer.id !== same?.offerId) {
+      // Equal keys mean an equal ranking; anything else is a ranking input the version misses.
+      throw new AppError(
+        'INTERNAL',
+        `sticky draw of ${same?.decisionId} mapped to "${decision.offer.id}", expected "${same?.offerId}": the ranking version misses an input`,
+      );
+    }
+    const stored = record(event, nowMs, decision);
+    checkpoint('offer-recorded', shopper.pk);
+    if (decision.kind === 'shown' && decision.draw === 'fresh') {
+      charge(shopper, period, decision, stored, keys);
+      checkpoint('offer-charged', shopper.pk);
+    }
+    return stored;
+  }
+
+  /**
+   * The upgrade from v1 (per day and 30 days): once, before the first v2 charge, each shopper's
+   * v1 spending on days of the current period is carried into the ledger, so the period's cap
+   * counts it; a shopper already at the cap is left out of the rest of the period.
+   */
+  function carryOverV1(nowMs: number): number {
+    if (metaGet.get(CARRY_OVER_KEY) !== undefined) return 0;
+    const period = periodAt(nowMs);
+    return db.transaction(() => {
+      let carried = 0;
+      if (ledger.isEmpty('offers')) {
+        const rows = db
+          .prepare(
+            `SELECT shopper_pk AS unit, SUM(epsilon_micro) AS micro FROM offer_decisions
+             WHERE outcome = 'shown' AND draw IS NULL AND day >= ? AND day < ? GROUP BY shopper_pk`,
+          )
+          .all(period.firstDay, period.endDay) as Array<{ unit: number; micro: number }>;
+        for (const row of rows) {
+          if (row.micro <= 0) continue;
+          ledger.carryOver('offers', period, row.unit, row.micro, caps);
+          carried++;
+        }
+      }
+      metaSet.run(CARRY_OVER_KEY, period.label);
+      return carried;
+    })();
+  }
+
   const service: OfferService = {
     enabled: config.enabled,
     store,
@@ -197,11 +369,15 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     streams,
     localClock,
     epsilonMicroByClass,
+    caps,
+    budgetPeriod: deps.budgetPeriod,
     randomKind: String((random as { kind?: unknown }).kind ?? 'unknown'),
 
     start() {
       const nowMs = clock.now();
       catalog.load(nowMs);
+      const carried = carryOverV1(nowMs);
+      if (carried > 0) logger.info({ shoppers: carried }, 'v1 offer spending carried into the budget ledger');
       service.refreshPrior(nowMs);
       streams.start();
       priorTimer = setInterval(() => {
@@ -229,41 +405,11 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     onZoneEnter(event) {
       if (!config.enabled) return null;
       const nowMs = clock.now();
-      const index = catalog.index();
-      if (!index.byZone.has(event.zone)) return null;
-      const shopper = getShopperByPk(db, event.shopperPk);
-      if (shopper === null) return null;
-      const profile = store.profile(shopper.pk);
-      const local = localClock(nowMs);
-      const activity = store.activity(shopper.pk, local.day, event.visitStartedAt);
-      const decision = decideOffer(
-        {
-          nowMs,
-          zone: event.zone,
-          entryAtMs: event.at * 1000,
-          catalog: index,
-          shopper: {
-            consent: {
-              presenceForOffers: shopper.consent.presenceForOffers,
-              pausedUntilMs: shopper.consent.pausedUntilMs,
-              quietHours: profile.quietHours,
-            },
-            signals: signalsOf(shopper.pk, profile.preferences),
-            activity: {
-              shownToday: activity.shownToday,
-              shownThisVisit: activity.shownThisVisit,
-              lastShownMs: activity.lastShownMs,
-              spent: { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro },
-            },
-          },
-        },
-        random,
-        decisionConfig,
-      );
-      if (decision.kind === 'none') return null;
-      const stored = record(event, nowMs, decision);
+      if (!catalog.index().byZone.has(event.zone)) return null;
+      const stored = db.transaction(() => decideAndRecord(event, nowMs)).immediate();
+      if (stored === null) return null;
       if (stored.outcome === 'shown') {
-        const delivered = streams.publish(shopper.pk, offerEvent(stored));
+        const delivered = streams.publish(stored.shopperPk, offerEvent(stored));
         logger.debug({ decision: stored.id, arm: stored.arm, zone: stored.zone, streams: delivered }, 'offer shown');
       } else {
         logger.debug({ decision: stored.id, reason: stored.reason, zone: stored.zone }, 'offer refused');
@@ -272,10 +418,32 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     },
 
     budget(shopperPk, nowMs) {
-      const { day } = localClock(nowMs);
-      const activity = store.activity(shopperPk, day, -1);
-      const spent = { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro };
-      return { day, caps, spent, left: budgetLeft(caps, spent) };
+      const period = periodAt(nowMs);
+      const shopper = getShopperByPk(db, shopperPk);
+      const standing: BudgetStanding =
+        shopper === null
+          ? { period: period.label, spentMicro: 0, excluded: false, participates: true, open: true }
+          : standingOf(shopper, period);
+      const history = ledger
+        .spending(shopperPk, 'offers')
+        .filter((p) => p.period !== period.label)
+        .map((p) => ({
+          period: p.period,
+          spentMicro: p.spentMicro,
+          draws: p.items.reduce((n, i) => n + i.charges, 0),
+        }));
+      return {
+        period: period.label,
+        periodUnit: deps.budgetPeriod,
+        capMicro: caps.periodMicro,
+        lifetimeMicro: caps.lifetimeMicro,
+        spentMicro: standing.spentMicro,
+        leftMicro: budgetLeftMicro(standing, caps),
+        excluded: standing.excluded || !standing.participates || !standing.open,
+        participates: standing.participates,
+        open: standing.open,
+        history,
+      };
     },
 
     ranking(shopperPk, zone, nowMs) {
@@ -284,29 +452,24 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       return rankEligible(profile, index, eligibleOffers(index, zone, nowMs)).map((i) => index.offers[i]?.id as string);
     },
 
-    stats(range, nowMs) {
-      const { day } = localClock(nowMs);
-      const spent = store.spentOn(day);
-      // Buckets by share of the daily cap: nothing spent, ≤ 25 %, ≤ 50 %, ≤ 75 %, ≤ 100 %.
-      const shares = [0, 0.25, 0.5, 0.75, 1];
-      const buckets = shares.map((f) => ({ upTo: fromMicroEpsilon(Math.floor(caps.dailyMicro * f)), shoppers: 0 }));
-      for (const { spentMicro } of spent) {
-        const i = shares.findIndex((f) => spentMicro <= caps.dailyMicro * f);
-        const bucket = buckets[i === -1 ? buckets.length - 1 : i];
-        if (bucket !== undefined) bucket.shoppers++;
-      }
+    stats(range) {
       return {
-        counts: store.counts(range.fromMs, range.toMs),
-        budgetToday: { day, shoppers: spent.length, buckets },
+        responses: releasedResponses(db, range),
         catalog: { offers: catalog.offers().length, rejected: catalog.rejected().length },
         streams: streams.count(),
       };
     },
 
     refreshPrior(nowMs) {
+      // Fixed for the budget period (the released days before it), so that the ranking — and
+      // with it a sticky draw — does not change every day a footfall release arrives.
+      const period = periodAt(nowMs);
       let rows: Array<{ zone: string; total: number }>;
       try {
-        rows = footfall.all(nowMs - config.popularityPriorDays * DAY_MS) as Array<{ zone: string; total: number }>;
+        rows = footfall.all(period.startMs - config.popularityPriorDays * DAY_MS, period.startMs) as Array<{
+          zone: string;
+          total: number;
+        }>;
       } catch (error) {
         logger.warn({ err: error }, 'footfall releases unreadable; no popularity prior');
         rows = [];
@@ -330,8 +493,17 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     },
 
     runRetention(nowMs) {
-      const keepDays = Math.max(config.auditRetentionDays, WINDOW_DAYS + 1);
-      return store.deleteDecisionsBefore(nowMs - keepDays * DAY_MS);
+      const decisions = store.deleteDecisionsBefore(nowMs - config.auditRetentionDays * DAY_MS);
+      // The ledger is personal data: a year of periods is kept (at least two). Once pruned, a
+      // period stays closed even if the clock goes back into it, since its spending is gone.
+      const keep = Math.max(2, periodsPerYear(deps.budgetPeriod));
+      const firstKept = periodAt(nowMs).index - keep + 1;
+      if (firstKept <= firstOpenIndex) return { decisions, ledger: 0, draws: 0 };
+      return db.transaction(() => {
+        firstOpenIndex = firstKept;
+        metaSet.run(FIRST_OPEN_KEY, String(firstKept));
+        return { decisions, ledger: ledger.prune('offers', firstKept), draws: store.deleteDrawsBefore(firstKept) };
+      })();
     },
   };
   return service;

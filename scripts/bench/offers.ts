@@ -1,6 +1,6 @@
 import { CryptoRandomSource } from '../../shared/ports/random.ts';
 import { buildCatalogIndex, withPopularity, type CatalogOffer } from '../../hub/offers/core/catalog.ts';
-import { decideOffer, type DecisionConfig, type DecisionInput } from '../../hub/offers/core/decide.ts';
+import { decideOffer, NO_DRAWS, type DecisionConfig, type DecisionInput } from '../../hub/offers/core/decide.ts';
 import { makeLocalClock } from '../../hub/offers/core/local-time.ts';
 import { PolicyCache } from '../../hub/offers/core/policy-cache.ts';
 import { eligibility } from '../../hub/offers/core/catalog.ts';
@@ -22,9 +22,10 @@ import { median } from './stats.ts';
  *
  * decisionsPerSec: FULL decisions through the production decision function (decideOffer) on
  * the pooled crypto source — eligibility (zone, validity) of 1,000 offers, ε of the classes,
- * the guards (consent, pause, quiet hours in a real time zone, caps, budget), the shopper's
+ * the guards (consent, pause, quiet hours in a real time zone, caps, the period's budget), the shopper's
  * private ranking (declared preferences, 40 purchases minus 2 exclusions, retention boost,
- * dismissed offers, a DP popularity prior), the top-k selection and one exact threshold draw.
+ * dismissed offers, a DP popularity prior), the constant-work top-k selection and one exact
+ * threshold draw (a fresh draw; a sticky one skips only the draw).
  * No holdout, so every decision takes the personalised (slower) path.
  * selectionsPerSec: the constant-work top-k of the shopper's 1,000 scores and the lookup of the
  * drawn slot (ranking.ts); baselineSelectionsPerSec: the v1 quickselect, early-exit lookup and
@@ -80,16 +81,14 @@ export function decisionFixture(): { input: DecisionInput; config: DecisionConfi
         dismissedOfferIds: ['offer-3', 'offer-500', 'offer-999'],
         redeemedOfferIds: ['offer-17'],
       },
-      activity: {
-        shownToday: 0,
-        shownThisVisit: 0,
-        lastShownMs: null,
-        spent: { todayMicro: 500_000, windowMicro: 4_000_000 },
-      },
+      activity: { shownToday: 0, shownThisVisit: 0, lastShownMs: null },
     },
+    // A fresh draw (no sticky draw yet) with budget left: the full, charged personalised path.
+    standing: { period: '2026-Q4', spentMicro: 500_000, excluded: false, participates: true, open: true },
+    draws: NO_DRAWS,
   };
   const config: DecisionConfig = {
-    budget: { dailyMicro: 2_000_000, thirtyDayMicro: 20_000_000 },
+    budget: { periodMicro: 4_000_000, lifetimeMicro: null },
     caps: { perVisit: 1, perDay: 2, minGapMs: 1_800_000 },
     quietHours: { start: '21:00', end: '08:00' },
     maxEntryAgeMs: 900_000,
@@ -124,7 +123,7 @@ export async function runBench({
   const rng = new CryptoRandomSource();
   const { input, config } = decisionFixture();
   const first = decideOffer(input, rng, config);
-  if (first.kind !== 'shown' || first.arm !== 'personalised' || first.eligible !== 1000)
+  if (first.kind !== 'shown' || first.draw !== 'fresh' || first.eligible !== 1000)
     throw new Error(`benchmark fixture did not decide a personalised offer among 1000: ${JSON.stringify(first)}`);
   // The selection alone, on the fixture shopper's real scores and the public policy of the decision.
   const scratch = new RankingScratch();

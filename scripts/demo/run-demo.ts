@@ -259,9 +259,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     simulatedNow = () => run.simulatedNow();
     const ticker = setInterval(() => {
       const s = hub?.stats();
-      const shown = hub?.offers.stats({ fromMs: startMs, toMs: clock.now() + 1 }, clock.now()).counts.shown;
+      const received = app?.shoppers.reduce((n, shopper) => n + shopper.offersReceived, 0) ?? 0;
       say(
-        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  offers shown ${(shown?.personalised ?? 0) + (shown?.holdout ?? 0)}`,
+        `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s?.sightings ?? 0} (resolved ${s?.resolved ?? 0})  offers received by the apps ${received}`,
       );
     }, 5000);
     try {

@@ -467,17 +467,6 @@ export function memberAt(keys: Int32Array, n: number, split: TopK, slot: number,
   return result + found - 1;
 }
 
-/** 1-based rank of position `x` among positions 0..n−1 by the keys (1 = the shopper's best). O(n). */
-export function rankOfPosition(keys: Int32Array, x: number, n: number): number {
-  const kx = keys[x] as number;
-  let rank = 1;
-  for (let y = 0; y < n; y++) {
-    const ky = keys[y] as number;
-    if (ky > kx || (ky === kx && y < x)) rank++;
-  }
-  return rank;
-}
-
 /** The full ranking of the eligible offers, best first, as catalog indices (for audits, export and tests). */
 export function rankEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array): number[] {
   const scores = scoreEligible(profile, catalog, eligible);
