@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/ports/logger.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { participates, type PeriodCaps } from '../../shared/privacy/accounting.ts';
 import {
-  budgetPeriodAt,
+  budgetPeriodOfDay,
   periodsPerYear,
   type BudgetPeriod,
   type BudgetPeriodUnit,
@@ -17,6 +17,7 @@ import { budgetLeftMicro, toMicroEpsilon, type BudgetStanding, type OfferBudget 
 
 export type { OfferBudget } from './core/budget.ts';
 import {
+  CHARGED_DRAWS,
   decideOffer,
   PPM,
   type DecisionConfig,
@@ -168,7 +169,18 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
   let firstOpenIndex = Number(metaGet.get(FIRST_OPEN_KEY) ?? Number.NEGATIVE_INFINITY);
   const enrolmentPeriods = new Map<number, number>();
 
-  const periodAt = (ms: number): BudgetPeriod => budgetPeriodAt(ms, deps.budgetPeriod, timeZone);
+  // The budget period of an instant, through the fast local clock (a period is a run of whole local days).
+  const periodsByDay = new Map<number, BudgetPeriod>();
+  const periodAt = (ms: number): BudgetPeriod => {
+    const day = localClock(ms).day;
+    let period = periodsByDay.get(day);
+    if (period === undefined) {
+      period = budgetPeriodOfDay(day, deps.budgetPeriod, timeZone);
+      if (periodsByDay.size > 4096) periodsByDay.clear();
+      periodsByDay.set(day, period);
+    }
+    return period;
+  };
 
   /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
   function signalsOf(pk: number, preferences: ShopperSignals['preferences']): ShopperSignals {
@@ -247,7 +259,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     return { ...entry, pk, stateMs: null };
   }
 
-  /** Charges a fresh draw to the ledger (re-checked against the cap in SQL) and stores it as the period's sticky draw. */
+  /** Charges a fresh or carried draw to the ledger (re-checked against the cap in SQL) and stores it as the period's draw. */
   function charge(
     shopper: EnrolledShopper,
     period: BudgetPeriod,
@@ -288,8 +300,11 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     const draws = store.drawsFor(shopper.pk, period.label, keys.eligibleSet);
     const same = draws.find((d) => d.rankingVersion === keys.rankingVersion);
     const latest = draws[0];
+    // The period's first draw here: the last period's draw again if nothing changed since.
+    const before = latest === undefined ? store.drawBefore(shopper.pk, keys.eligibleSet, period.index) : null;
     const earlier: EarlierDraws = {
       sticky: same === undefined ? null : { slot: same.slot },
+      carried: before !== null && before.rankingVersion === keys.rankingVersion ? { slot: before.slot } : null,
       latest:
         same !== undefined || latest === undefined
           ? null
@@ -327,12 +342,14 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     }
     const stored = record(event, nowMs, decision);
     checkpoint('offer-recorded', shopper.pk);
-    if (decision.kind === 'shown' && decision.draw === 'fresh') {
+    if (decision.kind === 'shown' && CHARGED_DRAWS.includes(decision.draw)) {
       charge(shopper, period, decision, stored, keys);
       checkpoint('offer-charged', shopper.pk);
     }
     return stored;
   }
+
+  const decideTransaction = db.transaction(decideAndRecord);
 
   /**
    * The upgrade from v1 (per day and 30 days): once, before the first v2 charge, each shopper's
@@ -406,10 +423,12 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       if (!config.enabled) return null;
       const nowMs = clock.now();
       if (!catalog.index().byZone.has(event.zone)) return null;
-      const stored = db.transaction(() => decideAndRecord(event, nowMs)).immediate();
+      const stored = decideTransaction.immediate(event, nowMs);
       if (stored === null) return null;
       if (stored.outcome === 'shown') {
-        const delivered = streams.publish(stored.shopperPk, offerEvent(stored));
+        const delivered = streams.listening(stored.shopperPk)
+          ? streams.publish(stored.shopperPk, offerEvent(stored))
+          : 0;
         logger.debug({ decision: stored.id, arm: stored.arm, zone: stored.zone, streams: delivered }, 'offer shown');
       } else {
         logger.debug({ decision: stored.id, reason: stored.reason, zone: stored.zone }, 'offer refused');
@@ -474,7 +493,9 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
         logger.warn({ err: error }, 'footfall releases unreadable; no popularity prior');
         rows = [];
       }
-      // Noisy totals are post-processed: clamped at 0 and scaled by the busiest zone.
+      // Noisy totals are post-processed: clamped at 0, scaled by the busiest zone and rounded to
+      // quarters (a weak tie-breaker; coarse, so that it rarely changes the ranking — and with it
+      // the shopper's draw — from one period to the next).
       const byZone = new Map(rows.map((r) => [r.zone, Math.max(0, r.total)]));
       const max = Math.max(0, ...byZone.values());
       if (max === 0) {
@@ -483,7 +504,8 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       }
       catalog.setPrior(
         (offer: CatalogOffer) =>
-          offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0) / offer.zones.length / max,
+          Math.round((4 * offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0)) / offer.zones.length / max) /
+          4,
       );
       return true;
     },

@@ -70,7 +70,13 @@ export function rankingVersion(signals: ShopperSignals, catalog: CatalogIndex, z
   );
 }
 
+const eligibleDigests = new WeakMap<Eligibility, { policy: ThresholdPolicy; digest: string }>();
+
 export function eligibleSetDigest(catalog: CatalogIndex, zone: Eligibility, policy: ThresholdPolicy): string {
+  const cached = eligibleDigests.get(zone);
+  if (cached !== undefined && cached.policy === policy) return cached.digest;
   const ids = Array.from(zone.eligible, (i) => catalog.offers[i]?.id);
-  return sha256(JSON.stringify({ ids, n: policy.n, k: policy.k, a: policy.a, b: policy.b }));
+  const digest = sha256(JSON.stringify({ ids, n: policy.n, k: policy.k, a: policy.a, b: policy.b }));
+  eligibleDigests.set(zone, { policy, digest });
+  return digest;
 }

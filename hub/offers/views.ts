@@ -45,6 +45,9 @@ export function explain(d: DecisionRecord): string {
   if (d.draw === 'sticky') {
     return `The same choice as your earlier offer in ${d.zone} in ${period}: neither your data nor the zone's offers changed since, so the same random draw was used again and no privacy budget was spent — seeing it again tells nobody anything new. The ranking used: ${used}.`;
   }
+  if (d.draw === 'carried') {
+    return `The same choice as your last offer in ${d.zone} before ${period}: neither your data nor the zone's offers changed since, so the same random draw was used again. It is charged to your offer budget for ${period} (ε = ${fromMicroEpsilon(d.epsilonMicro)}) as a new choice would be, but whoever saw both offers learns nothing new from the second. The ranking used: ${used}.`;
+  }
   if (d.draw === 'kept') {
     return `Your earlier offer in ${d.zone} in ${period}, shown again: your data changed since it was chosen, but your offer privacy budget for ${period} is used up, so no new choice was made and nothing was spent. The ranking it came from used: ${used}.`;
   }

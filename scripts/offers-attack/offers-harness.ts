@@ -1,7 +1,8 @@
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import { compileValidator } from '../../shared/validation.ts';
+import { AppError } from '../../shared/errors.ts';
+import { compileValidator, formatProblems } from '../../shared/validation.ts';
 import type { BudgetPeriodUnit } from '../../shared/time/local-calendar.ts';
 import { openHubDatabase, type Database } from '../../hub/storage/mod.ts';
 import { createSqliteBudgetLedger, type BudgetLedger } from '../../hub/privacy/mod.ts';
@@ -51,9 +52,11 @@ const validate = compileValidator<OffersConfig>(OffersSection, { useDefaults: tr
 /** The offers config section with the schema's defaults and the hub's semantic checks. */
 export function offersConfig(document: Record<string, unknown> = {}): OffersConfig {
   const checked = validate(structuredClone(document));
-  if (!checked.ok) throw new Error(`offers config: ${JSON.stringify(checked.problems)}`);
-  const problems = offersConfigProblems({ offers: checked.value });
-  if (problems.length > 0) throw new Error(`offers config: ${JSON.stringify(problems)}`);
+  const problems = checked.ok
+    ? offersConfigProblems({ offers: checked.value })
+    : checked.problems.map((p) => ({ path: `/offers${p.path}`, message: p.message }));
+  if (!checked.ok || problems.length > 0)
+    throw new AppError('CFG_INVALID', formatProblems(problems).join('; '), { details: { problems } });
   return checked.value;
 }
 

@@ -293,6 +293,31 @@ describe('offer guards in a running hub', () => {
     expect(charged).toBe(3);
   });
 
+  it("a new period carries the last period's draw over when nothing changed: the same offer, charged to the new period", async () => {
+    const hub = await start({ quietHours: null, caps: { perVisit: 5, perDay: 5, minGapSeconds: 0 } });
+    const eve = await enroll(hub);
+    enter(hub, eve);
+    const first = await lastEntry(hub, eve);
+    expect(first).toMatchObject({ draw: 'fresh', epsilonSpent: 1, budget: { period: '2026-Q4', left: 0 } });
+    clock.set(Date.parse('2027-01-12T12:00:00Z'));
+    enter(hub, eve);
+    const carried = await lastEntry(hub, eve);
+    expect(carried).toMatchObject({
+      draw: 'carried',
+      epsilonSpent: 1,
+      offer: { id: first.offer?.id },
+      budget: { period: '2027-Q1', left: 0 },
+    });
+    expect(carried.explanation).toMatch(/whoever saw both offers learns nothing new from the second/);
+    clock.advance(MIN);
+    enter(hub, eve);
+    expect(await lastEntry(hub, eve)).toMatchObject({
+      draw: 'sticky',
+      epsilonSpent: 0,
+      offer: { id: first.offer?.id },
+    });
+  });
+
   it('refuses the v1 budget keys with what replaced them (the config check exits 78)', async () => {
     const files = writeHubFiles();
     try {

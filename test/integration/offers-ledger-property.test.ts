@@ -90,7 +90,7 @@ function checkInvariants(t: OffersHarness, after: string): void {
     .all() as Array<{ pk: number; period: string; spent: number; charges: number }>;
   const recorded = t.db
     .prepare(
-      `SELECT shopper_pk AS pk, budget_period AS period, SUM(epsilon_micro) AS spent, SUM(draw = 'fresh') AS charges
+      `SELECT shopper_pk AS pk, budget_period AS period, SUM(epsilon_micro) AS spent, SUM(draw IN ('fresh', 'carried')) AS charges
        FROM offer_decisions WHERE outcome = 'shown' GROUP BY shopper_pk, budget_period HAVING SUM(epsilon_micro) > 0`,
     )
     .all() as typeof ledger;
@@ -105,7 +105,7 @@ function checkInvariants(t: OffersHarness, after: string): void {
     expect(row.period, `decision at ${new Date(row.at).toISOString()}`).toBe(
       budgetPeriodAt(row.at, 'quarter', 'UTC').label,
     );
-  const fresh = t.db.prepare("SELECT COUNT(*) FROM offer_decisions WHERE draw = 'fresh'").pluck().get();
+  const fresh = t.db.prepare("SELECT COUNT(*) FROM offer_decisions WHERE draw IN ('fresh', 'carried')").pluck().get();
   expect(t.db.prepare('SELECT COUNT(*) FROM offer_draws').pluck().get(), `draws after ${after}`).toBe(fresh);
 }
 

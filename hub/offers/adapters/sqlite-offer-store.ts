@@ -242,6 +242,9 @@ export function createOfferStore(db: Database) {
     drawsFor: db.prepare(
       'SELECT * FROM offer_draws WHERE shopper_pk = ? AND period = ? AND eligible_set = ? ORDER BY pk DESC LIMIT 64',
     ),
+    drawEarlier: db.prepare(
+      'SELECT * FROM offer_draws WHERE shopper_pk = ? AND eligible_set = ? AND period_index < ? ORDER BY period_index DESC, pk DESC LIMIT 1',
+    ),
     drawAdd:
       db.prepare(`INSERT INTO offer_draws (shopper_pk, period, period_index, ranking_version, eligible_set, slot, offer_id,
       decision_id, epsilon_micro, data_categories, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -430,6 +433,11 @@ export function createOfferStore(db: Database) {
     /** The shopper's draws for a period and eligible set, newest first. */
     drawsFor(pk: number, period: string, eligibleSet: string): StoredDraw[] {
       return (s.drawsFor.all(pk, period, eligibleSet) as DrawRow[]).map(toDraw);
+    },
+    /** The newest draw for an eligible set in a period before `periodIndex`, or null. */
+    drawBefore(pk: number, eligibleSet: string, periodIndex: number): StoredDraw | null {
+      const row = s.drawEarlier.get(pk, eligibleSet, periodIndex) as DrawRow | undefined;
+      return row === undefined ? null : toDraw(row);
     },
     addDraw(pk: number, draw: NewDraw): void {
       s.drawAdd.run(

@@ -215,6 +215,31 @@ describe('offer decision', () => {
     }
   });
 
+  it('a draw carried into a new period shows the same offer and is charged like a new one', () => {
+    const index = catalog();
+    const cfg = config();
+    const rng = new SeededRandomSource('decide-carried');
+    for (let i = 0; i < 20; i++) {
+      const fresh = shown(decideOffer(input(index, shopper()), rng, cfg));
+      const carried = shown(
+        decideOffer(
+          input(index, shopper(), { draws: { sticky: null, carried: { slot: fresh.slot as number }, latest: null } }),
+          NO_RANDOMNESS,
+          cfg,
+        ),
+      );
+      expect(carried.offer.id).toBe(fresh.offer.id);
+      expect(carried).toMatchObject({ draw: 'carried', slot: fresh.slot, epsilonMicro: 1_000_000 });
+    }
+    // It needs the budget a new draw needs.
+    const broke = decideOffer(
+      input(index, shopper(), { spentMicro: 4_500_000, draws: { sticky: null, carried: { slot: 1 }, latest: null } }),
+      NO_RANDOMNESS,
+      cfg,
+    );
+    expect(broke).toMatchObject({ kind: 'refused', reason: 'period-budget-exhausted' });
+  });
+
   it("with the budget used up: keeps the period's earlier offer unless it was redeemed or dismissed, else refuses", () => {
     const index = catalog();
     const cfg = config();

@@ -23,13 +23,14 @@ import { sampleRank } from './threshold-sampler.ts';
  * 1. eligible offers: the zone's offers valid now (public; n = their number);
  * 2. ε of the decision: the smallest ε of the sensitivity classes among them (µε);
  * 3. what a personalised offer would cost: nothing when the shopper already has a draw for this
- *    budget period, ranking version and eligible set (sticky), else ε — or nothing again when
- *    the budget is used up but the period's earlier offer here can be kept;
+ *    budget period, ranking version and eligible set (sticky), else ε — a new draw, or an earlier
+ *    period's draw carried over because nothing changed — or nothing again when the budget is
+ *    used up but the period's earlier offer here can be kept;
  * 4. guards (guards.ts): consent, pause, stale entry, quiet hours, caps, budget → refusal;
  * 5. arm: with probability holdoutShare (one exact uniform integer) the holdout arm gets a
  *    uniform offer — it reads no personal data, reveals nothing about preferences and costs 0 ε;
- * 6. otherwise the personalised arm: a sticky draw's stored slot, or ONE fresh exact uniform
- *    integer below W = k·b + (n − k)·a (threshold-sampler.ts, charged ε), is mapped to an offer by
+ * 6. otherwise the personalised arm: a sticky or carried draw's stored slot, or ONE fresh exact
+ *    uniform integer below W = k·b + (n − k)·a (threshold-sampler.ts, charged ε), is mapped to an offer by
  *    the shopper's private ranking (ranking.ts) and the public policy for (n, ε); a kept draw
  *    shows the period's earlier offer again.
  *
@@ -42,9 +43,16 @@ import { sampleRank } from './threshold-sampler.ts';
 export type Arm = 'personalised' | 'holdout';
 export const ARMS: readonly Arm[] = ['personalised', 'holdout'];
 
-/** How the shown offer was found: a new draw (charged), the stored draw, the period's earlier offer kept, or the holdout. */
-export type DrawKind = 'fresh' | 'sticky' | 'kept' | 'holdout';
-export const DRAW_KINDS: readonly DrawKind[] = ['fresh', 'sticky', 'kept', 'holdout'];
+/**
+ * How the shown offer was found: a new draw (charged); an earlier period's draw carried into this
+ * period because nothing changed (charged like a new one, but the same sample); the period's
+ * stored draw (free); the period's earlier offer kept when the budget is used up (free); or the
+ * holdout (free).
+ */
+export type DrawKind = 'fresh' | 'carried' | 'sticky' | 'kept' | 'holdout';
+export const DRAW_KINDS: readonly DrawKind[] = ['fresh', 'carried', 'sticky', 'kept', 'holdout'];
+/** The draws a decision charges (and the shell stores as the period's draw). */
+export const CHARGED_DRAWS: readonly DrawKind[] = ['fresh', 'carried'];
 
 export interface ShopperOfferState {
   readonly consent: OfferConsent;
@@ -56,6 +64,11 @@ export interface ShopperOfferState {
 export interface EarlierDraws {
   /** The draw of the current ranking version: the slot it took (1..n). */
   readonly sticky: { readonly slot: number } | null;
+  /**
+   * No draw yet in this period, and the newest draw of an earlier period for this eligible set has
+   * the current ranking version: its slot, to be used (and charged) again rather than a new one.
+   */
+  readonly carried?: { readonly slot: number } | null;
   /** The newest draw of an earlier ranking version in the period: the offer it showed and the data it used. */
   readonly latest: { readonly offerId: string; readonly dataCategories: readonly DataCategory[] } | null;
 }
@@ -92,10 +105,10 @@ export interface ShownDecision {
   readonly period: string;
   /** Number of eligible offers (n). */
   readonly eligible: number;
-  /** µε charged: the decision's ε for a fresh draw, else 0. */
+  /** µε charged: the decision's ε for a fresh or carried draw, else 0. */
   readonly epsilonMicro: number;
   readonly draw: DrawKind;
-  /** A fresh draw's slot (1..n), for the shell to store as the sticky draw; null otherwise. Never shown. */
+  /** A fresh or carried draw's slot (1..n), for the shell to store as the period's draw; null otherwise. Never shown. */
   readonly slot: number | null;
   readonly dataCategories: readonly DataCategory[];
   /** µε left in the period after this decision's charge. */
@@ -142,10 +155,11 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   if (n === 0) return { kind: 'none', reason: 'no-eligible-offers' };
   const local = config.localClock(nowMs);
   const sticky = input.draws.sticky;
+  const carried = sticky === null ? (input.draws.carried ?? null) : null;
   const fits = budgetRefusal(standing, epsilonMicro, config.budget) === null;
   const kept = sticky === null && !fits ? keptPosition(input, zone) : -1;
-  const serves: DrawKind = sticky !== null ? 'sticky' : kept >= 0 ? 'kept' : 'fresh';
-  const costMicro = serves === 'fresh' ? epsilonMicro : 0;
+  const serves: DrawKind = sticky !== null ? 'sticky' : kept >= 0 ? 'kept' : carried !== null ? 'carried' : 'fresh';
+  const costMicro = serves === 'fresh' || serves === 'carried' ? epsilonMicro : 0;
   const refusal = checkGuards(
     {
       nowMs,
@@ -204,7 +218,7 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
   // The draw depends on the public W only; the ranking only maps the slot to an offer: slot ≤ k →
   // the slot-th of the shopper's top k, else the (slot − k)-th of the others (each group in
   // catalog order; the group, not the order inside it, is what the guarantee needs).
-  const slot = sticky !== null ? sticky.slot : sampleRank(policy, rng);
+  const slot = sticky !== null ? sticky.slot : carried !== null ? carried.slot : sampleRank(policy, rng);
   if (!Number.isInteger(slot) || slot < 1 || slot > n)
     throw new RangeError(`stored slot ${slot} is outside 1..${n} for this eligible set`);
   const split = topKThreshold(scores, n, policy.k, buffers);
@@ -217,7 +231,7 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
     offer: catalog.offers[eligible[chosen] as number] as CatalogOffer,
     ...base,
     epsilonMicro: charged,
-    draw: sticky !== null ? 'sticky' : 'fresh',
+    draw: sticky !== null ? 'sticky' : carried !== null ? 'carried' : 'fresh',
     slot: sticky !== null ? null : slot,
     dataCategories: profile.dataCategories,
     budgetLeftMicro: budgetLeftMicro({ ...standing, spentMicro: standing.spentMicro + charged }, config.budget),

@@ -6,7 +6,8 @@
 
 -- The sticky draws: the slot the threshold sampler drew for (shopper, budget period, ranking
 -- version, eligible set). Asking again with the same key maps the same slot to the same offer and
--- spends nothing. The slot says whether the offer was in the shopper's top k, so it is never
+-- spends nothing; a new period whose ranking version and eligible set are unchanged carries the
+-- last slot over (charged to the new period, but the same sample). The slot says whether the offer was in the shopper's top k, so it is never
 -- shown, exported or logged; it is personal data, erased with the shopper and pruned with the
 -- period's ledger.
 CREATE TABLE offer_draws (
@@ -26,6 +27,7 @@ CREATE TABLE offer_draws (
   UNIQUE (shopper_pk, period, eligible_set, ranking_version)
 );
 CREATE INDEX offer_draws_latest ON offer_draws (shopper_pk, period, eligible_set, pk);
+CREATE INDEX offer_draws_earlier ON offer_draws (shopper_pk, eligible_set, period_index, pk);
 CREATE INDEX offer_draws_period ON offer_draws (period_index);
 
 CREATE TRIGGER offers_forget_draws AFTER DELETE ON shoppers
@@ -34,11 +36,15 @@ BEGIN
 END;
 
 -- The audit trail names the budget period and what is left of it, and how the offer was found
--- (fresh: a new draw, charged; sticky: the stored draw; kept: the period's earlier offer, the
--- budget being used up; holdout). v1 rows keep NULL there.
+-- (fresh: a new draw, charged; carried: the last period's draw again, charged; sticky: the stored
+-- draw; kept: the period's earlier offer, the budget being used up; holdout). v1 rows keep NULL.
 ALTER TABLE offer_decisions ADD COLUMN budget_period TEXT;
 ALTER TABLE offer_decisions ADD COLUMN budget_left_micro INTEGER;
-ALTER TABLE offer_decisions ADD COLUMN draw TEXT CHECK (draw IN ('fresh', 'sticky', 'kept', 'holdout'));
+ALTER TABLE offer_decisions ADD COLUMN draw TEXT CHECK (draw IN ('fresh', 'carried', 'sticky', 'kept', 'holdout'));
+
+-- The ranking reads the shopper's feedback (redeemed and dismissed offers) at every decision.
+CREATE INDEX offer_decisions_feedback ON offer_decisions (shopper_pk, offer_id, state)
+  WHERE state IN ('redeemed', 'dismissed');
 
 -- What the sampler hides leaves the table, old rows included (DROP COLUMN rewrites every row;
 -- secure_delete zeroes the freed pages). The v1 day and 30-day budget columns go too.
