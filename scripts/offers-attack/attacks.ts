@@ -12,19 +12,28 @@ export interface Sighting {
   readonly offerId: string;
 }
 
-export type AttackName = 'frequency' | 'periods' | 'period-mode';
+export type AttackName = 'frequency' | 'periods' | 'period-mode' | 'openers';
 
 export const ATTACKS: Readonly<Record<AttackName, string>> = {
   frequency: 'the k offers seen most often (the best guess when every visit is a fresh draw)',
   periods: 'the k offers seen in the most budget periods (a re-shown sticky draw counts once per period)',
   'period-mode': "the k offers that were most often a period's most-shown offer (its sticky draw), then by times seen",
+  openers:
+    "the k offers most often among the first (draws the budget allows per period) + 1 offers of a period — where the period's new draws are — then by times seen",
 };
+
+/** What the observer knows of the public policy (the config is public). */
+export interface PublicPolicy {
+  /** Fresh draws the offer budget allows in one period: ⌊periodEpsilon / ε⌋. */
+  readonly drawsPerPeriod: number;
+}
 
 /** The attack's score for each offer (higher: more likely in the top k). */
 export function attackScores(
   name: AttackName,
   sightings: readonly Sighting[],
   offers: readonly string[],
+  policy: PublicPolicy,
 ): Map<string, number> {
   const scores = new Map(offers.map((id) => [id, 0]));
   const add = (id: string, value: number): void => {
@@ -44,8 +53,18 @@ export function attackScores(
     for (const counts of byPeriod.values()) for (const id of counts.keys()) add(id, 1);
     return scores;
   }
-  // period-mode: one vote per period for its most-shown offer(s), split among ties; displays break ties.
   const big = sightings.length + 1;
+  if (name === 'openers') {
+    const seen = new Map<string, number>();
+    for (const s of sightings) {
+      const at = seen.get(s.period) ?? 0;
+      if (at <= policy.drawsPerPeriod) add(s.offerId, big);
+      seen.set(s.period, at + 1);
+      add(s.offerId, 1);
+    }
+    return scores;
+  }
+  // period-mode: one vote per period for its most-shown offer(s), split among ties; displays break ties.
   for (const counts of byPeriod.values()) {
     const top = Math.max(...counts.values());
     const modes = [...counts].filter(([, c]) => c === top).map(([id]) => id);

@@ -83,7 +83,7 @@ function interval(xs: readonly number[]): Interval {
 function recoveries(run: ScenarioRun, attack: AttackName, day: number): number[] {
   return run.shoppers.map((shopper) => {
     const seen = shopper.sightings.filter((s) => s.day < day);
-    return expectedRecovery(attackScores(attack, seen, run.offers), shopper.truth, run.k);
+    return expectedRecovery(attackScores(attack, seen, run.offers, run.policy), shopper.truth, run.k);
   });
 }
 

@@ -4,7 +4,7 @@ import { budgetPeriodAt } from '../../shared/time/local-calendar.ts';
 import type { StoredPurchase } from '../../hub/offers/adapters/sqlite-offer-store.ts';
 import { chooseK } from '../../hub/offers/core/threshold-sampler.ts';
 import { openOffersHarness } from './offers-harness.ts';
-import type { Sighting } from './attacks.ts';
+import type { PublicPolicy, Sighting } from './attacks.ts';
 
 /**
  * One attack scenario through the production offers feature (the same decision, sticky draws,
@@ -65,6 +65,8 @@ export interface SimulatedShopper {
 export interface ScenarioRun {
   readonly n: number;
   readonly k: number;
+  /** What the observer knows of the config. */
+  readonly policy: PublicPolicy;
   readonly offers: readonly string[];
   readonly shoppers: readonly SimulatedShopper[];
 }
@@ -157,6 +159,7 @@ export function runScenario(
     return {
       n: OFFER_COUNT,
       k,
+      policy: { drawsPerPeriod: Math.floor(t.offers.caps.periodMicro / epsilon) },
       offers: ids,
       shoppers: people.map((p) => ({
         truth: p.truth,
