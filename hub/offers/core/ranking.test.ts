@@ -261,7 +261,7 @@ describe('constant-work top-k selection', () => {
       { seed: 14, numRuns: 2000 },
     );
     // Clamped outside the range (no score gets there).
-    expect([scoreKey(-1e9), scoreKey(1e9), scoreKey(Number.NaN)]).toEqual([0, 2 ** 16 - 1, 0]);
+    expect([scoreKey(-1e5), scoreKey(1e5), scoreKey(Number.NaN)]).toEqual([0, 2 ** 16 - 1, 0]);
   });
 
   it('finds exactly the first k of the reference order, each group in catalog order (fast-check)', () => {

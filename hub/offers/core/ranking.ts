@@ -73,8 +73,6 @@ export const RANKING_WEIGHTS = {
 const KEY_LOW = -16;
 const KEY_SCALE = 2 ** 11;
 const KEY_MAX = (1 << 16) - 1;
-/** The highest score on the grid: KEY_LOW + KEY_MAX / KEY_SCALE. */
-const KEY_TOP = KEY_LOW + KEY_MAX / KEY_SCALE;
 const RADIX = 256;
 
 /** The lowest and highest score RANKING_WEIGHTS allow (every score lies in [min, max]). */
@@ -362,11 +360,15 @@ export function scoreEligible(
 /**
  * The order-preserving integer key of a score in KEY_RANGE: ⌊(s + 16)·2^11⌋ in [0, 2^16). Non-
  * decreasing in s (floating-point addition and ⌊·⌋ are monotone), so it keeps the ranking's
- * order; scores closer than 2^-11 may share a key (then catalog order decides). Clamped to
- * KEY_RANGE first (only matters outside it, where no score lies; NaN gets key 0).
+ * order; scores closer than 2^-11 may share a key (then catalog order decides). Clamped
+ * branch-free to [0, 2^16) for scores within ±2^19 (only matters outside KEY_RANGE, where no
+ * score lies: SCORE_BOUNDS); NaN gets key 0.
  */
 export function scoreKey(score: number): number {
-  return ((Math.min(Math.max(score, KEY_LOW), KEY_TOP) - KEY_LOW) * KEY_SCALE) | 0;
+  let x = ((score - KEY_LOW) * KEY_SCALE) | 0; // exact below 2^31 / 2^11 = 2^20 in magnitude
+  x &= ~(x >> 31); // max(x, 0)
+  const over = x - KEY_MAX;
+  return x - (over & ~(over >> 31)); // min(x, KEY_MAX)
 }
 
 export interface SelectionBuffers {
@@ -440,16 +442,16 @@ export function topKThreshold(scores: Float64Array, n: number, k: number, buffer
 /**
  * The position in the slot-th place (1-based) of the top group (`top`) or of the others, each
  * group in catalog order, from the keys topKThreshold wrote; −1 when the group has fewer members.
- * One pass over all n positions whatever the slot: no early exit, selection by masks.
+ * One pass over all n positions whatever the slot, no early exit: the position sought is the
+ * number of positions before which fewer than `slot` group members have been seen.
  */
 export function memberAt(keys: Int32Array, n: number, split: TopK, slot: number, top: boolean): number {
   const other = top ? 0 : 1;
   const threshold = split.threshold;
   const ties = split.ties;
-  let seen = 0;
   let tiesSeen = 0;
-  let result = 0;
-  let found = 0;
+  let members = 0;
+  let position = 0;
   for (let x = 0; x < n; x++) {
     const key = keys[x] as number;
     const greater = (threshold - key) >>> 31; // keys < 2^16: the difference never overflows
@@ -457,14 +459,12 @@ export function memberAt(keys: Int32Array, n: number, split: TopK, slot: number,
     const equal = ((z | -z) >>> 31) ^ 1;
     const inTop = greater | (equal & ((tiesSeen - ties) >>> 31));
     tiesSeen += equal;
-    const inGroup = inTop ^ other;
-    seen += inGroup;
-    const w = seen ^ slot;
-    const hit = (((w | -w) >>> 31) ^ 1) & inGroup & (found ^ 1);
-    result |= x & -hit;
-    found |= hit;
+    members += inTop ^ other;
+    position += (members - slot) >>> 31; // 1 while fewer than `slot` members are seen
   }
-  return result + found - 1;
+  // position = n when the group has fewer than `slot` members: then −1 (public: slot and the group's size).
+  const w = position ^ n;
+  return position - (((w | -w) >>> 31) ^ 1) * (n + 1);
 }
 
 /** The full ranking of the eligible offers, best first, as catalog indices (for audits, export and tests). */
