@@ -177,7 +177,7 @@ function registerRoutes(deps: RouteDeps): void {
         offersPlan: () =>
           offers.enabled
             ? {
-                periodEpsilon: config.offers.budget.thirtyDayEpsilon,
+                periodEpsilon: config.offers.budget.periodEpsilon,
                 epsilonPerOffer: config.offers.epsilon,
               }
             : null,
@@ -262,6 +262,8 @@ function buildFeatures(basics: Basics) {
     db,
     config: config.offers,
     timeZone: config.privacy.timeZone,
+    budgetPeriod: config.privacy.budget.period,
+    ledger: privacy.ledger,
     clock,
     random,
     logger: logger.child({ component: 'offers' }),

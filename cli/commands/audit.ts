@@ -52,6 +52,59 @@ one line per decision on stdout: the rank of the chosen offer. On stderr it prin
   },
 };
 
+const offersAttackCommand: Command = {
+  name: 'offers-attack',
+  summary: "simulate an observer of a daily shopper's offers and measure how much of their top k they recover",
+  usage: 'hushpoint audit offers-attack [--days D] [--seed S] [--shoppers N] [--period-epsilon E] [--json]',
+  description: `Runs the hub's own offers feature (decisions, sticky draws, guards, the budget ledger) on
+simulated shoppers, each with a fixed random ranking of the 20 offers of one zone (k = 8 at ε 1),
+entering that zone once a day for D days, and an observer who records every offer shown. The
+observer guesses each shopper's top k with the best of several attacks; recovery is the share
+of the true top k guessed, averaged over the shoppers, and chance is k/n. Three scenarios: the
+default config (the claim: recovery ≤ chance + 0.10), the default config with shopper data that
+changes before every visit (the worst case), and a fresh draw every visit (the v1 behaviour).
+Exits 1 when the claim fails. The simulation uses a seeded generator, so a seed gives the same
+figures; the hub itself draws from node:crypto.`,
+  options: {
+    days: { type: 'string', value: 'D', description: 'days observed, 1..3650', default: '365' },
+    seed: { type: 'string', value: 'S', description: 'seed of the simulation', default: 'hushpoint' },
+    shoppers: { type: 'string', value: 'N', description: 'simulated shoppers, 10..5000', default: '100' },
+    'period-epsilon': {
+      type: 'string',
+      value: 'E',
+      description: 'offers.budget.periodEpsilon to test instead of the default',
+    },
+    json: { type: 'boolean', description: 'print the report as one JSON object (progress on stderr)' },
+  },
+  async run({ values }, { io }) {
+    const days = intOption(values, 'days', { min: 1, max: 3650 });
+    const shoppers = intOption(values, 'shoppers', { min: 10, max: 5000 });
+    const seed = requireString(values, 'seed', 'any text');
+    const periodEpsilon =
+      values['period-epsilon'] === undefined
+        ? undefined
+        : numberOption(values, 'period-epsilon', { min: 1e-6, max: 1000 });
+    const { runOffersAttack, formatAttackReport } = await import('../../scripts/offers-attack/run-attack.ts');
+    let report;
+    try {
+      report = runOffersAttack({
+        days,
+        seed,
+        shoppers,
+        ...(periodEpsilon !== undefined ? { periodEpsilon } : {}),
+        progress: (line) => io.err(line),
+      });
+    } catch (error) {
+      if (periodEpsilon !== undefined && isAppError(error, 'CFG_INVALID'))
+        throw usageError(`--period-epsilon is ${periodEpsilon}, which the offers config refuses: ${error.message}`);
+      throw error;
+    }
+    if (values.json) io.out(JSON.stringify(report));
+    else for (const line of formatAttackReport(report)) io.out(line);
+    return report.passes ? EXIT.OK : EXIT.FAILURE;
+  },
+};
+
 const noiseCommand: Command = {
   name: 'noise',
   summary: 'print samples of the production DP noise (exact sampler, CryptoRandomSource), one integer per line',
@@ -141,6 +194,6 @@ const ledgerCommand: Command = {
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'privacy audit tools: sample the production mechanisms, read the budget ledger',
-  subcommands: () => [offersCommand, noiseCommand, ledgerCommand],
+  summary: 'privacy audit tools: sample the production mechanisms, read the budget ledger, attack the offers',
+  subcommands: () => [offersCommand, offersAttackCommand, noiseCommand, ledgerCommand],
 };

@@ -15,7 +15,7 @@ import type { OfferService } from './offer-service.ts';
  *   PUT    /v1/admin/offers                       replace the whole catalog ({offers: [...]}, all or nothing)
  *   POST   /v1/admin/offers                       add or replace offers by id (all or nothing)
  *   DELETE /v1/admin/offers/:id                   retire an offer
- *   GET    /v1/admin/offers/stats?from&to         exact hub-local counts per arm, refusals, budget use
+ *   GET    /v1/admin/offers/stats?from&to         released offer response per arm and week (95% intervals), catalog, streams
  *   POST   /v1/admin/shoppers/:id/purchases       the point of sale's purchase feed for a shopper
  */
 
@@ -110,14 +110,20 @@ export function registerOfferAdminRoutes(deps: OfferAdminDeps): void {
   api.route('GET', '/v1/admin/offers/stats', (req) => {
     admin(req);
     const nowMs = deps.now();
-    const fromMs = timeParam(req, 'from', nowMs - 86_400_000);
+    const fromMs = timeParam(req, 'from', nowMs - 28 * 86_400_000);
     const toMs = timeParam(req, 'to', nowMs + 1);
+    if (toMs <= fromMs)
+      throw new AppError(
+        'API_BAD_REQUEST',
+        `Query parameter to is "${new Date(toMs).toISOString()}", expected a time after from (${new Date(fromMs).toISOString()})`,
+        { details: { field: 'to' } },
+      );
     return {
       status: 200,
       body: {
         from: new Date(fromMs).toISOString(),
         to: new Date(toMs).toISOString(),
-        ...offers.stats({ fromMs, toMs }, nowMs),
+        ...offers.stats({ fromMs, toMs }),
       },
     };
   });

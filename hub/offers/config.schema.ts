@@ -29,11 +29,22 @@ export const OffersSection = Type.Object(
       default: { standard: 1, 'price-sensitive': 0.5, health: 0.25 },
       minProperties: 1,
     }),
-    /** Per-shopper offer budget in ε: per local day and over any 30 days. */
+    /**
+     * Per-shopper offer budget in ε, per budget period (privacy.budget.period, in privacy.timeZone),
+     * kept in the hub's one budget ledger; lifetimeEpsilon, when set, ends a shopper's offers after
+     * ⌊lifetimeEpsilon / periodEpsilon⌋ periods from their enrolment. A draw is sticky for its
+     * period (re-shown without charge), and the default ε 1 allows one fresh standard draw per
+     * period (two at ε 0.5): that keeps an observer of a year of a daily shopper's offers within
+     * 10 points of chance at guessing their top k, even if their data changes before every visit
+     * (`hushpoint audit offers-attack`, docs/shopper-api.md#the-attack).
+     */
     budget: Type.Object(
       {
-        dailyEpsilon: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 2 }),
-        thirtyDayEpsilon: Type.Number({ exclusiveMinimum: 0, maximum: 30_000, default: 20 }),
+        periodEpsilon: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 1 }),
+        lifetimeEpsilon: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
+        /** v1 keys, refused by offersConfigProblems with what replaced them. */
+        dailyEpsilon: Type.Optional(Type.Unknown()),
+        thirtyDayEpsilon: Type.Optional(Type.Unknown()),
       },
       { ...closed, default: {} },
     ),
@@ -70,7 +81,7 @@ export const OffersSection = Type.Object(
     payoffCurve: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 1e6 }), { minItems: 2, maxItems: 1000 })),
     /** Days of released DP footfall used as the offers' popularity prior. */
     popularityPriorDays: Type.Integer({ minimum: 1, maximum: 90, default: 7 }),
-    /** Audit trail (decisions and refusals) kept this long; at least 31 days, for the 30-day budget. */
+    /** Audit trail (decisions and refusals) kept this long; at least 31 days (the weekly response release and its catch-up read it). */
     auditRetentionDays: Type.Integer({ minimum: 31, maximum: 3650, default: 90 }),
     /** Daily DP release of offers shown and redeemed per arm (personalised / holdout). */
     responseRelease: Type.Object(
@@ -113,26 +124,7 @@ export function offersConfigProblems(config: { offers: OffersConfig }): Problem[
       message: `is ${priceSensitive}, expected at most the standard ε (${standard}): price-sensitive offers get a smaller ε`,
     });
   }
-  for (const [name, value] of [
-    ['dailyEpsilon', offers.budget.dailyEpsilon],
-    ['thirtyDayEpsilon', offers.budget.thirtyDayEpsilon],
-  ] as const) {
-    if (toMicroEpsilon(value) === null)
-      problems.push({ path: `/offers/budget/${name}`, message: `is ${value}, expected at most 6 decimals` });
-  }
-  if (offers.budget.thirtyDayEpsilon < offers.budget.dailyEpsilon) {
-    problems.push({
-      path: '/offers/budget/thirtyDayEpsilon',
-      message: `is ${offers.budget.thirtyDayEpsilon}, expected at least dailyEpsilon (${offers.budget.dailyEpsilon})`,
-    });
-  }
-  const smallest = Math.min(...Object.values(offers.epsilon));
-  if (Number.isFinite(smallest) && offers.budget.dailyEpsilon < smallest) {
-    problems.push({
-      path: '/offers/budget/dailyEpsilon',
-      message: `is ${offers.budget.dailyEpsilon}, smaller than every class's ε (smallest ${smallest}): no offer could ever be shown`,
-    });
-  }
+  problems.push(...budgetProblems(offers));
   if (offers.caps.perDay < offers.caps.perVisit) {
     problems.push({
       path: '/offers/caps/perDay',
@@ -155,6 +147,45 @@ export function offersConfigProblems(config: { offers: OffersConfig }): Problem[
     problems.push({
       path: '/offers/quietHours/end',
       message: `is "${offers.quietHours.end}", the same as start; use quietHours: null for no quiet hours`,
+    });
+  }
+  return problems;
+}
+
+/** The v1 keys of offers.budget and the words that say what replaced them. */
+const REMOVED_BUDGET_KEYS = {
+  dailyEpsilon: 'the per-day cap',
+  thirtyDayEpsilon: 'the 30-day cap',
+} as const;
+
+function budgetProblems(offers: OffersConfig): Problem[] {
+  const problems: Problem[] = [];
+  const { budget } = offers;
+  for (const [key, what] of Object.entries(REMOVED_BUDGET_KEYS)) {
+    if (budget[key as keyof typeof REMOVED_BUDGET_KEYS] !== undefined)
+      problems.push({
+        path: `/offers/budget/${key}`,
+        message: `is no longer supported: ${what} was replaced by offers.budget.periodEpsilon, ε per shopper per budget period (privacy.budget.period), with an optional offers.budget.lifetimeEpsilon`,
+      });
+  }
+  for (const [name, value] of [
+    ['periodEpsilon', budget.periodEpsilon],
+    ['lifetimeEpsilon', budget.lifetimeEpsilon],
+  ] as const) {
+    if (value !== undefined && toMicroEpsilon(value) === null)
+      problems.push({ path: `/offers/budget/${name}`, message: `is ${value}, expected at most 6 decimals` });
+  }
+  if (budget.lifetimeEpsilon !== undefined && budget.lifetimeEpsilon < budget.periodEpsilon) {
+    problems.push({
+      path: '/offers/budget/lifetimeEpsilon',
+      message: `is ${budget.lifetimeEpsilon}, expected at least periodEpsilon (${budget.periodEpsilon}): a shopper must be able to take part in one period`,
+    });
+  }
+  const smallest = Math.min(...Object.values(offers.epsilon));
+  if (Number.isFinite(smallest) && budget.periodEpsilon < smallest) {
+    problems.push({
+      path: '/offers/budget/periodEpsilon',
+      message: `is ${budget.periodEpsilon}, smaller than every class's ε (smallest ${smallest}): no offer could ever be shown`,
     });
   }
   return problems;

@@ -11,28 +11,31 @@ import type { OffersConfig } from './config.schema.ts';
 import type { OfferService } from './offer-service.ts';
 
 /**
- * Offers (docs/shopper-api.md, docs/shopper-api.md): the catalog, the private ranking, the guards, the
- * DP threshold sampler, the audit trail, the shopper API and the daily per-arm response release.
+ * Offers (docs/shopper-api.md): the catalog, the private ranking, the guards, the DP threshold
+ * sampler with sticky draws, the offer budget in the hub's one ledger, the audit trail, the
+ * shopper API and the weekly per-arm response release.
  *
- * The hub builds one OfferService and calls wireOffers once. For the demo and
- * the status page: hub.offers.stats({fromMs, toMs}, now) → shown / redeemed / dismissed per arm,
- * refusals by reason, today's budget use in buckets of the daily cap, catalog size, open
- * streams (exact hub-local numbers; upstream only ever gets the DP release "offer-response").
+ * The hub builds one OfferService and calls wireOffers once. For the demo and the admin API:
+ * hub.offers.stats({fromMs, toMs}) → the released (DP) offer response per arm and week with 95%
+ * intervals, catalog size and open streams — system figures and released figures only.
  */
 export {
   createOfferService,
+  offerCaps,
   offerEvent,
   type OfferBudget,
   type OfferService,
   type OfferServiceDeps,
   type OfferStats,
+  type OfferStep,
 } from './offer-service.ts';
 export { OffersSection, offersConfigProblems, type OffersConfig } from './config.schema.ts';
 export { offerResponseRelease, responseCell, RESPONSE_RELEASE_KIND } from './response-release.ts';
-export type { DecisionRecord, OfferCounts, ArmCounts, OfferState } from './adapters/sqlite-offer-store.ts';
+export type { ReleasedCount, ReleasedResponse } from './released-responses.ts';
+export type { DecisionRecord, OfferState } from './adapters/sqlite-offer-store.ts';
 export { auditView, offerView, explain } from './views.ts';
 export { exportShopper } from './shopper-export.ts';
-export { ARMS, type Arm } from './core/decide.ts';
+export { ARMS, DRAW_KINDS, type Arm, type DrawKind } from './core/decide.ts';
 export { REFUSAL_REASONS, type RefusalReason } from './core/guards.ts';
 
 export interface OffersWiring {

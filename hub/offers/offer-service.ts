@@ -1,62 +1,60 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
-import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
+import type { RandomSource } from '../../shared/ports/random.ts';
+import type { PeriodCaps } from '../../shared/privacy/accounting.ts';
+import type { BudgetPeriodUnit } from '../../shared/time/local-calendar.ts';
 import { getShopperByPk } from '../shoppers/mod.ts';
+import type { BudgetLedger } from '../privacy/mod.ts';
 import type { ZoneEnterEvent } from '../events.ts';
-import { budgetLeft, fromMicroEpsilon, toMicroEpsilon, WINDOW_DAYS, type BudgetCapsMicro } from './core/budget.ts';
-import { decideOffer, PPM, type DecisionConfig, type OfferDecision } from './core/decide.ts';
-import { eligibleOffers, publicOffer, type CatalogOffer } from './core/catalog.ts';
-import { compileProfile, rankEligible, RankingScratch, type ShopperSignals } from './core/ranking.ts';
+import { toMicroEpsilon, type OfferBudget } from './core/budget.ts';
+import { PPM, type DecisionConfig } from './core/decide.ts';
+import { eligibleOffers, type CatalogOffer } from './core/catalog.ts';
+import { compileProfile, rankEligible, RankingScratch } from './core/ranking.ts';
 import { makeLocalClock, type LocalClock } from './core/local-time.ts';
 import { payoffCurve, PolicyCache } from './core/policy-cache.ts';
-import {
-  createOfferStore,
-  type DecisionRecord,
-  type NewDecision,
-  type OfferCounts,
-  type OfferStore,
-} from './adapters/sqlite-offer-store.ts';
+import { createOfferStore, type DecisionRecord, type OfferStore } from './adapters/sqlite-offer-store.ts';
 import { createSseChannels, type SseChannels, type SseEvent } from './adapters/sse-channels.ts';
 import { createCatalogService, type CatalogService } from './catalog-service.ts';
 import type { OffersConfig } from './config.schema.ts';
+import { createDecisionRecorder, signalsOf, type OfferStep } from './decision-recorder.ts';
+import { createOfferBudgetLedger } from './offer-budget.ts';
+import { releasedResponses, type ReleasedResponse } from './released-responses.ts';
 import { offerView } from './views.ts';
 
+export type { OfferBudget } from './core/budget.ts';
+export type { OfferStep } from './decision-recorder.ts';
+
 /**
- * The offers engine's shell: on each zone entry of an enrolled shopper (the presence service's
- * event) it reads the shopper's data, makes ONE decision with the pure core
- * (offers/core/decide.ts), records it in the audit trail — which is also the exact µε ledger of
- * the offer budget — and delivers a shown offer on the shopper's event streams. Randomness is
- * the hub's RandomSource (node:crypto in production), for the holdout draw and the sampler.
+ * The offers engine's shell (docs/shopper-api.md#how-an-offer-is-chosen): it wires the store,
+ * the catalog, the offer budget in the one ledger (offer-budget.ts) and the decision transaction
+ * (decision-recorder.ts: read, decide with the pure core, record, charge, store the draw — all or
+ * nothing), runs one decision per zone entry of an enrolled shopper and delivers a shown offer on
+ * the shopper's event streams. Randomness is the hub's RandomSource (node:crypto in production),
+ * for the holdout draw and the sampler.
  */
 
 export interface OfferServiceDeps {
   readonly db: Database;
   readonly config: OffersConfig;
-  /** The store's IANA time zone (privacy.timeZone): local days and quiet hours. */
+  /** The store's IANA time zone (privacy.timeZone): local days, quiet hours and budget periods. */
   readonly timeZone: string;
+  /** The budget period (privacy.budget.period): the offer budget is per shopper and period. */
+  readonly budgetPeriod: BudgetPeriodUnit;
+  /** The hub's one budget ledger (hub/privacy): the offer budget is its budget "offers". */
+  readonly ledger: BudgetLedger;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly resolvePath: (path: string) => string;
-}
-
-export interface OfferBudget {
-  readonly day: number;
-  readonly caps: BudgetCapsMicro;
-  readonly spent: { readonly todayMicro: number; readonly windowMicro: number };
-  readonly left: { readonly todayMicro: number; readonly windowMicro: number };
+  /** Called inside a decision's transaction after each step; a throw rolls the whole decision back (tests). */
+  readonly checkpoint?: (step: OfferStep, shopperPk: number) => void;
 }
 
 export interface OfferStats {
-  /** Exact, hub-local counts over decisions made in the range (never sent upstream). */
-  readonly counts: OfferCounts;
-  /** Shoppers with an offer decision today by ε spent, in buckets up to 0, 25, 50, 75 and 100 % of the daily cap. */
-  readonly budgetToday: {
-    readonly day: number;
-    readonly shoppers: number;
-    readonly buckets: readonly { readonly upTo: number; readonly shoppers: number }[];
-  };
+  /** The released (DP) weekly offer response per arm, with 95% intervals: the only shopper figures. */
+  readonly responses: readonly ReleasedResponse[];
+  /** System figures. */
   readonly catalog: { readonly offers: number; readonly rejected: number };
   readonly streams: number;
 }
@@ -68,6 +66,8 @@ export interface OfferService {
   readonly streams: SseChannels;
   readonly localClock: LocalClock;
   readonly epsilonMicroByClass: Readonly<Record<string, number>>;
+  readonly caps: PeriodCaps;
+  readonly budgetPeriod: BudgetPeriodUnit;
   start(): void;
   stop(): void;
   /** 'crypto' in production (the hub's CryptoRandomSource draws the holdout and the sampler). */
@@ -77,13 +77,14 @@ export interface OfferService {
   budget(shopperPk: number, nowMs: number): OfferBudget;
   /** The shopper's private ranking of the offers eligible in `zone` now, best first (offer ids; for audits and tests). */
   ranking(shopperPk: number, zone: string, nowMs: number): string[];
-  stats(range: { fromMs: number; toMs: number }, nowMs: number): OfferStats;
-  /** Refreshes the popularity prior from released DP footfall (if any has been released). */
+  /** Released offer-response figures whose week overlaps the range, and system figures; never an exact shopper count. */
+  stats(range: { fromMs: number; toMs: number }): OfferStats;
+  /** Fixes the period's popularity prior from released DP footfall before the period (if any was released). */
   refreshPrior(nowMs: number): boolean;
   /** Ends the shopper's streams (after erasure). */
   forget(shopperPk: number): void;
-  /** Deletes audit entries older than auditRetentionDays; returns rows deleted. */
-  runRetention(nowMs: number): number;
+  /** Deletes audit entries older than auditRetentionDays and the ledger periods (with their draws) older than a year. */
+  runRetention(nowMs: number): { decisions: number; ledger: number; draws: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -94,6 +95,17 @@ function micro(value: number, what: string): number {
   return m;
 }
 
+/** The offer budget's caps from the config (µε; the config check allows at most 6 decimals). */
+export function offerCaps(config: OffersConfig): PeriodCaps {
+  return {
+    periodMicro: micro(config.budget.periodEpsilon, 'offers.budget.periodEpsilon'),
+    lifetimeMicro:
+      config.budget.lifetimeEpsilon === undefined
+        ? null
+        : micro(config.budget.lifetimeEpsilon, 'offers.budget.lifetimeEpsilon'),
+  };
+}
+
 export function createOfferService(deps: OfferServiceDeps): OfferService {
   const { db, config, clock, random, logger } = deps;
   const store = createOfferStore(db);
@@ -101,10 +113,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
   for (const [name, epsilon] of Object.entries(config.epsilon))
     epsilonMicroByClass[name] = micro(epsilon, `offers.epsilon.${name}`);
   const localClock = makeLocalClock(deps.timeZone);
-  const caps: BudgetCapsMicro = {
-    dailyMicro: micro(config.budget.dailyEpsilon, 'offers.budget.dailyEpsilon'),
-    thirtyDayMicro: micro(config.budget.thirtyDayEpsilon, 'offers.budget.thirtyDayEpsilon'),
-  };
+  const caps = offerCaps(config);
   const decisionConfig: DecisionConfig = {
     budget: caps,
     caps: { perVisit: config.caps.perVisit, perDay: config.caps.perDay, minGapMs: config.caps.minGapSeconds * 1000 },
@@ -123,72 +132,27 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     logger,
   });
   const streams = createSseChannels({ keepAliveMs: config.streamKeepAliveSeconds * 1000 });
+  const budget = createOfferBudgetLedger({
+    db,
+    ledger: deps.ledger,
+    caps,
+    budgetPeriod: deps.budgetPeriod,
+    timeZone: deps.timeZone,
+    localClock,
+  });
+  const decide = createDecisionRecorder({
+    db,
+    store,
+    catalog,
+    budget,
+    decisionConfig,
+    random,
+    checkpoint: deps.checkpoint ?? (() => undefined),
+  });
   const footfall =
     db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
-    WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? GROUP BY v.cell`);
+    WHERE r.kind = 'footfall' AND v.metric = 'shoppers' AND r.period_start_ms >= ? AND r.period_end_ms <= ? GROUP BY v.cell`);
   let priorTimer: NodeJS.Timeout | null = null;
-
-  /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
-  function signalsOf(pk: number, preferences: ShopperSignals['preferences']): ShopperSignals {
-    const feedback = store.feedback(pk);
-    return {
-      preferences,
-      purchases: store.purchases(pk),
-      exclusions: store.exclusions(pk),
-      dismissedOfferIds: feedback.dismissed,
-      redeemedOfferIds: feedback.redeemed,
-    };
-  }
-
-  function record(
-    event: ZoneEnterEvent,
-    nowMs: number,
-    decision: Exclude<OfferDecision, { kind: 'none' }>,
-  ): DecisionRecord {
-    const base = {
-      id: `dec-${randomHex(random, 8)}`,
-      shopperPk: event.shopperPk,
-      atMs: nowMs,
-      day: decision.day,
-      zone: event.zone,
-      entryMs: event.at * 1000,
-      visitStartedAt: event.visitStartedAt,
-      eligible: decision.eligible,
-      budgetLeft: decision.budgetLeft,
-    };
-    const entry: NewDecision =
-      decision.kind === 'shown'
-        ? {
-            ...base,
-            outcome: 'shown',
-            arm: decision.arm,
-            offerId: decision.offer.id,
-            offer: publicOffer(decision.offer),
-            rank: decision.rank,
-            policy: decision.policy,
-            epsilonMicro: decision.epsilonMicro,
-            dataCategories: decision.dataCategories,
-            reason: null,
-            message: null,
-            state: 'active',
-          }
-        : {
-            ...base,
-            outcome: 'refused',
-            arm: null,
-            offerId: null,
-            offer: null,
-            rank: null,
-            policy: null,
-            epsilonMicro: 0,
-            dataCategories: ['presence'],
-            reason: decision.reason,
-            message: decision.message,
-            state: null,
-          };
-    const pk = store.addDecision(entry);
-    return { ...entry, pk, stateMs: null };
-  }
 
   const service: OfferService = {
     enabled: config.enabled,
@@ -197,11 +161,15 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     streams,
     localClock,
     epsilonMicroByClass,
+    caps,
+    budgetPeriod: deps.budgetPeriod,
     randomKind: String((random as { kind?: unknown }).kind ?? 'unknown'),
 
     start() {
       const nowMs = clock.now();
       catalog.load(nowMs);
+      const carried = budget.carryOverV1(nowMs);
+      if (carried > 0) logger.info({ shoppers: carried }, 'v1 offer spending carried into the budget ledger');
       service.refreshPrior(nowMs);
       streams.start();
       priorTimer = setInterval(() => {
@@ -229,41 +197,13 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     onZoneEnter(event) {
       if (!config.enabled) return null;
       const nowMs = clock.now();
-      const index = catalog.index();
-      if (!index.byZone.has(event.zone)) return null;
-      const shopper = getShopperByPk(db, event.shopperPk);
-      if (shopper === null) return null;
-      const profile = store.profile(shopper.pk);
-      const local = localClock(nowMs);
-      const activity = store.activity(shopper.pk, local.day, event.visitStartedAt);
-      const decision = decideOffer(
-        {
-          nowMs,
-          zone: event.zone,
-          entryAtMs: event.at * 1000,
-          catalog: index,
-          shopper: {
-            consent: {
-              presenceForOffers: shopper.consent.presenceForOffers,
-              pausedUntilMs: shopper.consent.pausedUntilMs,
-              quietHours: profile.quietHours,
-            },
-            signals: signalsOf(shopper.pk, profile.preferences),
-            activity: {
-              shownToday: activity.shownToday,
-              shownThisVisit: activity.shownThisVisit,
-              lastShownMs: activity.lastShownMs,
-              spent: { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro },
-            },
-          },
-        },
-        random,
-        decisionConfig,
-      );
-      if (decision.kind === 'none') return null;
-      const stored = record(event, nowMs, decision);
+      if (!catalog.index().byZone.has(event.zone)) return null;
+      const stored = decide(event, nowMs);
+      if (stored === null) return null;
       if (stored.outcome === 'shown') {
-        const delivered = streams.publish(shopper.pk, offerEvent(stored));
+        const delivered = streams.listening(stored.shopperPk)
+          ? streams.publish(stored.shopperPk, offerEvent(stored))
+          : 0;
         logger.debug({ decision: stored.id, arm: stored.arm, zone: stored.zone, streams: delivered }, 'offer shown');
       } else {
         logger.debug({ decision: stored.id, reason: stored.reason, zone: stored.zone }, 'offer refused');
@@ -271,47 +211,39 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       return stored;
     },
 
-    budget(shopperPk, nowMs) {
-      const { day } = localClock(nowMs);
-      const activity = store.activity(shopperPk, day, -1);
-      const spent = { todayMicro: activity.spentTodayMicro, windowMicro: activity.spentWindowMicro };
-      return { day, caps, spent, left: budgetLeft(caps, spent) };
-    },
+    budget: (shopperPk, nowMs) => budget.view(getShopperByPk(db, shopperPk), shopperPk, nowMs),
 
     ranking(shopperPk, zone, nowMs) {
       const index = catalog.index();
-      const profile = compileProfile(signalsOf(shopperPk, store.profile(shopperPk).preferences), index);
+      const profile = compileProfile(signalsOf(store, shopperPk, store.profile(shopperPk).preferences), index);
       return rankEligible(profile, index, eligibleOffers(index, zone, nowMs)).map((i) => index.offers[i]?.id as string);
     },
 
-    stats(range, nowMs) {
-      const { day } = localClock(nowMs);
-      const spent = store.spentOn(day);
-      // Buckets by share of the daily cap: nothing spent, ≤ 25 %, ≤ 50 %, ≤ 75 %, ≤ 100 %.
-      const shares = [0, 0.25, 0.5, 0.75, 1];
-      const buckets = shares.map((f) => ({ upTo: fromMicroEpsilon(Math.floor(caps.dailyMicro * f)), shoppers: 0 }));
-      for (const { spentMicro } of spent) {
-        const i = shares.findIndex((f) => spentMicro <= caps.dailyMicro * f);
-        const bucket = buckets[i === -1 ? buckets.length - 1 : i];
-        if (bucket !== undefined) bucket.shoppers++;
-      }
+    stats(range) {
       return {
-        counts: store.counts(range.fromMs, range.toMs),
-        budgetToday: { day, shoppers: spent.length, buckets },
+        responses: releasedResponses(db, range),
         catalog: { offers: catalog.offers().length, rejected: catalog.rejected().length },
         streams: streams.count(),
       };
     },
 
     refreshPrior(nowMs) {
+      // Fixed for the budget period (the released days before it), so that the ranking — and
+      // with it a sticky draw — does not change every day a footfall release arrives.
+      const period = budget.periodAt(nowMs);
       let rows: Array<{ zone: string; total: number }>;
       try {
-        rows = footfall.all(nowMs - config.popularityPriorDays * DAY_MS) as Array<{ zone: string; total: number }>;
+        rows = footfall.all(period.startMs - config.popularityPriorDays * DAY_MS, period.startMs) as Array<{
+          zone: string;
+          total: number;
+        }>;
       } catch (error) {
         logger.warn({ err: error }, 'footfall releases unreadable; no popularity prior');
         rows = [];
       }
-      // Noisy totals are post-processed: clamped at 0 and scaled by the busiest zone.
+      // Noisy totals are post-processed: clamped at 0, scaled by the busiest zone and rounded to
+      // quarters (a weak tie-breaker; coarse, so that it rarely changes the ranking — and with it
+      // the shopper's draw — from one period to the next).
       const byZone = new Map(rows.map((r) => [r.zone, Math.max(0, r.total)]));
       const max = Math.max(0, ...byZone.values());
       if (max === 0) {
@@ -320,7 +252,8 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
       }
       catalog.setPrior(
         (offer: CatalogOffer) =>
-          offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0) / offer.zones.length / max,
+          Math.round((4 * offer.zones.reduce((sum, z) => sum + (byZone.get(z) ?? 0), 0)) / offer.zones.length / max) /
+          4,
       );
       return true;
     },
@@ -330,8 +263,8 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     },
 
     runRetention(nowMs) {
-      const keepDays = Math.max(config.auditRetentionDays, WINDOW_DAYS + 1);
-      return store.deleteDecisionsBefore(nowMs - keepDays * DAY_MS);
+      const decisions = store.deleteDecisionsBefore(nowMs - config.auditRetentionDays * DAY_MS);
+      return { decisions, ...budget.prune(nowMs, (firstKept) => store.deleteDrawsBefore(firstKept)) };
     },
   };
   return service;

@@ -5,12 +5,11 @@ import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { compileValidator } from '../../shared/validation.ts';
 import { currentShopper as shopperOfRequest, type EnrolledShopper, type ShopperService } from '../shoppers/mod.ts';
 import { badRequest, type LegacyRequest as ApiRequest, type LegacyApi } from '../http/mod.ts';
-import { fromMicroEpsilon } from './core/budget.ts';
 import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime } from './core/catalog.ts';
 import { HHMM_PATTERN, type QuietHours } from './core/local-time.ts';
 import { offerEvent, type OfferService } from './offer-service.ts';
 import { exportShopper } from './shopper-export.ts';
-import { auditView, exclusionView, offerView, purchaseView } from './views.ts';
+import { auditView, exclusionView, offerBudgetView, offerView, purchaseView } from './views.ts';
 
 /**
  * The shopper API (HTTPS, `Authorization: Bearer <token from enrollment>`), docs/shopper-api.md:
@@ -27,7 +26,7 @@ import { auditView, exclusionView, offerView, purchaseView } from './views.ts';
  *   POST   /v1/me/offers/:id/redeem        mark an active offer redeemed
  *   POST   /v1/me/offers/:id/dismiss       mark an active offer dismissed (it sinks in the ranking)
  *   GET    /v1/me/offers/stream            server-sent events: `offer` for each new offer
- *   GET    /v1/me/audit   GET …/:id        the audit trail: decisions and refusals, ε, data used, budget
+ *   GET    /v1/me/audit   GET …/:id        the audit trail: decisions and refusals, ε, data used, the period's budget
  *   GET    /v1/me/export                   everything held about the shopper (JSON)
  */
 
@@ -357,28 +356,10 @@ export function registerShopperApiRoutes(deps: ShopperApiDeps): void {
   api.route('GET', '/v1/me/audit', (req) => {
     const shopper = currentShopper(req);
     const nowMs = deps.now();
-    const budget = offers.budget(shopper.pk, nowMs);
     return {
       status: 200,
       body: {
-        offerBudget: {
-          day: new Date(budget.day * 86_400_000).toISOString().slice(0, 10),
-          caps: {
-            today: fromMicroEpsilon(budget.caps.dailyMicro),
-            thirtyDays: fromMicroEpsilon(budget.caps.thirtyDayMicro),
-          },
-          spent: {
-            today: fromMicroEpsilon(budget.spent.todayMicro),
-            thirtyDays: fromMicroEpsilon(budget.spent.windowMicro),
-          },
-          left: {
-            today: fromMicroEpsilon(budget.left.todayMicro),
-            thirtyDays: fromMicroEpsilon(budget.left.windowMicro),
-          },
-          epsilonPerOffer: Object.fromEntries(
-            Object.entries(offers.epsilonMicroByClass).map(([k, v]) => [k, fromMicroEpsilon(v)]),
-          ),
-        },
+        offerBudget: offerBudgetView(offers.budget(shopper.pk, nowMs), offers.epsilonMicroByClass),
         analyticsBudget: deps.analyticsBudget(shopper.pk, nowMs),
         entries: offers.store.decisions(shopper.pk, limitOf(req, 100, 10_000)).map(auditView),
       },

@@ -1,17 +1,26 @@
 import type { Database } from 'better-sqlite3';
 import type { EnrolledShopper } from '../shoppers/mod.ts';
 import type { OfferService } from './offer-service.ts';
-import { auditView, exclusionView, purchaseView } from './views.ts';
+import { auditView, drawView, exclusionView, offerBudgetView, purchaseView } from './views.ts';
 
 /**
  * Everything the hub holds about one shopper, as JSON (the right of access): the enrollment
- * record, the offers data (settings, history, exclusions, audit trail, budget), and every row
- * of every other table that references the shopper (presence: sightings, zone windows, visits
- * with their zones, presence state; analytics: the privacy ledger), found by its `shopper_pk`
- * column, so a table added later is exported without a change here.
+ * record, the offers data (settings, history, exclusions, audit trail, draws, budget), and every
+ * row of every other table that references the shopper (presence: sightings, zone windows, visits
+ * with their zones, presence state; the budget ledger), found by its `shopper_pk` column, so a
+ * table added later is exported without a change here. The offers' own tables go through their
+ * views, which leave out what the threshold sampler hides (a draw's slot: whether the offer was
+ * among the shopper's top k).
  */
 
-const OFFER_TABLES = new Set(['offer_profiles', 'offer_purchases', 'offer_exclusions', 'offer_decisions']);
+/** Exported through their views: offer_draws holds the sampled slot, which says whether the offer was in the shopper's top k. */
+const OFFER_TABLES = new Set([
+  'offer_profiles',
+  'offer_purchases',
+  'offer_exclusions',
+  'offer_decisions',
+  'offer_draws',
+]);
 
 function jsonValue(value: unknown): unknown {
   return Buffer.isBuffer(value) ? value.toString('hex') : value;
@@ -57,7 +66,6 @@ export function exportShopper(
       pk,
     );
   }
-  const budget = offers.budget(pk, nowMs);
   return {
     exportedAt: new Date(nowMs).toISOString(),
     shopper: {
@@ -79,10 +87,8 @@ export function exportShopper(
       purchases: offers.store.purchases(pk).map((p) => purchaseView(p, excludedBy(p.id, p.sku))),
       exclusions: exclusions.map(exclusionView),
       decisions: offers.store.decisions(pk, 1_000_000).map(auditView),
-      budget: {
-        caps: { daily: budget.caps.dailyMicro / 1e6, thirtyDays: budget.caps.thirtyDayMicro / 1e6 },
-        spent: { today: budget.spent.todayMicro / 1e6, thirtyDays: budget.spent.windowMicro / 1e6 },
-      },
+      draws: offers.store.draws(pk, 1_000_000).map(drawView),
+      budget: offerBudgetView(offers.budget(pk, nowMs), offers.epsilonMicroByClass),
     },
     tables,
   };

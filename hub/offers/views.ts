@@ -1,6 +1,7 @@
 import { fromMicroEpsilon } from './core/budget.ts';
 import type { DataCategory } from './core/ranking.ts';
-import type { DecisionRecord, StoredExclusion, StoredPurchase } from './adapters/sqlite-offer-store.ts';
+import type { DecisionRecord, StoredDraw, StoredExclusion, StoredPurchase } from './adapters/sqlite-offer-store.ts';
+import type { OfferBudget } from './core/budget.ts';
 
 /**
  * The JSON the shopper API returns (docs/shopper-api.md): times as ISO 8601 UTC, ε as decimals
@@ -29,16 +30,28 @@ export function offerView(d: DecisionRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * The decision in plain words. It names the data used, the ε charged and the budget period —
+ * never the offer's rank, whether it was among the shopper's top offers, k, the weights or the
+ * exact probability (that is exactly what the threshold sampler hides).
+ */
 export function explain(d: DecisionRecord): string {
   if (d.outcome === 'refused') return `No offer: ${d.message ?? d.reason ?? 'refused'}.`;
   const used = d.dataCategories.map((c) => DATA_CATEGORY_WORDS[c]).join('; ');
-  if (d.arm === 'holdout' || d.policy === null) {
+  const period = d.period ?? 'this budget period';
+  if (d.arm === 'holdout') {
     return `Chosen uniformly at random from the ${d.eligible} offer(s) available in ${d.zone}. You were in the holdout group for this decision: nothing about you was used except ${DATA_CATEGORY_WORDS.presence}, and no privacy budget was spent. The holdout lets the store measure whether personalisation helps.`;
   }
-  const p = d.policy;
-  const ratio = (p.b / p.a).toFixed(3);
-  const within = (d.rank ?? p.k + 1) <= p.k ? `among your top ${p.k}` : `outside your top ${p.k}`;
-  return `Chosen at random by the threshold sampler from the ${d.eligible} offer(s) available in ${d.zone}: each of your top ${p.k} was ${ratio}× as likely as each other offer, so whoever sees this offer learns little about your preferences (ε = ${fromMicroEpsilon(d.epsilonMicro)} spent; the guaranteed ε is ln(${p.b}/${p.a}) = ${p.realEpsilon.toFixed(6)}). This offer was ${within} (#${d.rank ?? '?'}), with probability ${d.rank !== null && d.rank <= p.k ? p.b : p.a}/${p.total}. The ranking used: ${used}.`;
+  if (d.draw === 'sticky') {
+    return `The same choice as your earlier offer in ${d.zone} in ${period}: neither your data nor the zone's offers changed since, so the same random draw was used again and no privacy budget was spent — seeing it again tells nobody anything new. The ranking used: ${used}.`;
+  }
+  if (d.draw === 'carried') {
+    return `The same choice as your last offer in ${d.zone} before ${period}: neither your data nor the zone's offers changed since, so the same random draw was used again. It is charged to your offer budget for ${period} (ε = ${fromMicroEpsilon(d.epsilonMicro)}) as a new choice would be, but whoever saw both offers learns nothing new from the second. The ranking used: ${used}.`;
+  }
+  if (d.draw === 'kept') {
+    return `Your earlier offer in ${d.zone} in ${period}, shown again: your data changed since it was chosen, but your offer privacy budget for ${period} is used up, so no new choice was made and nothing was spent. The ranking it came from used: ${used}.`;
+  }
+  return `Chosen at random by the threshold sampler from the ${d.eligible} offer(s) available in ${d.zone}: offers that rank high for you were somewhat more likely than the others, but any of them could have been chosen, so whoever sees this offer learns little about your preferences (ε = ${fromMicroEpsilon(d.epsilonMicro)}, charged to your offer budget for ${period}). The ranking used: ${used}.`;
 }
 
 export function auditView(d: DecisionRecord): Record<string, unknown> {
@@ -59,27 +72,18 @@ export function auditView(d: DecisionRecord): Record<string, unknown> {
             sensitivity: d.offer.sensitivity,
           },
     arm: d.arm,
+    draw: d.draw,
     epsilonSpent: fromMicroEpsilon(d.epsilonMicro),
     dataCategories: d.dataCategories,
     mechanism:
       d.outcome === 'refused'
         ? null
-        : d.policy === null
-          ? { name: 'uniform', eligible: d.eligible, probability: `1/${d.eligible}` }
-          : {
-              name: 'threshold-sampler',
-              eligible: d.eligible,
-              k: d.policy.k,
-              weights: { top: d.policy.b, other: d.policy.a },
-              realEpsilon: d.policy.realEpsilon,
-              rank: d.rank,
-              probability: `${d.rank !== null && d.rank <= d.policy.k ? d.policy.b : d.policy.a}/${d.policy.total}`,
-            },
+        : { name: d.arm === 'holdout' ? 'uniform' : 'threshold-sampler', eligible: d.eligible },
     refusal: d.outcome === 'refused' ? { reason: d.reason, message: d.message } : null,
     explanation: explain(d),
-    budgetLeft: {
-      today: fromMicroEpsilon(d.budgetLeft.todayMicro),
-      thirtyDays: fromMicroEpsilon(d.budgetLeft.windowMicro),
+    budget: {
+      period: d.period,
+      left: d.budgetLeftMicro === null ? null : fromMicroEpsilon(d.budgetLeftMicro),
     },
     state: d.state,
   };
@@ -106,5 +110,45 @@ export function exclusionView(e: StoredExclusion): Record<string, unknown> {
     ...(e.purchaseId !== null ? { purchaseId: e.purchaseId } : { sku: e.sku }),
     reason: e.reason,
     createdAt: iso(e.createdMs),
+  };
+}
+
+/** The shopper's offer budget (their audit trail and export): the period, its cap, what was spent and what is left. */
+export function offerBudgetView(
+  budget: OfferBudget,
+  epsilonMicroByClass: Readonly<Record<string, number>>,
+): Record<string, unknown> {
+  return {
+    period: budget.period,
+    periodUnit: budget.periodUnit,
+    cap: fromMicroEpsilon(budget.capMicro),
+    spent: fromMicroEpsilon(budget.spentMicro),
+    left: fromMicroEpsilon(budget.leftMicro),
+    lifetimeCap: budget.lifetimeMicro === null ? null : fromMicroEpsilon(budget.lifetimeMicro),
+    ...(budget.excluded
+      ? {
+          closed: !budget.open
+            ? 'the ledger of this period was pruned'
+            : !budget.participates
+              ? 'the lifetime cap is reached'
+              : 'the cap was reached before this version of hushpoint',
+        }
+      : {}),
+    epsilonPerOffer: Object.fromEntries(
+      Object.entries(epsilonMicroByClass).map(([name, micro]) => [name, fromMicroEpsilon(micro)]),
+    ),
+    history: budget.history.map((h) => ({ period: h.period, spent: fromMicroEpsilon(h.spentMicro), draws: h.draws })),
+  };
+}
+
+/** A sticky draw as the shopper's export shows it: which offer, when, for which period, at what ε — never its slot. */
+export function drawView(d: StoredDraw): Record<string, unknown> {
+  return {
+    period: d.period,
+    offerId: d.offerId,
+    decisionId: d.decisionId,
+    drawnAt: iso(d.atMs),
+    epsilonSpent: fromMicroEpsilon(d.epsilonMicro),
+    dataCategories: d.dataCategories,
   };
 }

@@ -45,9 +45,9 @@ export async function walkStore(options: {
   options.follow(() => run.simulatedNow());
   const ticker = setInterval(() => {
     const s = hub.stats();
-    const shown = hub.offers.stats({ fromMs: sim.startMs, toMs: clock.now() + 1 }, clock.now()).counts.shown;
+    const received = options.app.shoppers.reduce((n, shopper) => n + shopper.offersReceived, 0);
     options.say(
-      `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s.sightings} (resolved ${s.resolved})  offers shown ${shown.personalised + shown.holdout}`,
+      `  store time ${new Date(clock.now()).toISOString().slice(11, 19)}  sightings ${s.sightings} (resolved ${s.resolved})  offers received by the apps ${received}`,
     );
   }, PROGRESS_EVERY_MS);
   try {

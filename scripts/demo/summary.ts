@@ -36,8 +36,8 @@ export interface DemoSummary {
     delta: number;
   }>;
   upstream: { sent: number; pending: number; rejected: number };
+  /** What the simulated shopper apps received, redeemed and dismissed (the apps are the shoppers; the hub shows no exact shopper figures). */
   offersShown: number;
-  offersShownByArm: { personalised: number; holdout: number };
   offersRedeemed: number;
   offersDismissed: number;
   shoppersWithOffers: number;
@@ -47,7 +47,8 @@ export interface DemoSummary {
     analyticsYearRho: number;
     dailyShopperRho: number;
     dailyShopperStaysIn: boolean;
-    offersShoppersToday: number;
+    /** The offer budget: ε per shopper and budget period (a draw is sticky for the period). */
+    offersPeriodCapEpsilon: number;
   };
   doctor: { ok: boolean; pass: number; warn: number; fail: number; failures: string[] };
   statusPageUrl: string;
@@ -105,7 +106,8 @@ export async function summarise(input: SummaryInput): Promise<DemoSummary> {
   }
   const privacy = hub.privacy.status(input.startMs);
   const plan = privacy.plan;
-  const offers = hub.offers.stats({ fromMs: input.startMs, toMs: input.nowMs + 1 }, input.startMs);
+  const apps = input.shoppers;
+  const total = (field: 'offersReceived' | 'redeemed' | 'dismissed'): number => apps.reduce((n, s) => n + s[field], 0);
   const checks = input.doctor.checks;
   return {
     store: input.store,
@@ -126,18 +128,17 @@ export async function summarise(input: SummaryInput): Promise<DemoSummary> {
     releases: stored.length,
     releaseKinds: [...kinds.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
     upstream: { sent: privacy.upstream.sent, pending: privacy.upstream.pending, rejected: privacy.upstream.rejected },
-    offersShown: offers.counts.shown.personalised + offers.counts.shown.holdout,
-    offersShownByArm: { personalised: offers.counts.shown.personalised, holdout: offers.counts.shown.holdout },
-    offersRedeemed: offers.counts.redeemed.personalised + offers.counts.redeemed.holdout,
-    offersDismissed: offers.counts.dismissed.personalised + offers.counts.dismissed.holdout,
-    shoppersWithOffers: input.shoppers.filter((s) => s.offersReceived > 0).length,
+    offersShown: total('offersReceived'),
+    offersRedeemed: total('redeemed'),
+    offersDismissed: total('dismissed'),
+    shoppersWithOffers: apps.filter((s) => s.offersReceived > 0).length,
     budget: {
       period: privacy.period,
       analyticsPeriodCapRho: plan.periodCap,
       analyticsYearRho: plan.yearRho,
       dailyShopperRho: Number(plan.dailyShopperRho.toFixed(6)),
       dailyShopperStaysIn: plan.dailyShopperStaysIn,
-      offersShoppersToday: offers.budgetToday.shoppers,
+      offersPeriodCapEpsilon: hub.config.offers.budget.periodEpsilon,
     },
     doctor: {
       ok: input.doctor.ok,
@@ -173,11 +174,11 @@ export function formatSummary(s: DemoSummary): string {
     ),
     '',
     "Offers (threshold sampler, ε-DP in the shopper's ranking)",
-    `  shown ${s.offersShown} (personalised ${s.offersShownByArm.personalised}, holdout ${s.offersShownByArm.holdout}), redeemed ${s.offersRedeemed}, dismissed ${s.offersDismissed}; ${s.shoppersWithOffers} shoppers got at least one`,
+    `  the shopper apps received ${s.offersShown}, redeemed ${s.offersRedeemed}, dismissed ${s.offersDismissed}; ${s.shoppersWithOffers} shoppers got at least one`,
     '',
     'Privacy budget',
     `  analytics: one shopper over ${s.budget.period} costs at most ρ ${s.budget.analyticsPeriodCapRho} (a year ρ ${s.budget.analyticsYearRho}); a shopper who comes every day spends ρ ${s.budget.dailyShopperRho}${s.budget.dailyShopperStaysIn ? ' and stays in every release' : ' and passes the cap'}`,
-    `  offers: ${s.budget.offersShoppersToday} shoppers spent offer budget on the demo day`,
+    `  offers: at most ε ${s.budget.offersPeriodCapEpsilon} per shopper over ${s.budget.period}; a draw is sticky for the period, so showing it again spends nothing`,
     '',
     `Doctor on the hub: ${s.doctor.pass} PASS, ${s.doctor.warn} WARN, ${s.doctor.fail} FAIL${s.doctor.failures.length > 0 ? ` (${s.doctor.failures.join('; ')})` : ''}`,
     `Status page: ${s.statusPageUrl}`,

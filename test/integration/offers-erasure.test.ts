@@ -105,7 +105,12 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
         { id: 'gw-entrance', zone: 'entrance' },
       ],
       config: {
-        offers: { quietHours: null, holdoutShare: 0, caps: { perVisit: 3, perDay: 3, minGapSeconds: 0 } },
+        offers: {
+          quietHours: null,
+          holdoutShare: 0,
+          caps: { perVisit: 3, perDay: 3, minGapSeconds: 0 },
+          budget: { periodEpsilon: 2 }, // one draw in each of the two zones
+        },
         presence: { finalizeIntervalMs: 600_000, visitGapSeconds: 60 },
       },
     });
@@ -193,6 +198,7 @@ describe('erasure: DELETE /v1/me leaves nothing linked to the shopper', () => {
       'offer_purchases.shopper_pk',
       'offer_exclusions.shopper_pk',
       'offer_decisions.shopper_pk',
+      'offer_draws.shopper_pk',
     ])
       expect(before, where).toContain(where);
   });

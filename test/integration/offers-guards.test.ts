@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { createHub } from '../../hub/app.ts';
 import { windowOfDay } from '../../hub/privacy/mod.ts';
 import { RESPONSE_RELEASE_KIND } from '../../hub/offers/mod.ts';
+import { hushpoint } from '../helpers/cli.ts';
 import { startTestHub, writeHubFiles, type TestHub } from '../helpers/hub-fixtures.ts';
 
 /**
@@ -21,9 +23,11 @@ interface AuditEntry {
   id: string;
   outcome: 'shown' | 'refused';
   arm: string | null;
+  draw: string | null;
+  offer: { id: string } | null;
   epsilonSpent: number;
   refusal: { reason: string; message: string } | null;
-  budgetLeft: { today: number; thirtyDays: number };
+  budget: { period: string | null; left: number | null };
   explanation: string;
 }
 
@@ -113,7 +117,7 @@ describe('offer guards in a running hub', () => {
     const hub = await start({
       quietHours: { start: '21:00', end: '08:00' },
       caps: { perVisit: 5, perDay: 5, minGapSeconds: 0 },
-      budget: { dailyEpsilon: 5, thirtyDayEpsilon: 50 },
+      budget: { periodEpsilon: 5 },
     });
     const ann = await enroll(hub);
     clock.set(Date.parse('2026-11-16T20:30:00Z')); // 21:30 in Berlin
@@ -123,7 +127,7 @@ describe('offer guards in a running hub', () => {
       outcome: 'refused',
       epsilonSpent: 0,
       refusal: { reason: 'quiet-hours' },
-      budgetLeft: { today: 5 },
+      budget: { period: '2026-Q4', left: 5 },
     });
     expect(quiet.refusal?.message).toBe('Quiet hours 21:00–08:00 (store time 21:30), the store default');
     expect(await offersShown(hub, ann)).toBe(0);
@@ -156,16 +160,16 @@ describe('offer guards in a running hub', () => {
     expect(await offersShown(hub, bob)).toBe(1);
   });
 
-  it('frequency caps: per visit, minimum gap, per day', async () => {
+  it('frequency caps: per visit, minimum gap, per day — re-shows of the sticky draw count too', async () => {
     const hub = await start({
       quietHours: null,
       caps: { perVisit: 2, perDay: 3, minGapSeconds: 600 },
-      budget: { dailyEpsilon: 10, thirtyDayEpsilon: 100 },
     });
     const cleo = await enroll(hub);
     const visit = Math.floor(clock.now() / 1000) - 60;
     enter(hub, cleo, visit);
-    expect((await lastEntry(hub, cleo)).outcome).toBe('shown');
+    const first = await lastEntry(hub, cleo);
+    expect(first).toMatchObject({ outcome: 'shown', draw: 'fresh', epsilonSpent: 1 });
     clock.advance(5 * MIN);
     enter(hub, cleo, visit);
     expect(await lastEntry(hub, cleo)).toMatchObject({
@@ -173,7 +177,14 @@ describe('offer guards in a running hub', () => {
     });
     clock.advance(6 * MIN);
     enter(hub, cleo, visit);
-    expect((await lastEntry(hub, cleo)).outcome).toBe('shown');
+    // Asking again in the same period, with nothing changed: the same draw, for free.
+    expect(await lastEntry(hub, cleo)).toMatchObject({
+      outcome: 'shown',
+      draw: 'sticky',
+      epsilonSpent: 0,
+      offer: { id: first.offer?.id },
+      budget: { period: '2026-Q4', left: 0 },
+    });
     clock.advance(11 * MIN);
     enter(hub, cleo, visit);
     expect(await lastEntry(hub, cleo)).toMatchObject({
@@ -190,61 +201,140 @@ describe('offer guards in a running hub', () => {
     enter(hub, cleo);
     expect((await lastEntry(hub, cleo)).outcome).toBe('shown');
     expect(await offersShown(hub, cleo)).toBe(4);
+    const pk = hub.hub.shoppers.get(cleo.id)?.pk as number;
+    expect(hub.hub.privacy.ledger.state(pk, 'offers', '2026-Q4')).toEqual({ spentMicro: 1_000_000, excluded: false });
   });
 
-  it('budget exhaustion: no offer and a clear reason, daily and over 30 days, spent exactly to the cap', async () => {
+  it("the period's budget: fresh draws when the data changes, kept or refused at the cap, each period its own cap", async () => {
     const hub = await start({
       quietHours: null,
-      caps: { perVisit: 10, perDay: 10, minGapSeconds: 0 },
-      budget: { dailyEpsilon: 2.5, thirtyDayEpsilon: 4 },
+      caps: { perVisit: 20, perDay: 20, minGapSeconds: 0 },
+      budget: { periodEpsilon: 2.5 },
     });
     const dan = await enroll(hub);
-    const stream: string[] = [];
-    for (let i = 0; i < 3; i++) {
+    const prefer = async (category: string): Promise<void> => {
+      const res = await hub.request('PUT', '/v1/me/preferences', {
+        token: dan.token,
+        body: { categories: [category] },
+      });
+      expect(res.status).toBe(200);
+    };
+    // The entry of the decision made now (the audit trail is newest first by time, and the clock jumps back below).
+    const next = async (): Promise<AuditEntry> => {
+      clock.advance(MIN);
       enter(hub, dan);
-      const entry = await lastEntry(hub, dan);
-      stream.push(entry.outcome);
-      if (i < 2)
-        expect(entry).toMatchObject({
-          outcome: 'shown',
-          epsilonSpent: 1,
-          budgetLeft: { today: 1.5 - i, thirtyDays: 3 - i },
-        });
-    }
-    expect(stream).toEqual(['shown', 'shown', 'refused']);
-    const refused = await lastEntry(hub, dan);
-    expect(refused).toMatchObject({
-      refusal: { reason: 'daily-budget-exhausted' },
+      const at = new Date(clock.now()).toISOString();
+      const body = (await hub.request('GET', '/v1/me/audit', { token: dan.token })).body as {
+        entries: Array<AuditEntry & { at: string }>;
+      };
+      const entry = body.entries.find((e) => e.at === at);
+      if (entry === undefined) throw new Error(`no audit entry at ${at}`);
+      return entry;
+    };
+    expect(await next()).toMatchObject({ draw: 'fresh', epsilonSpent: 1, budget: { period: '2026-Q4', left: 1.5 } });
+    expect(await next()).toMatchObject({ draw: 'sticky', epsilonSpent: 0, budget: { left: 1.5 } });
+    await prefer('shirts'); // the ranking's inputs changed: a new draw, charged
+    const second = await next();
+    expect(second).toMatchObject({ draw: 'fresh', epsilonSpent: 1, budget: { left: 0.5 } });
+    await prefer('outerwear'); // changed again, but ε 1 no longer fits: the period's offer is kept
+    const kept = await next();
+    expect(kept).toMatchObject({
+      draw: 'kept',
       epsilonSpent: 0,
-      budgetLeft: { today: 0.5, thirtyDays: 2 },
+      offer: { id: second.offer?.id },
+      budget: { left: 0.5 },
+    });
+    expect(kept.explanation).toMatch(/your offer privacy budget for 2026-Q4 is used up, so no new choice was made/);
+    const offers = (await hub.request('GET', '/v1/me/offers', { token: dan.token })).body as {
+      offers: Array<{ id: string }>;
+    };
+    await hub.request('POST', `/v1/me/offers/${offers.offers[0]?.id}/dismiss`, { token: dan.token });
+    const refused = await next();
+    expect(refused).toMatchObject({
+      outcome: 'refused',
+      epsilonSpent: 0,
+      refusal: { reason: 'period-budget-exhausted' },
+      budget: { period: '2026-Q4', left: 0.5 },
     });
     expect(refused.refusal?.message).toBe(
-      "Today's offer privacy budget is used up: ε 2 of 2.5 spent, an offer here costs ε 1",
+      'The offer privacy budget for 2026-Q4 is used up: ε 2 of 2.5 spent, a new offer here costs ε 1',
     );
-    expect(refused.explanation).toMatch(/^No offer: Today's offer privacy budget is used up/);
-    clock.advance(DAY);
-    enter(hub, dan);
-    enter(hub, dan);
-    expect(await lastEntry(hub, dan)).toMatchObject({ outcome: 'shown', budgetLeft: { today: 0.5, thirtyDays: 0 } });
-    enter(hub, dan);
-    expect((await lastEntry(hub, dan)).refusal?.reason).toBe('daily-budget-exhausted');
-    clock.advance(DAY); // a fresh day, but the 30-day window is spent
-    enter(hub, dan);
-    expect((await lastEntry(hub, dan)).refusal?.message).toBe(
-      'The 30-day offer privacy budget is used up: ε 4 of 4 spent, an offer here costs ε 1',
-    );
-    clock.advance(28 * DAY); // the first day leaves the 30-day window
-    enter(hub, dan);
-    expect(await lastEntry(hub, dan)).toMatchObject({ outcome: 'shown', budgetLeft: { thirtyDays: 1 } });
+    expect(refused.explanation).toMatch(/^No offer: The offer privacy budget for 2026-Q4 is used up/);
+
+    clock.set(Date.parse('2027-01-05T12:00:00Z')); // a new quarter: a new cap
+    expect(await next()).toMatchObject({ draw: 'fresh', epsilonSpent: 1, budget: { period: '2027-Q1', left: 1.5 } });
+    clock.set(Date.parse('2026-12-20T12:00:00Z')); // the clock jumps back: 2026-Q4 is charged against ITS cap
+    await prefer('denim');
+    expect(await next()).toMatchObject({
+      outcome: 'refused',
+      refusal: { reason: 'period-budget-exhausted' },
+      budget: { period: '2026-Q4' },
+    });
     const audit = (await hub.request('GET', '/v1/me/audit', { token: dan.token })).body as {
       offerBudget: Record<string, unknown>;
       entries: AuditEntry[];
     };
     expect(audit.offerBudget).toMatchObject({
-      spent: { today: 1, thirtyDays: 3 },
-      left: { today: 1.5, thirtyDays: 1 },
+      period: '2026-Q4',
+      periodUnit: 'quarter',
+      cap: 2.5,
+      spent: 2,
+      left: 0.5,
+      history: [{ period: '2027-Q1', spent: 1, draws: 1 }],
     });
-    expect(audit.entries.filter((e) => e.outcome === 'shown').reduce((sum, e) => sum + e.epsilonSpent, 0)).toBe(5);
+    const pk = hub.hub.shoppers.get(dan.id)?.pk as number;
+    const ledger = hub.hub.privacy.ledger.spending(pk, 'offers');
+    expect(ledger.map((p) => [p.period, p.spentMicro])).toEqual([
+      ['2027-Q1', 1_000_000],
+      ['2026-Q4', 2_000_000],
+    ]);
+    // The ledger holds exactly the ε of the recorded decisions, per period.
+    const charged = audit.entries.reduce((sum, e) => sum + e.epsilonSpent, 0);
+    expect(charged).toBe(3);
+  });
+
+  it("a new period carries the last period's draw over when nothing changed: the same offer, charged to the new period", async () => {
+    const hub = await start({ quietHours: null, caps: { perVisit: 5, perDay: 5, minGapSeconds: 0 } });
+    const eve = await enroll(hub);
+    enter(hub, eve);
+    const first = await lastEntry(hub, eve);
+    expect(first).toMatchObject({ draw: 'fresh', epsilonSpent: 1, budget: { period: '2026-Q4', left: 0 } });
+    clock.set(Date.parse('2027-01-12T12:00:00Z'));
+    enter(hub, eve);
+    const carried = await lastEntry(hub, eve);
+    expect(carried).toMatchObject({
+      draw: 'carried',
+      epsilonSpent: 1,
+      offer: { id: first.offer?.id },
+      budget: { period: '2027-Q1', left: 0 },
+    });
+    expect(carried.explanation).toMatch(/whoever saw both offers learns nothing new from the second/);
+    clock.advance(MIN);
+    enter(hub, eve);
+    expect(await lastEntry(hub, eve)).toMatchObject({
+      draw: 'sticky',
+      epsilonSpent: 0,
+      offer: { id: first.offer?.id },
+    });
+  });
+
+  it('refuses the v1 budget keys with what replaced them (the config check exits 78)', async () => {
+    const files = writeHubFiles();
+    try {
+      const old = join(files.dir, 'old.yaml');
+      writeFileSync(
+        old,
+        stringify({ ...files.document, offers: { budget: { dailyEpsilon: 2, thirtyDayEpsilon: 20 } } }),
+      );
+      const run = await hushpoint(['hub', '--config', old, '--check-config']);
+      expect(run.code).toBe(78);
+      expect(run.stderr).toContain(
+        `${old}: /offers/budget/dailyEpsilon is no longer supported: the per-day cap was replaced by offers.budget.periodEpsilon, ε per shopper per budget period (privacy.budget.period)`,
+      );
+      expect(run.stderr).toContain(`${old}: /offers/budget/thirtyDayEpsilon is no longer supported: the 30-day cap`);
+    } finally {
+      rmSync(files.dir, { recursive: true, force: true });
+    }
   });
 
   it("an excluded gift purchase never influences the shopper's ranking", async () => {
@@ -328,5 +418,27 @@ describe('offer guards in a running hub', () => {
     const record = hub.hub.privacy.releases.get(outcome.id);
     expect(record?.kind).toBe('offer-response');
     expect(record?.mechanism).toBe('discrete-gaussian');
+    // The admin statistics are the released (noisy) figures with their 95% intervals.
+    const stats = (
+      await hub.request('GET', `/v1/admin/offers/stats?from=${new Date(NOON - DAY).toISOString()}`, {
+        token: hub.adminToken,
+      })
+    ).body as { responses: Array<Record<string, unknown>>; catalog: unknown };
+    const released = new Map(values.map((v) => [v.cell, v.value]));
+    expect(stats.responses).toHaveLength(1);
+    const [response] = stats.responses as Array<{
+      release: string;
+      halfWidth95: number;
+      arms: Record<string, Record<string, { value: number; low95: number; high95: number }>>;
+    }>;
+    expect(response?.release).toBe(outcome.id);
+    expect(response?.halfWidth95).toBeGreaterThan(0);
+    for (const arm of ['personalised', 'holdout'])
+      for (const measure of ['shown', 'redeemed']) {
+        const figure = response?.arms[arm]?.[measure];
+        expect(figure?.value).toBe(released.get(`${arm}:${measure}`));
+        expect(figure?.high95).toBeCloseTo((figure?.value ?? 0) + (response?.halfWidth95 ?? 0), 9);
+      }
+    expect(stats.catalog).toEqual({ offers: 4, rejected: 0 });
   });
 });

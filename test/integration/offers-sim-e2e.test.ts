@@ -35,6 +35,7 @@ interface AuditEntry {
   zone: string;
   outcome: string;
   arm: string | null;
+  draw: string | null;
   epsilonSpent: number;
   dataCategories: string[];
   explanation: string;
@@ -96,7 +97,7 @@ describe('offers end to end on a simulated store', () => {
           quietHours: null,
           holdoutShare: 0.2,
           caps: { perVisit: 3, perDay: 5, minGapSeconds: 0 },
-          budget: { dailyEpsilon: 4, thirtyDayEpsilon: 40 },
+          budget: { periodEpsilon: 4 },
           maxEntryAgeSeconds: 3600,
         },
       },
@@ -175,15 +176,16 @@ describe('offers end to end on a simulated store', () => {
         expect(event.data.offer.zones).toContain(event.data.zone);
         expect(entry.zone).toBe(event.data.zone);
         expect(entry.offer?.id).toBe(event.data.offer.id);
-        expect(entry.explanation).toContain(`available in ${entry.zone}`);
+        expect(entry.explanation).toContain(` in ${entry.zone}`);
         expect(entry.dataCategories).toContain('presence');
-        // Each zone holds a price-sensitive offer, so every personalised decision costs ε 0.5.
-        expect(entry.epsilonSpent).toBe(entry.arm === 'holdout' ? 0 : 0.5);
+        // Each zone holds a price-sensitive offer, so a new personalised draw costs ε 0.5; the
+        // holdout and a draw shown again (sticky, or kept at the cap) cost nothing.
+        expect(entry.epsilonSpent).toBe(entry.draw === 'fresh' ? 0.5 : 0);
         arms.add(entry.arm as string);
         explained++;
       }
       for (const refusal of audit.filter((a) => a.outcome === 'refused')) {
-        expect(['visit-cap', 'daily-cap', 'daily-budget-exhausted']).toContain(refusal.refusal?.reason);
+        expect(['visit-cap', 'daily-cap', 'period-budget-exhausted']).toContain(refusal.refusal?.reason);
         expect(refusal.explanation).toMatch(/^No offer: /);
       }
       if (app.events.length > 0) receivers++;

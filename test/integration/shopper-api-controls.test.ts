@@ -162,7 +162,7 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
           quietHours: null,
           holdoutShare: 0,
           caps: { perVisit: 5, perDay: 10, minGapSeconds: 0 },
-          budget: { dailyEpsilon: 10, thirtyDayEpsilon: 100 },
+          budget: { periodEpsilon: 10 },
         },
         presence: { finalizeIntervalMs: 600_000 },
       },
@@ -455,45 +455,56 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
     bobStream.close();
   });
 
-  it('explains every decision in the audit trail, with ε spent, data used and budget left', async () => {
-    const audit = (await as(ann)('GET', '/v1/me/audit')).body as {
+  it('explains every decision in the audit trail, with ε spent, data used and budget left — never the rank', async () => {
+    const res = await as(ann)('GET', '/v1/me/audit');
+    const audit = res.body as {
       offerBudget: {
-        spent: { today: number };
-        left: { today: number };
-        caps: { today: number };
+        period: string;
+        cap: number;
+        spent: number;
+        left: number;
         epsilonPerOffer: Record<string, number>;
       };
       analyticsBudget: { caps: unknown };
       entries: Array<{
         id: string;
         outcome: string;
+        draw: string;
         epsilonSpent: number;
         dataCategories: string[];
         explanation: string;
-        mechanism: { name: string; k: number; eligible: number; probability: string };
-        budgetLeft: { today: number };
+        mechanism: Record<string, unknown>;
+        budget: { period: string; left: number };
       }>;
     };
     expect(audit.entries).toHaveLength(2);
-    // Three offers are eligible in denim; one of them is price-sensitive, so each decision costs ε 0.5.
+    // Three offers are eligible in denim; one of them is price-sensitive, so a new draw costs ε 0.5;
+    // the second offer was the same draw shown again (nothing changed), which costs nothing.
     expect(audit.offerBudget).toMatchObject({
-      spent: { today: 1 },
-      left: { today: 9 },
-      caps: { today: 10 },
+      period: '2026-Q4',
+      cap: 10,
+      spent: 0.5,
+      left: 9.5,
       epsilonPerOffer: { standard: 1, 'price-sensitive': 0.5, health: 0.25 },
     });
     expect(audit.analyticsBudget).toHaveProperty('caps');
+    expect(audit.entries.map((e) => [e.draw, e.epsilonSpent])).toEqual([
+      ['sticky', 0],
+      ['fresh', 0.5],
+    ]);
     for (const e of audit.entries) {
       expect(e.outcome).toBe('shown');
-      expect(e.epsilonSpent).toBe(0.5);
-      expect(e.mechanism).toMatchObject({ name: 'threshold-sampler', eligible: 3 });
+      expect(e.mechanism).toEqual({ name: 'threshold-sampler', eligible: 3 });
+      expect(e.budget).toEqual({ period: '2026-Q4', left: 9.5 });
       expect(e.dataCategories).toEqual(
         expect.arrayContaining(['presence', 'declared-preferences', 'purchase-history']),
       );
-      expect(e.explanation).toMatch(/threshold sampler from the 3 offer\(s\) available in denim/);
       expect(e.explanation).toMatch(/excluded/);
     }
-    expect(audit.entries.map((e) => e.budgetLeft.today).sort()).toEqual([9, 9.5]);
+    expect(audit.entries[1]?.explanation).toMatch(/threshold sampler from the 3 offer\(s\) available in denim/);
+    expect(audit.entries[0]?.explanation).toMatch(/same choice as your earlier offer in denim in 2026-Q4/);
+    // What the sampler hides is nowhere in the answer: no rank, group, k, weights or probability.
+    expect(JSON.stringify(res.body)).not.toMatch(/"(rank|k|weights|probability|realEpsilon|slot|top)"|top \d|#\d/);
     const one = await as(ann)('GET', `/v1/me/audit/${audit.entries[0]?.id}`);
     expect(one.body).toMatchObject({ id: audit.entries[0]?.id });
     expect((await as(bob)('GET', `/v1/me/audit/${audit.entries[0]?.id}`)).status).toBe(404);
@@ -546,21 +557,27 @@ describe('shopper API: consent, preferences, history, exclusions, offers, audit,
     expect(annExport.offers.purchases).toHaveLength(2);
     expect(annExport.offers.exclusions).toHaveLength(1);
     expect(annExport.offers.decisions).toHaveLength(3);
+    expect(annExport.offers.draws).toEqual([
+      expect.objectContaining({ period: '2026-Q4', epsilonSpent: 0.5, dataCategories: expect.any(Array) }),
+    ]);
+    expect(annExport.tables).not.toHaveProperty('offer_draws');
+    expect(annExport.tables.budget_ledger).toEqual([
+      expect.objectContaining({ budget: 'offers', spent_micro: 500_000 }),
+    ]);
+    expect(JSON.stringify(annExport)).not.toMatch(/"(rank|k|weight_a|weight_b|total_weight|probability|slot)"/);
     expect(annExport.offers.preferences).toEqual({ categories: ['denim', 'kids'], brands: ['Acme'], sizes: ['M'] });
     expect(JSON.stringify(annExport)).not.toContain(bob.id);
   });
 
-  it('admin stats count shown, redeemed and dismissed per arm, and refusals by reason', async () => {
+  it('admin stats show system figures and released figures only, never exact shopper counts', async () => {
     const res = await as(t.adminToken)('GET', '/v1/admin/offers/stats?from=2026-11-15T00:00:00Z');
-    expect(res.body).toMatchObject({
-      counts: {
-        shown: { personalised: 2, holdout: 0 },
-        redeemed: { personalised: 1, holdout: 0 },
-        dismissed: { personalised: 1, holdout: 0 },
-        refused: { 'consent-withdrawn': 1 },
-      },
+    // No week has been released yet: no shopper figures at all.
+    expect(res.body).toEqual({
+      from: '2026-11-15T00:00:00.000Z',
+      to: expect.any(String),
+      responses: [],
       catalog: { offers: 3, rejected: 2 },
-      budgetToday: { shoppers: 1 },
+      streams: expect.any(Number),
     });
     expect(err((await as(t.adminToken)('GET', '/v1/admin/offers/stats?from=yesterday')).body)).toMatchObject({
       code: 'API_BAD_REQUEST',

@@ -191,6 +191,7 @@ describe('technician status API: releases, upstream sync and budget', () => {
     );
     expect(analytics?.dailyShopperStaysIn).toBe(true);
     expect(view.plan.offers?.epsilonPerOffer).toEqual(t.hub.config.offers.epsilon);
+    expect(view.plan.offers?.periodEpsilon).toBe(t.hub.config.offers.budget.periodEpsilon);
     for (const id of SHOPPERS) expect(text).not.toContain(id);
     expect(text).not.toMatch(/"units"|shoppersEnrolled|openVisits|contributors|filtered/);
   });

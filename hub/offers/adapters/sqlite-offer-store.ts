@@ -1,14 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import { WINDOW_DAYS } from '../core/budget.ts';
 import { publicOffer, type CatalogOffer, type OfferInput } from '../core/catalog.ts';
-import type { Arm } from '../core/decide.ts';
+import type { Arm, DrawKind } from '../core/decide.ts';
 import type { QuietHours } from '../core/local-time.ts';
 import type { DataCategory, Exclusion, Preferences, Purchase } from '../core/ranking.ts';
 
 /**
- * The offers' SQLite tables (migrations/020-offers.sql): catalog, offer profiles, purchases,
- * exclusions and the audit trail (which doubles as the exact µε ledger of the offer budget).
- * Every function takes the shopper's pk; the routes resolve the pk from the bearer token.
+ * The offers' SQLite tables (migrations 020, 021): catalog, offer profiles, purchases,
+ * exclusions, the audit trail and the sticky draws. The offer budget itself is in the hub's one
+ * budget ledger (hub/privacy), charged by the offer service in the same transaction that adds the
+ * decision and its draw. Every function takes the shopper's pk; the routes resolve the pk from
+ * the bearer token.
  */
 
 export interface StoredPurchase extends Purchase {
@@ -46,19 +47,15 @@ export interface DecisionRecord {
   readonly offerId: string | null;
   readonly offer: OfferInput | null;
   readonly eligible: number;
-  readonly rank: number | null;
-  readonly policy: {
-    readonly k: number;
-    readonly a: number;
-    readonly b: number;
-    readonly total: number;
-    readonly realEpsilon: number;
-  } | null;
+  /** How a shown offer was found; null for refusals (and v1 rows). */
+  readonly draw: DrawKind | null;
   readonly epsilonMicro: number;
   readonly dataCategories: readonly DataCategory[];
   readonly reason: string | null;
   readonly message: string | null;
-  readonly budgetLeft: { readonly todayMicro: number; readonly windowMicro: number };
+  /** The budget period of the decision and the µε left in it afterwards; null for v1 rows. */
+  readonly period: string | null;
+  readonly budgetLeftMicro: number | null;
   readonly state: OfferState | null;
   readonly stateMs: number | null;
 }
@@ -79,18 +76,13 @@ interface DecisionRow {
   offer_id: string | null;
   offer: string | null;
   eligible: number;
-  rank: number | null;
-  k: number | null;
-  weight_a: number | null;
-  weight_b: number | null;
-  total_weight: number | null;
-  real_epsilon: number | null;
+  draw: DrawKind | null;
   epsilon_micro: number;
   data_categories: string;
   reason: string | null;
   message: string | null;
-  budget_day_left_micro: number;
-  budget_window_left_micro: number;
+  budget_period: string | null;
+  budget_left_micro: number | null;
   state: OfferState | null;
   state_ms: number | null;
 }
@@ -110,22 +102,13 @@ function toDecision(row: DecisionRow): DecisionRecord {
     offerId: row.offer_id,
     offer: row.offer === null ? null : (JSON.parse(row.offer) as OfferInput),
     eligible: row.eligible,
-    rank: row.rank,
-    policy:
-      row.k === null
-        ? null
-        : {
-            k: row.k,
-            a: row.weight_a ?? 0,
-            b: row.weight_b ?? 0,
-            total: row.total_weight ?? 0,
-            realEpsilon: row.real_epsilon ?? 0,
-          },
+    draw: row.draw,
     epsilonMicro: row.epsilon_micro,
     dataCategories: JSON.parse(row.data_categories) as DataCategory[],
     reason: row.reason,
     message: row.message,
-    budgetLeft: { todayMicro: row.budget_day_left_micro, windowMicro: row.budget_window_left_micro },
+    period: row.budget_period,
+    budgetLeftMicro: row.budget_left_micro,
     state: row.state,
     stateMs: row.state_ms,
   };
@@ -135,20 +118,53 @@ export interface ShopperActivityRow {
   readonly shownToday: number;
   readonly shownThisVisit: number;
   readonly lastShownMs: number | null;
-  readonly spentTodayMicro: number;
-  readonly spentWindowMicro: number;
 }
 
-export interface ArmCounts {
-  readonly personalised: number;
-  readonly holdout: number;
+/** A sticky draw (table offer_draws). The slot is what the sampler hides: it never leaves the offers feature. */
+export interface StoredDraw {
+  readonly pk: number;
+  readonly period: string;
+  readonly periodIndex: number;
+  readonly rankingVersion: string;
+  readonly eligibleSet: string;
+  readonly slot: number;
+  readonly offerId: string;
+  readonly decisionId: string;
+  readonly epsilonMicro: number;
+  readonly dataCategories: readonly DataCategory[];
+  readonly atMs: number;
 }
 
-export interface OfferCounts {
-  readonly shown: ArmCounts;
-  readonly redeemed: ArmCounts;
-  readonly dismissed: ArmCounts;
-  readonly refused: Readonly<Record<string, number>>;
+export type NewDraw = Omit<StoredDraw, 'pk'>;
+
+interface DrawRow {
+  pk: number;
+  period: string;
+  period_index: number;
+  ranking_version: string;
+  eligible_set: string;
+  slot: number;
+  offer_id: string;
+  decision_id: string;
+  epsilon_micro: number;
+  data_categories: string;
+  at_ms: number;
+}
+
+function toDraw(row: DrawRow): StoredDraw {
+  return {
+    pk: row.pk,
+    period: row.period,
+    periodIndex: row.period_index,
+    rankingVersion: row.ranking_version,
+    eligibleSet: row.eligible_set,
+    slot: row.slot,
+    offerId: row.offer_id,
+    decisionId: row.decision_id,
+    epsilonMicro: row.epsilon_micro,
+    dataCategories: JSON.parse(row.data_categories) as DataCategory[],
+    atMs: row.at_ms,
+  };
 }
 
 function quietFromColumn(value: string | null): QuietHours | null | 'default' {
@@ -200,8 +216,8 @@ export function createOfferStore(db: Database) {
     exclusionDeleteForPurchase: db.prepare('DELETE FROM offer_exclusions WHERE shopper_pk = ? AND purchase_id = ?'),
     exclusionFind: db.prepare('SELECT id FROM offer_exclusions WHERE shopper_pk = ? AND (purchase_id = ? OR sku = ?)'),
     decisionAdd:
-      db.prepare(`INSERT INTO offer_decisions (id, shopper_pk, at_ms, day, zone, entry_ms, visit_started_at, outcome, arm, offer_id, offer, eligible, rank, k, weight_a, weight_b, total_weight, real_epsilon,
-      epsilon_micro, data_categories, reason, message, budget_day_left_micro, budget_window_left_micro, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      db.prepare(`INSERT INTO offer_decisions (id, shopper_pk, at_ms, day, zone, entry_ms, visit_started_at, outcome, arm, offer_id, offer, eligible, draw,
+      epsilon_micro, data_categories, reason, message, budget_period, budget_left_micro, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     decisionList: db.prepare('SELECT * FROM offer_decisions WHERE shopper_pk = ? ORDER BY at_ms DESC, pk DESC LIMIT ?'),
     decisionShown: db.prepare(
       "SELECT * FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' ORDER BY at_ms DESC, pk DESC LIMIT ?",
@@ -213,23 +229,27 @@ export function createOfferStore(db: Database) {
     decisionState: db.prepare(
       "UPDATE offer_decisions SET state = ?, state_ms = ? WHERE shopper_pk = ? AND id = ? AND state = 'active'",
     ),
+    // The frequency caps look at today and yesterday (the minimum gap may cross midnight).
     activity: db.prepare(`SELECT
         COALESCE(SUM(CASE WHEN day = @day THEN 1 ELSE 0 END), 0) AS shownToday,
         COALESCE(SUM(CASE WHEN visit_started_at = @visit THEN 1 ELSE 0 END), 0) AS shownThisVisit,
-        MAX(at_ms) AS lastShownMs,
-        COALESCE(SUM(CASE WHEN day = @day THEN epsilon_micro ELSE 0 END), 0) AS spentTodayMicro,
-        COALESCE(SUM(epsilon_micro), 0) AS spentWindowMicro
-      FROM offer_decisions WHERE shopper_pk = @pk AND outcome = 'shown' AND day > @day - ${WINDOW_DAYS} AND day <= @day`),
+        MAX(at_ms) AS lastShownMs
+      FROM offer_decisions WHERE shopper_pk = @pk AND outcome = 'shown' AND day >= @day - 1 AND day <= @day`),
     feedback: db.prepare(
       "SELECT DISTINCT offer_id, state FROM offer_decisions WHERE shopper_pk = ? AND outcome = 'shown' AND state IN ('redeemed', 'dismissed')",
     ),
-    counts: db.prepare(
-      'SELECT outcome, arm, state, reason, COUNT(*) AS n FROM offer_decisions WHERE at_ms >= ? AND at_ms < ? GROUP BY outcome, arm, state, reason',
-    ),
-    spentByShopper: db.prepare(
-      "SELECT shopper_pk, SUM(epsilon_micro) AS spent FROM offer_decisions WHERE outcome = 'shown' AND day = ? GROUP BY shopper_pk",
-    ),
     retention: db.prepare('DELETE FROM offer_decisions WHERE at_ms < ?'),
+    drawsFor: db.prepare(
+      'SELECT * FROM offer_draws WHERE shopper_pk = ? AND period = ? AND eligible_set = ? ORDER BY pk DESC LIMIT 64',
+    ),
+    drawEarlier: db.prepare(
+      'SELECT * FROM offer_draws WHERE shopper_pk = ? AND eligible_set = ? AND period_index < ? ORDER BY period_index DESC, pk DESC LIMIT 1',
+    ),
+    drawAdd:
+      db.prepare(`INSERT INTO offer_draws (shopper_pk, period, period_index, ranking_version, eligible_set, slot, offer_id,
+      decision_id, epsilon_micro, data_categories, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    drawList: db.prepare('SELECT * FROM offer_draws WHERE shopper_pk = ? ORDER BY pk DESC LIMIT ?'),
+    drawPrune: db.prepare('DELETE FROM offer_draws WHERE period_index < ?'),
   };
 
   return {
@@ -356,7 +376,6 @@ export function createOfferStore(db: Database) {
 
     // ---- decisions (audit trail and budget ledger)
     addDecision(decision: NewDecision): number {
-      const p = decision.policy;
       const result = s.decisionAdd.run(
         decision.id,
         decision.shopperPk,
@@ -370,18 +389,13 @@ export function createOfferStore(db: Database) {
         decision.offerId,
         decision.offer === null ? null : JSON.stringify(decision.offer),
         decision.eligible,
-        decision.rank,
-        p?.k ?? null,
-        p?.a ?? null,
-        p?.b ?? null,
-        p?.total ?? null,
-        p?.realEpsilon ?? null,
+        decision.draw,
         decision.epsilonMicro,
         JSON.stringify(decision.dataCategories),
         decision.reason,
         decision.message,
-        decision.budgetLeft.todayMicro,
-        decision.budgetLeft.windowMicro,
+        decision.period,
+        decision.budgetLeftMicro,
         decision.state,
       );
       return Number(result.lastInsertRowid);
@@ -415,35 +429,38 @@ export function createOfferStore(db: Database) {
         (row.state === 'dismissed' ? dismissed : redeemed).push(row.offer_id);
       return { dismissed, redeemed };
     },
-    /** Counts over decisions made in [fromMs, toMs) (exact, hub-local). */
-    counts(fromMs: number, toMs: number): OfferCounts {
-      const shown = { personalised: 0, holdout: 0 };
-      const redeemed = { personalised: 0, holdout: 0 };
-      const dismissed = { personalised: 0, holdout: 0 };
-      const refused: Record<string, number> = {};
-      for (const row of s.counts.all(fromMs, toMs) as Array<{
-        outcome: string;
-        arm: Arm | null;
-        state: OfferState | null;
-        reason: string | null;
-        n: number;
-      }>) {
-        if (row.outcome === 'refused')
-          refused[row.reason ?? 'unknown'] = (refused[row.reason ?? 'unknown'] ?? 0) + row.n;
-        else if (row.arm !== null) {
-          shown[row.arm] += row.n;
-          if (row.state === 'redeemed') redeemed[row.arm] += row.n;
-          if (row.state === 'dismissed') dismissed[row.arm] += row.n;
-        }
-      }
-      return { shown, redeemed, dismissed, refused };
+    // ---- sticky draws
+    /** The shopper's draws for a period and eligible set, newest first. */
+    drawsFor(pk: number, period: string, eligibleSet: string): StoredDraw[] {
+      return (s.drawsFor.all(pk, period, eligibleSet) as DrawRow[]).map(toDraw);
     },
-    /** Per shopper: µε spent on local day `day` (shoppers with no shown offer are absent). */
-    spentOn(day: number): Array<{ shopperPk: number; spentMicro: number }> {
-      return (s.spentByShopper.all(day) as Array<{ shopper_pk: number; spent: number }>).map((r) => ({
-        shopperPk: r.shopper_pk,
-        spentMicro: r.spent,
-      }));
+    /** The newest draw for an eligible set in a period before `periodIndex`, or null. */
+    drawBefore(pk: number, eligibleSet: string, periodIndex: number): StoredDraw | null {
+      const row = s.drawEarlier.get(pk, eligibleSet, periodIndex) as DrawRow | undefined;
+      return row === undefined ? null : toDraw(row);
+    },
+    addDraw(pk: number, draw: NewDraw): void {
+      s.drawAdd.run(
+        pk,
+        draw.period,
+        draw.periodIndex,
+        draw.rankingVersion,
+        draw.eligibleSet,
+        draw.slot,
+        draw.offerId,
+        draw.decisionId,
+        draw.epsilonMicro,
+        JSON.stringify(draw.dataCategories),
+        draw.atMs,
+      );
+    },
+    /** The shopper's draws, newest first (their export shows them without the slot). */
+    draws(pk: number, limit: number): StoredDraw[] {
+      return (s.drawList.all(pk, limit) as DrawRow[]).map(toDraw);
+    },
+    /** Deletes the draws of periods before `firstKeptIndex`; returns rows deleted. */
+    deleteDrawsBefore(firstKeptIndex: number): number {
+      return s.drawPrune.run(firstKeptIndex).changes;
     },
     deleteDecisionsBefore(ms: number): number {
       return s.retention.run(ms).changes;

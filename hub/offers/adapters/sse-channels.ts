@@ -18,6 +18,8 @@ export interface SseChannels {
   open(pk: number, res: ServerResponse, replay: readonly SseEvent[]): void;
   /** Sends to every open stream of the shopper; returns how many streams got it. */
   publish(pk: number, event: SseEvent): number;
+  /** True when the shopper has an open stream (so an event is worth building). */
+  listening(pk: number): boolean;
   /** Ends the shopper's streams (erasure, consent withdrawn). */
   close(pk: number): void;
   /** Number of open streams. */
@@ -57,6 +59,7 @@ export function createSseChannels(options: { keepAliveMs: number; retryMs?: numb
       for (const res of set) res.write(text);
       return set.size;
     },
+    listening: (pk) => (streams.get(pk)?.size ?? 0) > 0,
     close(pk) {
       const set = streams.get(pk);
       if (set === undefined) return;

@@ -1,49 +1,80 @@
+import {
+  chargeable,
+  fromMicro,
+  leftInPeriod,
+  type Micro,
+  type PeriodCaps,
+} from '../../../shared/privacy/accounting.ts';
+import type { BudgetPeriodUnit } from '../../../shared/time/local-calendar.ts';
+
 /**
- * The offer budget in exact integer micro-ε (µε): each shown offer charges the ε of its
- * decision, a shopper-day may spend at most the daily cap and any 30 consecutive local days at
- * most the 30-day cap. Integers add exactly, so a cap is never overshot by rounding.
+ * The offer budget (docs/shopper-api.md#the-offer-budget), pure: ε per shopper per budget period
+ * (the privacy section's calendar month, quarter or year), in integer µε, held in the hub's ONE
+ * budget ledger (budget "offers") under the period of the decision's time. The ledger's filter
+ * (shared/privacy/accounting.ts) does the cap arithmetic; this file says what a decision needs
+ * to know about it and in which words a refusal explains it.
  */
 
-export const MICRO = 1_000_000;
-/** The 30-day window: today and the 29 days before it. */
-export const WINDOW_DAYS = 30;
+export { fromMicro as fromMicroEpsilon };
+
+const MICRO = 1_000_000;
 
 /**
  * ε (a decimal from config, at most 6 decimals) as an integer number of µε, or null when the
  * value has more precision than a µε or is not a finite non-negative number.
  */
-export function toMicroEpsilon(epsilon: number): number | null {
+export function toMicroEpsilon(epsilon: number): Micro | null {
   if (!Number.isFinite(epsilon) || epsilon < 0) return null;
   const micro = Math.round(epsilon * MICRO);
   if (!Number.isSafeInteger(micro) || Math.abs(micro - epsilon * MICRO) > 1e-6 * Math.max(1, micro)) return null;
   return micro;
 }
 
-/** µε as a decimal ε (for display and JSON): exact for every µε count below 2^53. */
-export function fromMicroEpsilon(micro: number): number {
-  return Number((micro / MICRO).toFixed(6));
+/** Where the shopper stands in the offer budget of the decision's period (read by the shell). */
+export interface BudgetStanding {
+  /** The budget period of the decision's time ("2026-Q4"). */
+  readonly period: string;
+  readonly spentMicro: Micro;
+  /** Left out of the rest of the period (a charge carried over from v1 reached the cap). */
+  readonly excluded: boolean;
+  /** False when the lifetime cap ends the shopper's participation before this period. */
+  readonly participates: boolean;
+  /**
+   * False when the period's ledger was already pruned (the clock went back more than the ledger
+   * keeps): no charge may go there, since the pruned spending could not be counted.
+   */
+  readonly open: boolean;
 }
 
-export interface BudgetCapsMicro {
-  readonly dailyMicro: number;
-  readonly thirtyDayMicro: number;
+export type BudgetRefusal = 'period-budget-exhausted' | 'lifetime-budget-exhausted' | 'period-closed';
+
+/** Why a charge of `costMicro` cannot be made, or null when it fits (a cost of 0 always fits). */
+export function budgetRefusal(standing: BudgetStanding, costMicro: Micro, caps: PeriodCaps): BudgetRefusal | null {
+  if (costMicro === 0) return null;
+  if (!standing.open) return 'period-closed';
+  if (!standing.participates) return 'lifetime-budget-exhausted';
+  return chargeable({ spentMicro: standing.spentMicro, excluded: standing.excluded }, costMicro, caps)
+    ? null
+    : 'period-budget-exhausted';
 }
 
-export interface BudgetSpentMicro {
-  readonly todayMicro: number;
-  /** Spent over the 30-day window ending today (today included). */
-  readonly windowMicro: number;
+/** µε left in the period (0 once excluded, closed or past the lifetime cap). */
+export function budgetLeftMicro(standing: BudgetStanding, caps: PeriodCaps): Micro {
+  if (!standing.open || !standing.participates) return 0;
+  return leftInPeriod({ spentMicro: standing.spentMicro, excluded: standing.excluded }, caps);
 }
 
-export interface BudgetLeftMicro {
-  readonly todayMicro: number;
-  readonly windowMicro: number;
-}
-
-/** What is left of each cap (never negative). */
-export function budgetLeft(caps: BudgetCapsMicro, spent: BudgetSpentMicro): BudgetLeftMicro {
-  return {
-    todayMicro: Math.max(0, caps.dailyMicro - spent.todayMicro),
-    windowMicro: Math.max(0, caps.thirtyDayMicro - spent.windowMicro),
-  };
+/** A shopper's offer budget in the current period, with earlier periods still in the ledger (µε). */
+export interface OfferBudget {
+  readonly period: string;
+  readonly periodUnit: BudgetPeriodUnit;
+  readonly capMicro: Micro;
+  readonly lifetimeMicro: Micro | null;
+  readonly spentMicro: Micro;
+  readonly leftMicro: Micro;
+  /** Left out of the rest of the period (only a v1 carry-over can do that), past the lifetime cap, or a closed period. */
+  readonly excluded: boolean;
+  readonly participates: boolean;
+  readonly open: boolean;
+  readonly history: readonly { readonly period: string; readonly spentMicro: Micro; readonly draws: number }[];
 }

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import { chiSquareTest, chiSquareUniform, wilsonInterval } from '../../../shared/testing/statistics.ts';
 import { buildCatalogIndex, eligibleOffers, parseCatalog, type CatalogIndex } from './catalog.ts';
-import { decideOffer, type DecisionConfig, type DecisionInput, type ShopperOfferState } from './decide.ts';
+import type { RandomSource } from '../../../shared/ports/random.ts';
+import type { BudgetStanding } from './budget.ts';
+import {
+  decideOffer,
+  NO_DRAWS,
+  type DecisionConfig,
+  type DecisionInput,
+  type EarlierDraws,
+  type OfferDecision,
+  type ShopperOfferState,
+  type ShownDecision,
+} from './decide.ts';
 import { makeLocalClock } from './local-time.ts';
 import { PolicyCache } from './policy-cache.ts';
 import { compileProfile, rankEligible, type ShopperSignals } from './ranking.ts';
@@ -30,7 +41,7 @@ function catalog(extra: Array<Record<string, unknown>> = []): CatalogIndex {
 
 function config(extra: Partial<DecisionConfig> = {}): DecisionConfig {
   return {
-    budget: { dailyMicro: 5_000_000, thirtyDayMicro: 50_000_000 },
+    budget: { periodMicro: 5_000_000, lifetimeMicro: null },
     caps: { perVisit: 2, perDay: 3, minGapMs: 0 },
     quietHours: null,
     maxEntryAgeMs: 900_000,
@@ -41,7 +52,7 @@ function config(extra: Partial<DecisionConfig> = {}): DecisionConfig {
   };
 }
 
-function shopper(signals: Partial<ShopperSignals> = {}, spentMicro = 0): ShopperOfferState {
+function shopper(signals: Partial<ShopperSignals> = {}): ShopperOfferState {
   return {
     consent: { presenceForOffers: true, pausedUntilMs: null, quietHours: 'default' },
     signals: {
@@ -52,17 +63,43 @@ function shopper(signals: Partial<ShopperSignals> = {}, spentMicro = 0): Shopper
       redeemedOfferIds: [],
       ...signals,
     },
-    activity: {
-      shownToday: 0,
-      shownThisVisit: 0,
-      lastShownMs: null,
-      spent: { todayMicro: spentMicro, windowMicro: spentMicro },
-    },
+    activity: { shownToday: 0, shownThisVisit: 0, lastShownMs: null },
   };
 }
 
-function input(index: CatalogIndex, s: ShopperOfferState, zone = 'denim'): DecisionInput {
-  return { nowMs: NOW, zone, entryAtMs: NOW - 10_000, shopper: s, catalog: index };
+function standing(spentMicro = 0): BudgetStanding {
+  return { period: '2026-Q4', spentMicro, excluded: false, participates: true, open: true };
+}
+
+function input(
+  index: CatalogIndex,
+  s: ShopperOfferState,
+  extra: { zone?: string; spentMicro?: number; draws?: EarlierDraws } = {},
+): DecisionInput {
+  return {
+    nowMs: NOW,
+    zone: extra.zone ?? 'denim',
+    entryAtMs: NOW - 10_000,
+    shopper: s,
+    catalog: index,
+    standing: standing(extra.spentMicro),
+    draws: extra.draws ?? NO_DRAWS,
+  };
+}
+
+/** A RandomSource that fails the test if a decision draws from it. */
+const NO_RANDOMNESS: RandomSource = {
+  fillBytes() {
+    throw new Error('this decision must not draw randomness');
+  },
+  nextUint32() {
+    throw new Error('this decision must not draw randomness');
+  },
+};
+
+function shown(d: OfferDecision): ShownDecision {
+  if (d.kind !== 'shown') throw new Error(`expected an offer, got ${JSON.stringify(d)}`);
+  return d;
 }
 
 describe('offer decision', () => {
@@ -72,18 +109,18 @@ describe('offer decision', () => {
     const rng = new SeededRandomSource('decide-distribution');
     const draws = 120_000;
     const counts = new Map<number, number>();
-    let policy: { k: number; a: number; b: number; total: number } | null = null;
+    const order = rankEligible(compileProfile(shopper().signals, index), index, eligibleOffers(index, 'denim', NOW));
+    const policy = cfg.policies.get(12, EPS.standard);
     for (let i = 0; i < draws; i++) {
-      const d = decideOffer(input(index, shopper()), rng, cfg);
-      if (d.kind !== 'shown' || d.rank === null || d.policy === null)
-        throw new Error(`unexpected ${JSON.stringify(d)}`);
-      policy = d.policy;
-      counts.set(d.rank, (counts.get(d.rank) ?? 0) + 1);
+      const d = shown(decideOffer(input(index, shopper()), rng, cfg));
+      const rank = order.indexOf(index.indexOf.get(d.offer.id) as number) + 1;
+      counts.set(rank, (counts.get(rank) ?? 0) + 1);
     }
-    if (policy === null) throw new Error('no decision');
     expect(policy.k).toBe(chooseK(12, 1));
-    const p = policy;
-    const result = chiSquareTest(counts, draws, (rank) => (rank <= p.k ? p.b : p.a) / p.total, { min: 1, max: 12 });
+    const result = chiSquareTest(counts, draws, (rank) => (rank <= policy.k ? policy.b : policy.a) / policy.total, {
+      min: 1,
+      max: 12,
+    });
     expect(result.statistic).toBeLessThan(result.critical);
   });
 
@@ -115,19 +152,131 @@ describe('offer decision', () => {
       }
     }
     expect(Math.log(policy.b / policy.a)).toBeLessThanOrEqual(1);
-    // The decision reports the same exact probability for the offer it chose.
-    const rng = new SeededRandomSource('decide-report');
-    for (const s of shoppers) {
-      const d = decideOffer(input(index, { ...shopper(), signals: s }), rng, cfg);
-      if (d.kind !== 'shown' || d.policy === null) throw new Error('expected a personalised offer');
-      const order = rankEligible(compileProfile(s, index), index, eligible).map((i) => index.offers[i]?.id);
-      expect(d.rank).toBe(order.indexOf(d.offer.id) + 1);
-      expect(d.probability).toEqual({
-        num: (d.rank as number) <= d.policy.k ? d.policy.b : d.policy.a,
-        den: d.policy.total,
-      });
-      expect(d.policy.k).toBe(policy.k); // public: the same for every shopper
+  });
+
+  it("maps each slot to the slot-th member of the shopper's top k (else of the others), in catalog order", () => {
+    const index = catalog();
+    const cfg = config();
+    const eligible = eligibleOffers(index, 'denim', NOW);
+    const order = rankEligible(compileProfile(shopper().signals, index), index, eligible);
+    const { k } = cfg.policies.get(eligible.length, EPS.standard);
+    const top = order.slice(0, k).sort((x, y) => x - y);
+    const rest = order.slice(k).sort((x, y) => x - y);
+    for (let slot = 1; slot <= eligible.length; slot++) {
+      const d = shown(
+        decideOffer(input(index, shopper(), { draws: { sticky: { slot }, latest: null } }), NO_RANDOMNESS, cfg),
+      );
+      expect(index.indexOf.get(d.offer.id)).toBe(slot <= k ? top[slot - 1] : rest[slot - k - 1]);
     }
+  });
+
+  it('tells the shell the slot of a fresh draw, and nothing of rank, k, weights or probability', () => {
+    const index = catalog();
+    const d = shown(decideOffer(input(index, shopper()), new SeededRandomSource('decide-fields'), config()));
+    expect(Object.keys(d).sort()).toEqual(
+      [
+        'arm',
+        'budgetLeftMicro',
+        'dataCategories',
+        'day',
+        'draw',
+        'eligible',
+        'epsilonMicro',
+        'kind',
+        'offer',
+        'period',
+        'slot',
+      ].sort(),
+    );
+    expect(d).toMatchObject({ draw: 'fresh', epsilonMicro: 1_000_000, period: '2026-Q4' });
+    expect(d.slot).toBeGreaterThanOrEqual(1);
+    expect(d.slot).toBeLessThanOrEqual(12);
+  });
+
+  it('a sticky draw shows the same offer as the fresh draw it stored, draws nothing and costs nothing', () => {
+    const index = catalog();
+    const cfg = config();
+    const rng = new SeededRandomSource('decide-sticky');
+    for (let i = 0; i < 50; i++) {
+      const fresh = shown(decideOffer(input(index, shopper()), rng, cfg));
+      const again = shown(
+        decideOffer(
+          input(index, shopper(), {
+            spentMicro: 5_000_000,
+            draws: { sticky: { slot: fresh.slot as number }, latest: null },
+          }),
+          NO_RANDOMNESS,
+          cfg,
+        ),
+      );
+      expect(again.offer.id).toBe(fresh.offer.id);
+      expect(again).toMatchObject({ draw: 'sticky', slot: null, epsilonMicro: 0, budgetLeftMicro: 0 });
+      expect(again.dataCategories).toEqual(fresh.dataCategories);
+    }
+  });
+
+  it('a draw carried into a new period shows the same offer and is charged like a new one', () => {
+    const index = catalog();
+    const cfg = config();
+    const rng = new SeededRandomSource('decide-carried');
+    for (let i = 0; i < 20; i++) {
+      const fresh = shown(decideOffer(input(index, shopper()), rng, cfg));
+      const carried = shown(
+        decideOffer(
+          input(index, shopper(), { draws: { sticky: null, carried: { slot: fresh.slot as number }, latest: null } }),
+          NO_RANDOMNESS,
+          cfg,
+        ),
+      );
+      expect(carried.offer.id).toBe(fresh.offer.id);
+      expect(carried).toMatchObject({ draw: 'carried', slot: fresh.slot, epsilonMicro: 1_000_000 });
+    }
+    // It needs the budget a new draw needs.
+    const broke = decideOffer(
+      input(index, shopper(), { spentMicro: 4_500_000, draws: { sticky: null, carried: { slot: 1 }, latest: null } }),
+      NO_RANDOMNESS,
+      cfg,
+    );
+    expect(broke).toMatchObject({ kind: 'refused', reason: 'period-budget-exhausted' });
+  });
+
+  it("with the budget used up: keeps the period's earlier offer unless it was redeemed or dismissed, else refuses", () => {
+    const index = catalog();
+    const cfg = config();
+    const latest = { offerId: 'o-4', dataCategories: ['presence', 'declared-preferences'] as const };
+    const kept = shown(
+      decideOffer(
+        input(index, shopper(), { spentMicro: 4_500_000, draws: { sticky: null, latest } }),
+        NO_RANDOMNESS,
+        cfg,
+      ),
+    );
+    expect(kept).toMatchObject({ draw: 'kept', epsilonMicro: 0, offer: { id: 'o-4' }, arm: 'personalised' });
+    expect(kept.dataCategories).toEqual(latest.dataCategories);
+    for (const feedback of [{ dismissedOfferIds: ['o-4'] }, { redeemedOfferIds: ['o-4'] }]) {
+      const refused = decideOffer(
+        input(index, shopper(feedback), { spentMicro: 4_500_000, draws: { sticky: null, latest } }),
+        NO_RANDOMNESS,
+        cfg,
+      );
+      expect(refused).toMatchObject({ kind: 'refused', reason: 'period-budget-exhausted', epsilonMicro: 1_000_000 });
+    }
+    // With budget left, a changed ranking draws afresh (and is charged) rather than keeping the old offer.
+    const fresh = shown(
+      decideOffer(input(index, shopper(), { draws: { sticky: null, latest } }), new SeededRandomSource(5), cfg),
+    );
+    expect(fresh).toMatchObject({ draw: 'fresh', epsilonMicro: 1_000_000 });
+  });
+
+  it('the frequency caps still apply to a sticky draw', () => {
+    const index = catalog();
+    const busy = { ...shopper(), activity: { shownToday: 3, shownThisVisit: 0, lastShownMs: NOW - 60_000 } };
+    const d = decideOffer(
+      input(index, busy, { draws: { sticky: { slot: 1 }, latest: null } }),
+      NO_RANDOMNESS,
+      config(),
+    );
+    expect(d).toMatchObject({ kind: 'refused', reason: 'daily-cap' });
   });
 
   it('gives the holdout share a uniform offer that costs no ε and reads no personal data', () => {
@@ -138,15 +287,12 @@ describe('offer decision', () => {
     let holdout = 0;
     const perOffer = new Array<number>(12).fill(0);
     for (let i = 0; i < draws; i++) {
-      const d = decideOffer(input(index, shopper()), rng, cfg);
-      if (d.kind !== 'shown') throw new Error('expected an offer');
+      const d = shown(decideOffer(input(index, shopper()), rng, cfg));
       if (d.arm === 'holdout') {
         holdout++;
         const at = index.indexOf.get(d.offer.id) as number;
         perOffer[at] = (perOffer[at] as number) + 1;
-        expect(d.epsilonMicro).toBe(0);
-        expect(d.rank).toBeNull();
-        expect(d.dataCategories).toEqual(['presence']);
+        expect(d).toMatchObject({ epsilonMicro: 0, draw: 'holdout', slot: null, dataCategories: ['presence'] });
       } else expect(d.epsilonMicro).toBe(1_000_000);
     }
     const [lo, hi] = wilsonInterval(holdout, draws);
@@ -156,7 +302,7 @@ describe('offer decision', () => {
     expect(uniform.statistic).toBeLessThan(uniform.critical);
   });
 
-  it("uses the smallest ε among the eligible offers' classes and reports the budget left", () => {
+  it("uses the smallest ε among the eligible offers' classes and reports the budget left in the period", () => {
     const index = catalog([
       {
         id: 'vitamins',
@@ -168,25 +314,27 @@ describe('offer decision', () => {
         sensitivity: 'health',
       },
     ]);
-    const d = decideOffer(input(index, shopper({}, 1_000_000)), new SeededRandomSource(1), config());
-    if (d.kind !== 'shown') throw new Error('expected an offer');
+    const d = shown(
+      decideOffer(input(index, shopper(), { spentMicro: 1_000_000 }), new SeededRandomSource(1), config()),
+    );
     expect(d.eligible).toBe(13);
     expect(d.epsilonMicro).toBe(250_000);
-    expect(d.budgetLeft).toEqual({ todayMicro: 3_750_000, windowMicro: 48_750_000 });
+    expect(d.budgetLeftMicro).toBe(3_750_000);
     expect(d.dataCategories).toEqual(['presence', 'declared-preferences']);
   });
 
   it('refuses without charging, and decides nothing where no offer is eligible', () => {
     const index = catalog();
-    const d = decideOffer(input(index, shopper({}, 4_500_000)), new SeededRandomSource(2), config());
+    const d = decideOffer(input(index, shopper(), { spentMicro: 4_500_000 }), new SeededRandomSource(2), config());
     expect(d).toMatchObject({
       kind: 'refused',
-      reason: 'daily-budget-exhausted',
+      reason: 'period-budget-exhausted',
       eligible: 12,
       epsilonMicro: 1_000_000,
-      budgetLeft: { todayMicro: 500_000 },
+      budgetLeftMicro: 500_000,
+      period: '2026-Q4',
     });
-    expect(decideOffer(input(index, shopper(), 'checkout'), new SeededRandomSource(3), config())).toEqual({
+    expect(decideOffer(input(index, shopper(), { zone: 'checkout' }), new SeededRandomSource(3), config())).toEqual({
       kind: 'none',
       reason: 'no-eligible-offers',
     });

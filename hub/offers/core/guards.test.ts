@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import type { BudgetStanding } from './budget.ts';
 import { checkGuards, type GuardConfig, type GuardInput, type OfferActivity } from './guards.ts';
 import { inQuietHours, makeLocalClock, parseHhmm } from './local-time.ts';
 
 const CONFIG: GuardConfig = {
-  budget: { dailyMicro: 3_000_000, thirtyDayMicro: 20_000_000 },
+  budget: { periodMicro: 3_000_000, lifetimeMicro: 9_000_000 },
   caps: { perVisit: 2, perDay: 3, minGapMs: 15 * 60_000 },
   quietHours: { start: '21:00', end: '08:00' },
   maxEntryAgeMs: 900_000,
 };
 const NOW = Date.parse('2026-11-15T12:00:00Z');
-const IDLE: OfferActivity = {
-  shownToday: 0,
-  shownThisVisit: 0,
-  lastShownMs: null,
-  spent: { todayMicro: 0, windowMicro: 0 },
-};
+const IDLE: OfferActivity = { shownToday: 0, shownThisVisit: 0, lastShownMs: null };
+const FRESH: BudgetStanding = { period: '2026-Q4', spentMicro: 0, excluded: false, participates: true, open: true };
+
+function spent(spentMicro: number, extra: Partial<BudgetStanding> = {}): Partial<GuardInput> {
+  return { standing: { ...FRESH, spentMicro, ...extra } };
+}
 
 function input(extra: Partial<GuardInput> = {}, activity: Partial<OfferActivity> = {}): GuardInput {
   return {
@@ -23,7 +24,8 @@ function input(extra: Partial<GuardInput> = {}, activity: Partial<OfferActivity>
     entryAtMs: NOW - 20_000,
     consent: { presenceForOffers: true, pausedUntilMs: null, quietHours: 'default' },
     activity: { ...IDLE, ...activity },
-    epsilonMicro: 1_000_000,
+    standing: FRESH,
+    costMicro: 1_000_000,
     ...extra,
   };
 }
@@ -66,26 +68,32 @@ describe('offer guards', () => {
       /5 minutes ago; offers are at least 15 minutes apart/,
     ],
     [
-      'daily-budget-exhausted',
-      input({}, { spent: { todayMicro: 2_500_000, windowMicro: 2_500_000 } }),
-      /ε 2.5 of 3 spent, an offer here costs ε 1/,
+      'period-budget-exhausted',
+      input(spent(2_500_000)),
+      /^The offer privacy budget for 2026-Q4 is used up: ε 2.5 of 3 spent, a new offer here costs ε 1$/,
     ],
     [
-      'thirty-day-budget-exhausted',
-      input({ epsilonMicro: 500_000 }, { spent: { todayMicro: 0, windowMicro: 19_600_000 } }),
-      /30-day .* ε 19.6 of 20 spent, an offer here costs ε 0.5/,
+      'period-budget-exhausted',
+      input({ ...spent(2_000_000, { excluded: true }), costMicro: 500_000 }),
+      /before this version of hushpoint\): ε 2 of 3 spent, a new offer here costs ε 0.5/,
     ],
+    [
+      'lifetime-budget-exhausted',
+      input(spent(0, { participates: false })),
+      /lifetime offer privacy budget \(ε 9, 3 budget period\(s\) from your enrolment\) is used up/,
+    ],
+    ['period-closed', input(spent(0, { open: false })), /budget period 2026-Q4, whose offer ledger is already closed/],
   ])('refuses with %s', (reason, guardInput, message) => {
     const refusal = checkGuards(guardInput, CONFIG);
     expect(refusal?.reason).toBe(reason);
     expect(refusal?.message).toMatch(message);
   });
 
-  it('spends the budget exactly to the cap, never past it', () => {
-    expect(checkGuards(input({}, { spent: { todayMicro: 2_000_000, windowMicro: 2_000_000 } }), CONFIG)).toBeNull();
-    expect(checkGuards(input({}, { spent: { todayMicro: 2_000_001, windowMicro: 2_000_001 } }), CONFIG)?.reason).toBe(
-      'daily-budget-exhausted',
-    );
+  it('spends the budget exactly to the cap, never past it; a sticky draw (cost 0) always fits', () => {
+    expect(checkGuards(input(spent(2_000_000)), CONFIG)).toBeNull();
+    expect(checkGuards(input(spent(2_000_001)), CONFIG)?.reason).toBe('period-budget-exhausted');
+    for (const extra of [{ spentMicro: 3_000_000 }, { excluded: true }, { participates: false }, { open: false }])
+      expect(checkGuards(input({ ...spent(0, extra), costMicro: 0 }), CONFIG)).toBeNull();
   });
 
   it('honours a shopper who switched quiet hours off, and an expired pause', () => {

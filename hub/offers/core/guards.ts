@@ -1,11 +1,13 @@
-import { budgetLeft, fromMicroEpsilon, type BudgetCapsMicro, type BudgetSpentMicro } from './budget.ts';
+import type { PeriodCaps } from '../../../shared/privacy/accounting.ts';
+import { budgetRefusal, fromMicroEpsilon, type BudgetStanding } from './budget.ts';
 import { formatMinute, inQuietHours, type LocalTime, type QuietHours } from './local-time.ts';
 
 /**
  * The checks before an offer may be shown (docs/shopper-api.md), pure and in a fixed order: consent,
  * pause, a stale zone entry, quiet hours, frequency caps (per visit, per day, minimum gap) and
- * the offer budget. The first failing check is the refusal, with a stable reason code and a
- * message the shopper can read in their audit trail.
+ * the offer budget of the decision's budget period (a sticky draw costs nothing, so it always
+ * fits). The first failing check is the refusal, with a stable reason code and a message the
+ * shopper can read in their audit trail.
  */
 
 export type RefusalReason =
@@ -16,8 +18,9 @@ export type RefusalReason =
   | 'visit-cap'
   | 'daily-cap'
   | 'min-gap'
-  | 'daily-budget-exhausted'
-  | 'thirty-day-budget-exhausted';
+  | 'period-budget-exhausted'
+  | 'lifetime-budget-exhausted'
+  | 'period-closed';
 
 export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'consent-withdrawn',
@@ -27,8 +30,9 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'visit-cap',
   'daily-cap',
   'min-gap',
-  'daily-budget-exhausted',
-  'thirty-day-budget-exhausted',
+  'period-budget-exhausted',
+  'lifetime-budget-exhausted',
+  'period-closed',
 ];
 
 export interface OfferConsent {
@@ -43,11 +47,11 @@ export interface OfferActivity {
   readonly shownToday: number;
   readonly shownThisVisit: number;
   readonly lastShownMs: number | null;
-  readonly spent: BudgetSpentMicro;
 }
 
 export interface GuardConfig {
-  readonly budget: BudgetCapsMicro;
+  /** The offer budget's caps (µε per budget period, and the optional lifetime cap). */
+  readonly budget: PeriodCaps;
   readonly caps: { readonly perVisit: number; readonly perDay: number; readonly minGapMs: number };
   /** The store's default quiet hours (null: none). */
   readonly quietHours: QuietHours | null;
@@ -60,8 +64,10 @@ export interface GuardInput {
   readonly entryAtMs: number;
   readonly consent: OfferConsent;
   readonly activity: OfferActivity;
-  /** µε the offer would cost. */
-  readonly epsilonMicro: number;
+  /** The shopper's offer budget in the decision's period. */
+  readonly standing: BudgetStanding;
+  /** µε a personalised offer would charge now: the decision's ε, or 0 when a sticky draw serves. */
+  readonly costMicro: number;
 }
 
 export interface Refusal {
@@ -122,18 +128,29 @@ export function checkGuards(input: GuardInput, config: GuardConfig): Refusal | n
       message: `The last offer was ${minutes(nowMs - activity.lastShownMs)} ago; offers are at least ${minutes(config.caps.minGapMs)} apart`,
     };
   }
-  const left = budgetLeft(config.budget, activity.spent);
-  if (input.epsilonMicro > left.todayMicro) {
+  return budgetGuard(input, config);
+}
+
+function budgetGuard(input: GuardInput, config: GuardConfig): Refusal | null {
+  const { standing, costMicro } = input;
+  const reason = budgetRefusal(standing, costMicro, config.budget);
+  if (reason === null) return null;
+  if (reason === 'period-closed') {
     return {
-      reason: 'daily-budget-exhausted',
-      message: `Today's offer privacy budget is used up: ε ${fromMicroEpsilon(activity.spent.todayMicro)} of ${fromMicroEpsilon(config.budget.dailyMicro)} spent, an offer here costs ε ${fromMicroEpsilon(input.epsilonMicro)}`,
+      reason,
+      message: `The hub's clock lies in budget period ${standing.period}, whose offer ledger is already closed (pruned), so no offer is chosen`,
     };
   }
-  if (input.epsilonMicro > left.windowMicro) {
+  if (reason === 'lifetime-budget-exhausted') {
+    const lifetime = config.budget.lifetimeMicro ?? 0;
     return {
-      reason: 'thirty-day-budget-exhausted',
-      message: `The 30-day offer privacy budget is used up: ε ${fromMicroEpsilon(activity.spent.windowMicro)} of ${fromMicroEpsilon(config.budget.thirtyDayMicro)} spent, an offer here costs ε ${fromMicroEpsilon(input.epsilonMicro)}`,
+      reason,
+      message: `Your lifetime offer privacy budget (ε ${fromMicroEpsilon(lifetime)}, ${Math.floor(lifetime / config.budget.periodMicro)} budget period(s) from your enrolment) is used up, so no new offer is chosen`,
     };
   }
-  return null;
+  const excluded = standing.excluded ? ' (reached before this version of hushpoint)' : '';
+  return {
+    reason,
+    message: `The offer privacy budget for ${standing.period} is used up${excluded}: ε ${fromMicroEpsilon(standing.spentMicro)} of ${fromMicroEpsilon(config.budget.periodMicro)} spent, a new offer here costs ε ${fromMicroEpsilon(costMicro)}`,
+  };
 }

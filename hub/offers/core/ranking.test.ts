@@ -1,19 +1,21 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeededRandomSource } from '../../../shared/testing/seeded-random.ts';
 import { uniformInt } from '../../../shared/ports/random.ts';
 import { buildCatalogIndex, eligibleOffers, parseCatalog, withPopularity, type CatalogIndex } from './catalog.ts';
 import {
   compileProfile,
-  kthLargest,
+  KEY_RANGE,
   memberAt,
   rankEligible,
-  rankOfPosition,
+  SCORE_BOUNDS,
   scoreEligible,
-  selectTopK,
+  scoreKey,
   topKThreshold,
   usablePurchases,
   type Purchase,
   type ShopperSignals,
+  type TopK,
 } from './ranking.ts';
 
 const NOW = Date.parse('2026-11-15T12:00:00Z');
@@ -205,30 +207,126 @@ describe("ranking from the shopper's own data", () => {
     expect(ranking(index, signals())[0]).toBe('belt');
     expect(compileProfile(signals(), index).dataCategories).toEqual(['presence', 'dp-aggregates']);
   });
+});
 
-  it('selectTopK and the threshold split find exactly the top k of the full order (random scores with many ties)', () => {
-    const rng = new SeededRandomSource('select');
-    for (let trial = 0; trial < 400; trial++) {
-      const n = 1 + uniformInt(rng, 60);
-      const k = 1 + uniformInt(rng, n);
-      const scores = Float64Array.from({ length: n }, () => uniformInt(rng, 5));
-      const positions = Int32Array.from({ length: n }, (_, j) => j);
-      selectTopK(scores, positions, k);
-      const byRank = Array.from({ length: n }, (_, j) => j).sort(
-        (x, y) => rankOfPosition(scores, x) - rankOfPosition(scores, y),
-      );
-      expect(new Set(positions.slice(0, k))).toEqual(new Set(byRank.slice(0, k)));
-      expect([...positions].sort((x, y) => x - y)).toEqual(byRank.slice().sort((x, y) => x - y));
-      expect(byRank.map((x) => rankOfPosition(scores, x))).toEqual(Array.from({ length: n }, (_, j) => j + 1));
-      // The decision path: a threshold split gives the same top group, each member at exactly one slot.
-      const split = topKThreshold(scores, n, k, new Float64Array(n));
-      const top = Array.from({ length: k }, (_, slot) => memberAt(scores, n, split, slot + 1, true));
-      const rest = Array.from({ length: n - k }, (_, slot) => memberAt(scores, n, split, slot + 1, false));
-      expect(new Set(top)).toEqual(new Set(byRank.slice(0, k)));
-      expect(new Set(rest)).toEqual(new Set(byRank.slice(k)));
-      expect(memberAt(scores, n, split, k + 1, true)).toBe(-1);
-      const sorted = [...scores].sort((x, y) => y - x);
-      expect(kthLargest(Float64Array.from(scores), n, k)).toBe(sorted[k - 1]);
+/** Counts every indexed read and write of a typed array, and records the order of the accesses. */
+function traced<T extends Int32Array | Float64Array>(array: T, name: string, trace: string[], indexed = true): T {
+  const isIndex = (p: string | symbol): p is string => typeof p === 'string' && /^\d+$/.test(p);
+  return new Proxy(array, {
+    get(target, p) {
+      if (isIndex(p)) trace.push(`${name}.get${indexed ? `[${p}]` : ''}`);
+      return Reflect.get(target, p) as unknown;
+    },
+    set(target, p, value) {
+      if (isIndex(p)) trace.push(`${name}.set${indexed ? `[${p}]` : ''}`);
+      return Reflect.set(target, p, value);
+    },
+  });
+}
+
+/** The reference: positions sorted by key (higher first), then position. */
+function referenceOrder(scores: readonly number[]): number[] {
+  const keys = scores.map(scoreKey);
+  return scores.map((_, j) => j).sort((x, y) => (keys[y] as number) - (keys[x] as number) || x - y);
+}
+
+function select(scores: readonly number[], k: number): { top: number[]; rest: number[]; split: TopK } {
+  const n = scores.length;
+  const buffers = { keys: new Int32Array(n), counts: new Int32Array(256) };
+  const split = topKThreshold(Float64Array.from(scores), n, k, buffers);
+  return {
+    split,
+    top: Array.from({ length: k }, (_, slot) => memberAt(buffers.keys, n, split, slot + 1, true)),
+    rest: Array.from({ length: n - k }, (_, slot) => memberAt(buffers.keys, n, split, slot + 1, false)),
+  };
+}
+
+const score = fc.oneof(
+  fc.constantFrom(0, 0.1, 0.2, 1, 1.5, 3, -10, -0.5, SCORE_BOUNDS.min, SCORE_BOUNDS.max, 2 ** -11, 2 * 2 ** -11),
+  fc.double({ min: SCORE_BOUNDS.min, max: SCORE_BOUNDS.max, noNaN: true }),
+);
+
+describe('constant-work top-k selection', () => {
+  it('keys keep the order of scores and separate scores 2^-10 apart', () => {
+    expect(KEY_RANGE.min).toBeLessThan(SCORE_BOUNDS.min);
+    expect(KEY_RANGE.max).toBeGreaterThan(SCORE_BOUNDS.max);
+    fc.assert(
+      fc.property(score, score, (a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(scoreKey(lo)).toBeLessThanOrEqual(scoreKey(hi));
+        if (hi - lo >= 2 ** -10) expect(scoreKey(lo)).toBeLessThan(scoreKey(hi));
+        expect(scoreKey(lo)).toBeGreaterThanOrEqual(0);
+        expect(scoreKey(hi)).toBeLessThan(2 ** 16);
+      }),
+      { seed: 14, numRuns: 2000 },
+    );
+    // Clamped outside the range (no score gets there).
+    expect([scoreKey(-1e5), scoreKey(1e5), scoreKey(Number.NaN)]).toEqual([0, 2 ** 16 - 1, 0]);
+  });
+
+  it('finds exactly the first k of the reference order, each group in catalog order (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(score, { minLength: 1, maxLength: 90 })
+          .chain((scores) => fc.record({ scores: fc.constant(scores), k: fc.integer({ min: 1, max: scores.length }) })),
+        ({ scores, k }) => {
+          const order = referenceOrder(scores);
+          const { top, rest } = select(scores, k);
+          expect(top).toEqual(order.slice(0, k).sort((x, y) => x - y));
+          expect(rest).toEqual(order.slice(k).sort((x, y) => x - y));
+          const n = scores.length;
+          const buffers = { keys: new Int32Array(n), counts: new Int32Array(256) };
+          const split = topKThreshold(Float64Array.from(scores), n, k, buffers);
+          expect(memberAt(buffers.keys, n, split, k + 1, true)).toBe(-1);
+          expect(memberAt(buffers.keys, n, split, n - k + 1, false)).toBe(-1);
+        },
+      ),
+      { seed: 7, numRuns: 1500 },
+    );
+  });
+
+  it('does the same work, in the same order, whatever the scores (adversarial inputs)', () => {
+    const rng = new SeededRandomSource('top-k-work');
+    for (const [n, k] of [
+      [1, 1],
+      [7, 3],
+      [20, 8],
+      [64, 64],
+      [300, 113],
+    ] as const) {
+      const inputs: Record<string, number[]> = {
+        equal: new Array<number>(n).fill(1.5),
+        ascending: Array.from({ length: n }, (_, i) => i / n),
+        descending: Array.from({ length: n }, (_, i) => -i / n),
+        random: Array.from({ length: n }, () => uniformInt(rng, 1 << 20) / (1 << 16) - 8),
+        twoValues: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 3 : -10)),
+        tiedAtThreshold: Array.from({ length: n }, (_, i) => (i < k - 1 ? 9 : 2)),
+        lowestDigitOnly: Array.from({ length: n }, (_, i) => (i % 256) * 2 ** -11),
+        topDigitOnly: Array.from({ length: n }, (_, i) => ((i * 37) % 20) - 10),
+        extremes: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? SCORE_BOUNDS.max : SCORE_BOUNDS.min)),
+      };
+      const traces = Object.entries(inputs).map(([name, scores]) => {
+        const trace: string[] = [];
+        const buffers = {
+          keys: traced(new Int32Array(n), 'keys', trace),
+          // The counters are indexed by a digit of a key (data): their accesses are counted, not located.
+          counts: traced(new Int32Array(256), 'counts', trace, false),
+        };
+        const split = topKThreshold(traced(Float64Array.from(scores), 'scores', trace), n, k, buffers);
+        for (let slot = 1; slot <= n; slot++) {
+          memberAt(buffers.keys, n, split, slot, true);
+          memberAt(buffers.keys, n, split, slot, false);
+        }
+        return { name, trace };
+      });
+      const reference = traces[0]?.trace ?? [];
+      // n conversions + 1 pass of n counted keys, 2 × 256 resets and scans; memberAt reads every key once.
+      const reads = (name: string): number => reference.filter((t) => t.startsWith(`${name}.get`)).length;
+      expect(reads('scores')).toBe(n);
+      expect(reads('keys')).toBe(n + 2 * n * n);
+      expect(reference.filter((t) => t === 'counts.set').length).toBe(2 * 256 + 2 * n);
+      for (const { name, trace } of traces) expect(trace, `${name}, n = ${n}, k = ${k}`).toEqual(reference);
     }
   });
 });

@@ -11,8 +11,10 @@ import { alignEligible, normaliseBrand, normaliseSize, type CatalogIndex, type E
  * the sampler's ε-LDP guarantee holds for ANY ranking, so the weights below are a product
  * choice, not a privacy parameter.
  *
- * Order: higher score first; equal scores by catalog position (public), so the order is total
- * and deterministic.
+ * Order: the score's key first (scoreKey: the score on a fixed grid of 2^-11, as a 16-bit
+ * integer), higher first; equal keys by catalog position (public), so the order is total and
+ * deterministic. The top-k selection on the decision path does a fixed amount of work for a given
+ * (n, k), whatever the scores (topKThreshold, memberAt; docs/shopper-api.md#constant-work-selection).
  */
 
 export interface Preferences {
@@ -64,6 +66,31 @@ export const RANKING_WEIGHTS = {
 } as const;
 
 /**
+ * Keys are scores on a grid of 2^-11 over [KEY_LOW, KEY_LOW + 32): 16-bit integers, two radix
+ * passes. The weights are multiples of 0.1, so scores that differ in anything but the popularity
+ * prior differ by ≥ 0.1 and never share a key; priors closer than 1/1000 may tie (catalog order).
+ */
+const KEY_LOW = -16;
+const KEY_SCALE = 2 ** 11;
+const KEY_MAX = (1 << 16) - 1;
+const RADIX = 256;
+
+/** The lowest and highest score RANKING_WEIGHTS allow (every score lies in [min, max]). */
+export const SCORE_BOUNDS = {
+  min: Math.min(0, RANKING_WEIGHTS.sizeMismatch) + Math.min(RANKING_WEIGHTS.dismissed, RANKING_WEIGHTS.redeemed),
+  max:
+    RANKING_WEIGHTS.declaredCategory +
+    RANKING_WEIGHTS.categoryPurchase * RANKING_WEIGHTS.categoryPurchasesMax +
+    RANKING_WEIGHTS.declaredBrand +
+    RANKING_WEIGHTS.retentionBrand +
+    Math.max(0, RANKING_WEIGHTS.sizeMatch) +
+    RANKING_WEIGHTS.popularity,
+} as const;
+
+/** The range of scores scoreKey maps one-to-one onto the grid (SCORE_BOUNDS lies inside it; tested). */
+export const KEY_RANGE = { min: KEY_LOW, max: KEY_LOW + (KEY_MAX + 1) / KEY_SCALE } as const;
+
+/**
  * Reusable buffers for decisions (typed arrays of a few KiB cost a malloc each when allocated
  * per call): the caller owns one per thread and passes it to compileProfile / scoreEligible.
  * A profile compiled with a scratch is valid until the next use of that scratch.
@@ -73,7 +100,8 @@ export class RankingScratch {
   brandWeight = new Float64Array(0);
   sizes = new Uint8Array(0);
   scores = new Float64Array(0);
-  work = new Float64Array(0);
+  keys = new Int32Array(0);
+  counts = new Int32Array(RADIX);
 
   /** Zeroed weight buffers for `catalog`, grown (doubling) as needed. */
   weights(catalog: CatalogIndex): { categoryWeight: Float64Array; brandWeight: Float64Array } {
@@ -108,14 +136,14 @@ export class RankingScratch {
     return this.sizes;
   }
 
-  /** Score and work buffers of at least n entries (contents undefined). */
-  forOffers(n: number): { scores: Float64Array; work: Float64Array } {
+  /** Score and key buffers of at least n entries and the radix counters (contents undefined). */
+  forOffers(n: number): { scores: Float64Array } & SelectionBuffers {
     if (this.scores.length < n) {
       const size = Math.max(n, this.scores.length * 2);
       this.scores = new Float64Array(size);
-      this.work = new Float64Array(size);
+      this.keys = new Int32Array(size);
     }
-    return { scores: this.scores, work: this.work };
+    return { scores: this.scores, keys: this.keys, counts: this.counts };
   }
 }
 
@@ -322,140 +350,128 @@ export function scoreEligible(
   return out;
 }
 
-/** True when position x ranks above position y (higher score; ties by position, i.e. catalog order). */
-function better(scores: Float64Array, x: number, y: number): boolean {
-  const sx = scores[x] as number;
-  const sy = scores[y] as number;
-  return sx > sy || (sx === sy && x < y);
-}
+// ---------------------------------------------------------------------------------------------
+// Constant-work top-k (docs/shopper-api.md#constant-work-selection). The shopper's top k is the
+// secret the threshold sampler protects, so the time to find it must not depend on the scores:
+// every loop below runs a number of times fixed by (n, k) alone and has no branch and no early
+// exit on data; comparisons are integer arithmetic on sign bits. (The radix counters are indexed
+// by a key's digit: 256 counters, 1 KiB, stay in the L1 cache.)
 
 /**
- * The k-th largest of `work[0..n)` (1 ≤ k ≤ n), by Hoare quickselect with a median-of-three
- * pivot: expected O(n). `work` is reordered so that work[0..k−1) ≥ work[k−1] ≥ work[k..n).
+ * The order-preserving integer key of a score in KEY_RANGE: ⌊(s + 16)·2^11⌋ in [0, 2^16). Non-
+ * decreasing in s (floating-point addition and ⌊·⌋ are monotone), so it keeps the ranking's
+ * order; scores closer than 2^-11 may share a key (then catalog order decides). Clamped
+ * branch-free to [0, 2^16) for scores within ±2^19 (only matters outside KEY_RANGE, where no
+ * score lies: SCORE_BOUNDS); NaN gets key 0.
  */
-export function kthLargest(work: Float64Array, n: number, k: number): number {
-  const t = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const a = work[lo] as number;
-    const b = work[(lo + hi) >>> 1] as number;
-    const c = work[hi] as number;
-    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((work[i] as number) > pivot) i++;
-      while ((work[j] as number) < pivot) j--;
-      if (i <= j) {
-        const tmp = work[i] as number;
-        work[i] = work[j] as number;
-        work[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (t <= j) hi = j;
-    else if (t >= i) lo = i;
-    else break;
-  }
-  return work[t] as number;
+export function scoreKey(score: number): number {
+  let x = ((score - KEY_LOW) * KEY_SCALE) | 0; // exact below 2^31 / 2^11 = 2^20 in magnitude
+  x &= ~(x >> 31); // max(x, 0)
+  const over = x - KEY_MAX;
+  return x - (over & ~(over >> 31)); // min(x, KEY_MAX)
+}
+
+export interface SelectionBuffers {
+  /** At least n entries: the keys of the scores (written by topKThreshold, read by memberAt). */
+  readonly keys: Int32Array;
+  /** RADIX (256) counters. */
+  readonly counts: Int32Array;
 }
 
 /**
- * The shopper's top k as a threshold: position x is in the top group iff its score is above
- * `threshold`, or equal to it and among the first `ties` such positions (catalog order). The
- * same set as the first k of the full order (score, then position).
+ * The shopper's top k as a threshold on the keys: position x is in the top group iff its key is
+ * above `threshold`, or equal to it and among the first `ties` such positions (catalog order).
+ * The same set as the first k of the full order (key, then position).
  */
 export interface TopK {
   readonly threshold: number;
   readonly ties: number;
 }
 
-export function topKThreshold(scores: Float64Array, n: number, k: number, work: Float64Array): TopK {
-  work.set(n === scores.length ? scores : scores.subarray(0, n));
-  const threshold = kthLargest(work, n, k);
-  // After the selection every value left of k−1 is ≥ the threshold, every value right of it ≤.
+/**
+ * The top k of `scores[0..n)` (1 ≤ k ≤ n) by a radix select over the 16-bit keys: two passes
+ * of 8 bits, most significant first. Each pass counts, among the keys that share the digits
+ * chosen so far, how many have each value of the next digit; a scan of all 256 counters from the
+ * top finds the digit holding the k-th largest key and how many keys lie strictly above it.
+ * Fixed work for (n, k): n key conversions, 2·n counting steps, 2·256 scan steps, 2·256 resets.
+ */
+export function topKThreshold(scores: Float64Array, n: number, k: number, buffers: SelectionBuffers): TopK {
+  const { keys, counts } = buffers;
+  for (let d = 0; d < RADIX; d++) counts[d] = 0;
+  for (let i = 0; i < n; i++) {
+    const key = scoreKey(scores[i] as number);
+    keys[i] = key;
+    counts[key >>> 8] = (counts[key >>> 8] as number) + 1;
+  }
+  let prefix = 0;
+  let mask = 0;
+  let remaining = k;
   let above = 0;
-  for (let x = 0; x < k - 1; x++) if ((work[x] as number) > threshold) above++;
-  return { threshold, ties: k - above };
+  for (let shift = 8; shift >= 0; shift -= 8) {
+    if (shift < 8) {
+      // Count the next digit of the keys whose higher digits equal the prefix (z = 0 ⇔ match).
+      for (let d = 0; d < RADIX; d++) counts[d] = 0;
+      for (let i = 0; i < n; i++) {
+        const key = keys[i] as number;
+        const z = (key ^ prefix) & mask;
+        const digit = (key >>> shift) & 255;
+        counts[digit] = (counts[digit] as number) + (((z | -z) >>> 31) ^ 1);
+      }
+    }
+    // From the top digit down: the first digit whose running count reaches `remaining`.
+    let acc = 0;
+    let chosen = 0;
+    let found = 0;
+    let before = 0;
+    for (let d = RADIX - 1; d >= 0; d--) {
+      const next = acc + (counts[d] as number);
+      const hit = ((remaining - 1 - next) >>> 31) & (found ^ 1);
+      chosen |= d & -hit;
+      before += acc & -hit;
+      found |= hit;
+      acc = next;
+    }
+    remaining -= before;
+    above += before;
+    prefix |= chosen << shift;
+    mask |= 255 << shift;
+  }
+  return { threshold: prefix, ties: k - above };
 }
 
 /**
  * The position in the slot-th place (1-based) of the top group (`top`) or of the others, each
- * group in catalog order. One pass; −1 when the group has fewer members.
+ * group in catalog order, from the keys topKThreshold wrote; −1 when the group has fewer members.
+ * One pass over all n positions whatever the slot, no early exit: the position sought is the
+ * number of positions before which fewer than `slot` group members have been seen.
  */
-export function memberAt(scores: Float64Array, n: number, split: TopK, slot: number, top: boolean): number {
-  let seen = 0;
-  let ties = 0;
+export function memberAt(keys: Int32Array, n: number, split: TopK, slot: number, top: boolean): number {
+  const other = top ? 0 : 1;
+  const threshold = split.threshold;
+  const ties = split.ties;
+  let tiesSeen = 0;
+  let members = 0;
+  let position = 0;
   for (let x = 0; x < n; x++) {
-    const s = scores[x] as number;
-    let inTop = s > split.threshold;
-    if (!inTop && s === split.threshold) inTop = ties++ < split.ties;
-    if (inTop === top && ++seen === slot) return x;
+    const key = keys[x] as number;
+    const greater = (threshold - key) >>> 31; // keys < 2^16: the difference never overflows
+    const z = key ^ threshold;
+    const equal = ((z | -z) >>> 31) ^ 1;
+    const inTop = greater | (equal & ((tiesSeen - ties) >>> 31));
+    tiesSeen += equal;
+    members += inTop ^ other;
+    position += (members - slot) >>> 31; // 1 while fewer than `slot` members are seen
   }
-  return -1;
-}
-
-/**
- * Rearranges `positions[0..n)` (a permutation of 0..n−1) so that its first k entries are the k
- * best positions (in no particular order): Hoare quickselect on the full order, expected O(n).
- * (Reference implementation for tests and audits; decisions use topKThreshold.)
- */
-export function selectTopK(scores: Float64Array, positions: Int32Array, k: number, n: number = positions.length): void {
-  const t = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const a = positions[lo] as number;
-    const b = positions[mid] as number;
-    const c = positions[hi] as number;
-    const pivot = better(scores, a, b)
-      ? better(scores, b, c)
-        ? b
-        : better(scores, a, c)
-          ? c
-          : a
-      : better(scores, a, c)
-        ? a
-        : better(scores, b, c)
-          ? c
-          : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (better(scores, positions[i] as number, pivot)) i++;
-      while (better(scores, pivot, positions[j] as number)) j--;
-      if (i <= j) {
-        const tmp = positions[i] as number;
-        positions[i] = positions[j] as number;
-        positions[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (t <= j) hi = j;
-    else if (t >= i) lo = i;
-    else return;
-  }
-}
-
-/** 1-based rank of position `x` among positions 0..n−1 (1 = the shopper's best). O(n). */
-export function rankOfPosition(scores: Float64Array, x: number, n: number = scores.length): number {
-  const sx = scores[x] as number;
-  let rank = 1;
-  for (let y = 0; y < n; y++) {
-    const sy = scores[y] as number;
-    if (sy > sx || (sy === sx && y < x)) rank++;
-  }
-  return rank;
+  // position = n when the group has fewer than `slot` members: then −1 (public: slot and the group's size).
+  const w = position ^ n;
+  return position - (((w | -w) >>> 31) ^ 1) * (n + 1);
 }
 
 /** The full ranking of the eligible offers, best first, as catalog indices (for audits, export and tests). */
 export function rankEligible(profile: CompiledProfile, catalog: CatalogIndex, eligible: Int32Array): number[] {
   const scores = scoreEligible(profile, catalog, eligible);
+  const keys = Array.from(scores, scoreKey);
   const positions = Array.from({ length: eligible.length }, (_, j) => j);
-  positions.sort((x, y) => (better(scores, x, y) ? -1 : better(scores, y, x) ? 1 : 0));
+  positions.sort((x, y) => (keys[y] as number) - (keys[x] as number) || x - y);
   return positions.map((j) => eligible[j] as number);
 }
