@@ -59,7 +59,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'audit',
-    'privacy audit tools: sample the production mechanisms, read the budget ledger',
+    'privacy audit tools: sample the production mechanisms, read the budget ledger, attack the offers',
     async () => (await import('./commands/audit.ts')).auditCommand,
   ),
   lazy(
