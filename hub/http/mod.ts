@@ -17,6 +17,5 @@ export {
   type HttpApp,
   type Method,
 } from './api-server.ts';
-export { legacyRoutes, type LegacyApi, type LegacyRequest, type LegacyResponse } from './legacy-routes.ts';
 export { badRequest } from './bad-request.ts';
 export { readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';

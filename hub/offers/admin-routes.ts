@@ -1,10 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, isAppError } from '../../shared/errors.ts';
+import { errors } from '../../shared/http/mod.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
-import { compileValidator } from '../../shared/validation.ts';
-import { badRequest, requireToken, type LegacyRequest as ApiRequest, type LegacyApi } from '../http/mod.ts';
+import { requireToken, type ApiServer, type FastifyRequest } from '../http/mod.ts';
 import type { ShopperService } from '../shoppers/mod.ts';
-import { DATE_TIME_PATTERN, NAME_PATTERN, parseDateTime, publicOffer } from './core/catalog.ts';
+import {
+  CatalogBody,
+  CatalogChanged,
+  CatalogRefused,
+  CatalogView,
+  OfferIdParams,
+  PurchasesAdded,
+  PurchasesBody,
+  ShopperIdParams,
+  StatsQuery,
+  StatsView,
+} from './api-schemas.ts';
+import { parseDateTime, publicOffer } from './core/catalog.ts';
 import type { StoredPurchase } from './adapters/sqlite-offer-store.ts';
 import type { OfferService } from './offer-service.ts';
 
@@ -19,31 +31,8 @@ import type { OfferService } from './offer-service.ts';
  *   POST   /v1/admin/shoppers/:id/purchases       the point of sale's purchase feed for a shopper
  */
 
-const PurchasesBody = Type.Object(
-  {
-    purchases: Type.Array(
-      Type.Object(
-        {
-          sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          category: Type.String({ pattern: NAME_PATTERN }),
-          brand: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          size: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
-          at: Type.Optional(Type.String({ pattern: DATE_TIME_PATTERN })),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 1000 },
-    ),
-  },
-  { additionalProperties: false },
-);
-const validatePurchases = compileValidator<{
-  purchases: Array<{ sku?: string; category: string; brand?: string; size?: string; at?: string }>;
-}>(PurchasesBody);
-
-function timeParam(req: ApiRequest, name: string, fallback: number): number {
-  const raw = req.query.get(name);
-  if (raw === null) return fallback;
+function timeParam(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
   const ms = parseDateTime(raw);
   if (Number.isNaN(ms))
     throw new AppError(
@@ -55,7 +44,7 @@ function timeParam(req: ApiRequest, name: string, fallback: number): number {
 }
 
 export interface OfferAdminDeps {
-  api: LegacyApi;
+  api: ApiServer;
   offers: OfferService;
   shoppers: ShopperService;
   adminToken: () => string | null;
@@ -63,99 +52,160 @@ export interface OfferAdminDeps {
   now: () => number;
 }
 
+const tags = ['admin'];
+const security = [{ bearer: [] }];
+/** The catalog validates its body itself (every problem at once, zones and classes from the config). */
+const catalogValidates = (): ((value: unknown) => boolean) => () => true;
+
 export function registerOfferAdminRoutes(deps: OfferAdminDeps): void {
-  const { api, offers } = deps;
-  const admin = (req: ApiRequest): void => requireToken(req, deps.adminToken(), 'admin');
+  const { offers } = deps;
+  // The admin token is checked before the request is validated: a 401 comes before any 400.
+  const admin = async (request: FastifyRequest): Promise<void> => requireToken(request, deps.adminToken(), 'admin');
 
-  api.route('GET', '/v1/admin/offers', (req) => {
-    admin(req);
-    return {
-      status: 200,
-      body: { offers: offers.catalog.offers().map(publicOffer), rejected: offers.catalog.rejected() },
-    };
-  });
-
-  for (const method of ['PUT', 'POST'] as const) {
-    api.route(method, '/v1/admin/offers', async (req) => {
-      admin(req);
-      try {
-        const result = offers.catalog.apply(await req.json(), { replace: method === 'PUT', nowMs: deps.now() });
-        return { status: 200, body: { accepted: result.accepted, offers: offers.catalog.offers().length } };
-      } catch (error) {
-        // The router's error body plus every problem, so the admin can fix all entries at once.
-        if (!isAppError(error, 'API_BAD_REQUEST') || !Array.isArray(error.details?.problems)) throw error;
-        return {
-          status: 400,
-          body: {
-            error: {
-              code: error.code,
-              message: error.message,
-              field: error.details.field,
-              problems: error.details.problems,
-            },
-          },
-        };
-      }
-    });
-  }
-
-  api.route('DELETE', '/v1/admin/offers/:offerId', (req) => {
-    admin(req);
-    const id = req.params.offerId as string;
-    if (!offers.catalog.remove(id))
-      throw new AppError('API_NOT_FOUND', `No offer "${id}" in the catalog`, { details: { field: 'offerId' } });
-    return { status: 204 };
-  });
-
-  api.route('GET', '/v1/admin/offers/stats', (req) => {
-    admin(req);
-    const nowMs = deps.now();
-    const fromMs = timeParam(req, 'from', nowMs - 28 * 86_400_000);
-    const toMs = timeParam(req, 'to', nowMs + 1);
-    if (toMs <= fromMs)
-      throw new AppError(
-        'API_BAD_REQUEST',
-        `Query parameter to is "${new Date(toMs).toISOString()}", expected a time after from (${new Date(fromMs).toISOString()})`,
-        { details: { field: 'to' } },
-      );
-    return {
-      status: 200,
-      body: {
-        from: new Date(fromMs).toISOString(),
-        to: new Date(toMs).toISOString(),
-        ...offers.stats({ fromMs, toMs }),
+  deps.api.routes((app) => {
+    app.get(
+      '/v1/admin/offers',
+      {
+        preValidation: admin,
+        schema: {
+          summary: 'The offer catalog, and entries rejected from the catalog file',
+          tags,
+          security,
+          response: { 200: CatalogView, ...errors(401, 403) },
+        },
       },
-    };
-  });
+      async () => ({
+        offers: offers.catalog.offers().map(publicOffer),
+        rejected: offers.catalog.rejected().map((r) => ({ index: r.index, id: r.id, problems: [...r.problems] })),
+      }),
+    );
 
-  api.route('POST', '/v1/admin/shoppers/:id/purchases', async (req) => {
-    admin(req);
-    const id = req.params.id as string;
-    const shopper = deps.shoppers.get(id);
-    if (shopper === null) throw new AppError('API_NOT_FOUND', `No shopper "${id}"`, { details: { field: 'id' } });
-    const checked = validatePurchases(await req.json());
-    if (!checked.ok) throw badRequest(checked.problems, 'Purchases body');
-    const nowMs = deps.now();
-    const purchases: StoredPurchase[] = checked.value.purchases.map((p, i) => {
-      const atMs = p.at === undefined ? nowMs : parseDateTime(p.at);
-      if (Number.isNaN(atMs))
-        throw new AppError(
-          'API_BAD_REQUEST',
-          `Purchases body /purchases/${i}/at is "${p.at}", which is not a real date and time`,
-          { details: { field: `/purchases/${i}/at` } },
-        );
-      return {
-        id: `pur-${randomHex(deps.random, 8)}`,
-        atMs,
-        sku: p.sku ?? null,
-        category: p.category,
-        brand: p.brand ?? null,
-        size: p.size ?? null,
-        source: 'pos',
-        decisionId: null,
-      };
-    });
-    offers.store.addPurchases(shopper.pk, purchases);
-    return { status: 201, body: { added: purchases.length, ids: purchases.map((p) => p.id) } };
+    for (const method of ['PUT', 'POST'] as const) {
+      app.route({
+        method,
+        url: '/v1/admin/offers',
+        preValidation: admin,
+        validatorCompiler: catalogValidates,
+        schema: {
+          summary:
+            method === 'PUT'
+              ? 'Replace the whole catalog (all or nothing)'
+              : 'Add or replace offers by id (all or nothing)',
+          tags,
+          security,
+          body: CatalogBody,
+          response: { 200: CatalogChanged, 400: CatalogRefused, ...errors(401, 403) },
+        },
+        handler: async (request, reply) => {
+          try {
+            const result = offers.catalog.apply(request.body, { replace: method === 'PUT', nowMs: deps.now() });
+            return { accepted: result.accepted, offers: offers.catalog.offers().length };
+          } catch (error) {
+            // The error body plus every problem, so the admin can fix all entries at once.
+            if (!isAppError(error, 'API_BAD_REQUEST') || !Array.isArray(error.details?.problems)) throw error;
+            return reply.status(400).send({
+              error: {
+                code: error.code,
+                message: error.message,
+                ...(typeof error.details.field === 'string' ? { field: error.details.field } : {}),
+                problems: error.details.problems as Array<{ path: string; message: string }>,
+              },
+            });
+          }
+        },
+      });
+    }
+
+    app.delete(
+      '/v1/admin/offers/:offerId',
+      {
+        preValidation: admin,
+        schema: {
+          summary: 'Retire an offer',
+          tags,
+          security,
+          params: OfferIdParams,
+          response: { 204: Type.Null({ description: 'retired' }), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.offerId;
+        if (!offers.catalog.remove(id))
+          throw new AppError('API_NOT_FOUND', `No offer "${id}" in the catalog`, { details: { field: 'offerId' } });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/admin/offers/stats',
+      {
+        preValidation: admin,
+        schema: {
+          summary: 'Released (DP) offer response per arm and week with 95% intervals; catalog and stream figures',
+          tags,
+          security,
+          querystring: StatsQuery,
+          response: { 200: StatsView, ...errors(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const nowMs = deps.now();
+        const fromMs = timeParam(request.query.from, 'from', nowMs - 28 * 86_400_000);
+        const toMs = timeParam(request.query.to, 'to', nowMs + 1);
+        if (toMs <= fromMs)
+          throw new AppError(
+            'API_BAD_REQUEST',
+            `Query parameter to is "${new Date(toMs).toISOString()}", expected a time after from (${new Date(fromMs).toISOString()})`,
+            { details: { field: 'to' } },
+          );
+        return {
+          from: new Date(fromMs).toISOString(),
+          to: new Date(toMs).toISOString(),
+          ...offers.stats({ fromMs, toMs }),
+        };
+      },
+    );
+
+    app.post(
+      '/v1/admin/shoppers/:id/purchases',
+      {
+        preValidation: admin,
+        schema: {
+          summary: "The point of sale's purchase feed for one shopper",
+          tags,
+          security,
+          params: ShopperIdParams,
+          body: PurchasesBody,
+          response: { 201: PurchasesAdded, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        const shopper = deps.shoppers.get(id);
+        if (shopper === null) throw new AppError('API_NOT_FOUND', `No shopper "${id}"`, { details: { field: 'id' } });
+        const nowMs = deps.now();
+        const purchases: StoredPurchase[] = request.body.purchases.map((p, i) => {
+          const atMs = p.at === undefined ? nowMs : parseDateTime(p.at);
+          if (Number.isNaN(atMs))
+            throw new AppError(
+              'API_BAD_REQUEST',
+              `Purchases body /purchases/${i}/at is "${p.at}", which is not a real date and time`,
+              { details: { field: `/purchases/${i}/at` } },
+            );
+          return {
+            id: `pur-${randomHex(deps.random, 8)}`,
+            atMs,
+            sku: p.sku ?? null,
+            category: p.category,
+            brand: p.brand ?? null,
+            size: p.size ?? null,
+            source: 'pos',
+            decisionId: null,
+          };
+        });
+        offers.store.addPurchases(shopper.pk, purchases);
+        return reply.status(201).send({ added: purchases.length, ids: purchases.map((p) => p.id) });
+      },
+    );
   });
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { RandomSource } from '../../shared/ports/random.ts';
-import { legacyRoutes, type ApiServer } from '../http/mod.ts';
+import type { ApiServer } from '../http/mod.ts';
 import type { ShopperService } from '../shoppers/mod.ts';
 import type { ReleaseDefinition } from '../privacy/mod.ts';
 import type { HubEvents } from '../events.ts';
@@ -47,7 +47,7 @@ export interface OffersWiring {
   shoppers: ShopperService;
   adminToken: () => string | null;
   /** The shopper's analytics budget from the privacy feature (shown in the audit trail). */
-  analyticsBudget(shopperPk: number, nowMs: number): unknown;
+  analyticsBudget(shopperPk: number, nowMs: number): object;
   /** Registers the weekly offer-response release with the privacy feature. */
   registerRelease(definition: ReleaseDefinition): void;
   random: RandomSource;
@@ -60,10 +60,8 @@ export interface OffersWiring {
  */
 export function wireOffers(deps: OffersWiring): void {
   const { offers, config, api, shoppers, random, now } = deps;
-  // The offers' routes still use the earlier handler style (hub/http/legacy-routes.ts).
-  const legacy = legacyRoutes(api);
   registerShopperApiRoutes({
-    api: legacy,
+    api,
     db: deps.db,
     offers,
     shoppers,
@@ -72,7 +70,7 @@ export function wireOffers(deps: OffersWiring): void {
     random,
     now,
   });
-  registerOfferAdminRoutes({ api: legacy, offers, shoppers, adminToken: deps.adminToken, random, now });
+  registerOfferAdminRoutes({ api, offers, shoppers, adminToken: deps.adminToken, random, now });
   deps.events.on('zoneEnter', (event) => {
     offers.onZoneEnter(event);
   });

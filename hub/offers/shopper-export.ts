@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { ExportView } from './api-schemas.ts';
 import type { Database } from 'better-sqlite3';
 import type { EnrolledShopper } from '../shoppers/mod.ts';
 import type { OfferService } from './offer-service.ts';
@@ -50,7 +52,7 @@ export function exportShopper(
   offers: OfferService,
   shopper: EnrolledShopper,
   nowMs: number,
-): Record<string, unknown> {
+): Static<typeof ExportView> {
   const pk = shopper.pk;
   const profile = offers.store.profile(pk);
   const exclusions = offers.store.exclusions(pk);

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { AuditEntryView, ExclusionView, OfferBudgetView, OfferShownView, PurchaseView } from './api-schemas.ts';
 import { fromMicroEpsilon } from './core/budget.ts';
 import type { DataCategory } from './core/ranking.ts';
 import type { DecisionRecord, StoredDraw, StoredExclusion, StoredPurchase } from './adapters/sqlite-offer-store.ts';
@@ -18,7 +20,7 @@ const DATA_CATEGORY_WORDS: Record<DataCategory, string> = {
   'dp-aggregates': 'store-wide figures released with differential privacy',
 };
 
-export function offerView(d: DecisionRecord): Record<string, unknown> {
+export function offerView(d: DecisionRecord): Static<typeof OfferShownView> {
   return {
     id: d.id,
     offer: d.offer,
@@ -54,7 +56,7 @@ export function explain(d: DecisionRecord): string {
   return `Chosen at random by the threshold sampler from the ${d.eligible} offer(s) available in ${d.zone}: offers that rank high for you were somewhat more likely than the others, but any of them could have been chosen, so whoever sees this offer learns little about your preferences (ε = ${fromMicroEpsilon(d.epsilonMicro)}, charged to your offer budget for ${period}). The ranking used: ${used}.`;
 }
 
-export function auditView(d: DecisionRecord): Record<string, unknown> {
+export function auditView(d: DecisionRecord): Static<typeof AuditEntryView> {
   return {
     id: d.id,
     at: iso(d.atMs),
@@ -74,7 +76,7 @@ export function auditView(d: DecisionRecord): Record<string, unknown> {
     arm: d.arm,
     draw: d.draw,
     epsilonSpent: fromMicroEpsilon(d.epsilonMicro),
-    dataCategories: d.dataCategories,
+    dataCategories: [...d.dataCategories],
     mechanism:
       d.outcome === 'refused'
         ? null
@@ -89,7 +91,7 @@ export function auditView(d: DecisionRecord): Record<string, unknown> {
   };
 }
 
-export function purchaseView(p: StoredPurchase, excludedBy: string | null): Record<string, unknown> {
+export function purchaseView(p: StoredPurchase, excludedBy: string | null): Static<typeof PurchaseView> {
   return {
     id: p.id,
     at: iso(p.atMs),
@@ -104,7 +106,7 @@ export function purchaseView(p: StoredPurchase, excludedBy: string | null): Reco
   };
 }
 
-export function exclusionView(e: StoredExclusion): Record<string, unknown> {
+export function exclusionView(e: StoredExclusion): Static<typeof ExclusionView> {
   return {
     id: e.id,
     ...(e.purchaseId !== null ? { purchaseId: e.purchaseId } : { sku: e.sku }),
@@ -117,7 +119,7 @@ export function exclusionView(e: StoredExclusion): Record<string, unknown> {
 export function offerBudgetView(
   budget: OfferBudget,
   epsilonMicroByClass: Readonly<Record<string, number>>,
-): Record<string, unknown> {
+): Static<typeof OfferBudgetView> {
   return {
     period: budget.period,
     periodUnit: budget.periodUnit,
