@@ -26,7 +26,7 @@ import { median } from './stats.ts';
  */
 
 /** The last commit of the hub's hand-written HTTP router (before Fastify, docs/http-api.md). */
-const API_BASELINE = 'HEAD';
+const API_BASELINE = 'b5f39ba405cd6ac5a99a878cbd86b48decd39695';
 const DURATION_S = 3;
 const CONNECTIONS = 16;
 const SHOPPERS = 50;
