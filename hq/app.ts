@@ -10,6 +10,7 @@ import { registerLayoutRoutes } from './api/layout-routes.ts';
 import { bearerAuth } from './api/auth.ts';
 import { registerReleaseRoutes } from './api/release-routes.ts';
 import { storeDirectory } from './api/scope.ts';
+import { registerSyntheticVisitRoutes } from './api/synthetic-visits-routes.ts';
 import { registerViewRoutes } from './api/view-routes.ts';
 import type { HqConfig } from './config.schema.ts';
 import { registerDashboardRoutes } from './dashboard/routes.ts';
@@ -138,6 +139,12 @@ export function createHq(deps: HqDeps): Hq {
       today: () => new Date(clock.now()).toISOString().slice(0, 10),
     });
     registerLayoutRoutes(server.app, { store: storeRef, directory, auth });
+    registerSyntheticVisitRoutes(server.app, {
+      store: storeRef,
+      directory,
+      auth,
+      today: () => new Date(clock.now()).toISOString().slice(0, 10),
+    });
     registerAdminRoutes(server.app, {
       store: storeRef,
       directory,

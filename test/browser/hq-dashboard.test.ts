@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateChain } from '../../scripts/sim/chain/chain.ts';
+import { shapedVisits, syntheticVisitsRelease } from '../helpers/synthetic-visits-release.ts';
 import { getJson, incomingOf, startTestHq, type TestHq } from '../integration/hq-fixtures.ts';
 
 /**
@@ -54,6 +55,11 @@ describe.runIf(HAVE_CHROMIUM)('HQ dashboard in chromium', () => {
     t = await startTestHq({ chain, token: TOKEN });
     const items = incomingOf(chain.releases);
     for (let i = 0; i < items.length; i += 2000) await t.hq.store.ingest(items.slice(i, i + 2000), Date.now());
+    // Two stores' weekly synthetic-visits releases (week 2026-W46), from the real synthesizer.
+    const synthetic = ['store-001', 'store-003'].map((id) =>
+      syntheticVisitsRelease(id, shapedVisits(1200, `dashboard:${id}`), `dashboard:${id}`),
+    );
+    await t.hq.store.ingest(incomingOf(synthetic), Date.now());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -105,6 +111,20 @@ describe.runIf(HAVE_CHROMIUM)('HQ dashboard in chromium', () => {
     }
   }
 
+  /** The synthetic-visits section: its total is the API's, with the records' first rows. */
+  async function expectSyntheticMatchesApi(query: string, releases: number): Promise<void> {
+    const { body } = await getJson(`${t.url}/v1/synthetic-visits?${query}`, { authorization: `Bearer ${TOKEN}` });
+    const api = body as { releases: unknown[]; total: { value: number }; records: Array<{ store: string }> };
+    expect(api.releases).toHaveLength(releases);
+    const total = await page.getAttribute('section[data-view="synthetic-visits"] p[data-summary]', 'data-value');
+    expect(total).toBe(String(api.total.value));
+    const stores = await page.$$eval('table[data-view="synthetic-visits"] tr[data-record] td:first-child', (cells) =>
+      cells.map((c) => c.textContent),
+    );
+    expect(stores).toEqual(api.records.slice(0, 25).map((r) => r.store));
+    expect(stores.length).toBeGreaterThan(0);
+  }
+
   async function rendered(): Promise<void> {
     await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
   }
@@ -115,12 +135,16 @@ describe.runIf(HAVE_CHROMIUM)('HQ dashboard in chromium', () => {
     await page.fill('#token', TOKEN);
     await page.click('#signin button');
     await rendered();
-    expect(await page.$$eval('section.view', (s) => s.map((x) => x.getAttribute('data-view')))).toEqual(VIEWS);
+    expect(await page.$$eval('section.view', (s) => s.map((x) => x.getAttribute('data-view')))).toEqual([
+      ...VIEWS,
+      'synthetic-visits',
+    ]);
     expect(await page.$$eval('section.view .uplot canvas', (c) => c.length)).toBe(VIEWS.length);
     const from = await page.inputValue('#from');
     const to = await page.inputValue('#to');
     expect([from, to]).toEqual(['2026-11-02', '2026-11-29']);
     await expectPageMatchesApi(`from=${from}&to=${to}`);
+    await expectSyntheticMatchesApi(`from=${from}&to=${to}`, 2);
     expect(await page.textContent('#scope-status')).toBe('8 stores, 2026-11-02 to 2026-11-29');
     await page.screenshot({ path: `${OUT}hq-dashboard-chain.png`, fullPage: true });
   });
@@ -138,6 +162,7 @@ describe.runIf(HAVE_CHROMIUM)('HQ dashboard in chromium', () => {
     await page.click('#scope button[type=submit]');
     await rendered();
     await expectPageMatchesApi('from=2026-11-09&to=2026-11-22&store=store-003');
+    await expectSyntheticMatchesApi('from=2026-11-09&to=2026-11-22&store=store-003', 1);
     expect(await page.textContent('#scope-status')).toBe('1 store, 2026-11-09 to 2026-11-22');
     await page.screenshot({ path: `${OUT}hq-dashboard-store.png`, fullPage: true });
   });

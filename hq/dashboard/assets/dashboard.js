@@ -71,10 +71,10 @@
     );
   }
 
-  function download(view, format) {
+  function download(view, format, path) {
     var q = query();
     q.set('format', format);
-    api('/v1/views/' + view + '?' + q.toString())
+    api((path || '/v1/views/' + view) + '?' + q.toString())
       .then(function (res) {
         return res.blob();
       })
@@ -342,6 +342,73 @@
     return s;
   }
 
+  var WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  var SYNTHETIC_ROWS = 25;
+
+  /** The stores' synthetic visit records (GET /v1/synthetic-visits): their noisy total with its 95%
+   * interval, per release, and the heaviest records; the whole set downloads as CSV or JSON. */
+  function syntheticSection(data, main) {
+    var s = el('section', { class: 'view', id: 'view-synthetic-visits', 'data-view': 'synthetic-visits' });
+    main.appendChild(s);
+    s.appendChild(el('h2', {}, 'Synthetic visits (for training models)'));
+    var line = el('p', {
+      class: 'summary',
+      'data-summary': 'synthetic visits',
+      'data-value': String(data.total.value),
+      'data-half-width': String(data.total.halfWidth95),
+    });
+    line.appendChild(document.createTextNode('synthetic visits released: '));
+    line.appendChild(el('strong', {}, withInterval(data.total, '')));
+    s.appendChild(line);
+    s.appendChild(
+      el(
+        'p',
+        { class: 'notes' },
+        data.releases.length +
+          ' weekly release(s), ' +
+          data.records.length +
+          ' synthetic records. Each record is a noisy group mean of real visits (3A / ClustMix, docs/synthetic-data.md), ' +
+          'weighted by its noisy count; no record is a real visit.',
+      ),
+    );
+    var exports = el('div', { class: 'exports' });
+    ['csv', 'json'].forEach(function (format) {
+      var b = el('button', { type: 'button', 'data-export': format }, 'Export ' + format.toUpperCase());
+      b.addEventListener('click', function () {
+        download('synthetic-visits', format, '/v1/synthetic-visits');
+      });
+      exports.appendChild(b);
+    });
+    s.appendChild(exports);
+    var t = el('table', { 'data-view': 'synthetic-visits' });
+    var head = el('tr');
+    ['store', 'week', 'weight', 'hour', 'weekday', 'repeat', 'zones (dwell, min)'].forEach(function (h) {
+      head.appendChild(el('th', {}, h));
+    });
+    t.appendChild(head);
+    data.records.slice(0, SYNTHETIC_ROWS).forEach(function (r) {
+      var row = el('tr', { 'data-record': '' });
+      [
+        r.store,
+        r.window,
+        r.weight.toFixed(1),
+        String(r.hour),
+        WEEKDAYS[r.weekday] || String(r.weekday),
+        r.repeat ? 'yes' : 'no',
+        r.zones
+          .map(function (z) {
+            return z.zone + ' (' + z.dwell + ')';
+          })
+          .join(', ') || '–',
+      ].forEach(function (v) {
+        row.appendChild(el('td', {}, v));
+      });
+      t.appendChild(row);
+    });
+    s.appendChild(t);
+    return s;
+  }
+
   function render() {
     var started = performance.now();
     document.body.removeAttribute('data-rendered');
@@ -353,17 +420,23 @@
     while (main.firstChild) main.removeChild(main.firstChild);
     var q = query().toString();
     $('scope-status').textContent = 'loading…';
+    var synthetic = api('/v1/synthetic-visits?' + q).then(function (res) {
+      return res.json();
+    });
     return Promise.all(
       VIEWS.map(function (v) {
         return api('/v1/views/' + v + '?' + q).then(function (res) {
           return res.json();
         });
-      }),
+      }).concat([synthetic]),
     )
-      .then(function (views) {
+      .then(function (results) {
+        var views = results.slice(0, VIEWS.length);
         views.forEach(function (view) {
           section(view, main);
         });
+        var visits = results[VIEWS.length];
+        if (visits.releases.length > 0) syntheticSection(visits, main);
         var scope = views[0].scope;
         $('scope-status').textContent =
           scope.stores + ' store' + (scope.stores === 1 ? '' : 's') + ', ' + scope.from + ' to ' + scope.to;
