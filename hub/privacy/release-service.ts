@@ -201,7 +201,11 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     if (!privacy.enabled) return { computed: [], skipped: 0, failed: [] };
     const work = async (): Promise<RunReport> => {
       carryOverV1Charges(db, ledger, budgetPeriodAt(nowMs, privacy.budget.period, timeZone), caps);
-      const { due, skipped, nextSinceMs } = dueWindows({
+      const {
+        due: dueAll,
+        skipped,
+        nextSinceMs,
+      } = dueWindows({
         kinds: schedulesOf(nowMs),
         nowMs,
         settleMs: privacy.settleSeconds * 1000,
@@ -210,6 +214,16 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         periodUnit: privacy.budget.period,
         released: (kind, window) => releases.has(releaseId(kind, window)),
       });
+      const closed = dueAll.filter((d) => !ledger.isOpen('analytics', d.window.period.index));
+      const due =
+        closed.length === 0 ? dueAll : dueAll.filter((d) => ledger.isOpen('analytics', d.window.period.index));
+      if (closed.length > 0) {
+        // A clock that ran ahead pruned these periods' ledger; they stay closed (docs/privacy.md, "Clocks").
+        logger.warn(
+          { windows: closed.length, first: releaseId(closed[0]!.kind, closed[0]!.window) },
+          'releases skipped: their budget period was closed when its ledger was pruned',
+        );
+      }
       const firstSkipped = skipped[0];
       if (firstSkipped !== undefined) {
         logger.warn(

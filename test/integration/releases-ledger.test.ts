@@ -249,6 +249,40 @@ describe('DP releases v2 from the presence tables', () => {
     expect(spent(t, a, '2026-Q4')).toEqual(q4);
   });
 
+  it('a clock that runs years ahead prunes the ledger; when it comes back, the pruned period stays closed', async () => {
+    t = openTestDb();
+    const [a] = addShoppers(t.db, 1) as [number];
+    const from = Date.parse('2026-09-28T00:00:00Z');
+    for (let d = 0; d < 9; d++) addPresence(t.db, a, 'bakery', from / 1000 + d * 86_400 + 36_000, 1);
+    const service = makeService(t.db, {
+      random: new SeededRandomSource(8),
+      firstWindowMs: from,
+      privacy: { budget: { periodRho: 0.005 }, releases: { footfall: { rho: 0.003 }, visits: { enabled: false } } },
+    });
+    await service.runDue(Date.parse('2026-10-03T02:00:00Z'));
+    const q4 = spent(t, a, '2026-Q4');
+    expect(q4.spent).toBeGreaterThan(0);
+    // The clock jumps two years ahead: the release run prunes every period older than a year,
+    // 2026-Q4 with it (the ledger is personal data).
+    await service.runDue(Date.parse('2028-10-01T02:00:00Z'));
+    expect(spent(t, a, '2026-Q4').spent).toBe(0);
+    expect(
+      service.ledger.isOpen('analytics', windowOfDay(day('2026-10-02'), 'day', 'quarter', 'UTC').period.index),
+    ).toBe(false);
+    // It comes back: the Q4 days not yet released would find an empty ledger. They are skipped,
+    // nothing is charged there again, also after a restart (the closed period is stored).
+    const back = await service.runDue(Date.parse('2026-10-05T02:00:00Z'));
+    expect(back.computed).toEqual([]);
+    expect(spent(t, a, '2026-Q4').spent).toBe(0);
+    const restarted = makeService(t.db, {
+      random: new SeededRandomSource(9),
+      firstWindowMs: from,
+      privacy: { budget: { periodRho: 0.005 }, releases: { footfall: { rho: 0.003 }, visits: { enabled: false } } },
+    });
+    expect((await restarted.runDue(Date.parse('2026-10-06T02:00:00Z'))).computed).toEqual([]);
+    expect(spent(t, a, '2026-Q4').spent).toBe(0);
+  });
+
   it('ends participation after the lifetime cap, counted in periods from enrolment', async () => {
     t = openTestDb();
     const [a] = addShoppers(t.db, 1) as [number];

@@ -43,8 +43,15 @@ export interface BudgetLedger {
   exclude(budget: BudgetName, period: BudgetPeriod, units: readonly number[], by: string): void;
   /** A shopper's spending per period, newest first (for their own audit trail and export). */
   spending(unit: number, budget: BudgetName, limit?: number): PeriodSpending[];
-  /** Deletes periods older than `firstKeptIndex` (the ledger is personal data); returns rows deleted. */
+  /**
+   * Deletes periods older than `firstKeptIndex` (the ledger is personal data); returns rows
+   * deleted. Those periods are closed for good: a later charge there is refused, whatever the
+   * clock says then (a clock that ran ahead and came back must not find an empty ledger to
+   * charge again — docs/privacy.md, "Clocks").
+   */
   prune(budget: BudgetName, firstKeptIndex: number): number;
+  /** False for a period whose ledger was pruned (charges there are refused). */
+  isOpen(budget: BudgetName, periodIndex: number): boolean;
   /** True when no v2 charge exists yet (for the one-time carry-over of v1 charges). */
   isEmpty(budget: BudgetName): boolean;
   /**
@@ -80,6 +87,21 @@ export function createSqliteBudgetLedger(db: Database): BudgetLedger {
     'DELETE FROM budget_charges WHERE budget = ? AND period NOT IN (SELECT DISTINCT period FROM budget_ledger WHERE budget = ?)',
   );
   const any = db.prepare('SELECT 1 FROM budget_ledger WHERE budget = ? LIMIT 1').pluck();
+  const floorKey = (budget: BudgetName): string => `budget_ledger.${budget}.firstOpenIndex`;
+  const metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const metaSet = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  const floors = new Map<BudgetName, number>();
+  const floorOf = (budget: BudgetName): number => {
+    let floor = floors.get(budget);
+    if (floor === undefined) {
+      const stored = metaGet.get(floorKey(budget)) as string | undefined;
+      floor = stored === undefined ? Number.NEGATIVE_INFINITY : Number(stored);
+      floors.set(budget, floor);
+    }
+    return floor;
+  };
 
   return {
     state(unit, budget, period) {
@@ -89,6 +111,11 @@ export function createSqliteBudgetLedger(db: Database): BudgetLedger {
         : { spentMicro: row.spent, excluded: row.excludedBy !== null };
     },
     charge(budget, period, item, charges, caps) {
+      if (period.index < floorOf(budget))
+        throw new AppError(
+          'DP_BUDGET_EXHAUSTED',
+          `the ${budget} budget period ${period.label} is closed: its ledger was pruned, so nothing more may be charged there`,
+        );
       for (const c of charges) {
         if (c.micro === 0) continue;
         const key = { unit: c.unit, budget, period: period.label, index: period.index };
@@ -124,10 +151,14 @@ export function createSqliteBudgetLedger(db: Database): BudgetLedger {
       );
     },
     prune(budget, firstKeptIndex) {
-      return db.transaction(
-        () => pruneLedger.run(budget, firstKeptIndex).changes + pruneItems.run(budget, budget).changes,
-      )();
+      const deleted = db.transaction(() => {
+        if (firstKeptIndex > floorOf(budget)) metaSet.run(floorKey(budget), String(firstKeptIndex));
+        return pruneLedger.run(budget, firstKeptIndex).changes + pruneItems.run(budget, budget).changes;
+      })();
+      if (firstKeptIndex > floorOf(budget)) floors.set(budget, firstKeptIndex);
+      return deleted;
     },
+    isOpen: (budget, periodIndex) => periodIndex >= floorOf(budget),
     isEmpty: (budget) => any.get(budget) === undefined,
     carryOver(budget, period, unit, micro, caps) {
       const key = { unit, budget, period: period.label, index: period.index };
