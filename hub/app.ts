@@ -96,6 +96,7 @@ function apiServer(
     host: config.api.host,
     port: config.api.port,
     maxBodyBytes: config.api.maxBodyBytes,
+    failedAuth: config.api.failedAuth,
     logger: logger.child({ component: 'api' }),
     version: packageVersion(),
     // Prometheus scrapes with the technician token (docs/field-guide.md#metrics).

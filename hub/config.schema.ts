@@ -64,6 +64,14 @@ const ApiSection = Type.Object(
     technicianTokenFile: Type.Optional(FilePath),
     adminTokenFile: Type.Optional(FilePath),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 ** 2, default: 8 * 1024 ** 2 }),
+    /** Refused bearer tokens an address may present (per minute, and in a burst) before it gets 429s (docs/security.md). */
+    failedAuth: Type.Object(
+      {
+        perMinute: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, default: 30 }),
+        burst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
+      },
+      { ...closed, default: {} },
+    ),
   },
   { ...closed, default: { port: 8443 } },
 );

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   STORE_FAILED: 'local database operation failed',
   AUTH_BAD_CREDENTIAL: 'credential was not accepted',
   AUTH_FORBIDDEN: 'not allowed',
+  AUTH_RATE_LIMITED: 'too many refused credentials from this address',
   API_BAD_REQUEST: 'request body or parameters are invalid',
   API_NOT_FOUND: 'no such resource',
   API_CONFLICT: 'resource already exists or was already used',

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.ts';
 import { buildHttpServer, type HttpApp, type HttpServer, type RegisteredRoute } from '../../shared/http/mod.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
+import { installFailedAuthLimit, type FailedAuthLimits } from './failed-auth-limit.ts';
 
 /**
  * The hub's HTTPS API (docs/hub.md, docs/shopper-api.md) on the shared Fastify base: TLS (1.2 or
@@ -28,6 +29,9 @@ export interface ApiServerOptions {
   version: string;
   /** Who may scrape GET /metrics (throws 401/403 otherwise). */
   metricsGuard?: (request: FastifyRequest) => void;
+  /** Refused credentials per client address before it is made to wait (failed-auth-limit.ts). */
+  failedAuth?: FailedAuthLimits;
+  now?: () => number;
 }
 
 export interface ApiServer {
@@ -75,6 +79,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       },
     },
   });
+  if (options.failedAuth !== undefined) installFailedAuthLimit(http.app, options.failedAuth, options.now);
   http.app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
