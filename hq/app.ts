@@ -4,6 +4,7 @@ import { createHttpServer, type HttpServer } from '../shared/http/mod.ts';
 import { systemClock, type Clock } from '../shared/ports/clock.ts';
 import { silentLogger, type Logger } from '../shared/ports/logger.ts';
 import { parseSigningKey } from '../shared/upstream/signing.ts';
+import { assertPrivateFile } from '../shared/secrets/secret-file.ts';
 import { packageVersion } from '../shared/version.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
 import { registerLayoutRoutes } from './api/layout-routes.ts';
@@ -56,6 +57,7 @@ export interface Hq {
 }
 
 function readSecret(file: string, what: string): string {
+  assertPrivateFile(file, `${what} file`);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {

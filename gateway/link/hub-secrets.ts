@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { assertPrivateFile } from '../../shared/secrets/secret-file.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { GatewayConfig } from '../config.schema.ts';
 
@@ -20,6 +21,7 @@ function unreadable(pointer: string, path: string, error: unknown): AppError {
 
 function readSecret(path: string, pointer: string): string {
   let text: string;
+  assertPrivateFile(path, `${pointer} file`);
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {

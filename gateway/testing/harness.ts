@@ -28,7 +28,7 @@ export function gatewayWorkspace(
   options: { credential?: string } = {},
 ): GatewayWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'hp-gw-'));
-  writeFileSync(join(dir, 'credential'), `${options.credential ?? 'test-credential-0123456789'}\n`);
+  writeFileSync(join(dir, 'credential'), `${options.credential ?? 'test-credential-0123456789'}\n`, { mode: 0o600 });
   const document = {
     role: 'gateway',
     store: 'store-1',

@@ -1,6 +1,7 @@
 /**
  * HQ's storage (SQLite by default, PostgreSQL for a chain) behind one port. See hq-store.ts.
  */
+import { assertPrivateFile } from '../../shared/secrets/secret-file.ts';
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
@@ -19,6 +20,7 @@ export { sha256Of } from './mismatch.ts';
 /** The PostgreSQL URL from its file (it carries the password, so it is never inline in hq.yaml). */
 export function readPostgresUrl(file: string): string {
   let text: string;
+  assertPrivateFile(file, 'PostgreSQL URL file');
   try {
     text = readFileSync(file, 'utf8').trim();
   } catch (error) {

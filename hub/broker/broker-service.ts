@@ -81,7 +81,7 @@ export function createBrokerService(deps: BrokerServiceDeps): BrokerService {
               host: config.tls.host,
               port: config.tls.port,
               cert: readPemFile(config.tls.certFile, deps.resolvePath, 'broker certificate'),
-              key: readPemFile(config.tls.keyFile, deps.resolvePath, 'broker key'),
+              key: readPemFile(config.tls.keyFile, deps.resolvePath, 'broker key', true),
             };
       const running = await startBroker({
         ...(tls !== undefined ? { tls } : {}),

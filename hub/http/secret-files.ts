@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../shared/errors.ts';
+import { assertPrivateFile } from '../../shared/secrets/secret-file.ts';
 
 /** Resolves a path from the config (relative to the config file). */
 export type ResolvePath = (path: string) => string;
@@ -13,6 +14,7 @@ function unreadable(what: string, path: string, error: unknown): AppError {
 export function readTokenFile(path: string | undefined, resolvePath: ResolvePath, what: string): string | null {
   if (path === undefined) return null;
   let token: string;
+  assertPrivateFile(resolvePath(path), `${what} token file`);
   try {
     token = readFileSync(resolvePath(path), 'utf8').trim();
   } catch (error) {
@@ -27,8 +29,9 @@ export function readTokenFile(path: string | undefined, resolvePath: ResolvePath
   return token;
 }
 
-/** A PEM certificate or key from its file. */
-export function readPemFile(path: string, resolvePath: ResolvePath, what: string): Buffer {
+/** A PEM certificate or key from its file (a private key must not be readable by others). */
+export function readPemFile(path: string, resolvePath: ResolvePath, what: string, secret = false): Buffer {
+  if (secret) assertPrivateFile(resolvePath(path), what);
   try {
     return readFileSync(resolvePath(path));
   } catch (error) {

@@ -103,7 +103,7 @@ interface Workspace {
 async function prepare(tls: { ca: string; cert: string; key: string }, rng: CryptoRandomSource): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), 'hp-bench-hub-'));
   writeFileSync(join(dir, 'hub-cert.pem'), tls.cert);
-  writeFileSync(join(dir, 'hub-key.pem'), tls.key);
+  writeFileSync(join(dir, 'hub-key.pem'), tls.key, { mode: 0o600 });
   const configFile = join(dir, 'hub.yaml');
   writeFileSync(
     configFile,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { assertPrivateFile } from '../secrets/secret-file.ts';
 import { createServer as createPlainServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -181,6 +182,7 @@ function installErrorHandling(app: HttpApp, options: HttpServerOptions, routes: 
 
 /** The TLS material of a server, read when it starts listening (so a renewed certificate is picked up on restart). */
 function loadTls(tls: NonNullable<HttpServerOptions['tls']>): { cert: Buffer; key: Buffer } {
+  assertPrivateFile(tls.keyFile, 'TLS key file');
   return { cert: readPem(tls.certFile, 'certificate'), key: readPem(tls.keyFile, 'key') };
 }
 

@@ -16,7 +16,7 @@ import { doctorCommand } from '../../cli/commands/doctor.ts';
 /**
  * `hushpoint doctor` on a provisioned hub.yaml: the certificate, tokens, database and the live
  * TLS listener pass while the hub runs; a stopped hub, a certificate from another CA and a
- * world-readable token are each reported with the fix.
+ * world-readable token (FAIL: the hub refuses it) are each reported with the fix.
  */
 
 const root = mkdtempSync(join(tmpdir(), 'hp-doctor-hub-'));
@@ -103,12 +103,12 @@ describe('hushpoint doctor on a provisioned hub', () => {
     expect(code).toBe(0);
   });
 
-  it('a world-readable token is a WARN with chmod as the fix', async () => {
+  it('a world-readable token is a FAIL (the hub would refuse it) with chmod as the fix', async () => {
     chmodSync(join(storeDir, 'admin.token'), 0o644);
     try {
       const report = await runDoctor(hubFile, synced);
       expect(report.checks.find((c) => c.name === 'tokens')).toMatchObject({
-        status: 'WARN',
+        status: 'FAIL',
         fix: `\`chmod 600 ${join(storeDir, 'admin.token')}\``,
       });
     } finally {

@@ -20,7 +20,7 @@ const LAUNCHER = fileURLToPath(new URL('../../cli/hushpoint.mjs', import.meta.ur
 const KEY = 'ab'.repeat(32);
 
 function writeConfig(dir: string, extra = ''): string {
-  writeFileSync(join(dir, 'store-1.key'), `${KEY}\n`);
+  writeFileSync(join(dir, 'store-1.key'), `${KEY}\n`, { mode: 0o600 });
   const file = join(dir, 'hq.yaml');
   writeFileSync(
     file,

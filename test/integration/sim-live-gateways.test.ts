@@ -54,7 +54,7 @@ describe('hushpoint sim run with live gateways', () => {
     recorder = await recordMessages(broker.url, ['hushpoint/v1/+/gateways/+/presence']);
     const configs = join(dir, 'configs');
     mkdirSync(configs);
-    writeFileSync(join(configs, 'credential'), 'sim-credential\n');
+    writeFileSync(join(configs, 'credential'), 'sim-credential\n', { mode: 0o600 });
     for (const id of LIVE) {
       const config = {
         role: 'gateway',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../../shared/errors.ts';
+import { assertPrivateFile } from '../../../shared/secrets/secret-file.ts';
 import type { Logger } from '../../../shared/ports/logger.ts';
 import { parseSigningKey } from '../../../shared/upstream/signing.ts';
 import type { UpstreamConfig } from '../config.schema.ts';
@@ -15,7 +16,8 @@ export function upstreamSenderFromConfig(
   if (!config.enabled) return null;
   if (config.url === undefined)
     throw new AppError('CFG_INVALID', 'upstream.url is required when upstream.enabled is true');
-  const read = (path: string, what: string): Buffer => {
+  const read = (path: string, what: string, secret = false): Buffer => {
+    if (secret) assertPrivateFile(deps.resolvePath(path), what);
     try {
       return readFileSync(deps.resolvePath(path));
     } catch (error) {
@@ -31,7 +33,7 @@ export function upstreamSenderFromConfig(
     if (config.signingKeyFile === undefined)
       throw new AppError('CFG_INVALID', 'upstream.signingKeyFile is required for the https transport');
     const key = parseSigningKey(
-      read(config.signingKeyFile, 'upstream signing key file').toString('utf8'),
+      read(config.signingKeyFile, 'upstream signing key file', true).toString('utf8'),
       config.signingKeyFile,
     );
     return createHttpsSender({
@@ -45,7 +47,7 @@ export function upstreamSenderFromConfig(
   const password =
     config.passwordFile === undefined
       ? undefined
-      : read(config.passwordFile, 'upstream password file').toString('utf8').trim();
+      : read(config.passwordFile, 'upstream password file', true).toString('utf8').trim();
   return createMqttSender({
     url: config.url,
     store: deps.store,

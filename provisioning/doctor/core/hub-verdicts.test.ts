@@ -61,7 +61,7 @@ describe('doctor hub verdicts', () => {
     ],
     [[token({ error: 'ENOENT' })], 'FAIL', /cannot be read \(ENOENT\); the hub will not start/],
     [[token({ length: 8 })], 'FAIL', /has 8 characters, expected at least 16/],
-    [[token({ mode: 0o100644 })], 'WARN', /readable by other users \(mode 644\)/],
+    [[token({ mode: 0o100644 })], 'FAIL', /readable by other users \(mode 644\); the hub will not start/],
   ])('tokens %j → %s', (facts, status, detail) => {
     const result = tokensVerdict(facts);
     expect(result.status).toBe(status);

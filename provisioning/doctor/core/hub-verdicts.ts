@@ -101,12 +101,13 @@ export function tokensVerdict(facts: TokenFact[]): CheckResult {
         `write a longer random token: \`openssl rand -base64 32 > ${f.path}\``,
       );
   }
-  const open = configured.find((f) => (f.mode & 0o077) !== 0);
+  // The hub refuses a token file others may read or change (shared/secrets/secret-file.ts).
+  const open = configured.find((f) => (f.mode & 0o027) !== 0);
   if (open !== undefined)
     return check(
       'tokens',
-      'WARN',
-      `the ${open.what} token file ${open.path} is readable by other users (mode ${(open.mode & 0o777).toString(8)})`,
+      'FAIL',
+      `the ${open.what} token file ${open.path} is readable by other users (mode ${(open.mode & 0o777).toString(8)}); the hub will not start`,
       `\`chmod 600 ${open.path}\``,
     );
   return check(

@@ -272,7 +272,7 @@ describe('doctor verdicts: config, files, service', () => {
     [{}, { readable: false }, 'FAIL', /cannot be read by this user/],
     [{}, { size: 0 }, 'FAIL', /is empty/],
     [{ parses: false }, {}, 'FAIL', /is not a PEM certificate/],
-    [{}, { mode: 0o100644 }, 'WARN', /readable by every user \(mode 644\)/],
+    [{}, { mode: 0o100644 }, 'FAIL', /readable by every user \(mode 644\); the gateway will not start/],
   ])('files: CA %j, credential %j → %s', (caOver, credOver, status, detail) => {
     const result = gatewayFilesVerdict({
       ca: file({ configured: 'ca.pem', path: '/etc/hushpoint/ca.pem', parses: true, ...caOver }),

@@ -107,11 +107,12 @@ export function gatewayFilesVerdict(facts: { ca: FileFact | null; credential: Fi
       `the CA certificate ${ca.path} is not a PEM certificate`,
       `${fromBundle}: it must be the store's ca.pem`,
     );
-  if ((credential.mode & 0o007) !== 0) {
+  // The gateway refuses a credential others may read or its group may change (shared/secrets/secret-file.ts).
+  if ((credential.mode & 0o027) !== 0) {
     return check(
       'files',
-      'WARN',
-      `the credential ${credential.path} is readable by every user (mode ${(credential.mode & 0o777).toString(8)})`,
+      'FAIL',
+      `the credential ${credential.path} is readable by every user (mode ${(credential.mode & 0o777).toString(8)}); the gateway will not start`,
       `sudo chmod 0640 ${credential.path} (and chown root:hushpoint)`,
     );
   }
