@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
@@ -87,10 +87,19 @@ export class SqliteOutbox {
   static open(path: string, bounds: OutboxBounds): SqliteOutbox {
     let db: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') {
+        mkdirSync(dirname(path), { recursive: true });
+        // The outbox holds the windows not yet delivered: readable by the gateway's user only.
+        closeSync(openSync(path, 'a', 0o600));
+        chmodSync(path, 0o600);
+      }
       db = new Database(path);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // A delivered window is overwritten, not left in a free page: a stolen SD card holds only
+      // what is still waiting (docs/security.md), and the WAL is cut back after each checkpoint.
+      db.pragma('secure_delete = ON');
+      db.pragma('journal_size_limit = 0');
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version === 0) {
         db.exec(`

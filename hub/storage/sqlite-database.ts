@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
 import { migrate } from './migrations.ts';
@@ -16,6 +17,7 @@ export interface OpenOptions {
  */
 export function openHubDatabase(file: string, options: OpenOptions = {}): Database {
   let db: Database;
+  if (options.readonly !== true && file !== ':memory:') ownerOnly(file);
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
   } catch (error) {
@@ -33,4 +35,24 @@ export function openHubDatabase(file: string, options: OpenOptions = {}): Databa
     migrate(db);
   }
   return db;
+}
+
+/**
+ * The database holds identity keys and shoppers' histories: it is created readable by the hub's
+ * user only (SQLite gives its -wal and -shm files the same mode), and an older file that others
+ * could read is made owner-only (docs/security.md, "Secrets at rest").
+ */
+function ownerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  } catch (error) {
+    throw new AppError(
+      'STORE_FAILED',
+      `Cannot create the hub database "${file}" owner-only: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
