@@ -165,7 +165,7 @@ describe('leak scan: hub, upstream and HQ', () => {
       Date.now(),
     );
     expect(stored).toEqual(releases.map(() => 'stored'));
-    expect(releases.length).toBeGreaterThan(2);
+    expect(releases.length).toBeGreaterThanOrEqual(2); // the day's footfall and visits
     const auth = { authorization: 'Bearer hq-analyst-token-0123' };
     for (const path of ['/v1/views/footfall', '/v1/pooled/footfall', '/v1/stores', '/v1/ingest', '/metrics'])
       visible.push(
