@@ -210,6 +210,22 @@ export function buildHttpServer(options: HttpServerOptions): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     exposeHeadRoutes: false,
+    // A URL the router refuses before any route (bad percent-encoding, a parameter over 100
+    // characters) answers in the same error format as everything else (found by the HTTP fuzz target).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = tooLong ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+      const message = tooLong
+        ? 'A path parameter is longer than 100 characters, expected a shorter id'
+        : status === 400
+          ? 'The path is not a valid URL (bad percent-encoding), expected an encoded path'
+          : 'The request could not be routed';
+      const body = errorBody(status === 500 ? 'INTERNAL' : 'API_BAD_REQUEST', message);
+      const raw = reply as unknown as { status(code: number): { send(payload: unknown): unknown } };
+      void raw
+        .status(status)
+        .send(options.errorField === true && status < 500 ? { error: { ...body.error, field: '' } } : body);
+    },
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
   // Query strings and path parameters are text, so they are coerced to the schema's types; a JSON
