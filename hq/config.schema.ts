@@ -31,6 +31,8 @@ export const HqConfigSchema = Type.Object(
   {
     role: Type.Union([Type.Literal('hq'), Type.Literal('collector')]),
     database: Type.String({ minLength: 1, default: 'hq.db' }),
+    /** A cap on the SQLite file (MiB): past it HQ refuses new releases (unacknowledged, retried) instead of filling the disk. */
+    databaseMaxMb: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 * 1024 * 1024 })),
     postgres: Type.Optional(
       Type.Object(
         {

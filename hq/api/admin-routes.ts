@@ -81,6 +81,7 @@ export function registerAdminRoutes(app: HttpApp, deps: AdminRouteDeps): void {
         engine: deps.store().engine,
         ...counts,
         writerDepth: deps.writer().depth,
+        writerFailing: deps.writer().failing,
         mqtt: consumer === null ? null : { consumerId: consumer.id, ...consumer.consumer.status() },
       };
     },

@@ -121,6 +121,9 @@ export const IngestSchema = Type.Object(
     duplicates: Type.Integer(),
     quarantined: Type.Integer(),
     writerDepth: Type.Integer(),
+    writerFailing: Type.Boolean({
+      description: 'database writes failing (full, unreachable): releases wait unacknowledged',
+    }),
     mqtt: Type.Union([
       Type.Object(
         {

@@ -37,6 +37,8 @@ interface Pending<T> {
 export interface BatchWriter {
   submit(item: IncomingRelease): Promise<IngestOutcome>;
   quarantine(entry: QuarantineEntry): Promise<void>;
+  /** True while database writes fail (full, unreachable) and the batch is being retried. */
+  readonly failing: boolean;
   /** Releases waiting or being written. */
   readonly depth: number;
   stop(): Promise<void>;
@@ -158,6 +160,9 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
     },
     get depth() {
       return releases.length + (writing !== null ? 1 : 0);
+    },
+    get failing() {
+      return failing;
     },
     async stop() {
       // No new submissions, no more retries; what already waits gets one more attempt.

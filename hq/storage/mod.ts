@@ -50,5 +50,8 @@ export async function openConfiguredStore(
       logger: options.logger,
     });
   }
-  return openSqliteStore(resolvePath(config.database), { readonly: options.readonly === true });
+  return openSqliteStore(resolvePath(config.database), {
+    readonly: options.readonly === true,
+    ...(config.databaseMaxMb !== undefined ? { maxBytes: config.databaseMaxMb * 1024 * 1024 } : {}),
+  });
 }

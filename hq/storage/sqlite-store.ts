@@ -73,7 +73,7 @@ function migrate(db: Database, file: string): void {
 
 const SELECT_RELEASE = `SELECT r.*, k.deliveries FROM releases r JOIN release_keys k ON k.store = r.store AND k.release_id = r.release_id`;
 
-export function openSqliteStore(file: string, options: { readonly?: boolean } = {}): HqStore {
+export function openSqliteStore(file: string, options: { readonly?: boolean; maxBytes?: number } = {}): HqStore {
   let db: Database;
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
@@ -87,7 +87,28 @@ export function openSqliteStore(file: string, options: { readonly?: boolean } = 
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db, file);
+    if (options.maxBytes !== undefined) {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+    }
   }
+  /** A full disk (or the databaseMaxMb cap) or an I/O error is the database failing: the writer retries, nothing is acknowledged. */
+  const storageFailure = <T>(what: string, write: () => T): T => {
+    try {
+      return write();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/.test(code))
+        throw new AppError(
+          'STORE_FAILED',
+          code === 'SQLITE_FULL'
+            ? `The HQ database "${file}" is full (the disk, or databaseMaxMb): ${what} waits until there is room`
+            : `The HQ database "${file}" failed (${code}): ${what} waits`,
+          { cause: error },
+        );
+      throw error;
+    }
+  };
   const selectKey = db.prepare('SELECT sha256 FROM release_keys WHERE store = ? AND release_id = ?');
   const insertKey = db.prepare(
     'INSERT INTO release_keys (store, release_id, sha256, kind, window_start, received_ms, deliveries) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -212,10 +233,12 @@ export function openSqliteStore(file: string, options: { readonly?: boolean } = 
     engine: 'sqlite',
     async ingest(batch, nowMs) {
       if (batch.length === 0) return [];
-      return ingestTx.immediate(batch, nowMs);
+      return storageFailure('the batch', () => ingestTx.immediate(batch, nowMs));
     },
     async quarantine(entries, nowMs) {
-      db.transaction(() => entries.forEach((e) => quarantineOne(e, nowMs))).immediate();
+      storageFailure('the quarantine entry', () =>
+        db.transaction(() => entries.forEach((e) => quarantineOne(e, nowMs))).immediate(),
+      );
     },
     async getRelease(store, releaseId) {
       const row = db.prepare(`${SELECT_RELEASE} WHERE r.store = ? AND r.release_id = ?`).get(store, releaseId) as

@@ -32,6 +32,8 @@ export interface TestHqOptions {
   readonly serve?: boolean;
   readonly consumerId?: string;
   readonly dir?: string;
+  /** hq.yaml's databaseMaxMb (SQLite only). */
+  readonly databaseMaxMb?: number;
 }
 
 export async function startTestHq(options: TestHqOptions): Promise<TestHq> {
@@ -44,6 +46,7 @@ export async function startTestHq(options: TestHqOptions): Promise<TestHq> {
   const document = {
     role: 'hq',
     database: 'hq.db',
+    ...(options.databaseMaxMb !== undefined ? { databaseMaxMb: options.databaseMaxMb } : {}),
     ...(options.postgresUrl !== undefined ? { postgres: { urlFile: 'postgres.url', poolSize: 4 } } : {}),
     listen: { host: '127.0.0.1', port: 0 },
     ...(options.token !== undefined ? { api: { tokenFile: 'analyst.token' } } : {}),
