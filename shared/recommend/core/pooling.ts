@@ -146,7 +146,7 @@ function restrict(stat: ItemStatistic, keep: readonly string[]): ItemStatistic {
  * same cells. Restricting drops values (post-processing): the noise per value is unchanged, so
  * the pooled variance stays uniform, which the cleaning's noise edge needs (docs/recommender.md §4).
  */
-export function alignStatistics(statistics: readonly ItemStatistic[]): ItemStatistic[] {
+export function alignStatistics(statistics: readonly ItemStatistic[], within?: ReadonlySet<string>): ItemStatistic[] {
   const first = statistics[0];
   if (first === undefined) return [];
   const shared = new Map(first.items.map((c) => [c, 1]));
@@ -155,6 +155,6 @@ export function alignStatistics(statistics: readonly ItemStatistic[]): ItemStati
       throw new AppError('RECO_STATS_MISMATCH', `cannot align ${s.metric} with ${first.metric}`);
     for (const c of s.items) if (shared.has(c)) shared.set(c, (shared.get(c) as number) + 1);
   }
-  const keep = first.items.filter((c) => shared.get(c) === statistics.length);
+  const keep = first.items.filter((c) => shared.get(c) === statistics.length && (within?.has(c) ?? true));
   return statistics.map((s) => restrict(s, keep));
 }
