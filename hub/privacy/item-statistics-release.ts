@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.ts';
 import { rationalFromDecimal, type Rational } from '../../shared/privacy/rational.ts';
 import { decodeAnyReleasePayload } from '../../shared/upstream/release-payload-v2.ts';
 import {
+  buildCatalog,
   buildHistories,
   DEFAULT_FIT_PARAMETERS,
   fromReleaseMeasure,
@@ -123,7 +125,7 @@ export function itemStatisticsReleases(
       units: unitsOf,
       compute(db, context, included) {
         const installed = deps.installedItems();
-        const supports = installed === null ? ownSupports(db, context.window) : null;
+        const supports = ownSupports(db, context.window);
         if (installed === null && supports === null)
           throw new AppError(
             'DP_INVALID_PARAMETER',
@@ -160,4 +162,26 @@ export function parseItemCatalog(text: string, source: string): string[] {
   });
   if (codes.length === 0) throw new AppError('CFG_INVALID', `${source} lists no item codes, expected one per line`);
   return codes;
+}
+
+/** The release kinds' deps from privacy.releases.itemStatistics (the catalog file read now), or undefined when off. */
+export function itemStatisticsFromConfig(
+  privacy: PrivacyConfig,
+  deps: { resolvePath: (path: string) => string; installedItems: () => readonly string[] | null },
+): ItemStatisticsDeps | undefined {
+  const section = privacy.releases.itemStatistics;
+  if (!section.enabled) return undefined;
+  if (section.catalogFile === undefined)
+    throw new AppError('CFG_INVALID', 'privacy.releases.itemStatistics.catalogFile is required when enabled');
+  const path = deps.resolvePath(section.catalogFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AppError(
+      'CFG_UNREADABLE',
+      `The item catalog file "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return { catalog: buildCatalog(parseItemCatalog(text, path)), installedItems: deps.installedItems };
 }
