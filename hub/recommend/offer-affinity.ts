@@ -84,11 +84,15 @@ export function createOfferAffinity(options: OfferAffinityOptions): OfferAffinit
       };
       offerIndex.set(catalog, offers);
     }
-    const codes = usablePurchases(signals.purchases, signals.exclusions).map((p) => p.sku ?? p.category);
-    const key = codes.sort().join('\n');
+    // The cache key: the purchases and exclusions as read (the store's order is stable), no sort.
+    let key = '';
+    for (const p of signals.purchases) key += `${p.id}\u001f${p.sku ?? ''}\u001f${p.category}\u001e`;
+    key += '\u001d';
+    for (const e of signals.exclusions) key += `${e.purchaseId ?? ''}\u001f${e.sku ?? ''}\u001e`;
     const cached = shoppers.get(shopperPk);
     if (cached !== undefined && cached.catalog === catalog && cached.modelId === model.modelId && cached.key === key)
       return cached.value;
+    const codes = usablePurchases(signals.purchases, signals.exclusions).map((p) => p.sku ?? p.category);
     const items = new Set<number>();
     for (const code of codes) {
       const i = model.position.get(code);
