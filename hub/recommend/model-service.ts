@@ -89,6 +89,7 @@ export function createModelService(deps: ModelServiceDeps): ModelService {
     ...(ca !== undefined ? { ca } : {}),
   });
   let job: ScheduledJob | null = null;
+  let inflight: Promise<unknown> = Promise.resolve();
   let broken = false;
 
   function installed(): InstalledModel | null {
@@ -144,10 +145,13 @@ export function createModelService(deps: ModelServiceDeps): ModelService {
       job = scheduleJob('model-fetch', config.fetch.cron, async () => void (await fetchNow()), {
         timezone: deps.timeZone,
       });
+      // One fetch at start-up, in the background: a hub that was down catches up at once.
+      inflight = fetchNow().catch((error: unknown) => logger.error({ err: error }, 'model fetch failed'));
     },
     async stop() {
       await job?.stop();
       job = null;
+      await inflight;
     },
     schedules: () => [{ name: 'model-fetch', expression: config.fetch.cron, timezone: deps.timeZone }],
   };
