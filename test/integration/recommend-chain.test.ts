@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load-config.ts';
+import { checkOpenApiDocument } from '../../shared/testing/openapi-check.ts';
 import { createLogger, silentLogger, type Logger } from '../../shared/ports/logger.ts';
 import { FakeClock, systemClock } from '../../shared/ports/clock.ts';
 import { generateModelKeyPair, signModelBody } from '../../shared/recommend/adapters/model-signing.ts';
@@ -287,6 +288,20 @@ describe(`recommender chain (seeds ${JSON.stringify(SEEDS)}, ${process.env.HUSHP
     // A new hub process reads the kept model from its folder.
     expect(hubModels(hub).installed()?.document.version).toBe(1);
     for (const v of [2, 3, 4]) rmSync(join(models, `${v}.model`));
+  });
+
+  it("documents the model endpoints in HQ's OpenAPI document", async () => {
+    const { get } = await import('node:https');
+    const text = await new Promise<string>((resolve, reject) => {
+      get(`${url}/openapi.json`, { ca: readFileSync(join(dir, 'ca.pem')) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      }).on('error', reject);
+    });
+    const document = JSON.parse(text) as { paths: Record<string, unknown> };
+    expect(checkOpenApiDocument(document, hq.http?.routes ?? [])).toEqual([]);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/models/latest', '/v1/models/{version}']));
   });
 
   it('a store credential is required for the model endpoint', async () => {
