@@ -8,6 +8,7 @@ import { assertPrivateFile } from '../shared/secrets/secret-file.ts';
 import { packageVersion } from '../shared/version.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
 import { registerLayoutRoutes } from './api/layout-routes.ts';
+import { registerModelRoutes } from './api/model-routes.ts';
 import { bearerAuth } from './api/auth.ts';
 import { registerReleaseRoutes } from './api/release-routes.ts';
 import { storeDirectory } from './api/scope.ts';
@@ -19,6 +20,8 @@ import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.ts';
 import { createIngestMetrics } from './ingest/metrics.ts';
 import { createMqttConsumer, type MqttConsumer } from './ingest/mqtt-consumer.ts';
 import { openConfiguredStore, type HqStore } from './storage/mod.ts';
+import { modelPublisherFromConfig, type ModelPublisher } from './pooling/model-publisher.ts';
+import { scheduleJob, type ScheduledJob } from '../shared/scheduling/cron-scheduler.ts';
 
 /**
  * HQ's composition root: createHq(deps) → {start, stop}. It opens the store (SQLite or
@@ -52,6 +55,8 @@ export interface Hq {
   /** The listening port once started (null without HTTP). */
   readonly port: number | null;
   readonly secure: boolean;
+  /** The recommender's model pooling job (null without a `models` section). */
+  readonly models: ModelPublisher | null;
   start(): Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -95,6 +100,14 @@ export function createHq(deps: HqDeps): Hq {
       ? { certFile: resolvePath(config.listen.certFile), keyFile: resolvePath(config.listen.keyFile) }
       : null;
   let store: HqStore | null = null;
+  const models = modelPublisherFromConfig(config, {
+    store: () => opened(store, 'store'),
+    clock,
+    logger: logger.child({ component: 'models' }),
+    tool: `hushpoint ${packageVersion()} hq pool-models`,
+    resolvePath,
+  });
+  let modelJob: ScheduledJob | null = null;
   let writer: BatchWriter | null = null;
   let consumer: MqttConsumer | null = null;
   let http: HttpServer | null = null;
@@ -154,6 +167,14 @@ export function createHq(deps: HqDeps): Hq {
       writer: () => opened(writer, 'writer'),
       consumer: () => (consumer === null ? null : { consumer, id: consumerId }),
     });
+    if (models !== null)
+      registerModelRoutes(server.app, {
+        directory: models.directory,
+        keys,
+        clock,
+        maxSkewSeconds: config.maxClockSkewSeconds,
+        logger,
+      });
     registerDashboardRoutes(server.app, { tokenRequired: token !== null });
     return server.listen();
   }
@@ -177,6 +198,7 @@ export function createHq(deps: HqDeps): Hq {
       return port;
     },
     secure: tls !== null,
+    models: models?.publisher ?? null,
     async start() {
       if (store !== null) throw new AppError('INTERNAL', 'HQ already started');
       store = await openConfiguredStore(config, resolvePath, { logger });
@@ -221,6 +243,18 @@ export function createHq(deps: HqDeps): Hq {
           });
           if (deps.consumerMode !== 'leave') await consumer.start();
         }
+        const schedule = config.models?.schedule;
+        if (models !== null && schedule !== undefined) {
+          const publisher = models.publisher;
+          modelJob = scheduleJob(
+            'pool-models',
+            schedule,
+            async () => {
+              await publisher.publish().catch((error: unknown) => logger.error({ err: error }, 'model pooling failed'));
+            },
+            { timezone: 'UTC' },
+          );
+        }
         logger.info(
           { port, stores: directory.ids.length, engine: opening.engine, tls: tls !== null, mqtt: consumer !== null },
           'hq started',
@@ -234,6 +268,8 @@ export function createHq(deps: HqDeps): Hq {
       }
     },
     async stop() {
+      await modelJob?.stop();
+      modelJob = null;
       await consumer?.stop();
       await writer?.stop();
       await http?.close();

@@ -1,3 +1,4 @@
+import { validate as validateCron } from 'node-cron';
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN } from '../shared/protocol/topics.ts';
 import type { RoleSchema } from '../shared/config/load-config.ts';
@@ -96,6 +97,22 @@ export const HqConfigSchema = Type.Object(
       ),
       { minItems: 1, maxItems: 10_000 },
     ),
+    /**
+     * The recommender's models (docs/hq.md#models): the pooling job signs each with HQ's Ed25519
+     * key (`hushpoint recommend keygen`; the hubs hold its public half) and writes it to `dir` as
+     * the next version; served at GET /v1/models/latest. `schedule` (node-cron, UTC) runs the job;
+     * without it only `hushpoint hq pool-models` does.
+     */
+    models: Type.Optional(
+      Type.Object(
+        {
+          dir: Type.String({ minLength: 1, default: 'models' }),
+          signingKeyFile: FilePath,
+          schedule: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        closed,
+      ),
+    ),
     /** Requests whose timestamp is further than this from HQ's clock are refused. */
     maxClockSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: MAX_CLOCK_SKEW_SECONDS }),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: MAX_RELEASE_V2_BYTES, default: MAX_RELEASE_V2_BYTES }),
@@ -139,6 +156,12 @@ function semanticCheck(config: HqConfig): Problem[] {
     problems.push({
       path: '/mqtt/url',
       message: `is "${config.mqtt.url}", expected mqtts:// (plain MQTT only to a loopback broker)`,
+    });
+  }
+  if (config.models?.schedule !== undefined && !validateCron(config.models.schedule)) {
+    problems.push({
+      path: '/models/schedule',
+      message: `is "${config.models.schedule}", expected a cron expression such as "30 3 * * *"`,
     });
   }
   if (config.mqtt === undefined) {

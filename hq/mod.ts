@@ -25,3 +25,11 @@ export { CONSUMER_USER, mosquittoAcl, mosquittoConf } from './broker/core/mosqui
 export { computeTotals, formatTotals, type MetricTotals, type PeriodTotals } from './totals.ts';
 export { consistentView, projectToTotal, roundPreservingTotal, type ConsistentView } from './core/consistency.ts';
 export { VIEWS, VIEW_NAMES, type View, type ViewName } from './pooling/core/views.ts';
+export {
+  createModelPublisher,
+  modelPublisherFromConfig,
+  type ModelPublisher,
+  type PublishOutcome,
+} from './pooling/model-publisher.ts';
+export { createModelDirectory, type ModelDirectory } from './pooling/adapters/model-directory.ts';
+export { poolItemModel, type ReceivedItemRelease } from './pooling/core/item-model.ts';

@@ -19,7 +19,13 @@ import {
 } from './broker/mod.ts';
 import { createShopperService, registerShopperRoutes, type ShopperService } from './shoppers/mod.ts';
 import { createPresence, type Presence } from './presence/mod.ts';
-import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
+import {
+  createReleaseService,
+  itemStatisticsFromConfig,
+  upstreamSenderFromConfig,
+  type ReleaseService,
+} from './privacy/mod.ts';
+import { createModelService, createOfferAffinity, type ModelService } from './recommend/mod.ts';
 import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
 import { hubStatusProviders, readStats, registerStatusPage, type HubStats } from './status/mod.ts';
 
@@ -59,6 +65,8 @@ export interface Hub {
   readonly privacy: ReleaseService;
   /** Offers: catalog, decisions on zone entry, audit trail, shopper API (hub/offers). */
   readonly offers: OfferService;
+  /** HQ's item model: fetch, install, use in the offers ranking (hub/recommend). */
+  readonly recommend: ModelService;
   readonly gateways: GatewayAdmin;
   readonly shoppers: Omit<ShopperService, 'directory' | 'start' | 'stop' | 'byToken'>;
   /** The admin and technician tokens (null when not configured; read at start). */
@@ -243,7 +251,21 @@ function buildFeatures(basics: Basics) {
     disconnect: (id) => broker.running?.disconnectGateway(id),
   });
 
+  const recommend = createModelService({
+    config: config.recommend,
+    store: config.store,
+    upstream: config.upstream,
+    timeZone: config.privacy.timeZone,
+    resolvePath,
+    clock,
+    logger: logger.child({ component: 'recommend' }),
+  });
+  const itemStatistics = itemStatisticsFromConfig(config.privacy, {
+    resolvePath,
+    installedItems: () => recommend.installedItems(),
+  });
   const privacy = createReleaseService({
+    ...(itemStatistics !== undefined ? { itemStatistics } : {}),
     db,
     store: config.store,
     privacy: config.privacy,
@@ -269,12 +291,30 @@ function buildFeatures(basics: Basics) {
     random,
     logger: logger.child({ component: 'offers' }),
     resolvePath,
+    ...(config.recommend.enabled
+      ? { affinity: createOfferAffinity({ model: () => recommend.installed(), weight: config.recommend.offerWeight }) }
+      : {}),
   });
   const stats = (): HubStats => {
     counters.flush();
     return readStats(db);
   };
-  return { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats };
+  return {
+    db,
+    counters,
+    events,
+    api,
+    tokens,
+    shoppers,
+    commands,
+    presence,
+    broker,
+    gateways,
+    privacy,
+    offers,
+    recommend,
+    stats,
+  };
 }
 
 export function createHub(deps: HubDeps): Hub {
@@ -287,8 +327,22 @@ export function createHub(deps: HubDeps): Hub {
   };
   const { config, resolvePath, logger } = basics;
   const features = buildFeatures(basics);
-  const { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats } =
-    features;
+  const {
+    db,
+    counters,
+    events,
+    api,
+    tokens,
+    shoppers,
+    commands,
+    presence,
+    broker,
+    gateways,
+    privacy,
+    offers,
+    recommend,
+  } = features;
+  const { stats } = features;
   const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
   registerRoutes({ ...basics, ...features });
 
@@ -302,6 +356,7 @@ export function createHub(deps: HubDeps): Hub {
     ports,
     privacy,
     offers,
+    recommend,
     gateways,
     shoppers,
     tokens,
@@ -322,12 +377,14 @@ export function createHub(deps: HubDeps): Hub {
       }
       presence.start();
       await privacy.start();
+      recommend.start();
       logger.info({ store: config.store, ports }, 'hub started');
     },
 
     async stop() {
       if (!started) return;
       started = false;
+      await recommend.stop();
       await privacy.stop();
       offers.stop();
       await api.close();

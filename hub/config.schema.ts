@@ -5,6 +5,7 @@ import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
 import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config.schema.ts';
 import { OffersSection, offersConfigProblems } from './offers/config.schema.ts';
+import { RecommendSection, recommendConfigProblems } from './recommend/config.schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.
@@ -146,6 +147,8 @@ export const HubConfigSchema = Type.Object(
     upstream: UpstreamSection,
     /** Offers: catalog, ε per sensitivity class, budgets, frequency caps, quiet hours, holdout (hub/offers, docs/shopper-api.md). */
     offers: OffersSection,
+    /** HQ's item model: fetch, verification, use in the offers ranking (hub/recommend, docs/recommender.md). */
+    recommend: RecommendSection,
   },
   closed,
 );
@@ -200,6 +203,7 @@ function semanticCheck(config: HubConfig): Problem[] {
   }
   problems.push(...privacyConfigProblems(config));
   problems.push(...offersConfigProblems(config));
+  problems.push(...recommendConfigProblems(config));
   return problems;
 }
 

@@ -210,6 +210,45 @@ const importCommand: Command = {
   },
 };
 
+const poolModelsCommand: Command = {
+  name: 'pool-models',
+  summary: "pool the stores' item statistics of a budget period into a signed recommender model (models.dir)",
+  description: `Reads every store's item-supports and item-covariance releases of the period (the newest
+period with item-supports releases by default), pools and cleans them as \`recommend fit --stores\`
+does, signs the model with models.signingKeyFile and writes it as the next version, served to the
+hubs at GET /v1/models/latest. Publishes nothing when the newest model of the period already
+pooled exactly these releases.`,
+  options: {
+    config: CONFIG_OPTION,
+    period: { type: 'string', value: 'LABEL', description: 'the budget period, e.g. 2026-Q4' },
+    json: { type: 'boolean', description: 'print the outcome as JSON' },
+  },
+  async run({ values }, { io }) {
+    const loaded = loadConfig(hqRole, requireString(values, 'config', 'the HQ config file (hq.yaml)'));
+    if (loaded.config.models === undefined)
+      throw usageError('hq.yaml has no models section, expected models: { dir, signingKeyFile }');
+    const period = typeof values.period === 'string' ? values.period : undefined;
+    const hq = createHq({ config: loaded.config, resolvePath: loaded.resolvePath, serve: false, consume: false });
+    await hq.start();
+    try {
+      const outcome = await (hq.models as NonNullable<typeof hq.models>).publish(
+        period !== undefined ? { budgetPeriod: period } : {},
+      );
+      if (values.json) io.out(JSON.stringify(outcome));
+      else if (outcome.status === 'published')
+        io.out(
+          `published model version ${outcome.version} of ${outcome.period}: ${outcome.stores} store(s), rank ${outcome.rank}, blend γ = ${outcome.blend.toFixed(3)}`,
+        );
+      else if (outcome.status === 'unchanged')
+        io.out(`model version ${outcome.version} of ${outcome.period} already pools these releases; nothing published`);
+      else io.out('no item-supports releases received yet; nothing published');
+      return outcome.status === 'no-releases' ? EXIT.DATA : EXIT.OK;
+    } finally {
+      await hq.stop();
+    }
+  },
+};
+
 const HQ_SUMMARY = "run HQ, the chain's receiver of stores' DP releases (HTTPS, MQTT, dashboard, API)";
 
 function hqCommandNamed(name: 'hq' | 'collector'): Command {
@@ -226,7 +265,7 @@ function hqCommandNamed(name: 'hq' | 'collector'): Command {
       'log-level': LOG_OPTION,
       'consumer-id': CONSUMER_OPTION,
     },
-    subcommands: () => [consumeCommand, totalsCommand, importCommand, brokerFilesCommand],
+    subcommands: () => [consumeCommand, totalsCommand, importCommand, brokerFilesCommand, poolModelsCommand],
     run({ values }, { io }) {
       if (name === 'collector') io.err('note: "hushpoint collector" is an alias of "hushpoint hq"');
       const configFile = requireString(values, 'config', 'the HQ config file (hq.yaml)');

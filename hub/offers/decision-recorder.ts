@@ -11,7 +11,7 @@ import {
   type OfferDecision,
 } from './core/decide.ts';
 import { eligibility, publicOffer } from './core/catalog.ts';
-import type { ShopperSignals } from './core/ranking.ts';
+import type { OfferAffinitySource, ShopperSignals } from './core/ranking.ts';
 import type { DecisionRecord, NewDecision, OfferStore, StoredDraw } from './adapters/sqlite-offer-store.ts';
 import type { CatalogService } from './catalog-service.ts';
 import type { OfferBudgetLedger } from './offer-budget.ts';
@@ -37,6 +37,8 @@ export interface DecisionRecorderDeps {
   readonly decisionConfig: DecisionConfig;
   readonly random: RandomSource;
   readonly checkpoint: (step: OfferStep, shopperPk: number) => void;
+  /** The item model's affinity per shopper (hub/recommend), when a model is installed. */
+  readonly affinity?: OfferAffinitySource;
 }
 
 /** The shopper's own data the ranking may use (exclusions are applied by the ranking). */
@@ -125,8 +127,9 @@ export function createDecisionRecorder(
     const profile = store.profile(shopper.pk);
     const signals = signalsOf(store, shopper.pk, profile.preferences);
     const policy = decisionConfig.policies.get(zone.eligible.length, zone.epsilonMicro);
+    const affinity = deps.affinity?.(shopper.pk, signals, index) ?? null;
     const keys = {
-      rankingVersion: rankingVersion(signals, index, zone),
+      rankingVersion: rankingVersion(signals, index, zone, affinity),
       eligibleSet: eligibleSetDigest(index, zone, policy),
     };
     const draws = store.drawsFor(shopper.pk, period.label, keys.eligibleSet);
@@ -140,6 +143,7 @@ export function createDecisionRecorder(
         catalog: index,
         standing: budget.standing(shopper, period),
         draws: earlierDraws(draws, before, keys.rankingVersion),
+        affinity,
         shopper: {
           consent: {
             presenceForOffers: shopper.consent.presenceForOffers,

@@ -37,6 +37,14 @@ export { auditView, offerView, explain } from './views.ts';
 export { exportShopper } from './shopper-export.ts';
 export { ARMS, DRAW_KINDS, type Arm, type DrawKind } from './core/decide.ts';
 export { REFUSAL_REASONS, type RefusalReason } from './core/guards.ts';
+export {
+  AFFINITY_WEIGHT_MAX,
+  usablePurchases,
+  type OfferAffinity,
+  type OfferAffinitySource,
+  type ShopperSignals,
+} from './core/ranking.ts';
+export type { CatalogIndex } from './core/catalog.ts';
 
 export interface OffersWiring {
   offers: OfferService;

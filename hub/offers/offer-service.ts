@@ -10,7 +10,7 @@ import type { ZoneEnterEvent } from '../events.ts';
 import { toMicroEpsilon, type OfferBudget } from './core/budget.ts';
 import { PPM, type DecisionConfig } from './core/decide.ts';
 import { eligibleOffers, type CatalogOffer } from './core/catalog.ts';
-import { compileProfile, rankEligible, RankingScratch } from './core/ranking.ts';
+import { compileProfile, rankEligible, RankingScratch, type OfferAffinitySource } from './core/ranking.ts';
 import { makeLocalClock, type LocalClock } from './core/local-time.ts';
 import { payoffCurve, PolicyCache } from './core/policy-cache.ts';
 import { createOfferStore, type DecisionRecord, type OfferStore } from './adapters/sqlite-offer-store.ts';
@@ -49,6 +49,8 @@ export interface OfferServiceDeps {
   readonly resolvePath: (path: string) => string;
   /** Called inside a decision's transaction after each step; a throw rolls the whole decision back (tests). */
   readonly checkpoint?: (step: OfferStep, shopperPk: number) => void;
+  /** The item model's affinity per shopper (hub/recommend), when the hub uses a model. */
+  readonly affinity?: OfferAffinitySource;
 }
 
 export interface OfferStats {
@@ -148,6 +150,7 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
     decisionConfig,
     random,
     checkpoint: deps.checkpoint ?? (() => undefined),
+    ...(deps.affinity !== undefined ? { affinity: deps.affinity } : {}),
   });
   const footfall =
     db.prepare(`SELECT v.cell AS zone, SUM(v.value) AS total FROM privacy_release_values v JOIN privacy_releases r ON r.id = v.release_id
@@ -215,7 +218,8 @@ export function createOfferService(deps: OfferServiceDeps): OfferService {
 
     ranking(shopperPk, zone, nowMs) {
       const index = catalog.index();
-      const profile = compileProfile(signalsOf(store, shopperPk, store.profile(shopperPk).preferences), index);
+      const signals = signalsOf(store, shopperPk, store.profile(shopperPk).preferences);
+      const profile = compileProfile(signals, index, undefined, deps.affinity?.(shopperPk, signals, index) ?? null);
       return rankEligible(profile, index, eligibleOffers(index, zone, nowMs)).map((i) => index.offers[i]?.id as string);
     },
 

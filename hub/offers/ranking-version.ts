@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normaliseSize, type CatalogIndex, type Eligibility } from './core/catalog.ts';
-import { RANKING_WEIGHTS, usablePurchases, type ShopperSignals } from './core/ranking.ts';
+import { RANKING_WEIGHTS, usablePurchases, type OfferAffinity, type ShopperSignals } from './core/ranking.ts';
 import type { ThresholdPolicy } from './core/threshold-sampler.ts';
 
 /**
@@ -41,6 +41,8 @@ function catalogDigest(catalog: CatalogIndex, zone: Eligibility): string {
         offer?.brand ?? null,
         sortedUnique((offer?.sizes ?? []).map(normaliseSize)),
         zone.popularity[j],
+        // Only offers that name items add them, so digests without items are what they were.
+        ...(offer?.items !== undefined ? [sortedUnique(offer.items)] : []),
       ];
     });
     digest = sha256(JSON.stringify(offers));
@@ -49,7 +51,12 @@ function catalogDigest(catalog: CatalogIndex, zone: Eligibility): string {
   return digest;
 }
 
-export function rankingVersion(signals: ShopperSignals, catalog: CatalogIndex, zone: Eligibility): string {
+export function rankingVersion(
+  signals: ShopperSignals,
+  catalog: CatalogIndex,
+  zone: Eligibility,
+  affinity: OfferAffinity | null = null,
+): string {
   const purchases = usablePurchases(signals.purchases, signals.exclusions)
     .map((p) => JSON.stringify([p.category, p.brand]))
     .sort();
@@ -66,6 +73,18 @@ export function rankingVersion(signals: ShopperSignals, catalog: CatalogIndex, z
       dismissed: sortedUnique(signals.dismissedOfferIds),
       redeemed: sortedUnique(signals.redeemedOfferIds),
       offers: catalogDigest(catalog, zone),
+      // The item model (when it weighs in): its id, weight and the items it reads of the shopper.
+      ...(affinity !== null && affinity.weight > 0
+        ? {
+            affinity: {
+              model: affinity.modelId,
+              weight: affinity.weight,
+              items: usablePurchases(signals.purchases, signals.exclusions)
+                .map((p) => p.sku ?? p.category)
+                .sort(),
+            },
+          }
+        : {}),
     }),
   );
 }

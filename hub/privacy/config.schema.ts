@@ -56,6 +56,20 @@ const ReleasesSection = Type.Object(
     ),
     /** Visitors and visitors with a point-of-sale purchase per store × day (enable when POS data is imported). */
     conversion: Type.Object({ enabled: Type.Boolean({ default: false }), rho: Rho(0.001) }, { ...closed, default: {} }),
+    /**
+     * The recommender's statistics per budget period (docs/recommender.md §3): item-supports over
+     * the public catalog (0.3·rho) and item-covariance over the model's item list (0.7·rho); rho is
+     * the pair's cost for a shopper. catalogFile: the public item codes, one per line.
+     */
+    itemStatistics: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        rho: Rho(0.05),
+        catalogFile: Type.Optional(FilePath),
+        maxItems: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
+      },
+      { ...closed, default: {} },
+    ),
   },
   { ...closed, default: {} },
 );
@@ -185,6 +199,12 @@ export function privacyConfigProblems(config: {
         message: `is ${release.rho}, expected at most budget.periodRho (${periodRho}): one release may not cost more than the period's cap`,
       });
     }
+  }
+  if (privacy.releases.itemStatistics.enabled && privacy.releases.itemStatistics.catalogFile === undefined) {
+    problems.push({
+      path: '/privacy/releases/itemStatistics/catalogFile',
+      message: 'is required when itemStatistics is enabled, expected the public item catalog (one code per line)',
+    });
   }
   if (lifetimeRho !== undefined && lifetimeRho < periodRho) {
     problems.push({

@@ -64,3 +64,9 @@ export type { OutgoingRelease, SendResult, UpstreamSender } from './upstream-sen
 export type { SyncReport, SyncStep } from './upstream-sync.ts';
 export { DWELL_BUCKETS, HOUR_CELLS, dwellCell, transitionCell, builtInReleases } from './release-kinds.ts';
 export { formatLedgerReport, ledgerReport, type LedgerReport } from './audit-report.ts';
+export {
+  itemStatisticsFromConfig,
+  itemStatisticsReleases,
+  parseItemCatalog,
+  type ItemStatisticsDeps,
+} from './item-statistics-release.ts';

@@ -4,7 +4,9 @@ import { rational, rationalFromDecimal } from '../../shared/privacy/rational.ts'
 import { makeLocalClock, type LocalClock } from '../../shared/time/local-calendar.ts';
 import type { PrivacyConfig } from './config.schema.ts';
 import type { AnyReleaseDefinition, ReleaseContext, ReleaseDefinition, SourceRow } from './release-definition.ts';
+import { itemStatisticsReleases, type ItemStatisticsDeps } from './item-statistics-release.ts';
 import { syntheticVisitsRelease } from './synthetic-visits-release.ts';
+import { AppError } from '../../shared/errors.ts';
 
 /**
  * The built-in releases (docs/privacy.md §4), read from the presence model's tables:
@@ -22,6 +24,7 @@ import { syntheticVisitsRelease } from './synthetic-visits-release.ts';
  * | transitions | week   | ordered pairs "a>b"            | 1 per distinct pair moved along in a visit; ≤ maxPairsPerWeek |
  * | conversion  | day    | "visitors", "buyers"           | 1 if a visit started that day; 1 if also a POS purchase that day |
  * | synthetic-visits | week | visit columns (rows layout) | ≤ maxVisitsPerWeek visits, through the DP synthesizer |
+ * | item-supports, item-covariance | period | catalog items / item pairs | weighted so one shopper moves each by ≤ 1 in L2 (item-statistics-release.ts) |
  */
 
 const ALL = rational(1n);
@@ -252,8 +255,13 @@ function conversion(config: PrivacyConfig['releases']['conversion']): ReleaseDef
  * The enabled built-in releases. `visitGapSeconds` (the presence model's) decides which
  * consecutive zone windows belong to one visit for transitions.
  */
-export function builtInReleases(config: PrivacyConfig, options: { visitGapSeconds: number }): AnyReleaseDefinition[] {
+export function builtInReleases(
+  config: PrivacyConfig,
+  options: { visitGapSeconds: number; itemStatistics?: ItemStatisticsDeps | undefined },
+): AnyReleaseDefinition[] {
   const r = config.releases;
+  if (r.itemStatistics.enabled && options.itemStatistics === undefined)
+    throw new AppError('CFG_INVALID', 'privacy.releases.itemStatistics is enabled but no item catalog was loaded');
   return [
     ...(r.footfall.enabled ? [footfall(r.footfall)] : []),
     ...(r.visits.enabled ? [visits(r.visits)] : []),
@@ -262,5 +270,9 @@ export function builtInReleases(config: PrivacyConfig, options: { visitGapSecond
     ...(r.transitions.enabled ? [transitions(r.transitions, options.visitGapSeconds)] : []),
     ...(r.conversion.enabled ? [conversion(r.conversion)] : []),
     ...(r.syntheticVisits.enabled ? [syntheticVisitsRelease(r.syntheticVisits, config.delta)] : []),
+    // Supports before covariance: round 2 may read round 1's release of the same period.
+    ...(r.itemStatistics.enabled && options.itemStatistics !== undefined
+      ? itemStatisticsReleases(r.itemStatistics, options.itemStatistics)
+      : []),
   ];
 }

@@ -20,6 +20,7 @@ import type { PrivacyConfig, UpstreamConfig } from './config.schema.ts';
 import type { AnyReleaseDefinition } from './release-definition.ts';
 import { computeCustomRelease } from './compute-custom-release.ts';
 import { builtInReleases } from './release-kinds.ts';
+import type { ItemStatisticsDeps } from './item-statistics-release.ts';
 import { privacyStatus, shopperBudget, type PrivacyStatus, type ShopperBudget } from './privacy-views.ts';
 import { createUpstreamSync, type UpstreamSync } from './upstream-service.ts';
 import type { UpstreamSender } from './upstream-sender.ts';
@@ -42,6 +43,8 @@ export interface ReleaseServiceDeps {
   readonly upstream: UpstreamConfig;
   /** The presence model's visit gap (transitions stay within a visit). */
   readonly visitGapSeconds: number;
+  /** The recommender's catalog and installed item list, when privacy.releases.itemStatistics is enabled. */
+  readonly itemStatistics?: ItemStatisticsDeps;
   readonly clock: Clock;
   /** Production: CryptoRandomSource. Anything else is logged as a warning at start. */
   readonly random: RandomSource;
@@ -126,7 +129,11 @@ export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const releases = createSqliteReleases(db);
   const caps = analyticsCaps(privacy);
   const definitions = new Map<string, AnyReleaseDefinition>();
-  for (const d of builtInReleases(privacy, { visitGapSeconds: deps.visitGapSeconds })) definitions.set(d.kind, d);
+  for (const d of builtInReleases(privacy, {
+    visitGapSeconds: deps.visitGapSeconds,
+    itemStatistics: deps.itemStatistics,
+  }))
+    definitions.set(d.kind, d);
   const randomKind = (deps.random as { kind?: unknown }).kind;
   const computeDeps = {
     db,

@@ -57,6 +57,7 @@ function configs(zones: readonly string[], exact: boolean): { privacy: PrivacyCo
         transitions: huge(r.transitions),
         conversion: huge(r.conversion),
         syntheticVisits: { ...r.syntheticVisits, enabled: false },
+        itemStatistics: r.itemStatistics,
       },
     },
     upstream: upstream.value,

@@ -58,6 +58,7 @@ export {
 export { RECOMMENDER_BOUNDS, RELEASE_KINDS, fromReleaseMeasure, toReleaseMeasure } from './core/release-measure.ts';
 export { rhoForEpsilon, splitBudget } from './core/budget.ts';
 export {
+  alignStatistics,
   chooseItemList,
   poolStatistics,
   pooledSigma,
@@ -70,6 +71,8 @@ export {
   DEFAULT_FIT_PARAMETERS,
   fitExact,
   fitStores,
+  modelFromRounds,
+  poolFirstRound,
   validateParameters,
   type FitParameters,
   type FitResult,
@@ -106,5 +109,6 @@ export {
   type ModelDocument,
   type ModelMetadata,
 } from './core/model-format.ts';
+export { isItemStatisticsKind, itemStatisticsProblem, storeItemList } from './core/store-release.ts';
 export { symmetricEigen, type SymmetricEigen } from './core/symmetric-eigen.ts';
 export { evaluateSplit, type EvaluationReport, type ProtocolMetrics } from './core/experiment.ts';

@@ -56,6 +56,7 @@ function exactPrivacy(config: PrivacyConfig): PrivacyConfig {
       transitions: { ...r.transitions, rho: 1000 },
       conversion: { ...r.conversion, rho: 1000 },
       syntheticVisits: { ...r.syntheticVisits, rho: 1000 },
+      itemStatistics: r.itemStatistics,
     },
   };
 }
@@ -144,6 +145,7 @@ export interface ServiceOptions {
   firstWindowMs?: number;
   logger?: Logger;
   checkpoint?: ReleaseServiceDeps['checkpoint'];
+  itemStatistics?: ReleaseServiceDeps['itemStatistics'];
 }
 
 export function makeService(db: Database, options: ServiceOptions): ReleaseService {
@@ -159,6 +161,7 @@ export function makeService(db: Database, options: ServiceOptions): ReleaseServi
     sender: options.sender ?? null,
     ...(options.firstWindowMs !== undefined ? { firstWindowMs: options.firstWindowMs } : {}),
     ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
+    ...(options.itemStatistics !== undefined ? { itemStatistics: options.itemStatistics } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import type { ErrorCode } from '../../../shared/errors.ts';
 import { parseReleaseTopic } from '../../../shared/protocol/topics.ts';
 import { formatProblems } from '../../../shared/validation.ts';
 import { decodeAnyReleasePayload } from '../../../shared/upstream/release-payload-v2.ts';
+import { itemStatisticsProblem } from '../../../shared/recommend/mod.ts';
 import { normalizeRelease, type NormalizedRelease } from '../../storage/core/normalize.ts';
 
 /**
@@ -13,6 +14,7 @@ import { normalizeRelease, type NormalizedRelease } from '../../storage/core/nor
  *   no control characters in names            PROTO_BAD_PAYLOAD (PostgreSQL text cannot hold U+0000)
  *   topic's store = payload's store           AUTH_FORBIDDEN (the broker authenticated the topic's store)
  *   topic's kind = payload's kind             PROTO_BAD_PAYLOAD
+ *   item-supports / item-covariance measures  PROTO_BAD_PAYLOAD (period window, metric, granularity, counts)
  *   the store is configured at HQ             AUTH_FORBIDDEN
  * HTTPS requests are authenticated by signature before this (receive-release.ts), which passes
  * the signed store as `from.store`.
@@ -88,6 +90,15 @@ export function classifyRelease(body: Uint8Array, origin: Origin): Classified {
     return refuse(
       'PROTO_BAD_PAYLOAD',
       `Payload is a "${payload.kind}" release on the topic of kind "${fromTopic.kind}", expected the same kind`,
+      payload.store,
+      payload.release,
+    );
+  }
+  const itemProblem = payload.v === 2 ? itemStatisticsProblem(payload) : null;
+  if (itemProblem !== null) {
+    return refuse(
+      'PROTO_BAD_PAYLOAD',
+      `Payload is not a usable item statistics release: ${itemProblem}`,
       payload.store,
       payload.release,
     );

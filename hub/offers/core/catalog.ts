@@ -37,6 +37,13 @@ export const OfferSchema = Type.Object(
     sensitivity: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
     /** Sizes the offer applies to (matched against the shopper's declared sizes). */
     sizes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16 }), { maxItems: 50, uniqueItems: true })),
+    /** The items (stock codes) the offer covers: the item model's affinity ranks it (docs/recommender.md §6). */
+    items: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' }), {
+        maxItems: 200,
+        uniqueItems: true,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -55,6 +62,7 @@ export interface CatalogOffer {
   readonly validTo: string;
   readonly sensitivity: string;
   readonly sizes?: readonly string[];
+  readonly items?: readonly string[];
   readonly validFromMs: number;
   readonly validToMs: number;
 }
@@ -106,6 +114,7 @@ export function publicOffer(offer: CatalogOffer): OfferInput {
     validTo: offer.validTo,
     sensitivity: offer.sensitivity,
     ...(offer.sizes !== undefined ? { sizes: [...offer.sizes] } : {}),
+    ...(offer.items !== undefined ? { items: [...offer.items] } : {}),
   };
 }
 
@@ -159,6 +168,7 @@ export function parseOffer(
       validTo: input.validTo,
       sensitivity,
       ...(input.sizes !== undefined ? { sizes: input.sizes } : {}),
+      ...(input.items !== undefined ? { items: input.items } : {}),
       validFromMs,
       validToMs,
     },

@@ -11,6 +11,7 @@ import {
   scoreEligible,
   topKThreshold,
   type DataCategory,
+  type OfferAffinity,
   type ShopperSignals,
 } from './ranking.ts';
 import { sampleUniformBelow } from '../../../shared/privacy/samplers/uniform.ts';
@@ -94,6 +95,8 @@ export interface DecisionInput {
   /** The shopper's offer budget in the budget period of nowMs. */
   readonly standing: BudgetStanding;
   readonly draws: EarlierDraws;
+  /** The item model's affinity for this shopper (hub/recommend), or null. */
+  readonly affinity?: OfferAffinity | null;
 }
 
 export interface ShownDecision {
@@ -212,7 +215,7 @@ export function decideOffer(input: DecisionInput, rng: RandomSource, config: Dec
 
   const policy = config.policies.get(n, epsilonMicro);
   const scratch = config.scratch ?? new RankingScratch();
-  const profile = compileProfile(shopper.signals, catalog, scratch);
+  const profile = compileProfile(shopper.signals, catalog, scratch, input.affinity ?? null);
   const buffers = scratch.forOffers(n);
   const scores = scoreEligible(profile, catalog, zone, buffers.scores);
   // The draw depends on the public W only; the ranking only maps the slot to an offer: slot ≤ k →

@@ -75,6 +75,33 @@ const KEY_SCALE = 2 ** 11;
 const KEY_MAX = (1 << 16) - 1;
 const RADIX = 256;
 
+/** The largest weight of the item model's affinity (hub config recommend.offerWeight × γ ≤ this). */
+export const AFFINITY_WEIGHT_MAX = 4;
+
+/**
+ * The item model's affinity for one shopper (docs/recommender.md §6, hub/recommend): per catalog
+ * offer, the model's score of the items the offer covers given the shopper's own purchases minus
+ * excluded ones, relative to their best item, in [0, 1]; and its weight, the configured weight
+ * times the model's reliability γ — 0 when the model is noise, and then the ranking is exactly
+ * the one without a model. Post-processing of a released DP model and the shopper's own data: it
+ * spends no budget (the threshold sampler, which charges, protects whatever ranking it is given).
+ */
+export interface OfferAffinity {
+  /** Per catalog offer (index order), in [0, 1]. */
+  readonly scores: Float64Array;
+  /** In [0, AFFINITY_WEIGHT_MAX]. */
+  readonly weight: number;
+  /** The model it comes from (part of the ranking version). */
+  readonly modelId: string;
+}
+
+/** Computes (or recalls) a shopper's affinity for the catalog's offers; null without a usable model. */
+export type OfferAffinitySource = (
+  shopperPk: number,
+  signals: ShopperSignals,
+  catalog: CatalogIndex,
+) => OfferAffinity | null;
+
 /** The lowest and highest score RANKING_WEIGHTS allow (every score lies in [min, max]). */
 export const SCORE_BOUNDS = {
   min: Math.min(0, RANKING_WEIGHTS.sizeMismatch) + Math.min(RANKING_WEIGHTS.dismissed, RANKING_WEIGHTS.redeemed),
@@ -84,7 +111,8 @@ export const SCORE_BOUNDS = {
     RANKING_WEIGHTS.declaredBrand +
     RANKING_WEIGHTS.retentionBrand +
     Math.max(0, RANKING_WEIGHTS.sizeMatch) +
-    RANKING_WEIGHTS.popularity,
+    RANKING_WEIGHTS.popularity +
+    AFFINITY_WEIGHT_MAX,
 } as const;
 
 /** The range of scores scoreKey maps one-to-one onto the grid (SCORE_BOUNDS lies inside it; tested). */
@@ -156,6 +184,9 @@ export interface CompiledProfile {
   readonly adjustOffers: readonly number[];
   readonly adjustDeltas: readonly number[];
   readonly usePopularity: boolean;
+  /** The item model's affinity per catalog offer, and its weight (null / 0: not used). */
+  readonly affinity: Float64Array | null;
+  readonly affinityWeight: number;
   /** The data categories this profile actually draws on (for the audit trail). */
   readonly dataCategories: readonly DataCategory[];
 }
@@ -187,6 +218,7 @@ export function compileProfile(
   signals: ShopperSignals,
   catalog: CatalogIndex,
   scratch?: RankingScratch,
+  affinity?: OfferAffinity | null,
 ): CompiledProfile {
   const w = RANKING_WEIGHTS;
   const { categoryWeight, brandWeight } = scratch?.weights(catalog) ?? {
@@ -250,7 +282,12 @@ export function compileProfile(
   adjust.sort((x, y) => x[0] - y[0]);
   if (signals.dismissedOfferIds.length + signals.redeemedOfferIds.length > 0) categories.push('offer-feedback');
   const usePopularity = catalog.popularity !== null;
-  if (usePopularity) categories.push('dp-aggregates');
+  const affinityWeight =
+    affinity !== undefined && affinity !== null && affinity.scores.length === catalog.offers.length
+      ? Math.min(Math.max(affinity.weight, 0), AFFINITY_WEIGHT_MAX)
+      : 0;
+  if (usePopularity || affinityWeight > 0) categories.push('dp-aggregates');
+  if (affinityWeight > 0 && usable > 0 && !categories.includes('purchase-history')) categories.push('purchase-history');
   let sizes: Uint8Array | null = null;
   if (preferences.sizes.length > 0) {
     sizes = scratch?.sizeFlags(catalog) ?? new Uint8Array(catalog.sizeIds.size);
@@ -266,6 +303,8 @@ export function compileProfile(
     adjustOffers: adjust.map((a) => a[0]),
     adjustDeltas: adjust.map((a) => a[1]),
     usePopularity,
+    affinity: affinityWeight > 0 ? (affinity as OfferAffinity).scores : null,
+    affinityWeight,
     dataCategories: categories,
   };
 }
@@ -328,6 +367,13 @@ export function scoreEligible(
       }
       out[j] = s;
     }
+  }
+  // The item model's affinity (an offer naming no item the model knows has 0).
+  const affinity = profile.affinity;
+  if (affinity !== null) {
+    const wa = profile.affinityWeight;
+    const ids = e.eligible;
+    for (let j = 0; j < n; j++) out[j] = (out[j] as number) + wa * (affinity[ids[j] as number] as number);
   }
   // Feedback: find each adjusted offer among the eligible ones (ascending) by binary search.
   const { adjustOffers, adjustDeltas } = profile;

@@ -89,20 +89,13 @@ export function fitStores(
   if (stores.length === 0) throw new AppError('RECO_BAD_INPUT', 'no stores to fit, expected at least one');
   const budget = splitBudget(options.rho, parameters.supportsShare);
   const first = stores.map((s) => releaseItemSupports(s.shoppers, catalog, { rho: budget.first }, rng));
-  const pooledFirst = poolStatistics(first);
-  const choice = chooseItemList(pooledFirst, parameters);
+  const { pooled: pooledFirst, choice } = poolFirstRound(first, parameters);
   const second = stores.map((s) =>
     choice.second === 'itemCovariance'
       ? releaseItemCovariance(s.shoppers, catalog, choice.items, { rho: budget.second }, rng)
       : releaseItemSupports(s.shoppers, catalog, { rho: budget.second }, rng),
   );
-  const pooledSecond = poolStatistics(second);
-  const model = buildItemModel(
-    choice.second === 'itemCovariance'
-      ? { supports: [pooledFirst], covariance: pooledSecond }
-      : { supports: [pooledFirst, pooledSecond] },
-    { shrinkage: parameters.shrinkage },
-  );
+  const { model, pooledSecond } = modelFromRounds(pooledFirst, second, parameters);
   return {
     model,
     choice,
@@ -112,8 +105,43 @@ export function fitStores(
       second: second[i] as ItemStatistic,
     })),
     rho: addRational((first[0] as ItemStatistic).rho, (second[0] as ItemStatistic).rho),
-    pooled: { first: pooledFirst, second: pooledSecond },
+    pooled: { first: pooledFirst, second: pooledSecond as PooledStatistic },
   };
+}
+
+/** HQ's step after round 1: the pooled supports and the public item list they choose (post-processing). */
+export function poolFirstRound(
+  first: readonly ItemStatistic[],
+  parameters: FitParameters = DEFAULT_FIT_PARAMETERS,
+): { pooled: PooledStatistic; choice: ItemListChoice } {
+  const pooled = poolStatistics(first);
+  return { pooled, choice: chooseItemList(pooled, parameters) };
+}
+
+/**
+ * HQ's step after round 2 (post-processing): pool the stores' second releases and clean them
+ * with the pooled supports into the model. Round 2 is either every store's covariance over one
+ * public list, or every store's second supports release (docs/recommender.md §3–§5).
+ */
+export function modelFromRounds(
+  pooledFirst: PooledStatistic,
+  second: readonly ItemStatistic[],
+  parameters: FitParameters = DEFAULT_FIT_PARAMETERS,
+): { model: ItemModel; pooledSecond: PooledStatistic | null } {
+  validateParameters(parameters);
+  if (second.length === 0)
+    return {
+      model: buildItemModel({ supports: [pooledFirst] }, { shrinkage: parameters.shrinkage }),
+      pooledSecond: null,
+    };
+  const pooledSecond = poolStatistics(second);
+  const model = buildItemModel(
+    pooledSecond.metric === 'itemCovariance'
+      ? { supports: [pooledFirst], covariance: pooledSecond }
+      : { supports: [pooledFirst, pooledSecond] },
+    { shrinkage: parameters.shrinkage },
+  );
+  return { model, pooledSecond };
 }
 
 function exactPooled(

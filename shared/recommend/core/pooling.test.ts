@@ -3,9 +3,9 @@ import { SeededRandomSource } from '../../testing/seeded-random.ts';
 import { addRational, rational } from '../../privacy/rational.ts';
 import { validateReleasePayloadV2, type ReleasePayloadV2 } from '../../upstream/release-payload-v2.ts';
 import { buildCatalog, type ShopperHistory } from './histories.ts';
-import { chooseItemList, poolStatistics, type PooledStatistic } from './pooling.ts';
+import { alignStatistics, chooseItemList, poolStatistics, type PooledStatistic } from './pooling.ts';
 import { fromReleaseMeasure, RECOMMENDER_BOUNDS, RELEASE_KINDS, toReleaseMeasure } from './release-measure.ts';
-import { releaseItemCovariance, releaseItemSupports, GRANULARITY } from './statistics.ts';
+import { releaseItemCovariance, releaseItemSupports, GRANULARITY, type ItemStatistic } from './statistics.ts';
 
 const catalog = buildCatalog(['10001', '10002', '10003', '10004']);
 const shopper = (id: string, items: number[]): ShopperHistory => ({
@@ -109,5 +109,33 @@ describe('the statistics as v2 release measures', () => {
     const stat = releaseItemSupports(storeA, catalog, { rho: '0.01' }, new SeededRandomSource(3));
     const measure = { ...toReleaseMeasure(stat), granularity: '1/1024' };
     expect(() => fromReleaseMeasure(measure, stat.items)).toThrow('has granularity 1/1024, expected 1/65536');
+  });
+});
+
+describe('alignStatistics', () => {
+  it('restricts stores with different lists to the items all describe, picking the same values by name', () => {
+    const rng = new SeededRandomSource('align-1');
+    const a = releaseItemCovariance(storeA, catalog, ['10001', '10002', '10003'], { rho: '0.1' }, rng);
+    const b = releaseItemCovariance(storeB, catalog, ['10003', '10004', '10001'], { rho: '0.1' }, rng);
+    const [x, y] = alignStatistics([a, b]) as [ItemStatistic, ItemStatistic];
+    expect(x.items).toEqual(['10001', '10003']);
+    expect(y.items).toEqual(['10001', '10003']);
+    // a: (0,0) (0,2) (2,2) of its triangle; b: 10001 is its position 2, 10003 position 0.
+    const at = (s: ItemStatistic, i: number, j: number): number =>
+      s.values[Math.min(i, j) * 3 - (Math.min(i, j) * (Math.min(i, j) - 1)) / 2 + Math.abs(j - i)] as number;
+    expect(x.values).toEqual([at(a, 0, 0), at(a, 0, 2), at(a, 2, 2)]);
+    expect(y.values).toEqual([at(b, 2, 2), at(b, 2, 0), at(b, 0, 0)]);
+    expect(poolStatistics([x, y]).values.length).toBe(3);
+    // `within` narrows further (e.g. to the supports' catalog).
+    expect(alignStatistics([a, b], new Set(['10003']))[0]?.items).toEqual(['10003']);
+  });
+
+  it('keeps one store, or equal lists, as they are', () => {
+    const rng = new SeededRandomSource('align-2');
+    const a = releaseItemSupports(storeA, catalog, { rho: '0.1' }, rng);
+    const b = releaseItemSupports(storeB, catalog, { rho: '0.1' }, rng);
+    const [x, y] = alignStatistics([a, b]);
+    expect(x).toBe(a);
+    expect(y).toBe(b);
   });
 });

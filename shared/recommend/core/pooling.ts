@@ -119,3 +119,42 @@ export function chooseItemList(supports: PooledStatistic, options: ItemListOptio
   if (chosen.length < options.minItems) return { items: [], second: 'itemSupport', threshold };
   return { items: chosen, second: 'itemCovariance', threshold };
 }
+
+function restrict(stat: ItemStatistic, keep: readonly string[]): ItemStatistic {
+  if (keep.length === stat.items.length && keep.every((c, i) => c === stat.items[i])) return stat;
+  const at = new Map(stat.items.map((c, i) => [c, i]));
+  const pick = keep.map((c) => at.get(c) as number);
+  let values: number[];
+  if (stat.layout === 'cells') values = pick.map((i) => stat.values[i] as number);
+  else {
+    const n = stat.items.length;
+    values = [];
+    for (let a = 0; a < pick.length; a++) {
+      for (let b = a; b < pick.length; b++) {
+        const [i, j] = [Math.min(pick[a] as number, pick[b] as number), Math.max(pick[a] as number, pick[b] as number)];
+        values.push(stat.values[i * n - (i * (i - 1)) / 2 + (j - i)] as number);
+      }
+    }
+  }
+  return { ...stat, items: keep, values, sensitivity: { ...stat.sensitivity, l0: values.length } };
+}
+
+/**
+ * Stores' releases of one metric over lists that may differ (a store's own catalog file, or a
+ * covariance list a store chose from its own supports): each restricted, by item name, to the
+ * items every release describes, in the first release's order — so `poolStatistics` sums the
+ * same cells. Restricting drops values (post-processing): the noise per value is unchanged, so
+ * the pooled variance stays uniform, which the cleaning's noise edge needs (docs/recommender.md §4).
+ */
+export function alignStatistics(statistics: readonly ItemStatistic[], within?: ReadonlySet<string>): ItemStatistic[] {
+  const first = statistics[0];
+  if (first === undefined) return [];
+  const shared = new Map(first.items.map((c) => [c, 1]));
+  for (const s of statistics.slice(1)) {
+    if (s.metric !== first.metric || s.layout !== first.layout)
+      throw new AppError('RECO_STATS_MISMATCH', `cannot align ${s.metric} with ${first.metric}`);
+    for (const c of s.items) if (shared.has(c)) shared.set(c, (shared.get(c) as number) + 1);
+  }
+  const keep = first.items.filter((c) => shared.get(c) === statistics.length && (within?.has(c) ?? true));
+  return statistics.map((s) => restrict(s, keep));
+}
