@@ -1,8 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
+  encodeFrame,
+  ENVELOPE_FORMAT,
+  SIGNATURE_CONTEXT,
+  type Envelope,
+} from '../../provisioning/update/core/framing.ts';
+import {
+  keyIdOf,
+  openBundle,
   packBundle,
   thisPlatform,
   type PackInput,
@@ -153,4 +162,30 @@ export class ProcessSupervisor implements ServiceControl {
       child.kill('SIGTERM');
     });
   }
+}
+
+/**
+ * A bundle around any manifest text, properly signed: what a holder of the store key (or a bug
+ * in the packer) could produce, so the checks behind the signature are tested on their own.
+ */
+export function signedBundle(manifest: string, files: readonly Uint8Array[], key: KeyObject): Buffer {
+  const envelope: Envelope = {
+    format: ENVELOPE_FORMAT,
+    v: 1 as const,
+    alg: 'ed25519' as const,
+    keyId: keyIdOf(createPublicKey(key)),
+    signature: sign(null, Buffer.from(SIGNATURE_CONTEXT + manifest, 'utf8'), key).toString('base64'),
+    manifest,
+  };
+  return Buffer.from(encodeFrame(envelope, gzipSync(Buffer.concat(files))));
+}
+
+/** The tiny release's manifest as an object, and its files in manifest order, for crafting variants. */
+export function tinyManifest(version: string, key: KeyObject): { manifest: Record<string, unknown>; files: Buffer[] } {
+  const bundle = tinyBundle(version, key);
+  const opened = openBundle(bundle, createPublicKey(key));
+  return {
+    manifest: JSON.parse(JSON.stringify(opened.manifest)) as Record<string, unknown>,
+    files: opened.files.map((f) => Buffer.from(f.bytes)),
+  };
 }
