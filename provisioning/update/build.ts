@@ -144,6 +144,7 @@ export async function buildUpdateBundle(options: BuildBundleOptions): Promise<Bu
       { path: 'package-lock.json', bytes: readFileSync(join(root, 'package-lock.json')), executable: false },
       { path: RELEASE_ENTRY, bytes: readFileSync(join(root, RELEASE_ENTRY)), executable: true },
     );
+    if (existsSync(join(root, 'docs'))) collectRelease(join(root, 'docs'), { prefix: 'docs' }, release);
     const dependencies = collectDependencies(root, release);
     const input: PackInput = {
       version,
