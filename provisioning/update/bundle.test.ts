@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError, type ErrorCode } from '../../shared/errors.ts';
 import { newKeyPair, signedBundle, snapshot, tinyBundle, tinyManifest } from '../../test/helpers/update-fixtures.ts';
-import { openBundle } from './bundle.ts';
+import { authenticateBundle, openBundle, verifyFiles } from './bundle.ts';
 import { DEFAULT_LIMITS, type BundleLimits } from './core/manifest.ts';
 import { applyUpdate } from './installer.ts';
 import type { ServiceControl } from './service.ts';
@@ -32,6 +32,17 @@ function variant(change: (m: Manifest, files: Buffer[]) => void): Buffer {
   return signedBundle(JSON.stringify(m), files, privateKey);
 }
 
+/** The installer's streamed path (authenticate, verify in a first pass that writes nothing). */
+async function streamedCodeOf(bytes: Buffer, limits: BundleLimits = DEFAULT_LIMITS): Promise<ErrorCode | 'accepted'> {
+  try {
+    await verifyFiles(authenticateBundle(bytes, publicKey, limits));
+    return 'accepted';
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return error.code;
+  }
+}
+
 function codeOf(bytes: Buffer, limits: BundleLimits = DEFAULT_LIMITS): ErrorCode | 'accepted' {
   try {
     openBundle(bytes, publicKey, limits);
@@ -49,8 +60,9 @@ const fileNamed = (m: Manifest, path: string): Record<string, unknown> => {
 };
 
 describe('bundle checks behind the signature', () => {
-  it('accepts the untouched signed manifest', () => {
+  it('accepts the untouched signed manifest', async () => {
     expect(codeOf(variant(() => undefined))).toBe('accepted');
+    expect(await streamedCodeOf(variant(() => undefined))).toBe('accepted');
     expect(codeOf(tinyBundle('2.0.0', privateKey))).toBe('accepted');
   });
 
@@ -98,6 +110,7 @@ describe('bundle checks behind the signature', () => {
       (_m, files) => void files.push(Buffer.alloc(1 << 20)),
       'UPDATE_BAD_BUNDLE',
     ],
+    ['a payload shorter than the manifest says', (_m, files) => void files.pop(), 'UPDATE_BAD_BUNDLE'],
     [
       'a file whose bytes differ from its hash',
       (m, files) => {
@@ -107,8 +120,10 @@ describe('bundle checks behind the signature', () => {
       },
       'UPDATE_HASH_MISMATCH',
     ],
-  ])('refuses %s', (_name, change, code) => {
-    expect(codeOf(variant(change))).toBe(code);
+  ])('refuses %s', async (_name, change, code) => {
+    const bytes = variant(change);
+    expect(codeOf(bytes)).toBe(code);
+    expect(await streamedCodeOf(bytes)).toBe(code);
   });
 
   it('refuses more entries, a bigger total or a bigger envelope than the limits allow', () => {

@@ -1,5 +1,8 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { closeSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { AppError } from '../../shared/errors.ts';
 import { decodeFrame, encodeFrame, ENVELOPE_FORMAT, SIGNATURE_CONTEXT, type Envelope } from './core/framing.ts';
 import {
@@ -8,6 +11,7 @@ import {
   parseManifest,
   type BuildPlatform,
   type BundleLimits,
+  type ManifestFile,
   type ManifestLink,
   type ReleaseManifest,
 } from './core/manifest.ts';
@@ -17,7 +21,8 @@ import { keyIdOf } from './signing.ts';
  * Packing and opening bundle bytes (docs/updates.md#the-bundle): the manifest is signed with
  * Ed25519 (node:crypto), the files travel gzip-compressed in manifest order, and opening checks,
  * in this order, the framing and limits, the key id, the signature, the manifest, the unpacked
- * size and every file's SHA-256 — all in memory, before anything touches the disk.
+ * size and every file's SHA-256 — a first streamed pass that writes nothing, before a second
+ * pass unpacks (and hashes again) into a staging folder.
  */
 
 export interface ReleaseFile {
@@ -99,8 +104,19 @@ export function repackPayload(bundle: Uint8Array, files: readonly Uint8Array[]):
   return Buffer.from(encodeFrame(envelope, gzipSync(Buffer.concat(files))));
 }
 
-/** Verifies a bundle against the trusted key and returns its manifest and files, or throws with an UPDATE_* code. */
-export function openBundle(bytes: Uint8Array, trusted: KeyObject, limits: BundleLimits = DEFAULT_LIMITS): OpenedBundle {
+export interface AuthenticatedBundle {
+  manifest: ReleaseManifest;
+  /** The gzip stream of the files (not yet checked against the manifest's hashes). */
+  payload: Uint8Array;
+  keyId: string;
+}
+
+/** Checks the framing, the key id, the signature and the manifest; the files are checked separately. */
+export function authenticateBundle(
+  bytes: Uint8Array,
+  trusted: KeyObject,
+  limits: BundleLimits = DEFAULT_LIMITS,
+): AuthenticatedBundle {
   const { envelope, payload } = decodeFrame(bytes, limits);
   const keyId = keyIdOf(trusted);
   if (envelope.keyId !== keyId)
@@ -114,7 +130,136 @@ export function openBundle(bytes: Uint8Array, trusted: KeyObject, limits: Bundle
       'UPDATE_BAD_SIGNATURE',
       `bundle signature does not verify with key ${keyId}: the manifest or the signature was changed after signing`,
     );
-  const manifest = parseManifest(envelope.manifest, limits);
+  return { manifest: parseManifest(envelope.manifest, limits), payload, keyId };
+}
+
+/** Receives the unpacked files one after the other, in manifest order. */
+interface FileSink {
+  open(file: ManifestFile): void;
+  write(chunk: Buffer): void;
+  close(file: ManifestFile): void;
+}
+
+/**
+ * Inflates the payload as a stream (64 KiB at a time, never the whole release in memory) and
+ * cuts it into the manifest's files; more or fewer bytes than the manifest declares, or a broken
+ * gzip stream, is UPDATE_BAD_BUNDLE.
+ */
+async function eachFile(bundle: AuthenticatedBundle, sink: FileSink): Promise<void> {
+  const files = bundle.manifest.files;
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let index = 0;
+  let left = 0;
+  const next = (): void => {
+    while (index < files.length && left === 0) {
+      sink.close(files[index] as ManifestFile);
+      index++;
+      if (index < files.length) {
+        sink.open(files[index] as ManifestFile);
+        left = (files[index] as ManifestFile).size;
+      }
+    }
+  };
+  if (files.length > 0) {
+    sink.open(files[0] as ManifestFile);
+    left = (files[0] as ManifestFile).size;
+    next();
+  }
+  const payload = bundle.payload;
+  const gunzip = Readable.from([Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)]).pipe(
+    createGunzip(),
+  );
+  let seen = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      if (seen > total)
+        throw new AppError('UPDATE_BAD_BUNDLE', `bundle payload unpacks to more than the manifest's ${total} bytes`);
+      for (let offset = 0; offset < chunk.length;) {
+        const n = Math.min(left, chunk.length - offset);
+        sink.write(chunk.subarray(offset, offset + n));
+        offset += n;
+        left -= n;
+        next();
+      }
+    }
+  } catch (error) {
+    gunzip.destroy();
+    if (error instanceof AppError) throw error;
+    throw new AppError('UPDATE_BAD_BUNDLE', `bundle payload is not a valid gzip stream (${(error as Error).message})`);
+  }
+  if (seen !== total)
+    throw new AppError(
+      'UPDATE_BAD_BUNDLE',
+      `bundle payload unpacks to ${seen} bytes, expected the manifest's ${total}`,
+    );
+}
+
+function mismatch(file: ManifestFile, actual: string): AppError {
+  return new AppError(
+    'UPDATE_HASH_MISMATCH',
+    `bundle file ${JSON.stringify(file.path)} has SHA-256 ${actual}, expected ${file.sha256} from the signed manifest`,
+  );
+}
+
+/** Checks every file's SHA-256 against the signed manifest, writing nothing. */
+export async function verifyFiles(bundle: AuthenticatedBundle): Promise<void> {
+  let hash = createHash('sha256');
+  await eachFile(bundle, {
+    open: () => void (hash = createHash('sha256')),
+    write: (chunk) => void hash.update(chunk),
+    close: (file) => {
+      const actual = hash.digest('hex');
+      if (actual !== file.sha256) throw mismatch(file, actual);
+    },
+  });
+}
+
+/**
+ * Writes the files and links into `dir` (a fresh, empty folder), hashing them again on the way;
+ * every path is checked to resolve inside `dir`. The caller removes `dir` if this throws.
+ */
+export async function unpackFiles(bundle: AuthenticatedBundle, dir: string): Promise<void> {
+  const base = resolve(dir);
+  const inside = (path: string): string => {
+    const full = resolve(base, path);
+    if (!full.startsWith(base + sep))
+      throw new AppError('UPDATE_UNSAFE_PATH', `bundle path "${path}" resolves outside the release folder`);
+    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+    return full;
+  };
+  let fd = -1;
+  let hash = createHash('sha256');
+  try {
+    await eachFile(bundle, {
+      open: (file) => {
+        fd = openSync(inside(file.path), 'wx', file.executable ? 0o755 : 0o644);
+        hash = createHash('sha256');
+      },
+      write: (chunk) => {
+        writeSync(fd, chunk);
+        hash.update(chunk);
+      },
+      close: (file) => {
+        closeSync(fd);
+        fd = -1;
+        const actual = hash.digest('hex');
+        if (actual !== file.sha256) throw mismatch(file, actual);
+      },
+    });
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  for (const link of bundle.manifest.links) symlinkSync(link.target, inside(link.path));
+}
+
+/**
+ * Verifies a bundle against the trusted key and returns its manifest and files in memory, or
+ * throws with an UPDATE_* code. For small bundles and tests; the installer streams instead
+ * (authenticateBundle, verifyFiles, unpackFiles).
+ */
+export function openBundle(bytes: Uint8Array, trusted: KeyObject, limits: BundleLimits = DEFAULT_LIMITS): OpenedBundle {
+  const { manifest, payload, keyId } = authenticateBundle(bytes, trusted, limits);
   const total = manifest.files.reduce((n, f) => n + f.size, 0);
   let unpacked: Buffer;
   try {

@@ -15,10 +15,10 @@ import {
   symlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import type { HealthRecord } from '../../shared/health-file.ts';
-import { openBundle, type OpenedBundle } from './bundle.ts';
+import { authenticateBundle, unpackFiles, verifyFiles, type AuthenticatedBundle } from './bundle.ts';
 import { compareVersions, DEFAULT_LIMITS, isReleaseVersion, type BundleLimits } from './core/manifest.ts';
 import { readHealthFile, type ServiceControl } from './service.ts';
 import { thisPlatform } from './platform.ts';
@@ -166,34 +166,8 @@ function busy(path: string, cause: unknown, pid?: number): AppError {
   );
 }
 
-/** Writes the verified files into `dir` (a fresh folder); every path is checked to stay inside it. */
-function unpack(dir: string, opened: OpenedBundle): void {
-  const base = resolve(dir);
-  const inside = (path: string): string => {
-    const full = resolve(base, path);
-    if (!full.startsWith(base + sep))
-      throw new AppError('UPDATE_UNSAFE_PATH', `bundle path "${path}" resolves outside the release folder`);
-    return full;
-  };
-  for (const file of opened.files) {
-    const full = inside(file.path);
-    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
-    const fd = openSync(full, 'wx', file.executable ? 0o755 : 0o644);
-    try {
-      writeSync(fd, file.bytes);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  for (const link of opened.manifest.links) {
-    const full = inside(link.path);
-    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
-    symlinkSync(link.target, full);
-  }
-}
-
 /** Refuses a bundle built for another platform: its native modules would not load here. */
-function checkPlatform(opened: OpenedBundle): void {
+function checkPlatform(opened: AuthenticatedBundle): void {
   const here = thisPlatform();
   const built = opened.manifest.build;
   const wrong = (['platform', 'arch', 'modules'] as const).filter((k) => built[k] !== here[k]);
@@ -283,8 +257,9 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
       'UPDATE_TOO_LARGE',
       `bundle ${bundleFile} is ${size} bytes, expected at most ${limits.maxBundleBytes}`,
     );
-  const opened = openBundle(readFileSync(bundleFile), options.trustedKey, limits);
+  const opened = authenticateBundle(readFileSync(bundleFile), options.trustedKey, limits);
   checkPlatform(opened);
+  await verifyFiles(opened);
   const version = opened.manifest.version;
   const root = resolve(options.root);
   mkdirSync(join(root, ROOT_FILES.releases), { recursive: true, mode: 0o755 });
@@ -298,7 +273,7 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
     mkdirSync(staging, { mode: 0o755 });
     const target = join(releases, version);
     try {
-      unpack(staging, opened);
+      await unpackFiles(opened, staging);
       if (existsSync(target)) {
         const aside = join(releases, `.replaced-${randomBytes(6).toString('hex')}`);
         renameSync(target, aside);
@@ -328,7 +303,7 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
       return {
         version,
         previous: current,
-        files: opened.files.length,
+        files: opened.manifest.files.length,
         healthySeconds: outcome.seconds,
         unpackSeconds,
         pruned: prune(root, [version, current]),
