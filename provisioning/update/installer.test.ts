@@ -156,7 +156,7 @@ describe('update installer with real processes', () => {
     );
     expect(isAppError(error, 'UPDATE_UNHEALTHY'), String(error)).toBe(true);
     expect((error as Error).message).toMatch(/no health line from 1\.3\.0 within 1\.5 s/);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1450); // the deadline runs on the wall clock
     expect(running()).toBe(join(realpathSync(root), 'releases', '1.1.0'));
     expect(readHealthFile(healthFile)).toMatchObject({ version: '1.1.0', pid: service.pid });
   });
