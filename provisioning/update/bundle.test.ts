@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,31 @@ describe('bundle checks behind the signature', () => {
     longer.writeUInt32BE(good.readUInt32BE(8) + 6, 8);
     expect(codeOf(longer)).toBe('UPDATE_BAD_BUNDLE');
     expect(codeOf(good.subarray(0, 40))).toBe('UPDATE_BAD_BUNDLE');
+  });
+
+  it('says so with STORE_FAILED when the root cannot hold releases, and switches nothing', async () => {
+    const root = join(dir, 'blocked-root');
+    mkdirSync(root);
+    writeFileSync(join(root, 'releases'), 'a file where the releases folder belongs\n');
+    const file = join(dir, 'good.hpu');
+    writeFileSync(file, tinyBundle('2.0.0', privateKey));
+    const service: ServiceControl = {
+      restart: () => Promise.reject(new Error('nothing was switched, so nothing may be restarted')),
+      failure: () => null,
+    };
+    const before = snapshot(root);
+    const error = await applyUpdate(file, {
+      root,
+      service,
+      healthFile: join(dir, 'health.json'),
+      deadlineMs: 1000,
+      trustedKey: publicKey,
+    }).catch((e: unknown) => e);
+    expect(isAppError(error, 'STORE_FAILED'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/expected --root to be a writable folder/);
+    expect(snapshot(root)).toEqual(before);
+    rmSync(root, { recursive: true });
+    rmSync(file);
   });
 
   it('writes nothing under the root for a signed bundle with a traversal path', async () => {

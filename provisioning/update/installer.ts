@@ -262,7 +262,15 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
   await verifyFiles(opened);
   const version = opened.manifest.version;
   const root = resolve(options.root);
-  mkdirSync(join(root, ROOT_FILES.releases), { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(join(root, ROOT_FILES.releases), { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new AppError(
+      'STORE_FAILED',
+      `cannot make ${join(root, ROOT_FILES.releases)} (${(error as Error).message}); expected --root to be a writable folder (or none yet)`,
+      { cause: error },
+    );
+  }
 
   return withLock(root, async () => {
     const current = linkedVersion(root, 'current');
@@ -282,7 +290,13 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
       renameSync(staging, target);
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
-      throw error;
+      if (error instanceof AppError) throw error;
+      // A full disk or a read-only root: nothing was switched, the staging folder is gone.
+      throw new AppError(
+        'STORE_FAILED',
+        `could not write release ${version} under ${releases} (${(error as Error).message}); nothing was switched, expected a writable root with room for the release`,
+        { cause: error },
+      );
     }
     const unpackSeconds = (now().getTime() - started) / 1000;
 
