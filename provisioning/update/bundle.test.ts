@@ -167,6 +167,27 @@ describe('bundle checks behind the signature', () => {
     rmSync(file);
   });
 
+  it('refuses a root that holds a release from before the releases/ layout', async () => {
+    const root = join(dir, 'flat-root');
+    mkdirSync(join(root, 'cli'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"name":"hushpoint","version":"0.1.0"}\n');
+    const file = join(dir, 'good.hpu');
+    writeFileSync(file, tinyBundle('2.0.0', privateKey));
+    const before = snapshot(root);
+    const error = await applyUpdate(file, {
+      root,
+      service: { restart: () => Promise.reject(new Error('must not restart')), failure: () => null },
+      healthFile: join(dir, 'health.json'),
+      deadlineMs: 1000,
+      trustedKey: publicKey,
+    }).catch((e: unknown) => e);
+    expect(isAppError(error, 'UPDATE_INCOMPATIBLE'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/run install\.sh from a new gateway bundle once/);
+    expect(snapshot(root)).toEqual(before);
+    rmSync(root, { recursive: true });
+    rmSync(file);
+  });
+
   it('writes nothing under the root for a signed bundle with a traversal path', async () => {
     const root = join(dir, 'root');
     const evil = variant((m) => {

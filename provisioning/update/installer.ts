@@ -262,6 +262,11 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
   await verifyFiles(opened);
   const version = opened.manifest.version;
   const root = resolve(options.root);
+  if (existsSync(join(root, 'package.json')) && linkedVersion(root, 'current') === null)
+    throw new AppError(
+      'UPDATE_INCOMPATIBLE',
+      `${root} holds a release installed before the releases/ layout (its package.json is at the top, there is no current link); run install.sh from a new gateway bundle once (it moves it into releases/), then apply updates`,
+    );
   try {
     mkdirSync(join(root, ROOT_FILES.releases), { recursive: true, mode: 0o755 });
   } catch (error) {
