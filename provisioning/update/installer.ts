@@ -283,9 +283,9 @@ export async function applyUpdate(bundleFile: string, options: ApplyOptions): Pr
     checkVersion(version, current, options.allowDowngrade === true);
     const releases = join(root, ROOT_FILES.releases);
     const staging = join(releases, `.staging-${randomBytes(6).toString('hex')}`);
-    mkdirSync(staging, { mode: 0o755 });
     const target = join(releases, version);
     try {
+      mkdirSync(staging, { mode: 0o755 });
       await unpackFiles(opened, staging);
       if (existsSync(target)) {
         const aside = join(releases, `.replaced-${randomBytes(6).toString('hex')}`);
