@@ -34,8 +34,13 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   ),
   lazy(
     'provision',
-    'create a store and its gateway bundles; revoke, rotate and list gateways',
+    'create a store and its gateway bundles; revoke, rotate and list gateways; sign update bundles',
     async () => (await import('./commands/provision.ts')).provisionCommand,
+  ),
+  lazy(
+    'update',
+    'install a signed offline update on this device, show its status, or roll back',
+    async () => (await import('./commands/update.ts')).updateCommand,
   ),
   lazy(
     'doctor',

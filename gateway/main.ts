@@ -5,6 +5,7 @@ import type { CliIo } from '../shared/cli/command.ts';
 import { ConfigError, type LoadedConfig } from '../shared/config/load-config.ts';
 import { AppError, EXIT, isAppError } from '../shared/errors.ts';
 import { systemClock } from '../shared/ports/clock.ts';
+import { announceHealthy } from '../shared/health-file.ts';
 import { createLogger } from '../shared/ports/logger.ts';
 import type { Problem } from '../shared/validation.ts';
 import { captureTrace } from './adapters/trace-recorder.ts';
@@ -113,6 +114,7 @@ export async function runGateway(options: {
     }
     throw error;
   }
+  announceHealthy('gateway', logger);
   const signal = await stopSignal;
   logger.info({ signal }, 'stopping');
   await gateway.stop();

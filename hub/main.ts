@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../shared/ports/logger.ts';
 import { CryptoRandomSource } from '../shared/ports/random.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import type { CliIo } from '../shared/cli/command.ts';
+import { announceHealthy } from '../shared/health-file.ts';
 import { hubRole } from './config.schema.ts';
 import { createHub } from './app.ts';
 
@@ -29,6 +30,7 @@ export async function runHub(
     random: new CryptoRandomSource(),
   });
   await hub.start();
+  announceHealthy('hub', logger);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -22,3 +22,10 @@ export {
 } from './store.ts';
 export { STORE_FILES } from './core/hub-config.ts';
 export { BUNDLE_FILES, PI_PATHS } from './core/gateway-config.ts';
+export {
+  buildUpdateBundle,
+  collectDependencies,
+  RELEASE_ENTRY,
+  type BuildBundleOptions,
+  type BuildBundleResult,
+} from './update/build.ts';

@@ -37,6 +37,7 @@ import {
 import { planStoreFiles } from './core/store-plan.ts';
 import { certificateInfo } from './adapters/certificate-info.ts';
 import { conflictError, ensurePrivateDir, writeFileAtomic, writePlan } from './adapters/fs-writer.ts';
+import { ensureStoreUpdateKey } from './update/signing.ts';
 
 /**
  * Provisioning operations on a store folder (made by initStore): the store CA, the hub's
@@ -341,9 +342,10 @@ export async function addGatewayToStore(
       );
     }
     const credential = newCredential(random);
+    const updateKey = ensureStoreUpdateKey(store.dir);
     const files = planGatewayBundle(
       { store: store.config.store, gateway, zone, hubUrl: hubUrl.url },
-      { caCertPem: store.caCertPem, credential },
+      { caCertPem: store.caCertPem, credential, updateKeyPem: readFileSync(updateKey.publicKeyFile, 'utf8') },
       now(),
     );
     ensurePrivateDir(store.gatewaysDir);

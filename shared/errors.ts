@@ -45,6 +45,17 @@ export const ERROR_CODES = {
   RECO_STATS_MISMATCH: 'item statistics cannot be pooled or used together',
   RECO_MODEL_INVALID: 'item model file is malformed or of an unknown format',
   RECO_MODEL_SIGNATURE: 'item model signature does not verify with the trusted key',
+  // Signed offline updates (provisioning/update, hushpoint update): docs/updates.md.
+  UPDATE_BAD_BUNDLE: 'update bundle is malformed or has unknown fields',
+  UPDATE_BAD_SIGNATURE: 'update bundle signature does not verify with the trusted key',
+  UPDATE_HASH_MISMATCH: "a file in the update bundle does not match the manifest's SHA-256",
+  UPDATE_UNSAFE_PATH: 'update bundle names a path or link outside its release folder',
+  UPDATE_TOO_LARGE: 'update bundle exceeds a size limit',
+  UPDATE_DOWNGRADE: 'update bundle is not newer than the installed release',
+  UPDATE_INCOMPATIBLE: 'update bundle was built for another platform, CPU or Node ABI',
+  UPDATE_UNHEALTHY: 'the new release did not report healthy in time and was rolled back',
+  UPDATE_NO_PREVIOUS: 'there is no previous release to roll back to',
+  UPDATE_BUSY: 'another update holds the lock on this release root',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,8 +1,16 @@
 import { relative } from 'node:path';
-import { intOption, requireString, type CliIo, type Command, type OptionValues } from '../../shared/cli/command.ts';
+import {
+  intOption,
+  requireString,
+  usageError,
+  type CliIo,
+  type Command,
+  type OptionValues,
+} from '../../shared/cli/command.ts';
 import { EXIT } from '../../shared/errors.ts';
 import {
   addGatewayToStore,
+  buildUpdateBundle,
   initStore,
   listStoreGateways,
   revokeGatewayInStore,
@@ -11,6 +19,7 @@ import {
   type FileSummary,
   type ListedGateway,
 } from '../../provisioning/mod.ts';
+import { DEVICE_UPDATE_KEY } from '../../provisioning/update/mod.ts';
 
 /**
  * `hushpoint provision`: make a store folder (CA, hub certificate and config, secrets) and one
@@ -234,8 +243,65 @@ const listCommand: Command = {
   },
 };
 
+const updateBundleCommand: Command = {
+  name: 'update-bundle',
+  summary:
+    "pack this checkout's release (compiled JS + lockfile-pinned dependencies), signed with the store's update key",
+  description: `Compiles this checkout, adds the launcher, package-lock.json and exactly the production
+dependencies it pins (as installed here: build on a machine of the devices' platform, CPU and Node
+major, e.g. one Pi), and signs the manifest (every file's SHA-256) with DIR/update-signing-key.pem
+(Ed25519; made on first use, with its public half DIR/update-signing.pub.pem, which every device needs
+at /etc/hushpoint/update-signing.pub.pem). Install it on a device with hushpoint update apply FILE.`,
+  options: {
+    store: { type: 'string', value: 'DIR', description: 'the store folder made by init-store (or --store-dir)' },
+    'store-dir': storeDir,
+    out: { type: 'string', value: 'FILE', description: 'the bundle file to write (e.g. hushpoint-0.2.0.hpu)' },
+    version: { type: 'string', value: 'V', description: "the release version (default: package.json's)" },
+    force: { type: 'boolean', description: 'replace an existing FILE' },
+    json,
+  },
+  async run({ values }, { io }) {
+    if (typeof values.store === 'string' && typeof values['store-dir'] === 'string')
+      throw usageError('--store and --store-dir are the same option, expected one of them');
+    const store =
+      typeof values.store === 'string'
+        ? values.store
+        : requireString(values, 'store-dir', 'the store folder made by init-store, e.g. --store ./store-1');
+    const result = await buildUpdateBundle({
+      storeDir: store,
+      out: requireString(values, 'out', 'the bundle file to write, e.g. --out hushpoint-0.2.0.hpu'),
+      ...(typeof values.version === 'string' ? { version: values.version } : {}),
+      force: values.force === true,
+    });
+    if (values.json) {
+      io.out(JSON.stringify(result));
+      return EXIT.OK;
+    }
+    io.out(
+      `Bundle ${result.file}: release ${result.version}, ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.files} files and ${result.links} links (${result.dependencies} pinned packages), built in ${result.seconds.toFixed(0)} s.`,
+    );
+    io.out(
+      `Built for ${result.build.platform}-${result.build.arch}, Node ${result.build.node} (ABI ${result.build.modules}): devices must match.`,
+    );
+    io.out(`Signed with update key ${result.keyId}.`);
+    if (result.createdKey)
+      io.out(
+        `This store had no update key: made one. Copy ${result.publicKeyFile} to ${DEVICE_UPDATE_KEY} on every device (root, 0644) before its first update.`,
+      );
+    io.out(`On the device: sudo hushpoint update apply ${result.file}`);
+    return EXIT.OK;
+  },
+};
+
 export const provisionCommand: Command = {
   name: 'provision',
-  summary: 'create a store and its gateway bundles; revoke, rotate and list gateways',
-  subcommands: () => [initStoreCommand, addGatewayCommand, revokeGatewayCommand, rotateGatewayCommand, listCommand],
+  summary: 'create a store and its gateway bundles; revoke, rotate and list gateways; sign update bundles',
+  subcommands: () => [
+    initStoreCommand,
+    addGatewayCommand,
+    revokeGatewayCommand,
+    rotateGatewayCommand,
+    listCommand,
+    updateBundleCommand,
+  ],
 };

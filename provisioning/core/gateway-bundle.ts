@@ -12,6 +12,8 @@ export interface BundleMaterial {
   caCertPem: string;
   /** The gateway's MQTT password in clear (the hub keeps only its scrypt hash). */
   credential: string;
+  /** The store's public update key (PEM): the Pi installs only bundles it verifies. */
+  updateKeyPem: string;
 }
 
 export function credentialFile(credential: string): PlannedFile {
@@ -61,6 +63,12 @@ export function planGatewayBundle(input: GatewayConfigInput, material: BundleMat
       content: renderInstallScript(input),
       mode: EXECUTABLE_MODE,
       description: 'installer for Raspberry Pi OS',
+    },
+    {
+      path: BUNDLE_FILES.updateKey,
+      content: material.updateKeyPem.endsWith('\n') ? material.updateKeyPem : `${material.updateKeyPem}\n`,
+      mode: PUBLIC_MODE,
+      description: "store's public update key (hushpoint update apply checks bundles with it)",
     },
     {
       path: BUNDLE_FILES.readme,

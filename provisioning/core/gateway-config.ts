@@ -8,11 +8,18 @@ import { renderCommentedYaml } from './commented-yaml.ts';
 
 /** Where install.sh puts things on the Pi. */
 export const PI_PATHS = {
+  /** The release root (docs/updates.md): releases/<version>/, and the current and previous links. */
   appDir: '/opt/hushpoint',
+  /** The release the service runs; `hushpoint update apply` switches this link. */
+  currentDir: '/opt/hushpoint/current',
   configDir: '/etc/hushpoint',
   configFile: '/etc/hushpoint/gateway.yaml',
   dataDir: '/var/lib/hushpoint',
   outbox: '/var/lib/hushpoint/outbox.db',
+  /** Written by the started service (HUSHPOINT_HEALTH_FILE); the update installer waits for it. */
+  healthFile: '/var/lib/hushpoint/health.json',
+  /** The store's public update key: only bundles it verifies are installed. */
+  updateKey: '/etc/hushpoint/update-signing.pub.pem',
   user: 'hushpoint',
   service: 'hushpoint-gateway',
 } as const;
@@ -24,6 +31,7 @@ export const BUNDLE_FILES = {
   unit: 'hushpoint-gateway.service',
   installScript: 'install.sh',
   readme: 'README.txt',
+  updateKey: 'update-signing.pub.pem',
 } as const;
 
 export interface GatewayConfigInput {

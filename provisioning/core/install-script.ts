@@ -28,8 +28,8 @@ export function renderInstallScript(input: { store: string; gateway: string; zon
 #   1. installs Node.js ${NODE_MAJOR} (Debian's package when it is ${NODE_MAJOR}.x, else NodeSource's) if missing or not v${NODE_MAJOR}
 #   2. installs BlueZ and the build tools the native modules need
 #   3. creates the system user "${PI_PATHS.user}"
-#   4. copies the release to ${PI_PATHS.appDir} and runs \`npm ci --omit=dev\` there
-#   5. installs gateway.yaml, ca.pem and credential to ${PI_PATHS.configDir} (root:${PI_PATHS.user}, 0640, folder 0750)
+#   4. copies the release to ${PI_PATHS.appDir}/releases/<version>, runs \`npm ci --omit=dev\` there and points ${PI_PATHS.currentDir} at it
+#   5. installs gateway.yaml, ca.pem and credential to ${PI_PATHS.configDir} (root:${PI_PATHS.user}, 0640, folder 0750), and the public update key
 #   6. installs ${PI_PATHS.service}.service, checks the config, enables and (re)starts the service
 set -euo pipefail
 
@@ -114,7 +114,9 @@ for group in bluetooth gpio; do
   if getent group "$group" >/dev/null; then usermod -a -G "$group" "$SERVICE_USER"; fi
 done
 
-# 4. The release, staged next to the old one and swapped in when its dependencies are installed
+# 4. The release, in $APP_DIR/releases/<version> (staged, then renamed) with $APP_DIR/current
+#    pointing at it and the release before it kept as $APP_DIR/previous: the layout
+#    \`hushpoint update apply\` keeps up for later offline updates (docs/updates.md)
 source_dir="$RELEASE"
 extract_dir=""
 cleanup() { if [[ -n "$extract_dir" ]]; then rm -rf "$extract_dir"; fi; }
@@ -129,21 +131,35 @@ fi
 for file in package.json package-lock.json cli/hushpoint.mjs dist/cli/main.js; do
   [[ -f "$source_dir/$file" ]] || die "release \\"$RELEASE\\" has no $file: expected a hushpoint checkout built with \\\`npm ci && npm run build\\\`"
 done
-log "installing the release into $APP_DIR"
-stage="$APP_DIR.new"
+version="$(node -p 'require(process.argv[1]).version' "$source_dir/package.json")"
+[[ "$version" =~ ^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "release \\"$RELEASE\\" has version \\"$version\\" in package.json, expected a semantic version like 0.2.0"
+if [[ -d "$APP_DIR" && ! -L "$APP_DIR/current" && -f "$APP_DIR/package.json" ]]; then
+  # An install from before the releases/ layout: set aside, removed once the new one is in place.
+  log "moving the earlier install out of $APP_DIR"
+  rm -rf "$APP_DIR.flat"
+  mv "$APP_DIR" "$APP_DIR.flat"
+fi
+install -d -m 0755 -o root -g root "$APP_DIR" "$APP_DIR/releases"
+log "installing release $version into $APP_DIR/releases/$version"
+stage="$APP_DIR/releases/.stage-$$"
 rm -rf "$stage"
 mkdir -p "$stage"
 tar -C "$source_dir" --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$stage" -xf -
 (cd "$stage" && npm ci --omit=dev --no-audit --no-fund)
 chown -R root:root "$stage"
 chmod -R go-w "$stage"
-if [[ -d "$APP_DIR" ]]; then
-  rm -rf "$APP_DIR.old"
-  mv "$APP_DIR" "$APP_DIR.old"
+old_current="$(readlink "$APP_DIR/current" 2>/dev/null || true)"
+if [[ -d "$APP_DIR/releases/$version" ]]; then mv "$APP_DIR/releases/$version" "$APP_DIR/releases/.replaced-$$"; fi
+mv "$stage" "$APP_DIR/releases/$version"
+rm -rf "$APP_DIR/releases/.replaced-$$" "$APP_DIR.flat"
+# The links are switched by renaming a new link over the old one, as hushpoint update apply does.
+if [[ -n "$old_current" && "$old_current" != "releases/$version" ]]; then
+  ln -sfn "$old_current" "$APP_DIR/.previous.tmp"
+  mv -Tf "$APP_DIR/.previous.tmp" "$APP_DIR/previous"
 fi
-mv "$stage" "$APP_DIR"
-rm -rf "$APP_DIR.old"
-printf '#!/bin/sh\\nexec /usr/bin/node %s/cli/hushpoint.mjs "$@"\\n' "$APP_DIR" > /usr/local/bin/hushpoint
+ln -sfn "releases/$version" "$APP_DIR/.current.tmp"
+mv -Tf "$APP_DIR/.current.tmp" "$APP_DIR/current"
+printf '#!/bin/sh\\nexec /usr/bin/node %s/cli/hushpoint.mjs "$@"\\n' "$APP_DIR/current" > /usr/local/bin/hushpoint
 chmod 0755 /usr/local/bin/hushpoint
 
 # 5. Config and secrets (an edited copy on the Pi is kept as a .bak before it is replaced)
@@ -155,13 +171,18 @@ for file in ${BUNDLE_FILES.config} ${BUNDLE_FILES.caCert} ${BUNDLE_FILES.credent
   fi
   install -m 0640 -o root -g "$SERVICE_USER" "$BUNDLE_DIR/$file" "$target"
 done
+if [[ -f "$BUNDLE_DIR/${BUNDLE_FILES.updateKey}" ]]; then
+  install -m 0644 -o root -g root "$BUNDLE_DIR/${BUNDLE_FILES.updateKey}" "$CONFIG_DIR/${BUNDLE_FILES.updateKey}"
+else
+  log "this bundle has no ${BUNDLE_FILES.updateKey}: offline updates need it in $CONFIG_DIR (re-make the bundle with add-gateway --force)"
+fi
 install -d -m 0750 -o "$SERVICE_USER" -g "$SERVICE_USER" "$DATA_DIR"
 
 # 6. The service
 install -m 0644 -o root -g root "$BUNDLE_DIR/${BUNDLE_FILES.unit}" "/etc/systemd/system/$SERVICE.service"
 systemctl daemon-reload
 # Checked as the service user, so an unreadable credential or CA shows up here and not in a restart loop.
-runuser -u "$SERVICE_USER" -- /usr/bin/node "$APP_DIR/cli/hushpoint.mjs" gateway --config "$CONFIG_DIR/${BUNDLE_FILES.config}" --check-config \\
+runuser -u "$SERVICE_USER" -- /usr/bin/node "$APP_DIR/current/cli/hushpoint.mjs" gateway --config "$CONFIG_DIR/${BUNDLE_FILES.config}" --check-config \\
   || die "the config or a file it names is not usable (see above); fix it in this bundle and run this script again"
 rfkill unblock bluetooth 2>/dev/null || true
 systemctl enable "$SERVICE.service"

@@ -88,7 +88,11 @@ describe('hub.yaml and the upstream section', () => {
 
 describe('gateway bundle plan', () => {
   const input = { store: 'store-1', gateway: 'gw-3', zone: 'produce', hubUrl: 'mqtts://hub.store-1.local:8883' };
-  const files = planGatewayBundle(input, { caCertPem: 'CA CERT', credential: 'c'.repeat(43) }, NOW);
+  const files = planGatewayBundle(
+    input,
+    { caCertPem: 'CA CERT', credential: 'c'.repeat(43), updateKeyPem: 'UPDATE KEY' },
+    NOW,
+  );
   const text = (path: string): string => files.find((f) => f.path === path)?.content ?? '';
   const mode = (path: string): string => formatMode(files.find((f) => f.path === path)?.mode ?? 0);
 
@@ -100,13 +104,15 @@ describe('gateway bundle plan', () => {
       'gateway.yaml',
       'hushpoint-gateway.service',
       'install.sh',
+      'update-signing.pub.pem',
     ]);
-    expect([mode('credential'), mode('install.sh'), mode('gateway.yaml'), mode('ca.pem')]).toEqual([
-      '0600',
-      '0755',
-      '0644',
-      '0644',
-    ]);
+    expect([
+      mode('credential'),
+      mode('install.sh'),
+      mode('gateway.yaml'),
+      mode('ca.pem'),
+      mode('update-signing.pub.pem'),
+    ]).toEqual(['0600', '0755', '0644', '0644', '0644']);
     expect(text('credential')).toBe(`${'c'.repeat(43)}\n`);
   });
 
@@ -131,7 +137,8 @@ describe('gateway bundle plan', () => {
       'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN',
       'User=hushpoint',
       'WorkingDirectory=/var/lib/hushpoint',
-      'ExecStart=/usr/bin/node /opt/hushpoint/cli/hushpoint.mjs gateway --config /etc/hushpoint/gateway.yaml',
+      'ExecStart=/usr/bin/node /opt/hushpoint/current/cli/hushpoint.mjs gateway --config /etc/hushpoint/gateway.yaml',
+      'Environment=HUSHPOINT_HEALTH_FILE=/var/lib/hushpoint/health.json',
       'WantedBy=multi-user.target',
     ])
       expect(unit.split('\n')).toContain(line);
@@ -150,6 +157,12 @@ describe('gateway bundle plan', () => {
       'install -m 0640 -o root -g "$SERVICE_USER"',
       'systemctl enable "$SERVICE.service"',
       'systemctl restart "$SERVICE.service"',
+      // The releases/ layout that hushpoint update apply keeps up (docs/updates.md).
+      'mv "$stage" "$APP_DIR/releases/$version"',
+      'mv -Tf "$APP_DIR/.current.tmp" "$APP_DIR/current"',
+      'mv -Tf "$APP_DIR/.previous.tmp" "$APP_DIR/previous"',
+      '"$APP_DIR/current/cli/hushpoint.mjs" gateway --config',
+      'install -m 0644 -o root -g root "$BUNDLE_DIR/update-signing.pub.pem" "$CONFIG_DIR/update-signing.pub.pem"',
     ]) {
       expect(script).toContain(fragment);
     }

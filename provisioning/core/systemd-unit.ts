@@ -14,7 +14,7 @@ export function renderGatewayUnit(input: { store: string; gateway: string; zone:
 # Logs: journalctl -u ${PI_PATHS.service} -f      Health: hushpoint doctor --config ${PI_PATHS.configFile}
 [Unit]
 Description=hushpoint gateway ${input.gateway} (store ${input.store}, zone ${input.zone})
-Documentation=file://${PI_PATHS.appDir}/docs/field-guide.md
+Documentation=file://${PI_PATHS.currentDir}/docs/field-guide.md
 Wants=network-online.target bluetooth.target
 After=network-online.target bluetooth.target time-sync.target
 StartLimitIntervalSec=600
@@ -28,11 +28,13 @@ WorkingDirectory=${PI_PATHS.dataDir}
 StateDirectory=hushpoint
 StateDirectoryMode=0750
 Environment=NODE_ENV=production
+# Written once the gateway has started; "hushpoint update apply" waits for it (docs/updates.md).
+Environment=HUSHPOINT_HEALTH_FILE=${PI_PATHS.healthFile}
 # Memory (docs/gateway.md): a small young generation, an old generation capped at 40 MB (the live
 # heap is ~16 MB) and one V8 worker thread keep the peak RSS under 80 MB over a minute at the Pi's
 # 6,500 reports/s UART ceiling (~109 MB otherwise), for ~5% fewer adverts/s (npm run bench -- gateway).
 Environment=NODE_OPTIONS=${GATEWAY_NODE_OPTIONS.join(' ')}
-ExecStart=/usr/bin/node ${PI_PATHS.appDir}/cli/hushpoint.mjs gateway --config ${PI_PATHS.configFile}
+ExecStart=/usr/bin/node ${PI_PATHS.currentDir}/cli/hushpoint.mjs gateway --config ${PI_PATHS.configFile}
 Restart=on-failure
 RestartSec=5
 # 78 = EX_CONFIG: the config is invalid; fix it (hushpoint check-config) instead of restarting.

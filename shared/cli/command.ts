@@ -84,7 +84,8 @@ function helpText(command: Command, path: string): string {
     `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? 'VALUE'}` : ''}`,
     `${spec.description}${spec.default !== undefined && spec.default !== false ? ` (default: ${String(spec.default)})` : ''}`,
   ]);
-  opts.push(['-h, --help', 'show this help'], ['--version', 'print the version']);
+  opts.push(['-h, --help', 'show this help']);
+  if (command.options?.version === undefined) opts.push(['--version', 'print the version']);
   const width = Math.max(...opts.map(([flag]) => flag.length));
   for (const [flag, text] of opts) lines.push(`  ${flag.padEnd(width)}  ${text}`);
   if (subs.length > 0) lines.push('', `Run "${path} <command> --help" for a command's options.`);
@@ -99,7 +100,9 @@ export async function runCommand(command: Command, argv: string[], ctx: CommandC
     ctx.io.out(helpText(command, ctx.path));
     return EXIT.OK;
   }
-  if (first === '--version') {
+  // A command with its own --version option (e.g. a release version to build) reads it itself.
+  const ownVersion = command.options?.version !== undefined;
+  if (first === '--version' && !ownVersion) {
     ctx.io.out(packageVersion());
     return EXIT.OK;
   }
@@ -148,7 +151,7 @@ export async function runCommand(command: Command, argv: string[], ctx: CommandC
       ctx.io.out(helpText(command, ctx.path));
       return EXIT.OK;
     }
-    if (values.version) {
+    if (values.version === true && !ownVersion) {
       ctx.io.out(packageVersion());
       return EXIT.OK;
     }

@@ -139,6 +139,12 @@ describe('hushpoint provision init-store and add-gateway', () => {
       expect(mode(join(bundle, file)), file).toBe(expected);
     }
     expect(readFileSync(join(bundle, 'ca.pem'), 'utf8')).toBe(readFileSync(join(dir, 'ca.pem'), 'utf8'));
+    // The store's public update key (made with the first bundle); the private half stays in the store folder.
+    expect(readFileSync(join(bundle, 'update-signing.pub.pem'), 'utf8')).toBe(
+      readFileSync(join(dir, 'update-signing.pub.pem'), 'utf8'),
+    );
+    expect(mode(join(dir, 'update-signing-key.pem'))).toBe('0600');
+    expect(existsSync(join(bundle, 'update-signing-key.pem'))).toBe(false);
     const credential = readFileSync(join(bundle, 'credential'), 'utf8').trim();
     expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.out).not.toContain(credential);
