@@ -147,7 +147,7 @@ describe('the shared Fastify base', () => {
     const ca = createStoreCa('http-test');
     const cert = issueServerCertificate(ca, { hostnames: ['localhost'], ips: ['127.0.0.1'] });
     writeFileSync(join(dir, 'cert.pem'), cert.certPem);
-    writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+    writeFileSync(join(dir, 'key.pem'), cert.keyPem, { mode: 0o600 });
     const server = await exampleServer({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
     const port = await server.listen();
     expect(server.secure).toBe(true);
