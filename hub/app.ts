@@ -21,12 +21,13 @@ import { createShopperService, registerShopperRoutes, type ShopperService } from
 import { createPresence, type Presence } from './presence/mod.ts';
 import { createReleaseService, upstreamSenderFromConfig, type ReleaseService } from './privacy/mod.ts';
 import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
+import { createPurchaseService, registerPurchaseRoutes, type PurchaseService } from './purchases/mod.ts';
 import { hubStatusProviders, readStats, registerStatusPage, type HubStats } from './status/mod.ts';
 
 /**
  * The hub's composition root (docs/architecture.md): createHub(deps) builds the adapters (the
  * database, the HTTPS API, the event bus) and hands each feature the typed deps it uses —
- * storage, broker, shoppers, presence, privacy, offers, status. Features never import this
+ * storage, broker, shoppers, presence, privacy, offers, purchases, status. Features never import this
  * file; they talk through their deps and hub/events.ts. The database is opened (and migrated)
  * at once, so callers may use `db` before `start()`; `start()` loads the shoppers and opens
  * the broker listeners, the API and the timers.
@@ -59,6 +60,8 @@ export interface Hub {
   readonly privacy: ReleaseService;
   /** Offers: catalog, decisions on zone entry, audit trail, shopper API (hub/offers). */
   readonly offers: OfferService;
+  /** POS imports and customer links (hub/purchases). */
+  readonly purchases: PurchaseService;
   readonly gateways: GatewayAdmin;
   readonly shoppers: Omit<ShopperService, 'directory' | 'start' | 'stop' | 'byToken'>;
   /** The admin and technician tokens (null when not configured; read at start). */
@@ -113,6 +116,7 @@ interface RouteDeps {
   commands: GatewayCommands;
   privacy: ReleaseService;
   offers: OfferService;
+  purchases: PurchaseService;
   presence: Pick<Presence, 'ingest'>;
   tokens: { admin: string | null; technician: string | null };
   stats: () => HubStats;
@@ -133,6 +137,7 @@ function registerRoutes(deps: RouteDeps): void {
     commands,
     privacy,
     offers,
+    purchases,
     presence,
     tokens,
     stats,
@@ -143,6 +148,7 @@ function registerRoutes(deps: RouteDeps): void {
   const now = (): number => clock.now();
   registerShopperRoutes({ api, shoppers, adminToken, defaultExponent: config.eid.defaultExponent });
   registerGatewayRoutes({ api, gateways, adminToken });
+  registerPurchaseRoutes({ api, purchases, adminToken, maxBodyBytes: config.purchases.maxBodyBytes });
   wireOffers({
     offers,
     config: config.offers,
@@ -269,11 +275,34 @@ function buildFeatures(basics: Basics) {
     logger: logger.child({ component: 'offers' }),
     resolvePath,
   });
+  const purchases = createPurchaseService({
+    db,
+    config: config.purchases,
+    timeZone: config.privacy.timeZone,
+    resolvePath,
+    clock,
+    logger: logger.child({ component: 'purchases' }),
+  });
   const stats = (): HubStats => {
     counters.flush();
     return readStats(db);
   };
-  return { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats };
+  return {
+    db,
+    counters,
+    events,
+    api,
+    tokens,
+    shoppers,
+    commands,
+    presence,
+    broker,
+    gateways,
+    privacy,
+    offers,
+    purchases,
+    stats,
+  };
 }
 
 export function createHub(deps: HubDeps): Hub {
@@ -286,8 +315,22 @@ export function createHub(deps: HubDeps): Hub {
   };
   const { config, resolvePath, logger } = basics;
   const features = buildFeatures(basics);
-  const { db, counters, events, api, tokens, shoppers, commands, presence, broker, gateways, privacy, offers, stats } =
-    features;
+  const {
+    db,
+    counters,
+    events,
+    api,
+    tokens,
+    shoppers,
+    commands,
+    presence,
+    broker,
+    gateways,
+    privacy,
+    offers,
+    purchases,
+    stats,
+  } = features;
   const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
   registerRoutes({ ...basics, ...features });
 
@@ -301,6 +344,7 @@ export function createHub(deps: HubDeps): Hub {
     ports,
     privacy,
     offers,
+    purchases,
     gateways,
     shoppers,
     tokens,

@@ -5,6 +5,7 @@ import type { RoleSchema } from '../shared/config/load-config.ts';
 import type { Problem } from '../shared/validation.ts';
 import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config.schema.ts';
 import { OffersSection, offersConfigProblems } from './offers/config.schema.ts';
+import { PurchasesSection } from './purchases/config.schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.
@@ -138,6 +139,8 @@ export const HubConfigSchema = Type.Object(
     upstream: UpstreamSection,
     /** Offers: catalog, ε per sensitivity class, budgets, frequency caps, quiet hours, holdout (hub/offers, docs/shopper-api.md). */
     offers: OffersSection,
+    /** The point of sale's purchases: the customer-id link, its key, products (hub/purchases, docs/purchases.md). */
+    purchases: PurchasesSection,
   },
   closed,
 );

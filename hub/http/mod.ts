@@ -19,4 +19,4 @@ export {
 } from './api-server.ts';
 export { legacyRoutes, type LegacyApi, type LegacyRequest, type LegacyResponse } from './legacy-routes.ts';
 export { badRequest } from './bad-request.ts';
-export { readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';
+export { readKeyFile, readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';
