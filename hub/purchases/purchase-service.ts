@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -79,6 +80,15 @@ function isGzip(bytes: Uint8Array): boolean {
 function badInput(message: string, cause?: unknown): AppError {
   return new AppError('RECO_BAD_INPUT', message, cause === undefined ? {} : { cause });
 }
+
+/**
+ * SHA-256 in hex of a short string: crypto.hash (Node ≥ 20.12) where there is one — a third of
+ * createHash's cost, which counts at hundreds of thousands of lines — else createHash.
+ */
+const sha256Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex');
 
 /** The customer id as the link sees it: trimmed, and present (the core rejects empty ones before). */
 function customerHash(key: Buffer, customerId: string): Buffer {
@@ -164,7 +174,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
       resolve: resolver(),
       toUtc,
       categoryOf: categories.categoryOf,
-      purchaseId: (contentKey) => `pos-${createHash('sha256').update(contentKey).digest('hex').slice(0, 24)}`,
+      purchaseId: (contentKey) => `pos-${sha256Hex(contentKey).slice(0, 24)}`,
       source,
     });
     for (let start = 0; start < content.length;) {
@@ -174,6 +184,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
       start = end + 1;
     }
     const { summary, rows } = job.finish();
+    const checked = performance.now();
     const earlierImports = store.importsOf(digest);
     let committed: { imported: number; duplicates: number };
     try {
@@ -220,7 +231,8 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
         byReason: Object.fromEntries(
           REJECT_REASONS.filter((r) => summary.byReason[r] > 0).map((r) => [r, summary.byReason[r]]),
         ),
-        ms: Math.round(performance.now() - started),
+        checkMs: Math.round(checked - started),
+        commitMs: Math.round(performance.now() - checked),
       },
       'purchases imported',
     );
