@@ -54,7 +54,7 @@ function lineList(lines: readonly number[], total: number): string {
 /** The report for people: what was imported, and each reason with its count and first lines. */
 export function formatImportReport(report: ImportReport): string {
   const out = [
-    `${report.source}: ${report.lines} lines, ${report.imported} purchases imported, ${report.duplicates} already imported, ${report.rejected} rejected`,
+    `${report.source}: ${report.lines} lines, ${report.imported} purchases imported, ${report.duplicates} already imported, ${report.deletedByShoppers} deleted by their shoppers, ${report.rejected} rejected`,
   ];
   if (report.from !== null && report.to !== null)
     out.push(

@@ -51,6 +51,8 @@ export interface ImportReport {
   readonly imported: number;
   /** Accepted lines that were already in the database (an earlier import of the same lines). */
   readonly duplicates: number;
+  /** Accepted lines whose purchase the shopper deleted from their history: not brought back. */
+  readonly deletedByShoppers: number;
   readonly rejected: number;
   readonly byReason: Readonly<Record<RejectReason, number>>;
   /** The first lines rejected for each reason, with what was wrong (never the customer id). */
@@ -186,7 +188,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
     const { summary, rows } = job.finish();
     const checked = performance.now();
     const earlierImports = store.importsOf(digest);
-    let committed: { imported: number; duplicates: number };
+    let committed: { imported: number; duplicates: number; deletedByShoppers: number };
     try {
       committed = store.commit(rows, {
         digest,
@@ -212,6 +214,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
       lines: summary.lines,
       imported: committed.imported,
       duplicates: committed.duplicates,
+      deletedByShoppers: committed.deletedByShoppers,
       rejected: summary.rejected,
       byReason: summary.byReason,
       rejectedLines: summary.samples,
@@ -227,6 +230,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
         lines: report.lines,
         imported: report.imported,
         duplicates: report.duplicates,
+        deletedByShoppers: report.deletedByShoppers,
         rejected: report.rejected,
         byReason: Object.fromEntries(
           REJECT_REASONS.filter((r) => summary.byReason[r] > 0).map((r) => [r, summary.byReason[r]]),

@@ -61,6 +61,10 @@ export const ImportReportSchema = Type.Object(
     lines: Type.Integer({ minimum: 0 }),
     imported: Type.Integer({ minimum: 0 }),
     duplicates: Type.Integer({ minimum: 0, description: 'accepted lines already imported earlier' }),
+    deletedByShoppers: Type.Integer({
+      minimum: 0,
+      description: 'accepted lines whose purchase the shopper deleted from their history (not brought back)',
+    }),
     rejected: Type.Integer({ minimum: 0 }),
     byReason: Counts,
     rejectedLines: Samples,

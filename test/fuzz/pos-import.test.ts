@@ -125,7 +125,7 @@ describe('fuzz: POS exports through the hub import', () => {
           report.count('refused');
           return;
         }
-        expect(result.imported + result.duplicates + result.rejected).toBe(result.lines);
+        expect(result.imported + result.duplicates + result.deletedByShoppers + result.rejected).toBe(result.lines);
         expect(REJECT_REASONS.reduce((sum, r) => sum + result.byReason[r], 0)).toBe(result.rejected);
         for (const [reason, samples] of Object.entries(result.rejectedLines)) {
           expect(REJECT_REASONS).toContain(reason);

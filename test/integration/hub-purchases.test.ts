@@ -93,6 +93,7 @@ describe('hub POS import', () => {
   let t: TestHub;
   const logLines: string[] = [];
   const shopperOf = new Map<string, string>();
+  const tokenOf = new Map<string, string>();
   const reports: unknown[] = [];
 
   beforeAll(async () => {
@@ -109,8 +110,12 @@ describe('hub POS import', () => {
     writeFileSync(join(t.dir, 'export.csv'), EXPORT);
     writeFileSync(join(t.dir, 'second.csv.gz'), gzipSync(SECOND));
     for (const customer of CUSTOMERS) {
-      const { shopper } = t.hub.shoppers.enroll({ consent: { presenceForOffers: true, analytics: true }, exponent: 9 });
+      const { shopper, token } = t.hub.shoppers.enroll({
+        consent: { presenceForOffers: true, analytics: true },
+        exponent: 9,
+      });
       shopperOf.set(customer, shopper.id);
+      tokenOf.set(customer, token);
       if (customer !== UNLINKED) t.hub.purchases.link(shopper.id, customer);
     }
   });
@@ -169,6 +174,25 @@ describe('hub POS import', () => {
     expect(posCount(t)).toBe(222);
   });
 
+  it('a purchase the shopper deleted from their history stays deleted on re-import', async () => {
+    const dave = tagged('15311');
+    const token = tokenOf.get(dave) as string;
+    const history = (await t.request('GET', '/v1/me/history', { token })).body as {
+      purchases: Array<{ id: string; sku: string | null }>;
+    };
+    expect(history.purchases).toHaveLength(35);
+    const gone = history.purchases[0]?.id as string;
+    expect(gone).toMatch(/^pos-[0-9a-f]{24}$/);
+    expect((await t.request('DELETE', `/v1/me/history/${gone}`, { token })).status).toBe(204);
+    expect(posCount(t)).toBe(221);
+    const again = t.hub.purchases.importFile(join(t.dir, 'export.csv'));
+    reports.push(again);
+    expect(again).toMatchObject({ imported: 0, duplicates: 221, deletedByShoppers: 1, rejected: 39 });
+    expect(posCount(t)).toBe(221);
+    const after = (await t.request('GET', '/v1/me/history', { token })).body as { purchases: Array<{ id: string }> };
+    expect(after.purchases.map((p) => p.id)).not.toContain(gone);
+  });
+
   it('a disk that fills up mid-file leaves nothing of that file, and the same file imports once there is room', () => {
     const before = { rows: posCount(t), imports: importsCount(t) };
     const pages = t.hub.db.pragma('page_count', { simple: true }) as number;
@@ -189,7 +213,7 @@ describe('hub POS import', () => {
     const report = t.hub.purchases.importFile(join(t.dir, 'second.csv.gz'));
     reports.push(report);
     expect(report).toMatchObject({ imported: 222, duplicates: 0, earlierImports: 0 });
-    expect(posCount(t)).toBe(444);
+    expect(posCount(t)).toBe(221 + 222);
   });
 
   it('a row that fails mid-transaction rolls the whole file back', () => {
@@ -218,7 +242,7 @@ describe('hub POS import', () => {
     const gz = await post(t, '/v1/admin/purchases/import', gzipSync(third), 'application/gzip', t.adminToken);
     expect(gz.status).toBe(200);
     expect(gz.body).toMatchObject({ imported: 0, duplicates: 222, earlierImports: 1, digest: csv.body.digest });
-    expect(posCount(t)).toBe(666);
+    expect(posCount(t)).toBe(221 + 222 + 222);
 
     const refusals = await Promise.all([
       post(t, '/v1/admin/purchases/import', third, 'text/csv', null),
@@ -234,7 +258,16 @@ describe('hub POS import', () => {
     );
     expect(messages[2]).toMatch(/^request body starts like gzip but cannot be decompressed/);
     expect(messages[3]).toMatch(/^The header of request body has no columns description, quantity/);
-    expect(posCount(t)).toBe(666);
+    expect(posCount(t)).toBe(221 + 222 + 222);
+    // The route is in the API document, with both media types.
+    const doc = (await t.request('GET', '/openapi.json')).body as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }>;
+    };
+    expect(Object.keys(doc.paths['/v1/admin/purchases/import']?.post?.requestBody?.content ?? {})).toEqual([
+      'text/csv',
+      'application/gzip',
+      'application/x-gzip',
+    ]);
   });
 
   it('customer links through the admin routes: set, read, conflict, remove — never echoing the customer id', async () => {
@@ -253,7 +286,12 @@ describe('hub POS import', () => {
     // Now 12583's lines are purchases too: only those are new.
     const report = t.hub.purchases.importFile(join(t.dir, 'export.csv'));
     reports.push(report);
-    expect(report).toMatchObject({ imported: 19, duplicates: 222, byReason: { 'unknown-customer': 0 } });
+    expect(report).toMatchObject({
+      imported: 19,
+      duplicates: 221,
+      deletedByShoppers: 1,
+      byReason: { 'unknown-customer': 0 },
+    });
     expect((await t.request('DELETE', path, { token: t.adminToken })).status).toBe(204);
     expect((await t.request('DELETE', path, { token: t.adminToken })).status).toBe(404);
     expect((await t.request('GET', '/v1/admin/shoppers/nobody/customer-link', { token: t.adminToken })).status).toBe(
@@ -270,7 +308,7 @@ describe('hub POS import', () => {
     const report = JSON.parse(out.join('')) as ImportReport;
     reports.push(report);
     // 12583 is unlinked again (the test before removed the link).
-    expect(report).toMatchObject({ imported: 0, duplicates: 222, lines: 261, rejected: 39 });
+    expect(report).toMatchObject({ imported: 0, duplicates: 221, deletedByShoppers: 1, lines: 261, rejected: 39 });
     expect(await main(['purchases', 'import', '--config', t.configFile], io)).toBe(64);
     writeFileSync(join(t.dir, 'not-an-export.csv'), 'hello\nworld\n');
     expect(await main(['purchases', 'import', join(t.dir, 'not-an-export.csv'), '--config', t.configFile], io)).toBe(
@@ -306,6 +344,12 @@ describe('hub POS import', () => {
     // Their 46 lines are unknown customers now, beside 12583's 19 (unlinked again).
     const report = t.hub.purchases.importFile(join(t.dir, 'export.csv'));
     expect(report.byReason['unknown-customer']).toBe(46 + 19);
+    // Dave's record of the purchase he deleted goes with his erasure too.
+    const dave = t.hub.shoppers.get(shopperOf.get(tagged('15311')) as string)?.pk as number;
+    expect(count('SELECT COUNT(*) FROM purchase_deletions WHERE shopper_pk = ?', dave)).toBe(1);
+    expect(t.hub.shoppers.delete(shopperOf.get(tagged('15311')) as string)).toBe(true);
+    expect(count('SELECT COUNT(*) FROM purchase_deletions')).toBe(0);
+    expect(count('SELECT COUNT(*) FROM offer_purchases WHERE shopper_pk = ?', dave)).toBe(0);
   });
 
   it('no customer id is in the database file, its WAL, the logs or any report', () => {

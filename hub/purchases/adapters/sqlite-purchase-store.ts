@@ -40,6 +40,7 @@ export function createPurchaseStore(db: Database) {
       `INSERT INTO purchase_imports (digest, source, link_mode, lines, imported, duplicates, rejected, by_reason, at_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    deleted: db.prepare('SELECT 1 FROM purchase_deletions WHERE id = ?').pluck(),
     earlier: db.prepare('SELECT COUNT(*) FROM purchase_imports WHERE digest = ?').pluck(),
     posCount: db.prepare("SELECT COUNT(*) FROM offer_purchases WHERE source = 'pos'").pluck(),
   };
@@ -86,12 +87,21 @@ export function createPurchaseStore(db: Database) {
     },
     /**
      * Every row and the import's record in ONE transaction: a failure anywhere (a full disk, a
-     * broken row) rolls all of it back. Rows whose id is already there are duplicates.
+     * broken row) rolls all of it back. Rows whose id is already there are duplicates; rows the
+     * shopper deleted from their history stay deleted.
      */
-    commit(rows: readonly PurchaseRow[], record: ImportRecord): { imported: number; duplicates: number } {
+    commit(
+      rows: readonly PurchaseRow[],
+      record: ImportRecord,
+    ): { imported: number; duplicates: number; deletedByShoppers: number } {
       return db.transaction(() => {
         let imported = 0;
+        let deletedByShoppers = 0;
         for (const r of rows) {
+          if (s.deleted.get(r.id) !== undefined) {
+            deletedByShoppers++;
+            continue;
+          }
           imported += s.insert.run(
             r.id,
             r.shopperPk,
@@ -104,7 +114,7 @@ export function createPurchaseStore(db: Database) {
             r.localMinute,
           ).changes;
         }
-        const duplicates = rows.length - imported;
+        const duplicates = rows.length - imported - deletedByShoppers;
         s.record.run(
           record.digest,
           record.source,
@@ -116,7 +126,7 @@ export function createPurchaseStore(db: Database) {
           JSON.stringify(record.byReason),
           record.atMs,
         );
-        return { imported, duplicates };
+        return { imported, duplicates, deletedByShoppers };
       })();
     },
   };

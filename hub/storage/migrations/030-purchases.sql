@@ -38,10 +38,28 @@ CREATE TABLE purchase_imports (
 );
 CREATE INDEX purchase_imports_digest ON purchase_imports (digest);
 
--- Erasure: a deleted shopper's link and POS purchases go with them (offers_forget_shopper also
--- empties offer_purchases; this trigger does not depend on it).
+-- POS purchases the shopper deleted from their history (DELETE /v1/me/history/:id): a re-import
+-- of the same export must not bring them back. Only the purchase's id (a digest of the line) is
+-- kept, with the shopper, and it goes with the shopper's erasure. When the shopper is being erased
+-- their row in shoppers is already gone, so their purchases leave no record.
+CREATE TABLE purchase_deletions (
+  id TEXT PRIMARY KEY,
+  shopper_pk INTEGER NOT NULL,
+  deleted_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX purchase_deletions_shopper ON purchase_deletions (shopper_pk);
+CREATE TRIGGER purchases_remember_deletion AFTER DELETE ON offer_purchases
+WHEN OLD.source = 'pos' AND EXISTS (SELECT 1 FROM shoppers WHERE pk = OLD.shopper_pk)
+BEGIN
+  INSERT OR IGNORE INTO purchase_deletions (id, shopper_pk, deleted_ms)
+  VALUES (OLD.id, OLD.shopper_pk, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+END;
+
+-- Erasure: a deleted shopper's link, POS purchases and deletion records go with them
+-- (offers_forget_shopper also empties offer_purchases; this trigger does not depend on it).
 CREATE TRIGGER purchases_forget_shopper AFTER DELETE ON shoppers
 BEGIN
   DELETE FROM customer_links WHERE shopper_pk = OLD.pk;
   DELETE FROM offer_purchases WHERE shopper_pk = OLD.pk;
+  DELETE FROM purchase_deletions WHERE shopper_pk = OLD.pk;
 END;
