@@ -354,6 +354,7 @@ export function createHub(deps: HubDeps): Hub {
       started = true;
       tokens.admin = readTokenFile(config.api.adminTokenFile, resolvePath, 'admin');
       tokens.technician = readTokenFile(config.api.technicianTokenFile, resolvePath, 'technician');
+      purchases.start();
       shoppers.start();
       offers.start();
       await broker.start();

@@ -271,6 +271,15 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
   return {
     linkMode: config.link,
 
+    /**
+     * Reads the configured link key and products file now, so that a missing or open key file or
+     * a bad products line stops the hub at start with its message, not at the first import.
+     */
+    start(): void {
+      if (config.linkKeyFile !== undefined) key();
+      productCategories();
+    },
+
     /** Imports an export given as bytes (CSV text, or gzip-compressed CSV). */
     importBytes(bytes: Buffer, source: string): ImportReport {
       return importContent(decompressed(bytes, source), source);

@@ -104,9 +104,11 @@ describe('hub POS import', () => {
         privacy: { timeZone: 'Europe/London' },
       },
       logger,
+      start: false,
     });
     writeFileSync(join(t.dir, 'link.key'), `${'5a'.repeat(32)}\n`, { mode: 0o600 });
     writeFileSync(join(t.dir, 'products.csv'), 'stock_code,category\n85123A,home-decor\n22752,home-decor\n');
+    await t.hub.start();
     writeFileSync(join(t.dir, 'export.csv'), EXPORT);
     writeFileSync(join(t.dir, 'second.csv.gz'), gzipSync(SECOND));
     for (const customer of CUSTOMERS) {
@@ -369,6 +371,27 @@ describe('hub POS import', () => {
     const answers = JSON.stringify(reports);
     expect(reports.length).toBeGreaterThanOrEqual(6);
     expect(CUSTOMERS.filter((id) => raw.indexOf(id) >= 0 || logs.includes(id) || answers.includes(id))).toEqual([]);
+  });
+
+  it('a hub whose link key file is missing or open does not start, and says why', async () => {
+    for (const [mode, message] of [
+      [null, /The purchases link key file "link\.key" cannot be read \(ENOENT\)/],
+      [0o640, /The purchases link key file "link\.key" is readable by other users \(mode 0640\)/],
+    ] as const) {
+      const other = await startTestHub({
+        config: { purchases: { link: 'linked', linkKeyFile: 'link.key' } },
+        start: false,
+      });
+      try {
+        if (mode !== null) {
+          writeFileSync(join(other.dir, 'link.key'), `${'5a'.repeat(32)}\n`);
+          chmodSync(join(other.dir, 'link.key'), mode);
+        }
+        await expect(other.hub.start()).rejects.toThrow(message);
+      } finally {
+        await other.stop();
+      }
+    }
   });
 
   it('refuses a link key that other users can read, or that is not a key', () => {
