@@ -10,12 +10,12 @@ function problems(extra: Record<string, unknown>): Array<{ path: string; message
 }
 
 describe('hub config: purchases', () => {
-  it('defaults to the linked mode with 64 MiB uploads and 512 MiB exports, no key or products file', () => {
+  it('defaults to the linked mode with 64 MiB uploads and 256 MiB exports, no key or products file', () => {
     const result = validateConfig(hubRole, base);
     expect(result.ok && result.config.purchases).toEqual({
       link: 'linked',
       maxBodyBytes: 64 * 1024 ** 2,
-      maxFileBytes: 512 * 1024 ** 2,
+      maxFileBytes: 256 * 1024 ** 2,
     });
   });
 

@@ -28,7 +28,7 @@ export const PurchasesSection = Type.Object(
     /** Largest upload to POST /v1/admin/purchases/import, compressed as sent. */
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 64 * 1024 ** 2 }),
     /** Largest export once decompressed (a gzip upload or file). */
-    maxFileBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3, default: 512 * 1024 ** 2 }),
+    maxFileBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 256 * 1024 ** 2 }),
   },
   { ...closed, default: {} },
 );

@@ -8,11 +8,11 @@ import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { REJECT_REASONS, formatLocalMinute, type RejectReason } from '../../shared/recommend/mod.ts';
 import { readKeyFile, type ResolvePath } from '../http/mod.ts';
-import { createPurchaseStore } from './adapters/sqlite-purchase-store.ts';
+import { createPurchaseStore, type ImportCounts } from './adapters/sqlite-purchase-store.ts';
 import type { LinkMode, PurchasesConfig } from './config.schema.ts';
 import { makeLocalToUtc } from './core/local-minute.ts';
 import { NO_PRODUCTS, parseProducts, type ProductCategories } from './core/products.ts';
-import { PurchaseImport, type ReasonSample, type ResolveCustomer } from './core/purchase-import.ts';
+import { PurchaseImport, type ImportSummary, type ReasonSample, type ResolveCustomer } from './core/purchase-import.ts';
 
 /**
  * The purchases feature's service (docs/purchases.md): imports a POS export into the hub's
@@ -172,34 +172,43 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
     const started = performance.now();
     const digest = createHash('sha256').update(content).digest();
     const categories = productCategories();
-    const job = new PurchaseImport({
-      resolve: resolver(),
-      toUtc,
-      categoryOf: categories.categoryOf,
-      purchaseId: (contentKey) => `pos-${sha256Hex(contentKey).slice(0, 24)}`,
-      source,
-    });
-    for (let start = 0; start < content.length;) {
-      let end = content.indexOf(10, start);
-      if (end < 0) end = content.length;
-      job.push(content.toString('utf8', start, end));
-      start = end + 1;
-    }
-    const { summary, rows } = job.finish();
-    const checked = performance.now();
-    const earlierImports = store.importsOf(digest);
-    let committed: { imported: number; duplicates: number; deletedByShoppers: number };
+    const resolve = resolver();
+    let earlierImports = 0;
+    let filled = started;
+    let committed: ImportCounts & { result: ImportSummary };
     try {
-      committed = store.commit(rows, {
-        digest,
-        source,
-        linkMode: config.link,
-        lines: summary.lines,
-        rejected: summary.rejected,
-        byReason: summary.byReason,
-        atMs: deps.clock.now(),
+      committed = store.commitImport((add) => {
+        earlierImports = store.importsOf(digest);
+        const job = new PurchaseImport({
+          resolve,
+          onRow: add,
+          toUtc,
+          categoryOf: categories.categoryOf,
+          purchaseId: (contentKey) => `pos-${sha256Hex(contentKey).slice(0, 24)}`,
+          source,
+        });
+        for (let start = 0; start < content.length;) {
+          let end = content.indexOf(10, start);
+          if (end < 0) end = content.length;
+          job.push(content.toString('utf8', start, end));
+          start = end + 1;
+        }
+        const summary = job.finish();
+        filled = performance.now();
+        const record = {
+          digest,
+          source,
+          linkMode: config.link,
+          lines: summary.lines,
+          rejected: summary.rejected,
+          byReason: summary.byReason,
+          atMs: deps.clock.now(),
+        };
+        return { record, result: summary };
       });
     } catch (error) {
+      // A file the checks refuse (RECO_BAD_INPUT) and config errors keep their code; SQLite's
+      // errors (a full disk, a failing row) become STORE_FAILED. Either way nothing was written.
       if (isAppError(error)) throw error;
       throw new AppError(
         'STORE_FAILED',
@@ -207,21 +216,22 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
         { cause: error },
       );
     }
+    const s = committed.result;
     const report: ImportReport = {
       source,
       digest: digest.toString('hex'),
       link: config.link,
-      lines: summary.lines,
+      lines: s.lines,
       imported: committed.imported,
       duplicates: committed.duplicates,
       deletedByShoppers: committed.deletedByShoppers,
-      rejected: summary.rejected,
-      byReason: summary.byReason,
-      rejectedLines: summary.samples,
-      shoppers: summary.shoppers,
-      products: summary.products,
-      from: timeOf(summary.firstMinute),
-      to: timeOf(summary.lastMinute),
+      rejected: s.rejected,
+      byReason: s.byReason,
+      rejectedLines: s.samples,
+      shoppers: s.shoppers,
+      products: s.products,
+      from: timeOf(s.firstMinute),
+      to: timeOf(s.lastMinute),
       earlierImports,
     };
     logger.info(
@@ -232,11 +242,10 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
         duplicates: report.duplicates,
         deletedByShoppers: report.deletedByShoppers,
         rejected: report.rejected,
-        byReason: Object.fromEntries(
-          REJECT_REASONS.filter((r) => summary.byReason[r] > 0).map((r) => [r, summary.byReason[r]]),
-        ),
-        checkMs: Math.round(checked - started),
-        commitMs: Math.round(performance.now() - checked),
+        byReason: Object.fromEntries(REJECT_REASONS.filter((r) => s.byReason[r] > 0).map((r) => [r, s.byReason[r]])),
+        // Reading, checking and inserting the rows; then writing the record and committing.
+        rowsMs: Math.round(filled - started),
+        commitMs: Math.round(performance.now() - filled),
       },
       'purchases imported',
     );

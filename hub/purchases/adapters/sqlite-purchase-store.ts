@@ -18,6 +18,12 @@ export interface ImportRecord {
   readonly atMs: number;
 }
 
+export interface ImportCounts {
+  readonly imported: number;
+  readonly duplicates: number;
+  readonly deletedByShoppers: number;
+}
+
 export interface StoredLink {
   readonly shopperPk: number;
   readonly linkedMs: number;
@@ -86,48 +92,54 @@ export function createPurchaseStore(db: Database) {
       return s.posCount.get() as number;
     },
     /**
-     * Every row and the import's record in ONE transaction: a failure anywhere (a full disk, a
-     * broken row) rolls all of it back. Rows whose id is already there are duplicates; rows the
-     * shopper deleted from their history stay deleted.
+     * One import in ONE transaction: `fill` adds the rows as the file is read and returns the
+     * import's record, written last, with what the caller wants back. A failure anywhere — a full disk, a failing row, a file
+     * `fill` finds unusable — rolls all of it back. Rows whose id is already there are
+     * duplicates; rows the shopper deleted from their history stay deleted.
      */
-    commit(
-      rows: readonly PurchaseRow[],
-      record: ImportRecord,
-    ): { imported: number; duplicates: number; deletedByShoppers: number } {
-      return db.transaction(() => {
-        let imported = 0;
-        let deletedByShoppers = 0;
-        for (const r of rows) {
-          if (s.deleted.get(r.id) !== undefined) {
-            deletedByShoppers++;
-            continue;
-          }
-          imported += s.insert.run(
-            r.id,
-            r.shopperPk,
-            r.atMs,
-            r.sku,
-            r.category,
-            r.invoice,
-            r.quantity,
-            r.unitPrice,
-            r.localMinute,
-          ).changes;
-        }
-        const duplicates = rows.length - imported - deletedByShoppers;
-        s.record.run(
-          record.digest,
-          record.source,
-          record.linkMode,
-          record.lines,
-          imported,
-          duplicates,
-          record.rejected,
-          JSON.stringify(record.byReason),
-          record.atMs,
-        );
-        return { imported, duplicates, deletedByShoppers };
-      })();
+    commitImport<T>(
+      fill: (add: (row: PurchaseRow) => void) => { record: ImportRecord; result: T },
+    ): ImportCounts & { result: T } {
+      return db
+        .transaction(() => {
+          let accepted = 0;
+          let imported = 0;
+          let deletedByShoppers = 0;
+          const { record, result } = fill((r) => {
+            accepted++;
+            if (s.deleted.get(r.id) !== undefined) {
+              deletedByShoppers++;
+              return;
+            }
+            imported += s.insert.run(
+              r.id,
+              r.shopperPk,
+              r.atMs,
+              r.sku,
+              r.category,
+              r.invoice,
+              r.quantity,
+              r.unitPrice,
+              r.localMinute,
+            ).changes;
+          });
+          const duplicates = accepted - imported - deletedByShoppers;
+          s.record.run(
+            record.digest,
+            record.source,
+            record.linkMode,
+            record.lines,
+            imported,
+            duplicates,
+            record.rejected,
+            JSON.stringify(record.byReason),
+            record.atMs,
+          );
+          return { imported, duplicates, deletedByShoppers, result };
+          // IMMEDIATE: take the write lock before the first read, so that the hub and the CLI writing
+          // the same file wait for each other (busy timeout) instead of failing on a stale snapshot.
+        })
+        .immediate();
     },
   };
 }

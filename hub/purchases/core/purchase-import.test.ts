@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../shared/errors.ts';
 import { makeLocalToUtc } from './local-minute.ts';
 import { parseProducts } from './products.ts';
-import { PurchaseImport, type ResolveCustomer } from './purchase-import.ts';
+import { PurchaseImport, type PurchaseRow, type ResolveCustomer } from './purchase-import.ts';
 
 const FIXTURE = readFileSync(new URL('../../../test/fixtures/pos-import/export.csv', import.meta.url), 'utf8');
 const LINES = FIXTURE.split('\n');
@@ -22,15 +22,17 @@ function linkAll(unlinked: readonly string[] = []): ResolveCustomer & { seen: st
 }
 
 function run(lines: readonly string[], resolve: ResolveCustomer = linkAll()) {
+  const rows: PurchaseRow[] = [];
   const job = new PurchaseImport({
     resolve,
+    onRow: (row) => rows.push(row),
     toUtc: makeLocalToUtc('Europe/London'),
     categoryOf: parseProducts('stock_code,category\n85123A,home-decor\n', 'p.csv').categoryOf,
     purchaseId: (key) => `id:${key}`,
     source: 'export.csv',
   });
   for (const line of lines) job.push(line);
-  return job.finish();
+  return { summary: job.finish(), rows };
 }
 
 describe('POS import core', () => {

@@ -15,8 +15,10 @@ import type { CategoryOf } from './products.ts';
  * One POS export through the hub's import (pure, streaming; docs/purchases.md): the header, then
  * one call per physical line. Each line is checked by the recommender's rules (shared/recommend:
  * the first reason that applies), then mapped to an enrolled shopper through the customer-id
- * link; it becomes a purchase row or a rejection counted under its reason. Nothing is written
- * here: `finish()` returns the whole file's rows for the caller to commit in one transaction.
+ * link; it becomes a purchase row, handed to `onRow` at once, or a rejection counted under its
+ * reason. Nothing is written here: the caller runs the whole file inside one transaction and
+ * writes each row as it comes, so memory does not grow with the file, and a file that turns out
+ * to be unusable (no header, no lines) throws from `push` or `finish` and the caller rolls back.
  *
  * A row's id comes from the line's content — invoice, stock code, quantity, local minute, unit
  * price — plus how many identical lines came before it in the file (an export may repeat a line),
@@ -66,6 +68,8 @@ export interface ImportSummary {
 
 export interface PurchaseImportOptions {
   readonly resolve: ResolveCustomer;
+  /** Receives each accepted line's row, in file order. */
+  readonly onRow: (row: PurchaseRow) => void;
   readonly toUtc: LocalToUtc;
   readonly categoryOf: CategoryOf;
   /** The row id of a content key (a digest: the key itself holds the invoice and prices). */
@@ -83,7 +87,7 @@ export class PurchaseImport {
   #header: PosHeader | null = null;
   #lineNo = 0;
   #lines = 0;
-  readonly #rows: PurchaseRow[] = [];
+  #accepted = 0;
   readonly #counts = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
   readonly #samples: Partial<Record<RejectReason, ReasonSample[]>> = {};
   #rejected = 0;
@@ -123,7 +127,8 @@ export class PurchaseImport {
     const content = `${line.invoice}|${line.stockCode}|${line.quantity}|${line.atMinute}|${line.unitPrice}`;
     const seen = this.#seen.get(content) ?? 0;
     this.#seen.set(content, seen + 1);
-    this.#rows.push({
+    this.#accepted++;
+    this.#options.onRow({
       id: this.#options.purchaseId(`${content}|${seen}`),
       shopperPk,
       atMs: this.#options.toUtc(line.atMinute),
@@ -160,8 +165,8 @@ export class PurchaseImport {
     return customer === '' || !message.includes(customer) ? message : message.split(customer).join('…');
   }
 
-  /** The whole file's rows and summary. A file without a header, or without data lines, is an error. */
-  finish(): { summary: ImportSummary; rows: readonly PurchaseRow[] } {
+  /** The whole file's summary. A file without a header, or without data lines, is an error. */
+  finish(): ImportSummary {
     this.#finished = true;
     const source = this.#options.source ?? 'the file';
     if (this.#header === null)
@@ -169,18 +174,15 @@ export class PurchaseImport {
     if (this.#lines === 0) throw new AppError('RECO_BAD_INPUT', `${source} has a header but no purchase lines`);
     this.#seen.clear();
     return {
-      summary: {
-        lines: this.#lines,
-        accepted: this.#rows.length,
-        rejected: this.#rejected,
-        byReason: { ...this.#counts },
-        samples: this.#samples,
-        shoppers: this.#shoppers.size,
-        products: this.#products.size,
-        firstMinute: this.#first,
-        lastMinute: this.#last,
-      },
-      rows: this.#rows,
+      lines: this.#lines,
+      accepted: this.#accepted,
+      rejected: this.#rejected,
+      byReason: { ...this.#counts },
+      samples: this.#samples,
+      shoppers: this.#shoppers.size,
+      products: this.#products.size,
+      firstMinute: this.#first,
+      lastMinute: this.#last,
     };
   }
 }
