@@ -19,8 +19,8 @@ import { FuzzReport, fuzzParameters, fuzzSeed } from './fuzz-harness.ts';
  * (fields replaced by odd values, quotes, separators and control characters inserted, truncated)
  * or random text, sometimes gzip-compressed. Invariants: the import either commits — its counts
  * add up, the database grew by exactly `imported`, importing the same bytes again adds nothing —
- * or it is refused with RECO_BAD_INPUT and the database is unchanged; no other error; a report
- * never holds a customer id.
+ * or it is refused with RECO_BAD_INPUT and the database is unchanged; no other error; a purchase
+ * deleted by its shopper does not come back; a report never holds a customer id.
  */
 
 const FIXTURE = readFileSync(new URL('../fixtures/pos-import/export.csv', import.meta.url), 'utf8');
@@ -134,10 +134,23 @@ describe('fuzz: POS exports through the hub import', () => {
         expect(posRows(db)).toBe(before + result.imported);
         const json = JSON.stringify(result);
         for (const customer of CUSTOMERS) expect(json).not.toContain(customer);
+        // The shopper deletes one of the new purchases from their history (as DELETE
+        // /v1/me/history/:id does): importing the same bytes again adds nothing, not even it.
+        const deleted =
+          result.imported > 0
+            ? db
+                .prepare(
+                  "DELETE FROM offer_purchases WHERE pk = (SELECT MAX(pk) FROM offer_purchases WHERE source = 'pos')",
+                )
+                .run().changes
+            : 0;
         const again = service.importBytes(bytes, 'fuzz.csv');
         expect(again.imported).toBe(0);
-        expect(again.duplicates).toBe(result.imported + result.duplicates);
-        expect(posRows(db)).toBe(before + result.imported);
+        expect(again.duplicates + again.deletedByShoppers).toBe(
+          result.imported + result.duplicates + result.deletedByShoppers,
+        );
+        expect(again.deletedByShoppers).toBeGreaterThanOrEqual(result.deletedByShoppers + deleted);
+        expect(posRows(db)).toBe(before + result.imported - deleted);
         report.count(result.imported > 0 ? 'imported' : result.duplicates > 0 ? 'duplicates-only' : 'nothing-accepted');
       }),
       fuzzParameters(seed, 150),
