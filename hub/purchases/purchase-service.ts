@@ -130,16 +130,16 @@ export function createPurchaseService(deps: PurchaseServiceDeps) {
     return (products = parseProducts(text, config.productsFile));
   };
 
+  const linkedFinder =
+    (k: Buffer): ResolveCustomer =>
+    (customerId) =>
+      store.linkedShopper(customerHash(k, customerId));
+
   /** The link of this import: a cache per customer id, dropped with the import. */
   const resolver = (): ResolveCustomer => {
     const cache = new Map<string, number | null>();
     const find: ResolveCustomer =
-      config.link === 'shopper-id'
-        ? (customerId) => store.shopperPk(customerId)
-        : (
-            (k) => (customerId) =>
-              store.linkedShopper(customerHash(k, customerId))
-          )(key());
+      config.link === 'shopper-id' ? (customerId) => store.shopperPk(customerId) : linkedFinder(key());
     return (customerId) => {
       let pk = cache.get(customerId);
       if (pk === undefined) {
