@@ -285,6 +285,18 @@ describe('hub POS import', () => {
     const bad = await t.request('PUT', path, { token: t.adminToken, body: { customer: UNLINKED } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify([taken.body, put.body, bad.body])).not.toContain(UNLINKED.slice(0, -1));
+    // The shopper's own export (right of access) shows the link as it is kept: a keyed hash.
+    const exported = (await t.request('GET', '/v1/me/export', { token: tokenOf.get(UNLINKED) as string })).body as {
+      tables: { customer_links?: Array<Record<string, unknown>> };
+    };
+    expect(exported.tables.customer_links).toEqual([
+      {
+        customer_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        shopper_pk: expect.any(Number),
+        linked_ms: expect.any(Number),
+      },
+    ]);
+    expect(JSON.stringify(exported)).not.toContain(UNLINKED);
     // Now 12583's lines are purchases too: only those are new.
     const report = t.hub.purchases.importFile(join(t.dir, 'export.csv'));
     reports.push(report);
