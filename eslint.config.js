@@ -47,7 +47,18 @@ const SEEDED = {
   group: ['**/shared/testing/**'],
   message: 'The seeded RandomSource is for tests and the simulator only: use CryptoRandomSource.',
 };
-const HUB_FEATURES = ['http', 'broker', 'presence', 'shoppers', 'privacy', 'offers', 'recommend', 'status', 'storage'];
+const HUB_FEATURES = [
+  'http',
+  'broker',
+  'presence',
+  'shoppers',
+  'privacy',
+  'offers',
+  'purchases',
+  'recommend',
+  'status',
+  'storage',
+];
 const PROGRAMS = {
   gateway: { group: ['**/gateway/**'], message: 'only gateway/ (and cli/, scripts/, test/) may import gateway/.' },
   hub: { group: ['**/hub/**'], message: 'only hub/ (and cli/, scripts/, test/, provisioning/) may import hub/.' },

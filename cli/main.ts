@@ -77,6 +77,11 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     'the DP item–item recommender: fit a signed model, score customers, evaluate against baselines',
     async () => (await import('./commands/recommend.ts')).recommendCommand,
   ),
+  lazy(
+    'purchases',
+    "the point of sale's purchases: import an export, link customer ids to shoppers",
+    async () => (await import('./commands/purchases.ts')).purchasesCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(

@@ -27,12 +27,13 @@ import {
 } from './privacy/mod.ts';
 import { createModelService, createOfferAffinity, type ModelService } from './recommend/mod.ts';
 import { createOfferService, wireOffers, type OfferService } from './offers/mod.ts';
+import { createPurchaseService, registerPurchaseRoutes, type PurchaseService } from './purchases/mod.ts';
 import { hubStatusProviders, readStats, registerStatusPage, type HubStats } from './status/mod.ts';
 
 /**
  * The hub's composition root (docs/architecture.md): createHub(deps) builds the adapters (the
  * database, the HTTPS API, the event bus) and hands each feature the typed deps it uses —
- * storage, broker, shoppers, presence, privacy, offers, status. Features never import this
+ * storage, broker, shoppers, presence, privacy, offers, purchases, status. Features never import this
  * file; they talk through their deps and hub/events.ts. The database is opened (and migrated)
  * at once, so callers may use `db` before `start()`; `start()` loads the shoppers and opens
  * the broker listeners, the API and the timers.
@@ -67,6 +68,8 @@ export interface Hub {
   readonly offers: OfferService;
   /** HQ's item model: fetch, install, use in the offers ranking (hub/recommend). */
   readonly recommend: ModelService;
+  /** POS imports and customer links (hub/purchases). */
+  readonly purchases: PurchaseService;
   readonly gateways: GatewayAdmin;
   readonly shoppers: Omit<ShopperService, 'directory' | 'start' | 'stop' | 'byToken'>;
   /** The admin and technician tokens (null when not configured; read at start). */
@@ -122,6 +125,7 @@ interface RouteDeps {
   commands: GatewayCommands;
   privacy: ReleaseService;
   offers: OfferService;
+  purchases: PurchaseService;
   presence: Pick<Presence, 'ingest'>;
   tokens: { admin: string | null; technician: string | null };
   stats: () => HubStats;
@@ -142,6 +146,7 @@ function registerRoutes(deps: RouteDeps): void {
     commands,
     privacy,
     offers,
+    purchases,
     presence,
     tokens,
     stats,
@@ -152,6 +157,7 @@ function registerRoutes(deps: RouteDeps): void {
   const now = (): number => clock.now();
   registerShopperRoutes({ api, shoppers, adminToken, defaultExponent: config.eid.defaultExponent });
   registerGatewayRoutes({ api, gateways, adminToken });
+  registerPurchaseRoutes({ api, purchases, adminToken, maxBodyBytes: config.purchases.maxBodyBytes });
   wireOffers({
     offers,
     config: config.offers,
@@ -295,6 +301,14 @@ function buildFeatures(basics: Basics) {
       ? { affinity: createOfferAffinity({ model: () => recommend.installed(), weight: config.recommend.offerWeight }) }
       : {}),
   });
+  const purchases = createPurchaseService({
+    db,
+    config: config.purchases,
+    timeZone: config.privacy.timeZone,
+    resolvePath,
+    clock,
+    logger: logger.child({ component: 'purchases' }),
+  });
   const stats = (): HubStats => {
     counters.flush();
     return readStats(db);
@@ -313,6 +327,7 @@ function buildFeatures(basics: Basics) {
     privacy,
     offers,
     recommend,
+    purchases,
     stats,
   };
 }
@@ -343,6 +358,9 @@ export function createHub(deps: HubDeps): Hub {
     recommend,
   } = features;
   const { stats } = features;
+    purchases,
+    stats,
+  } = features;
   const ports: HubPorts = { mqtts: null, mqtt: null, api: null };
   registerRoutes({ ...basics, ...features });
 
@@ -357,6 +375,7 @@ export function createHub(deps: HubDeps): Hub {
     privacy,
     offers,
     recommend,
+    purchases,
     gateways,
     shoppers,
     tokens,
@@ -366,6 +385,7 @@ export function createHub(deps: HubDeps): Hub {
       started = true;
       tokens.admin = readTokenFile(config.api.adminTokenFile, resolvePath, 'admin');
       tokens.technician = readTokenFile(config.api.technicianTokenFile, resolvePath, 'technician');
+      purchases.start();
       shoppers.start();
       offers.start();
       await broker.start();

@@ -6,6 +6,7 @@ import type { Problem } from '../shared/validation.ts';
 import { PrivacySection, UpstreamSection, privacyConfigProblems } from './privacy/config.schema.ts';
 import { OffersSection, offersConfigProblems } from './offers/config.schema.ts';
 import { RecommendSection, recommendConfigProblems } from './recommend/config.schema.ts';
+import { PurchasesSection } from './purchases/config.schema.ts';
 
 /**
  * hub.yaml — one per store. Defaults live here, in the schema.
@@ -149,6 +150,8 @@ export const HubConfigSchema = Type.Object(
     offers: OffersSection,
     /** HQ's item model: fetch, verification, use in the offers ranking (hub/recommend, docs/recommender.md). */
     recommend: RecommendSection,
+    /** The point of sale's purchases: the customer-id link, its key, products (hub/purchases, docs/purchases.md). */
+    purchases: PurchasesSection,
   },
   closed,
 );

@@ -135,6 +135,7 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
       ca: { certPem: '', keyPem: '' },
       server: { certPem: '', keyPem: '' },
       signingKey: new Uint8Array(32),
+      linkKey: new Uint8Array(32),
       technicianToken: '',
       adminToken: '',
     },
@@ -150,9 +151,11 @@ export async function initStore(options: InitStoreOptions, deps: ProvisionDeps =
   const server = issueServerCertificate(ca, { hostnames, ips }, { now: now() });
   const signingKey = new Uint8Array(32);
   random.fillBytes(signingKey);
+  const linkKey = new Uint8Array(32);
+  random.fillBytes(linkKey);
   const files = planStoreFiles(
     input,
-    { ca, server, signingKey, technicianToken: randomToken(random), adminToken: randomToken(random) },
+    { ca, server, signingKey, linkKey, technicianToken: randomToken(random), adminToken: randomToken(random) },
     now(),
   );
   const written = writePlan(dir, files, { force: options.force === true, hint });

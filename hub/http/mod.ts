@@ -18,4 +18,4 @@ export {
   type Method,
 } from './api-server.ts';
 export { badRequest } from './bad-request.ts';
-export { readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';
+export { readKeyFile, readPemFile, readTokenFile, type ResolvePath } from './secret-files.ts';

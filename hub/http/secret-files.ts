@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { AppError } from '../../shared/errors.ts';
 import { assertPrivateFile } from '../../shared/secrets/secret-file.ts';
 
@@ -37,4 +37,37 @@ export function readPemFile(path: string, resolvePath: ResolvePath, what: string
   } catch (error) {
     throw unreadable(what, path, error);
   }
+}
+
+const KEY_HEX_RE = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * A 32-byte secret key from its file (64 hex digits, surrounding whitespace ignored). The file
+ * must be readable by its owner only (mode 0600 or stricter, as provisioning writes secrets): a
+ * key that other users can read is refused, not used, since whoever holds it can test a guessed
+ * customer id against the hub's links (docs/purchases.md#the-link-key).
+ */
+export function readKeyFile(path: string, resolvePath: ResolvePath, what: string): Buffer {
+  const file = resolvePath(path);
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(file).mode;
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw unreadable(what, path, error);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new AppError(
+      'CFG_INVALID',
+      `The ${what} "${path}" is readable by other users (mode 0${(mode & 0o777).toString(8)}), expected mode 0600 (chmod 600 ${path})`,
+    );
+  }
+  if (!KEY_HEX_RE.test(text)) {
+    throw new AppError(
+      'CFG_INVALID',
+      `The ${what} "${path}" holds ${text.length} characters that are not a key, expected 64 hex digits (32 random bytes)`,
+    );
+  }
+  return Buffer.from(text, 'hex');
 }

@@ -2,7 +2,8 @@ import { renderCommentedYaml } from './commented-yaml.ts';
 
 /**
  * hub.yaml for a new store (valid against hubRole): the TLS listener with the store's server
- * certificate, the HTTPS API with the technician and admin token files, and the database. File
+ * certificate, the HTTPS API with the technician and admin token files, the database, and the
+ * POS import's link key. File
  * names are relative to hub.yaml's folder (the store folder), so the folder can be moved whole.
  */
 
@@ -13,6 +14,7 @@ export const STORE_FILES = {
   hubKey: 'hub-key.pem',
   hubConfig: 'hub.yaml',
   signingKey: 'upstream-signing.key',
+  purchasesLinkKey: 'purchases-link.key',
   technicianToken: 'technician.token',
   adminToken: 'admin.token',
   database: 'hub.db',
@@ -49,6 +51,7 @@ export function hubConfigDocument(input: HubConfigInput): Record<string, unknown
     ...(input.upstreamSection === true
       ? { upstream: { enabled: false, transport: 'https', signingKeyFile: STORE_FILES.signingKey } }
       : {}),
+    purchases: { link: 'linked', linkKeyFile: STORE_FILES.purchasesLinkKey },
     log: { level: 'info' },
   };
 }
@@ -68,6 +71,8 @@ export function renderHubYaml(input: HubConfigInput, now: Date): string {
       broker: 'The MQTT broker the gateways connect to.',
       'broker.tls': `TLS listener. The certificate is signed by this store's CA (ca.pem) and names: ${names}.`,
       api: 'HTTPS API: shopper enrollment, the technician status page (technician token), admin routes (admin token).',
+      purchases:
+        "The POS import (docs/purchases.md): customer ids are linked to shoppers by HMAC under this store's link key.",
       ...(input.upstreamSection === true
         ? {
             upstream:

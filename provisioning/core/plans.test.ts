@@ -12,6 +12,7 @@ const material = {
   ca: { certPem: 'CA CERT', keyPem: 'CA KEY' },
   server: { certPem: 'HUB CERT', keyPem: 'HUB KEY' },
   signingKey: Uint8Array.from({ length: 32 }, (_, i) => i),
+  linkKey: Uint8Array.from({ length: 32 }, (_, i) => 255 - i),
   technicianToken: 'technician-token-xxxxxxxx',
   adminToken: 'admin-token-xxxxxxxxxxxx',
 };
@@ -33,6 +34,7 @@ describe('store folder plan', () => {
     ['hub-cert.pem', '0644'],
     ['hub-key.pem', '0600'],
     ['upstream-signing.key', '0600'],
+    ['purchases-link.key', '0600'],
     ['technician.token', '0600'],
     ['admin.token', '0600'],
     ['hub.yaml', '0600'],
@@ -46,6 +48,15 @@ describe('store folder plan', () => {
     expect(byPath.get('upstream-signing.key')?.content).toBe(`${Buffer.from(material.signingKey).toString('hex')}\n`);
     expect(() => planStoreFiles(hubInput, { ...material, signingKey: new Uint8Array(16) }, NOW)).toThrow(
       /16 bytes, expected 32/,
+    );
+  });
+
+  it('holds the purchases link key as 64 hex digits, named in hub.yaml, and refuses a key of another size', () => {
+    expect(byPath.get('purchases-link.key')?.content).toBe(`${Buffer.from(material.linkKey).toString('hex')}\n`);
+    const checked = validateConfig(hubRole, parse(byPath.get('hub.yaml')?.content ?? ''));
+    expect(checked.ok && checked.config.purchases).toMatchObject({ link: 'linked', linkKeyFile: 'purchases-link.key' });
+    expect(() => planStoreFiles(hubInput, { ...material, linkKey: new Uint8Array(31) }, NOW)).toThrow(
+      /the purchases link key is 31 bytes, expected 32/,
     );
   });
 

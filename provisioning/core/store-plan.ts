@@ -11,6 +11,8 @@ export interface StoreMaterial {
   server: { certPem: string; keyPem: string };
   /** 32 random bytes: the key for HMAC-SHA256 signatures of upstream releases. */
   signingKey: Uint8Array;
+  /** 32 random bytes: the key of the POS customer-id links (HMAC-SHA256, docs/purchases.md). */
+  linkKey: Uint8Array;
   technicianToken: string;
   adminToken: string;
 }
@@ -22,6 +24,8 @@ function line(text: string): string {
 export function planStoreFiles(input: HubConfigInput, material: StoreMaterial, now: Date): PlannedFile[] {
   if (material.signingKey.length !== 32)
     throw new RangeError(`the upstream signing key is ${material.signingKey.length} bytes, expected 32`);
+  if (material.linkKey.length !== 32)
+    throw new RangeError(`the purchases link key is ${material.linkKey.length} bytes, expected 32`);
   return [
     {
       path: STORE_FILES.caCert,
@@ -52,6 +56,12 @@ export function planStoreFiles(input: HubConfigInput, material: StoreMaterial, n
       content: line(Buffer.from(material.signingKey).toString('hex')),
       mode: SECRET_MODE,
       description: 'upstream signing key (HMAC-SHA256, 32 bytes hex)',
+    },
+    {
+      path: STORE_FILES.purchasesLinkKey,
+      content: line(Buffer.from(material.linkKey).toString('hex')),
+      mode: SECRET_MODE,
+      description: 'purchases link key (HMAC-SHA256 of POS customer ids, 32 bytes hex)',
     },
     {
       path: STORE_FILES.technicianToken,

@@ -11,6 +11,7 @@ import { presenceTopic } from '../../shared/protocol/topics.ts';
 import { createStoreCa, issueServerCertificate } from '../../shared/tls/certificates.ts';
 import { EidResolver } from '../../hub/shoppers/core/eid-resolver.ts';
 import { hashCredential, importShoppers, openHubDatabase } from '../../hub/mod.ts';
+import { benchPosImport } from './pos-import.ts';
 import { peakRssMb } from './process-memory.ts';
 import { buildRelease } from './release-build.ts';
 import { median } from './stats.ts';
@@ -28,6 +29,10 @@ import { median } from './stats.ts';
  *                          100,000 shoppers with the ciphers cached (the boundary timer itself only
  *                          computes the one new period; printed too)
  *   peakRssMb              the hub process's peak resident set (VmHWM) during the ingest run
+ *   posImportSeconds       the POS import of the whole Online Retail training file (370,931 lines)
+ *                          into a fresh hub database, with its baseline posBareInsertSeconds (the
+ *                          same rows, a bare better-sqlite3 INSERT in one transaction) measured in
+ *                          the same run (pos-import.ts; docs/purchases.md#performance)
  *
  * The hub process runs the compiled release (release-build.ts: tsc output in .bench/release,
  * started as `node dist/cli/main.js hub`), which is what a store runs — not the sources under
@@ -298,11 +303,13 @@ export async function runBench(options: {
     rmSync(ws.dir, { recursive: true, force: true });
   }
   const resolverMs = resolverRebuild(runs, progress);
+  const pos = benchPosImport(runs, progress);
   const figures = {
     sightingsPerSec: Math.round(median(ingest)),
     bareSqliteRowsPerSec: Math.round(median(bare)),
     resolverRebuildMs100k: Number(resolverMs.toFixed(1)),
     peakRssMb: Number(median(rss).toFixed(1)),
+    ...pos,
   };
   progress(`median ratio hub / bare SQLite: ${median(ingest.map((v, i) => v / (bare[i] as number))).toFixed(2)}`);
   return figures;

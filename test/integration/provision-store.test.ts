@@ -79,6 +79,7 @@ describe('hushpoint provision init-store and add-gateway', () => {
       ['hub-cert.pem', '0644'],
       ['hub-key.pem', '0600'],
       ['upstream-signing.key', '0600'],
+      ['purchases-link.key', '0600'],
       ['technician.token', '0600'],
       ['admin.token', '0600'],
       ['hub.yaml', '0600'],
@@ -89,6 +90,10 @@ describe('hushpoint provision init-store and add-gateway', () => {
     }
     expect(mode(join(dir, 'gateways'))).toBe('0700');
     expect(readFileSync(join(dir, 'upstream-signing.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(readFileSync(join(dir, 'purchases-link.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(readFileSync(join(dir, 'purchases-link.key'), 'utf8')).not.toBe(
+      readFileSync(join(dir, 'upstream-signing.key'), 'utf8'),
+    );
     expect(readFileSync(join(dir, 'technician.token'), 'utf8').trim()).not.toBe(
       readFileSync(join(dir, 'admin.token'), 'utf8').trim(),
     );
