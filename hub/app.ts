@@ -356,8 +356,6 @@ export function createHub(deps: HubDeps): Hub {
     privacy,
     offers,
     recommend,
-  } = features;
-  const { stats } = features;
     purchases,
     stats,
   } = features;
