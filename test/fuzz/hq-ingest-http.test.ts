@@ -56,6 +56,8 @@ describe('fuzz: HQ signed HTTPS ingest', () => {
             releaseId = 'x';
           }
         }
+        // An HTTP header carries printable ASCII only (a sender cannot put anything else there).
+        if (!/^[\x21-\x7e]*$/.test(releaseId)) releaseId = 'x';
         const now = Math.floor(Date.now() / 1000);
         const signable = /^[A-Za-z0-9][A-Za-z0-9:._+-]{0,199}$/.test(releaseId);
         const headers = signedHeaders(KEY, {
