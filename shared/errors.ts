@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   EID_BAD_COUNTER: 'seconds counter is outside 0..2^32-1',
   EID_BAD_FRAME: 'advertisement is not an opt-in EID frame',
   BLE_ADAPTER_UNAVAILABLE: 'Bluetooth adapter could not be opened',
-  BLE_TRACE_INVALID: 'BLE trace line is not a valid HCI advertising report',
+  BLE_TRACE_INVALID: 'BLE trace or btsnoop capture is not valid',
   MQTT_UNREACHABLE: 'MQTT broker could not be reached',
   STORE_FAILED: 'local database operation failed',
   AUTH_BAD_CREDENTIAL: 'credential was not accepted',
