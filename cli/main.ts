@@ -72,6 +72,11 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     'the DP item–item recommender: fit a signed model, score customers, evaluate against baselines',
     async () => (await import('./commands/recommend.ts')).recommendCommand,
   ),
+  lazy(
+    'zones',
+    'the zone model on real radio data: evaluate it on a labelled RSSI recording',
+    async () => (await import('./commands/zones.ts')).zonesCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(

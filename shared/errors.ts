@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   RECO_STATS_MISMATCH: 'item statistics cannot be pooled or used together',
   RECO_MODEL_INVALID: 'item model file is malformed or of an unknown format',
   RECO_MODEL_SIGNATURE: 'item model signature does not verify with the trusted key',
+  // Real radio data (issue 17): labelled RSSI recordings, calibration.
+  RSSI_BAD_INPUT: 'RSSI recording is not a usable labelled CSV',
+  CALIB_BAD_INPUT: 'calibration recording cannot give band thresholds',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
