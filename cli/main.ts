@@ -73,6 +73,11 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     async () => (await import('./commands/recommend.ts')).recommendCommand,
   ),
   lazy(
+    'calibrate',
+    "set a gateway's band thresholds from a reference tag at a known distance",
+    async () => (await import('./commands/calibrate.ts')).calibrateCommand,
+  ),
+  lazy(
     'zones',
     'the zone model on real radio data: evaluate it on a labelled RSSI recording',
     async () => (await import('./commands/zones.ts')).zonesCommand,
