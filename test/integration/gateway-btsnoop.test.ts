@@ -12,6 +12,7 @@ import {
 } from '../../gateway/testing/harness.ts';
 import { encodeBtsnoop, isAdvertisingReportEvent, parseBtsnoop } from '../../shared/ble/btsnoop.ts';
 import { decodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
+import { encodeEddystoneAdvert } from '../../shared/eid/carriers.ts';
 import { formatTraceHeader, formatTraceRecord } from '../../shared/ble/trace.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { decodePresenceBatch } from '../../shared/protocol/codec.ts';
@@ -194,6 +195,41 @@ describe('gateway: btsnoop captures through noble', () => {
     );
     expect(cut.batches.flatMap((b) => b.sightings).length).toBeGreaterThan(0);
     expect(cut.batches).toEqual(fromPrefix.batches);
+  });
+
+  it('hears opt-in frames in LE Extended Advertising Reports (Bluetooth 5 controllers) as in legacy ones', async () => {
+    const ws = gatewayWorkspace({ gateway: 'gw-entrance', hub: { url: 'mqtt://127.0.0.1:1' } });
+    cleanup.push(() => ws.remove());
+    const eid = '0123456789abcdef';
+    const data = encodeEddystoneAdvert(eid, -18);
+    // Core Spec Vol 4 Part E §7.7.65.13, one report: event type 0x0010 (legacy ADV_NONCONN_IND),
+    // random address, PHY 1M, no secondary PHY, no SID, TX power 127 (none), RSSI, no periodic
+    // interval, no direct address, then the data.
+    const extended = (rssi: number): Buffer => {
+      const report = Buffer.alloc(24 + data.length);
+      report.writeUInt16LE(0x0010, 0);
+      report.writeUInt8(1, 2);
+      Buffer.from('554433221100', 'hex').copy(report, 3);
+      report.writeUInt8(1, 9);
+      report.writeUInt8(0, 10);
+      report.writeUInt8(0xff, 11);
+      report.writeUInt8(127, 12);
+      report.writeInt8(rssi, 13);
+      report.writeUInt8(data.length, 23);
+      data.copy(report, 24);
+      return Buffer.concat([Buffer.from([0x04, 0x3e, 2 + report.length, 0x0d, 1]), report]);
+    };
+    const t0 = STORE_MORNING.startMs;
+    const file = join(ws.dir, 'extended.btsnoop');
+    writeFileSync(
+      file,
+      encodeBtsnoop([-60, -62, -61, -59].map((rssi, i) => ({ t: t0 + i * 200, packet: extended(rssi) }))),
+    );
+    const run = await replay(ws, file, STORE_MORNING.windowSeconds);
+    expect(run.source.summary?.records).toBe(4);
+    expect(run.adverts).toBe(4);
+    expect(run.optInAdverts).toBe(4);
+    expect(run.batches.flatMap((b) => b.sightings)).toEqual([{ eid, band: 'near', hits: 4 }]);
   });
 
   it('refuses at start a file with nothing to replay before its damage', async () => {
