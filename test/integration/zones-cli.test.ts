@@ -46,6 +46,22 @@ describe('hushpoint zones evaluate', () => {
     expect(e.flappingPerMinute as number).toBeLessThan((e.baselineFlappingPerMinute as number) / 10);
     expect(e.majorityClassAccuracy as number).toBeLessThan(0.5);
 
+    // Per-receiver thresholds reach the gateway coarsener: bands that call every window far
+    // leave the model only hits, which are equal here, so the figures change.
+    const calibrated = await hushpoint([
+      'zones',
+      'evaluate',
+      '--rssi',
+      FIXTURE,
+      '--map',
+      'one=outside,two=inside',
+      '--json',
+      '--bands',
+      'one=-20/-21,two=-20/-21',
+    ]);
+    expect(calibrated.code, calibrated.stderr).toBe(0);
+    expect(JSON.parse(calibrated.stdout).confusion).not.toEqual(e.confusion);
+
     const text = await hushpoint(['zones', 'evaluate', '--rssi', FIXTURE, '--map', 'one=outside,two=inside']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${FIXTURE}: 3976 rows, 12 devices, receivers one→outside, two→inside`);
@@ -67,6 +83,14 @@ describe('hushpoint zones evaluate', () => {
     ).toMatchObject({
       code: 64,
       stderr: expect.stringContaining('--mid-dbm is -80, expected at most --near-dbm (-90)'),
+    });
+    expect(
+      await hushpoint(['zones', 'evaluate', '--rssi', FIXTURE, '--map', 'one=a,two=b', '--bands', 'one=-70/-60']),
+    ).toMatchObject({
+      code: 64,
+      stderr: expect.stringContaining(
+        '--bands entry "one=-70/-60" is not RECEIVER=NEAR/MID, expected dBm integers with -127 <= MID <= NEAR <= 20',
+      ),
     });
     expect(await hushpoint(['zones', 'evaluate', '--rssi', join(dir, 'none.csv'), '--map', 'one=a'])).toEqual({
       code: 65,
