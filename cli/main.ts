@@ -82,6 +82,16 @@ export const COMMANDS: Array<Command | LazyCommand> = [
     "the point of sale's purchases: import an export, link customer ids to shoppers",
     async () => (await import('./commands/purchases.ts')).purchasesCommand,
   ),
+  lazy(
+    'calibrate',
+    "set a gateway's band thresholds from a reference tag at a known distance",
+    async () => (await import('./commands/calibrate.ts')).calibrateCommand,
+  ),
+  lazy(
+    'zones',
+    'the zone model on real radio data: evaluate it on a labelled RSSI recording',
+    async () => (await import('./commands/zones.ts')).zonesCommand,
+  ),
   eidCommand,
   checkConfigCommand,
   lazy(

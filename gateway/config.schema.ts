@@ -54,6 +54,27 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    /**
+     * The last `hushpoint calibrate` of this gateway's receiver (docs/field-guide.md): written
+     * with the band thresholds above, read by `hushpoint doctor`. Informational for the gateway.
+     */
+    calibration: Type.Optional(
+      Type.Object(
+        {
+          /** When it was measured (ISO 8601). */
+          at: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' }),
+          /** Measured minus expected RSSI of the reference, in dB; the thresholds moved by this much. */
+          offsetDb: Type.Integer({ minimum: -60, maximum: 60 }),
+          /** The thresholds before any calibration offset (what the offset was added to). */
+          baseNearDbm: Type.Integer({ minimum: -127, maximum: 20 }),
+          baseMidDbm: Type.Integer({ minimum: -127, maximum: 20 }),
+          medianRssi: Type.Number({ minimum: -127, maximum: 20 }),
+          samples: Type.Integer({ minimum: 1 }),
+          distanceM: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+        },
+        closed,
+      ),
+    ),
     outbox: Type.Object(
       {
         path: Type.String({ minLength: 1, default: 'outbox.db' }),

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CliIo } from '../shared/cli/command.ts';
 import { ConfigError, type LoadedConfig } from '../shared/config/load-config.ts';
 import { AppError, EXIT, isAppError } from '../shared/errors.ts';
@@ -10,6 +10,8 @@ import { createLogger } from '../shared/ports/logger.ts';
 import type { Problem } from '../shared/validation.ts';
 import { captureTrace } from './adapters/trace-recorder.ts';
 import { loadSystemNoble } from './adapters/noble-loader.ts';
+import { ReplaySource } from './adapters/replay-source.ts';
+import { bleSourceFromConfig } from './ble/mod.ts';
 import { createGateway } from './app.ts';
 import type { GatewayConfig } from './config.schema.ts';
 import { loadGatewayConfig } from './mod.ts';
@@ -49,8 +51,18 @@ export function fileProblems(loaded: LoadedConfig<GatewayConfig>): Problem[] {
   return problems;
 }
 
-export function loadCheckedConfig(file: string): LoadedConfig<GatewayConfig> {
-  const loaded = loadGatewayConfig(file);
+/**
+ * `--replay FILE` replaces the config's BLE source with `replay:FILE` (FILE from the working
+ * directory, a JSONL trace or a btsnoop capture), everything else as configured.
+ */
+function withReplay(loaded: LoadedConfig<GatewayConfig>, replay: string | undefined): LoadedConfig<GatewayConfig> {
+  if (replay === undefined) return loaded;
+  const config = { ...loaded.config, ble: { ...loaded.config.ble, source: `replay:${resolve(replay)}` } };
+  return { ...loaded, config: Object.freeze(config) };
+}
+
+export function loadCheckedConfig(file: string, replay?: string): LoadedConfig<GatewayConfig> {
+  const loaded = withReplay(loadGatewayConfig(file), replay);
   const problems = fileProblems(loaded);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return loaded;
@@ -80,19 +92,27 @@ const EXIT_FOR: Partial<Record<string, number>> = {
 export async function runGateway(options: {
   configFile: string;
   logLevel?: string;
+  /** A JSONL trace or btsnoop capture to replay instead of the configured BLE source. */
+  replay?: string;
   io: CliIo;
   path: string;
 }): Promise<number> {
-  const loaded = loadCheckedConfig(options.configFile);
+  const loaded = loadCheckedConfig(options.configFile, options.replay);
   const { config } = loaded;
   silenceNobleDebug();
   const logger = createLogger({ level: options.logLevel ?? config.log.level, name: 'hushpoint-gateway' });
+  const ble = bleSourceFromConfig(config, {
+    resolvePath: loaded.resolvePath,
+    clock: systemClock,
+    logger: logger.child({ component: 'ble' }),
+  });
   const gateway = createGateway({
     config,
     resolvePath: loaded.resolvePath,
+    ble,
     clock: systemClock,
     logger,
-    reloadConfig: () => loadCheckedConfig(options.configFile).config,
+    reloadConfig: () => loadCheckedConfig(options.configFile, options.replay).config,
   });
   let signalled: (signal: string) => void = () => undefined;
   const stopSignal = new Promise<string>((resolve) => {
@@ -115,17 +135,20 @@ export async function runGateway(options: {
     throw error;
   }
   announceHealthy('gateway', logger);
+  // A damaged capture replays what comes before the damage; the exit code still says the data was bad.
+  const damaged = ble instanceof ReplaySource ? ble.problem : null;
+  if (damaged !== null) options.io.err(`${options.path}: ${damaged.code}: ${damaged.message}; replaying those`);
   const signal = await stopSignal;
   logger.info({ signal }, 'stopping');
   await gateway.stop();
   process.removeListener('SIGTERM', onSignal);
   process.removeListener('SIGINT', onSignal);
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  return EXIT.OK;
+  await new Promise<void>((done) => logger.flush(() => done()));
+  return damaged === null ? EXIT.OK : EXIT.DATA;
 }
 
-export function checkGatewayConfigFile(file: string, io: CliIo): number {
-  const loaded = loadCheckedConfig(file);
+export function checkGatewayConfigFile(file: string, io: CliIo, replay?: string): number {
+  const loaded = loadCheckedConfig(file, replay);
   io.out(
     `${file}: valid gateway config (store ${loaded.config.store}, gateway ${loaded.config.gateway}, BLE ${loaded.config.ble.source})`,
   );

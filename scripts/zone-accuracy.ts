@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubConfigSchema } from '../hub/config.schema.ts';
 import type { PresenceParams } from '../hub/presence/core/presence-model.ts';
-import { scorePairs, type Score, type TruthPair } from './sim/core/score.ts';
+import { scoreFlapping, scorePairs, type ObservedPair, type Score, type TruthPair } from './sim/core/score.ts';
 import { runZoneAccuracyPipeline, type SightingRow } from './zone-accuracy/pipeline.ts';
 import { replayPresence } from './zone-accuracy/replay.ts';
 
@@ -90,11 +90,14 @@ interface SeedResult {
   zoneAccuracy: number | null;
   precision: number | null;
   recall: number | null;
+  /** Zone changes per shopper-minute the truth does not have. */
+  flappingPerMinute: number | null;
 }
 
 const results: SeedResult[] = [];
-const row = (seed: string, score: Score): SeedResult => ({
+const row = (seed: string, score: Score, truth: TruthPair[], observed: ObservedPair[]): SeedResult => ({
   seed,
+  flappingPerMinute: scoreFlapping(truth, observed, 10).perMinute,
   windows: score.matched,
   zoneCorrect: score.zoneCorrect,
   zoneAccuracy: score.zoneAccuracy,
@@ -108,7 +111,8 @@ if (values.from !== undefined) {
   for (const seed of index.seeds) {
     const sightings = readJsonl<SightingRow>(join(dir, seed, 'sightings.jsonl'));
     const truth = readJsonl<TruthPair>(join(dir, seed, 'truth.jsonl'));
-    results.push(row(seed, scorePairs(truth, replayPresence(sightings, params))));
+    const observed = replayPresence(sightings, params);
+    results.push(row(seed, scorePairs(truth, observed), truth, observed));
   }
 } else {
   const seeds = (values.seeds as string)
@@ -132,7 +136,7 @@ if (values.from !== undefined) {
       presence: { switchPenalty: params.switchPenalty, smoothingWindows: params.smoothingWindows },
       keepDir,
     });
-    results.push(row(seed, run.score));
+    results.push(row(seed, run.score, run.truth, run.observed));
     if (!values.json) process.stderr.write(`seed ${seed}: done\n`);
   }
 }
@@ -151,7 +155,7 @@ if (values.json) {
   );
   for (const r of results)
     process.stdout.write(
-      `${r.seed.padEnd(20)} ${String(r.windows).padStart(6)} windows  zone accuracy ${pct(r.zoneAccuracy)}\n`,
+      `${r.seed.padEnd(20)} ${String(r.windows).padStart(6)} windows  zone accuracy ${pct(r.zoneAccuracy)}  flapping ${r.flappingPerMinute === null ? 'n/a' : r.flappingPerMinute.toFixed(3)}/min\n`,
     );
   process.stdout.write(
     `${'overall'.padEnd(20)} ${String(windows).padStart(6)} windows  zone accuracy ${pct(overall)}\n`,

@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   EID_BAD_COUNTER: 'seconds counter is outside 0..2^32-1',
   EID_BAD_FRAME: 'advertisement is not an opt-in EID frame',
   BLE_ADAPTER_UNAVAILABLE: 'Bluetooth adapter could not be opened',
-  BLE_TRACE_INVALID: 'BLE trace line is not a valid HCI advertising report',
+  BLE_TRACE_INVALID: 'BLE trace or btsnoop capture is not valid',
   MQTT_UNREACHABLE: 'MQTT broker could not be reached',
   STORE_FAILED: 'local database operation failed',
   AUTH_BAD_CREDENTIAL: 'credential was not accepted',
@@ -56,6 +56,9 @@ export const ERROR_CODES = {
   UPDATE_UNHEALTHY: 'the new release did not report healthy in time and was rolled back',
   UPDATE_NO_PREVIOUS: 'there is no previous release to roll back to',
   UPDATE_BUSY: 'another update holds the lock on this release root',
+  // Real radio data (issue 17): labelled RSSI recordings, calibration.
+  RSSI_BAD_INPUT: 'RSSI recording is not a usable labelled CSV',
+  CALIB_BAD_INPUT: 'calibration recording cannot give band thresholds',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

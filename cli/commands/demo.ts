@@ -28,6 +28,11 @@ nothing running (unless --keep-running) and removes its temporary files.`,
       description: 'keep the hub and its status page up after the summary, until Ctrl-C',
     },
     json: { type: 'boolean', description: 'print the summary as one JSON object on stdout (progress on stderr)' },
+    'save-zones': {
+      type: 'string',
+      value: 'DIR',
+      description: "keep the hub's sightings and the truth in DIR/<seed>/ (scripts/zone-accuracy.ts --from DIR)",
+    },
   },
   async run({ values }, { io }) {
     const minutes = intOption(values, 'minutes', { min: 1, max: 660 });
@@ -50,6 +55,7 @@ nothing running (unless --keep-running) and removes its temporary files.`,
       keepRunning,
       progress,
       untilStopped: () => stopped,
+      ...(typeof values['save-zones'] === 'string' ? { saveZones: values['save-zones'] } : {}),
     });
     const { keepRunning: wait, ...printable } = summary;
     io.out(json ? JSON.stringify(printable) : formatSummary(summary));

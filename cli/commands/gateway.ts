@@ -37,12 +37,20 @@ export const gatewayCommand: Command = {
   name: 'gateway',
   summary: 'run the beacon gateway (BLE → opt-in filter → coarse windows → hub)',
   usage:
-    'hushpoint gateway --config FILE [--check-config] [--log-level LEVEL]\n       hushpoint gateway capture --seconds N --out FILE [--config FILE | --adapter N]',
+    'hushpoint gateway --config FILE [--replay FILE] [--check-config] [--log-level LEVEL]\n       hushpoint gateway capture --seconds N --out FILE [--config FILE | --adapter N]',
   description: `Runs until SIGTERM or SIGINT. See docs/gateway.md for what it publishes, the LEDs and the logs.
-Exit codes: 0 stopped cleanly, 64 usage, 65 bad replay trace, 69 no Bluetooth adapter,
+--replay FILE hears a recorded file instead of the adapter: a JSONL trace (docs/trace-format.md)
+or a btsnoop capture (Android's btsnoop_hci.log, BlueZ's btmon -w); a damaged capture replays
+the records before the damage and names its byte offset.
+Exit codes: 0 stopped cleanly, 64 usage, 65 bad replay trace or damaged capture, 69 no Bluetooth adapter,
 78 bad config (each problem printed as FILE: /pointer message).`,
   options: {
     config: { type: 'string', value: 'FILE', description: 'the gateway.yaml' },
+    replay: {
+      type: 'string',
+      value: 'FILE',
+      description: 'replay a JSONL trace or btsnoop capture instead of the adapter',
+    },
     'check-config': { type: 'boolean', description: 'validate the config and the files it names, then exit' },
     'log-level': { type: 'string', value: 'LEVEL', description: `override log.level (${LOG_LEVELS.join(', ')})` },
   },
@@ -53,7 +61,16 @@ Exit codes: 0 stopped cleanly, 64 usage, 65 bad replay trace, 69 no Bluetooth ad
     if (logLevel !== undefined && (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel))) {
       throw usageError(`--log-level is "${String(logLevel)}", expected one of: ${LOG_LEVELS.join(', ')}`);
     }
-    if (values['check-config']) return checkGatewayConfigFile(configFile, io);
-    return runGateway({ configFile, ...(typeof logLevel === 'string' ? { logLevel } : {}), io, path });
+    const replay = values.replay;
+    if (replay !== undefined && (typeof replay !== 'string' || replay === ''))
+      throw usageError('--replay needs a FILE, expected a JSONL trace or a btsnoop capture');
+    if (values['check-config']) return checkGatewayConfigFile(configFile, io, replay);
+    return runGateway({
+      configFile,
+      ...(typeof logLevel === 'string' ? { logLevel } : {}),
+      ...(replay !== undefined ? { replay } : {}),
+      io,
+      path,
+    });
   },
 };

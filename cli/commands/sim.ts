@@ -13,8 +13,7 @@ import {
 import { EXIT } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/ports/logger.ts';
 import { existingOutputs, openOutputFiles } from '../../scripts/sim/adapters/output-files.ts';
-import { scoreFiles, ScoreInputError } from '../../scripts/sim/adapters/score-files.ts';
-import type { Score } from '../../scripts/sim/core/score.ts';
+import { scoreFiles, ScoreInputError, type FileScore } from '../../scripts/sim/adapters/score-files.ts';
 import {
   DEFAULT_START_ISO,
   generate,
@@ -278,14 +277,20 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
   options: {
     truth: { type: 'string', value: 'FILE', description: 'truth.jsonl from hushpoint sim generate' },
     observed: { type: 'string', value: 'FILE', description: 'observed assignments (JSON Lines)' },
+    'window-seconds': {
+      type: 'string',
+      value: 'N',
+      description: "the windows' length, for flapping per shopper-minute (default 10, the simulator's)",
+    },
     json: { type: 'boolean', description: 'print the figures as one JSON object' },
   },
   async run({ values }, { io }) {
     const truth = requireString(values, 'truth', 'the truth.jsonl written by hushpoint sim generate');
     const observed = requireString(values, 'observed', 'a JSON Lines file of {windowStart, shopperId, zone}');
-    let score: Score;
+    const windowSeconds = intOption(values, 'window-seconds', { min: 1, max: 3600 }, 10);
+    let score: FileScore;
     try {
-      score = await scoreFiles(truth, observed);
+      score = await scoreFiles(truth, observed, windowSeconds);
     } catch (error) {
       if (error instanceof ScoreInputError) {
         io.err(`hushpoint sim score: ${error.message}`);
@@ -302,6 +307,9 @@ Prints precision, recall and zone accuracy (docs/simulator.md defines them).`,
     );
     io.out(
       `precision ${fmt(score.precision)}  recall ${fmt(score.recall)}  recall (heard) ${fmt(score.recallHeard)}  f1 ${fmt(score.f1)}  zone accuracy ${fmt(score.zoneAccuracy)}`,
+    );
+    io.out(
+      `room flapping ${fmt(score.flapping.perMinute)} zone changes per shopper-minute the truth does not have (${score.flapping.spuriousChanges} in ${score.flapping.minutes.toFixed(1)} shopper-minutes; ${score.flapping.truthChanges} real moves)`,
     );
     return EXIT.OK;
   },

@@ -80,6 +80,8 @@ export class NobleScanner {
     const { noble, hci } = this.#loaded;
     noble.on('warning', this.#onWarning);
     hci.on('leAdvertisingReport', this.#onReport);
+    // Bluetooth 5 controllers (and Android captures of them) report adverts as extended reports.
+    hci.on('leExtendedAdvertisingReport', this.#onReport);
     noble.on('discover', this.#onDiscover);
     await timeout(this.#poweredOn(), START_TIMEOUT_MS, `${this.#label}: waiting for the adapter to power on`);
     await this.#startScanning();
@@ -105,6 +107,7 @@ export class NobleScanner {
     this.#stopped = true;
     const { noble, hci, virtualSocket } = this.#loaded;
     hci.removeListener('leAdvertisingReport', this.#onReport);
+    hci.removeListener('leExtendedAdvertisingReport', this.#onReport);
     noble.removeListener('discover', this.#onDiscover);
     await this.#stopScanning().catch(() => undefined);
     noble.removeListener('warning', this.#onWarning);

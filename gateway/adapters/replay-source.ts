@@ -1,28 +1,42 @@
 import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AppError } from '../../shared/errors.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
+import { isAdvertisingReportEvent, isBtsnoop, parseBtsnoop } from '../../shared/ble/btsnoop.ts';
 import { parseTraceLine } from '../../shared/ble/trace.ts';
 import type { AdapterState } from '../core/status-report.ts';
 import type { BleSink, BleSource } from '../ports.ts';
 import { VirtualHciBleSource } from './virtual-hci-source.ts';
 
 /**
- * `ble.source: replay:FILE` — a JSONL trace (docs/trace-format.md) fed through noble's real
- * parser, paced by its timestamps: record i is delivered `(t_i − t_0) / speed` after the start;
- * speed 0 delivers as fast as possible. The whole file is checked before the first advert, so a
- * bad trace stops the gateway at start with `FILE:LINE: problem`.
+ * `ble.source: replay:FILE` — a JSONL trace or a btsnoop capture (docs/trace-format.md) fed
+ * through noble's real parser, paced by its timestamps: record i is delivered `(t_i − t_0) / speed`
+ * after the start; speed 0 delivers as fast as possible. The whole file is checked before the
+ * first advert: a bad JSONL trace stops the gateway at start with `FILE:LINE: problem`; a
+ * damaged btsnoop capture (Android's log is often cut off mid-record) replays the records
+ * before the damage and reports `FILE: byte N: problem` (`problem`), and stops the gateway at
+ * start only when nothing before the damage can be replayed.
  *
  * The gateway's windows follow trace time (`clock`), never running ahead of the next record,
  * so windows are the same at any speed.
  */
 
 export interface TraceSummary {
+  format: 'jsonl' | 'btsnoop';
+  /** Advertising reports to replay. */
   records: number;
   firstMs: number;
   lastMs: number;
+  /** btsnoop only: records that are not LE advertising reports (commands, data, other events), skipped. */
+  skipped?: number;
+}
+
+interface ReplayRecord {
+  t: number;
+  hci: Buffer;
 }
 
 const YIELD_EVERY = 256;
@@ -35,8 +49,76 @@ function traceError(file: string, line: number, message: string, cause?: unknown
   return new AppError('BLE_TRACE_INVALID', `${file}:${line}: ${message}`, { cause, details: { file, line } });
 }
 
-/** Reads the whole trace once: a header first, then records with non-decreasing timestamps. */
+async function startsWithBtsnoop(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new AppError('BLE_TRACE_INVALID', `${file}: cannot be read (${e.code ?? e.message})`, { cause: error });
+  }
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    return isBtsnoop(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A btsnoop capture read whole: its advertising reports, and where it went wrong if it did. */
+export interface BtsnoopReplay {
+  summary: TraceSummary;
+  records: ReplayRecord[];
+  /** `FILE: byte N: problem` — the records before it are replayed. */
+  problem: AppError | null;
+}
+
+export async function readBtsnoopReplay(file: string): Promise<BtsnoopReplay> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new AppError('BLE_TRACE_INVALID', `${file}: cannot be read (${e.code ?? e.message})`, { cause: error });
+  }
+  const capture = parseBtsnoop(bytes);
+  const records: ReplayRecord[] = [];
+  for (const r of capture.records)
+    if (r.event !== null && !r.cut && isAdvertisingReportEvent(r.event)) records.push({ t: r.t, hci: r.event });
+  const problem =
+    capture.problem === null
+      ? null
+      : new AppError(
+          'BLE_TRACE_INVALID',
+          `${file}: byte ${capture.problem.offset}: ${capture.problem.message} (${capture.records.length} records before it)`,
+          { details: { file, offset: capture.problem.offset, recordsBefore: capture.records.length } },
+        );
+  if (problem !== null && capture.records.length === 0) throw problem;
+  return {
+    summary: {
+      format: 'btsnoop',
+      records: records.length,
+      firstMs: records[0]?.t ?? 0,
+      lastMs: records.at(-1)?.t ?? 0,
+      skipped: capture.records.length - records.length,
+    },
+    records,
+    problem,
+  };
+}
+
+/**
+ * Checks a replay file once: a JSONL trace (a header first, then records with non-decreasing
+ * timestamps) or a btsnoop capture (whole up to its first damage, which is only an error when
+ * nothing comes before it).
+ */
 export async function checkTrace(file: string): Promise<TraceSummary> {
+  if (await startsWithBtsnoop(file)) return (await readBtsnoopReplay(file)).summary;
+  return checkJsonlTrace(file);
+}
+
+async function checkJsonlTrace(file: string): Promise<TraceSummary> {
   let lineNo = 0;
   let sawHeader = false;
   let records = 0;
@@ -75,8 +157,13 @@ export async function checkTrace(file: string): Promise<TraceSummary> {
     const e = error as NodeJS.ErrnoException;
     throw new AppError('BLE_TRACE_INVALID', `${file}: cannot be read (${e.code ?? e.message})`, { cause: error });
   }
-  if (!sawHeader) throw traceError(file, Math.max(lineNo, 1), 'the file is empty; expected a header line and records');
-  return { records, firstMs, lastMs };
+  if (!sawHeader)
+    throw traceError(
+      file,
+      Math.max(lineNo, 1),
+      'the file is empty; expected a header line and records (or a btsnoop capture)',
+    );
+  return { format: 'jsonl', records, firstMs, lastMs };
 }
 
 export interface ReplaySourceOptions {
@@ -97,6 +184,7 @@ export class ReplaySource implements BleSource {
   #resolveFinished!: () => void;
   #rejectFinished!: (error: unknown) => void;
   #summary: TraceSummary | undefined;
+  #btsnoop: BtsnoopReplay | undefined;
   #currentMs = 0;
   #nextMs = Number.POSITIVE_INFINITY;
   #wallStartMs = 0;
@@ -126,8 +214,22 @@ export class ReplaySource implements BleSource {
     return this.#summary;
   }
 
+  /** A damaged btsnoop capture: where and what (the records before it are replayed); null otherwise. */
+  get problem(): AppError | null {
+    return this.#btsnoop?.problem ?? null;
+  }
+
   async start(sink: BleSink): Promise<void> {
-    this.#summary = await checkTrace(this.#options.file);
+    if (await startsWithBtsnoop(this.#options.file)) {
+      this.#btsnoop = await readBtsnoopReplay(this.#options.file);
+      this.#summary = this.#btsnoop.summary;
+      const problem = this.#btsnoop.problem;
+      if (problem !== null)
+        this.#options.logger.error(
+          { code: problem.code, detail: problem.message, records: this.#summary.records },
+          'replay file damaged, replaying the records before the damage',
+        );
+    } else this.#summary = await checkJsonlTrace(this.#options.file);
     this.#startMs = this.#summary.firstMs;
     this.#currentMs = this.#summary.firstMs;
     this.#nextMs = this.#summary.firstMs;
@@ -177,14 +279,23 @@ export class ReplaySource implements BleSource {
     return this.#ended ? Math.max(paced, this.#currentMs) : Math.max(this.#currentMs, Math.min(paced, this.#nextMs));
   }
 
-  async #feed(): Promise<void> {
-    const { file, speed, clock } = this.#options;
-    let sinceYield = 0;
-    for await (const line of lines(file)) {
-      if (this.#stopped) return;
+  async *#records(): AsyncIterable<ReplayRecord> {
+    if (this.#btsnoop !== undefined) {
+      yield* this.#btsnoop.records;
+      return;
+    }
+    for await (const line of lines(this.#options.file)) {
       if (line.trim() === '') continue;
       const parsed = parseTraceLine(line);
-      if (parsed.kind !== 'record') continue;
+      if (parsed.kind === 'record') yield parsed;
+    }
+  }
+
+  async #feed(): Promise<void> {
+    const { speed, clock } = this.#options;
+    let sinceYield = 0;
+    for await (const parsed of this.#records()) {
+      if (this.#stopped) return;
       this.#nextMs = parsed.t;
       if (speed > 0) {
         const dueWall = this.#wallStartMs + (parsed.t - this.#startMs) / speed;

@@ -41,9 +41,14 @@ export function changedSettings(before: unknown, after: unknown): string[] {
   return [...changed].sort();
 }
 
+/** The calibration record is informational (the thresholds it moved are live settings): no restart. */
+const INFORMATIONAL = (path: string): boolean => path === '/calibration' || path.startsWith('/calibration/');
+
 export function splitReload(changed: readonly string[]): { live: string[]; restartRequired: string[] } {
   const live = changed.filter((path) => (LIVE_SETTINGS as readonly string[]).includes(path));
-  const restartRequired = changed.filter((path) => !(LIVE_SETTINGS as readonly string[]).includes(path));
+  const restartRequired = changed.filter(
+    (path) => !(LIVE_SETTINGS as readonly string[]).includes(path) && !INFORMATIONAL(path),
+  );
   return { live, restartRequired };
 }
 

@@ -10,6 +10,7 @@ import { PI_PATHS } from '../core/gateway-config.ts';
 import { check, doctorExitCode, type CheckResult } from './core/check.ts';
 import {
   bleVerdict,
+  calibrationVerdict,
   clockOffsetVerdict,
   configVerdict,
   diskVerdict,
@@ -75,6 +76,7 @@ export const GATEWAY_CHECKS = [
   'node',
   'files',
   'ble-adapter',
+  'calibration',
   'hub-tls',
   'hub-credential',
   'clock',
@@ -199,7 +201,8 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   await checks.run('node', () => nodeVerdict(probes.nodeVersion()));
 
   const resolvePath = resolverFor(file);
-  if (gatewayConfig !== null) await gatewayChecks(gatewayConfig, resolvePath, checks, probes, options);
+  if (gatewayConfig !== null)
+    await gatewayChecks(gatewayConfig, resolvePath, checks, probes, { ...options, configFile: file });
   else if (hubConfig !== null) await hubChecks(hubConfig, resolvePath, checks, probes);
   else {
     const names = role === 'hub' ? HUB_CHECKS : GATEWAY_CHECKS;
@@ -241,7 +244,7 @@ async function gatewayChecks(
   resolvePath: (p: string) => string,
   checks: Checks,
   probes: DoctorProbes,
-  options: DoctorOptions,
+  options: DoctorOptions & { configFile: string },
 ): Promise<void> {
   const caPath = config.hub.caFile === undefined ? null : resolvePath(config.hub.caFile);
   const credentialPath = resolvePath(config.hub.credentialFile);
@@ -254,6 +257,15 @@ async function gatewayChecks(
     if (source.startsWith('replay:')) return bleVerdict({ source: 'replay', trace: source.slice('replay:'.length) });
     return bleVerdict(await probes.ble({ adapterIndex: config.ble.adapterIndex }));
   });
+
+  await checks.run('calibration', () =>
+    calibrationVerdict({
+      file: options.configFile,
+      gateway: config.gateway,
+      thresholds: { nearDbm: config.window.nearDbm, midDbm: config.window.midDbm },
+      ...(config.calibration !== undefined ? { calibration: config.calibration } : {}),
+    }),
+  );
 
   // hub-tls, hub-credential and clock share one TLS probe and one MQTT connection.
   const target = hubTarget(config, resolvePath);

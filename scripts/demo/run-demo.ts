@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { Hq } from '../../hq/mod.ts';
 import { STATUS_PAGE_PATH } from '../../hub/status/mod.ts';
 import { runDoctor } from '../../provisioning/doctor/run-doctor.ts';
 import { createSimulation } from '../sim/core/engine.ts';
-import { scorePairs, type TruthPair } from '../sim/core/score.ts';
+import { scoreFlapping, scorePairs, type FlappingScore, type Score, type TruthPair } from '../sim/core/score.ts';
 import { createLiveGateways, findGatewayConfigs, type LiveGatewaySet } from '../sim/live-gateways.ts';
 import { loadStore } from '../sim/load-store.ts';
 import type { StoreConfig } from '../sim/store-schema.ts';
@@ -46,6 +46,11 @@ export interface DemoOptions {
   progress: (line: string) => void;
   /** Resolves when a --keep-running demo should stop (SIGINT/SIGTERM). */
   untilStopped?: () => Promise<void>;
+  /**
+   * Keep the hub's sightings and the simulator's truth in DIR/<seed>/ (the layout
+   * `scripts/zone-accuracy.ts --from DIR` replays), to try presence-model settings on demo runs.
+   */
+  saveZones?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -128,13 +133,16 @@ async function releaseOvernight(hub: Hub, time: ReturnType<typeof demoClock>): P
   return released.computed.length;
 }
 
+/** The gateways' window (the provisioned default) and the simulator's truth windows. */
+const DEMO_WINDOW_SECONDS = 10;
+
 /** The hub's zone windows of the walk, in the simulator's shopper ids, scored against its truth. */
 function scoreZones(
   hub: Hub,
   truth: TruthPair[],
   simIdOf: ReadonlyMap<string, string>,
   span: { startMs: number; endMs: number },
-): ReturnType<typeof scorePairs> {
+): Score & { flapping: FlappingScore } {
   const observed = [
     ...exportZones(hub.db, { from: Math.floor(span.startMs / 1000), to: Math.floor(span.endMs / 1000) + 1 }),
   ].map((row) => ({
@@ -142,7 +150,40 @@ function scoreZones(
     shopperId: simIdOf.get(row.shopperId) ?? row.shopperId,
     zone: row.zone,
   }));
-  return scorePairs(truth, observed);
+  return { ...scorePairs(truth, observed), flapping: scoreFlapping(truth, observed, DEMO_WINDOW_SECONDS) };
+}
+
+/** Writes DIR/<seed>/{sightings,truth}.jsonl in simulator shopper ids and adds the seed to DIR/index.json. */
+function saveZoneData(
+  dir: string,
+  options: {
+    seed: string;
+    minutes: number;
+    hub: Hub;
+    truth: readonly TruthPair[];
+    simIdOf: ReadonlyMap<string, string>;
+  },
+): void {
+  const seedDir = join(dir, options.seed);
+  mkdirSync(seedDir, { recursive: true });
+  const rows = options.hub.db
+    .prepare(
+      `SELECT s.window_start AS windowStart, s.window_seconds AS windowSeconds, p.id AS shopperId, s.gateway, s.zone, s.band, s.hits
+      FROM sightings s JOIN shoppers p ON p.pk = s.shopper_pk ORDER BY s.window_start, p.id, s.gateway`,
+    )
+    .all() as Array<{ shopperId: string }>;
+  const jsonl = (items: readonly object[]): string => items.map((item) => `${JSON.stringify(item)}\n`).join('');
+  writeFileSync(
+    join(seedDir, 'sightings.jsonl'),
+    jsonl(rows.map((row) => ({ ...row, shopperId: options.simIdOf.get(row.shopperId) ?? row.shopperId }))),
+  );
+  writeFileSync(join(seedDir, 'truth.jsonl'), jsonl(options.truth));
+  const indexFile = join(dir, 'index.json');
+  const index = existsSync(indexFile)
+    ? (JSON.parse(readFileSync(indexFile, 'utf8')) as { seeds: string[]; minutes: number })
+    : { seeds: [], minutes: options.minutes };
+  if (!index.seeds.includes(options.seed)) index.seeds.push(options.seed);
+  writeFileSync(indexFile, JSON.stringify(index));
 }
 
 /** Cleans up and returns the summary, or with --keep-running returns it with the wait that stops and cleans up. */
@@ -215,7 +256,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`hub up: MQTT over TLS on ${hub.ports.mqtts}, API on ${hub.ports.api}; collector on ${ports.hq}`);
 
     // 4. The simulated store and the shopper app: every opted-in shopper already uses the app.
-    const sim = createSimulation({ store, seed: options.seed, startMs, durationMs, windowSeconds: 10 });
+    const sim = createSimulation({
+      store,
+      seed: options.seed,
+      startMs,
+      durationMs,
+      windowSeconds: DEMO_WINDOW_SECONDS,
+    });
     const app = createShopperApp({
       api,
       categories: [...new Set(store.zones.map((z) => z.id)), 'sale'],
@@ -249,6 +296,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     // 7. The summary.
     const score = scoreZones(hub, truth, shoppers.simIdOf, { startMs, endMs });
+    if (options.saveZones !== undefined)
+      saveZoneData(options.saveZones, {
+        seed: options.seed,
+        minutes: options.minutes,
+        hub,
+        truth,
+        simIdOf: shoppers.simIdOf,
+      });
     const doctor = await runDoctor(init.hubConfig);
     const summary = await summarise({
       store: store.store,

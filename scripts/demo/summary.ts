@@ -2,7 +2,7 @@ import type { Hub } from '../../hub/app.ts';
 import type { Hq } from '../../hq/mod.ts';
 import type { DoctorReport } from '../../provisioning/doctor/run-doctor.ts';
 import { decodeAnyReleasePayload } from '../../shared/upstream/release-payload-v2.ts';
-import type { Score } from '../sim/core/score.ts';
+import type { FlappingScore, Score } from '../sim/core/score.ts';
 import type { SimulationStats } from '../sim/core/engine.ts';
 import type { AppShopper } from './shopper-app.ts';
 
@@ -17,6 +17,8 @@ export interface DemoSummary {
   sightings: number;
   resolvedSightings: number;
   zoneAccuracy: number | null;
+  /** Zone changes per shopper-minute that the simulator's truth does not have (room flapping). */
+  zoneFlappingPerMinute: number | null;
   precision: number | null;
   recall: number | null;
   visits: number;
@@ -63,7 +65,7 @@ export interface SummaryInput {
   wallSeconds: number;
   hub: Hub;
   collector: Hq;
-  score: Score;
+  score: Score & { flapping: FlappingScore };
   simStats: SimulationStats;
   released: number;
   shoppers: readonly AppShopper[];
@@ -119,6 +121,7 @@ export async function summarise(input: SummaryInput): Promise<DemoSummary> {
     sightings: stats.sightings,
     resolvedSightings: stats.resolved,
     zoneAccuracy: round(input.score.zoneAccuracy),
+    zoneFlappingPerMinute: round(input.score.flapping.perMinute),
     precision: round(input.score.precision),
     recall: round(input.score.recallHeard),
     visits,
@@ -162,6 +165,7 @@ export function formatSummary(s: DemoSummary): string {
     `  adverts heard by the gateways   ${s.advertsHeard}  (everything; only opt-in frames were kept)`,
     `  sightings sent to the hub       ${s.sightings}  (${s.resolvedSightings} resolved to enrolled shoppers)`,
     `  zone accuracy vs the simulator  ${pct(s.zoneAccuracy)}  (precision ${pct(s.precision)}, recall ${pct(s.recall)})`,
+    `  room flapping                   ${s.zoneFlappingPerMinute ?? 'n/a'} zone changes per shopper-minute the simulator has not`,
     `  visits                          ${s.visits}  (${s.appShoppers} app shoppers, ${s.detectableShoppers} detectable)`,
     '',
     'Differentially private releases (what leaves the store)',

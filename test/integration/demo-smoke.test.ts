@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { HubConfigSchema } from '../../hub/config.schema.ts';
+import { scoreFlapping, scorePairs, type TruthPair } from '../../scripts/sim/core/score.ts';
+import type { SightingRow } from '../../scripts/zone-accuracy/pipeline.ts';
+import { replayPresence } from '../../scripts/zone-accuracy/replay.ts';
 
 /**
  * The one-command demo, run as a newcomer runs it (through the npm bin launcher), short: every
@@ -36,7 +42,8 @@ function demo(args: string[], onStdout?: (text: string, child: ReturnType<typeof
 
 describe('hushpoint demo', () => {
   it('runs a short store walk end to end and prints the summary as JSON', async () => {
-    const run = await demo(['--minutes', '12', '--speed', '60', '--json', '--seed', 'smoke']);
+    const zones = mkdtempSync(join(tmpdir(), 'hp-demo-zones-'));
+    const run = await demo(['--minutes', '12', '--speed', '60', '--json', '--seed', 'smoke', '--save-zones', zones]);
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ store: 'fashion-small', storeMinutes: 12 });
@@ -46,6 +53,25 @@ describe('hushpoint demo', () => {
     expect(summary.visits as number).toBeGreaterThan(0);
     expect(summary.zoneAccuracy as number).toBeGreaterThan(0);
     expect(summary.zoneAccuracy as number).toBeLessThanOrEqual(1);
+    expect(summary.zoneFlappingPerMinute as number).toBeGreaterThanOrEqual(0);
+    // The saved sightings, replayed through the hub's presence model alone, give the hub's own score.
+    const readJsonl = <T>(file: string): T[] =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as T);
+    const truth = readJsonl<TruthPair>(join(zones, 'smoke', 'truth.jsonl'));
+    const presence = HubConfigSchema.properties.presence.properties;
+    const observed = replayPresence(readJsonl<SightingRow>(join(zones, 'smoke', 'sightings.jsonl')), {
+      visitGapSeconds: presence.visitGapSeconds.default,
+      switchPenalty: presence.switchPenalty.default,
+      smoothingWindows: presence.smoothingWindows.default,
+    });
+    expect(Number((scorePairs(truth, observed).zoneAccuracy as number).toFixed(4))).toBe(summary.zoneAccuracy);
+    expect(Number((scoreFlapping(truth, observed, 10).perMinute as number).toFixed(4))).toBe(
+      summary.zoneFlappingPerMinute,
+    );
+    rmSync(zones, { recursive: true, force: true });
     // Every release the hub computed reached the collector, verified.
     expect(summary.releases as number).toBeGreaterThan(0);
     expect(summary.releases).toBe(summary.releasesComputed);

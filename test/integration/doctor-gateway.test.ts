@@ -108,6 +108,7 @@ describe('hushpoint doctor on a provisioned gateway', () => {
       'node',
       'files',
       'ble-adapter',
+      'calibration',
       'hub-tls',
       'hub-credential',
       'clock',

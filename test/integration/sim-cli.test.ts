@@ -61,6 +61,8 @@ describe('hushpoint sim (launcher)', () => {
     const score = await hushpoint('sim', 'score', '--truth', join(out, 'truth.jsonl'), '--observed', observed);
     expect(score.code).toBe(0);
     expect(score.stdout).toContain(`precision 1.000  recall ${(10 / truth.length).toFixed(3)}`);
+    // The observation is the truth itself: no zone change the truth does not have.
+    expect(score.stdout).toMatch(/room flapping 0\.000 zone changes per shopper-minute the truth does not have \(0 in/);
     const bad = await hushpoint('sim', 'generate', '--store', SMALL, '--minutes', '1', '--seed', '3', '--out', out);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/already holds simulator output/);

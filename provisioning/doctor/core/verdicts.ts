@@ -480,3 +480,45 @@ export function serviceVerdict(fact: ServiceFact): CheckResult {
     `${u} is active (${fact.subState})${fact.restarts ? `, ${fact.restarts} restart${fact.restarts === 1 ? '' : 's'}` : ''}`,
   );
 }
+
+export interface CalibrationFact {
+  file: string;
+  gateway: string;
+  thresholds: { nearDbm: number; midDbm: number };
+  /** The gateway.yaml's calibration record, absent when never calibrated. */
+  calibration?: {
+    at: string;
+    offsetDb: number;
+    baseNearDbm: number;
+    baseMidDbm: number;
+    samples: number;
+    distanceM: number;
+  };
+}
+
+/** WARN when the receiver was never calibrated, or its thresholds were changed by hand since (docs/field-guide.md). */
+export function calibrationVerdict(fact: CalibrationFact): CheckResult {
+  const { nearDbm, midDbm } = fact.thresholds;
+  const how = `hold a reference tag still ${fact.calibration?.distanceM ?? 1} m from the antenna and run \`hushpoint calibrate --config ${fact.file} --seconds 60 --identity-key KEY --exponent K --write\``;
+  const c = fact.calibration;
+  if (c === undefined)
+    return check(
+      'calibration',
+      'WARN',
+      `gateway ${fact.gateway} has never been calibrated: its bands are near ${nearDbm} / mid ${midDbm} dBm as configured, whatever its receiver reads`,
+      how,
+    );
+  const sign = c.offsetDb >= 0 ? '+' : '';
+  if (nearDbm !== c.baseNearDbm + c.offsetDb || midDbm !== c.baseMidDbm + c.offsetDb)
+    return check(
+      'calibration',
+      'WARN',
+      `gateway ${fact.gateway}'s bands (near ${nearDbm} / mid ${midDbm} dBm) were changed after its calibration of ${c.at} (${sign}${c.offsetDb} dB from ${c.baseNearDbm} / ${c.baseMidDbm})`,
+      `calibrate again, or put back near ${c.baseNearDbm + c.offsetDb} / mid ${c.baseMidDbm + c.offsetDb}: ${how}`,
+    );
+  return check(
+    'calibration',
+    'PASS',
+    `gateway ${fact.gateway} calibrated ${c.at}: receiver ${sign}${c.offsetDb} dB (${c.samples} adverts at ${c.distanceM} m), near ${nearDbm} / mid ${midDbm} dBm`,
+  );
+}

@@ -3,7 +3,14 @@ import { createInterface } from 'node:readline';
 import { Type } from '@sinclair/typebox';
 import { ID_PATTERN } from '../../../shared/protocol/topics.ts';
 import { compileValidator } from '../../../shared/validation.ts';
-import { scorePairs, type ObservedPair, type Score, type TruthPair } from '../core/score.ts';
+import {
+  scoreFlapping,
+  scorePairs,
+  type FlappingScore,
+  type ObservedPair,
+  type Score,
+  type TruthPair,
+} from '../core/score.ts';
 
 /**
  * Reads truth.jsonl (the simulator's) and an observed-assignments file (the hub's export), both
@@ -66,7 +73,10 @@ async function readPairs(file: string, label: string): Promise<(TruthPair | Obse
   return out;
 }
 
-export async function scoreFiles(truthFile: string, observedFile: string): Promise<Score> {
+/** The score and room flapping (zone changes per shopper-minute the truth does not have). */
+export type FileScore = Score & { flapping: FlappingScore };
+
+export async function scoreFiles(truthFile: string, observedFile: string, windowSeconds = 10): Promise<FileScore> {
   const truth = await readPairs(truthFile, 'truth');
   const unknownZone = truth.findIndex((t) => t.zone === null);
   if (unknownZone >= 0)
@@ -74,5 +84,8 @@ export async function scoreFiles(truthFile: string, observedFile: string): Promi
       `${truthFile}: record ${unknownZone + 1} has no zone; expected a truth.jsonl written by hushpoint sim generate`,
     );
   const observed = await readPairs(observedFile, 'observed');
-  return scorePairs(truth as TruthPair[], observed);
+  return {
+    ...scorePairs(truth as TruthPair[], observed),
+    flapping: scoreFlapping(truth as TruthPair[], observed, windowSeconds),
+  };
 }

@@ -85,3 +85,51 @@ export function scorePairs(truth: Iterable<TruthPair>, observed: Iterable<Observ
     zoneAccuracy: ratio(zoneCorrect, matched),
   };
 }
+
+export interface FlappingScore {
+  /** Changes of observed zone between consecutive observed windows of a shopper while the truth stayed put. */
+  spuriousChanges: number;
+  /** Changes of true zone between the same window pairs (real moves). */
+  truthChanges: number;
+  /** Shopper-minutes observed (matched windows × window length). */
+  minutes: number;
+  /** spuriousChanges per shopper-minute; null when nothing was observed. */
+  perMinute: number | null;
+}
+
+/**
+ * Room flapping: how often the reported zone changes when the person did not move. For each
+ * shopper, consecutive observed windows that both have a truth are compared; a change of
+ * observed zone where the true zone is the same in both windows is spurious.
+ */
+export function scoreFlapping(
+  truth: Iterable<TruthPair>,
+  observed: Iterable<ObservedPair>,
+  windowSeconds: number,
+): FlappingScore {
+  const truthByKey = new Map<string, string>();
+  for (const t of truth) truthByKey.set(key(t.windowStart, t.shopperId), t.zone);
+  const byShopper = new Map<string, Array<{ windowStart: number; zone: string | null; truth: string }>>();
+  for (const o of observed) {
+    const t = truthByKey.get(key(o.windowStart, o.shopperId));
+    if (t === undefined) continue;
+    let list = byShopper.get(o.shopperId);
+    if (list === undefined) byShopper.set(o.shopperId, (list = []));
+    list.push({ windowStart: o.windowStart, zone: o.zone, truth: t });
+  }
+  let spuriousChanges = 0;
+  let truthChanges = 0;
+  let windows = 0;
+  for (const list of byShopper.values()) {
+    list.sort((a, b) => a.windowStart - b.windowStart);
+    windows += list.length;
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i - 1] as (typeof list)[number];
+      const b = list[i] as (typeof list)[number];
+      if (a.truth !== b.truth) truthChanges++;
+      else if (a.zone !== b.zone) spuriousChanges++;
+    }
+  }
+  const minutes = (windows * windowSeconds) / 60;
+  return { spuriousChanges, truthChanges, minutes, perMinute: minutes === 0 ? null : spuriousChanges / minutes };
+}
