@@ -84,6 +84,7 @@ function readKeys(config: HqConfig, resolvePath: (path: string) => string): Map<
   return keys;
 }
 
+// Longer than a screen: HQ's composition root wires the store, writer, consumer, API, dashboard and jobs in start order; each is built in its own module.
 export function createHq(deps: HqDeps): Hq {
   const { config } = deps;
   const resolvePath = deps.resolvePath ?? ((p: string) => p);

@@ -62,6 +62,7 @@ async function releasesOf(
 
 const csvQuote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
+// Longer than a screen: one route after another, each with its schema; the logic is in the helpers above and in core/.
 export function registerLayoutRoutes(app: HttpApp, deps: LayoutRouteDeps): void {
   app.get(
     '/v1/pooled-matrix/:kind',

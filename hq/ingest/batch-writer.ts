@@ -44,6 +44,7 @@ export interface BatchWriter {
   stop(): Promise<void>;
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   const retry = options.retry ?? { initialMs: 100, maxMs: 2000 };
   const releases: Array<Pending<IncomingRelease>> = [];

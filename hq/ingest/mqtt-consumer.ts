@@ -65,6 +65,7 @@ export interface MqttConsumer {
 
 type Packet = Parameters<MqttClient['handleMessage']>[0];
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createMqttConsumer(options: MqttConsumerOptions): MqttConsumer {
   const clients: MqttClient[] = [];
   let received = 0;

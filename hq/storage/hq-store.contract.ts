@@ -70,6 +70,7 @@ export function v1Footfall(store: string, hourIso: string, values: number[]): Bu
   );
 }
 
+// Longer than a screen: the contract's cases, one after another.
 export function hqStoreContract(engine: string, open: () => Promise<HqStore>): void {
   const NOW = Date.parse('2026-12-02T00:00:00Z');
 

@@ -89,6 +89,7 @@ async function migrate(client: pg.PoolClient, where: string): Promise<void> {
 
 const SELECT_RELEASE = `SELECT r.*, k.deliveries FROM releases r JOIN release_keys k ON k.store = r.store AND k.release_id = r.release_id`;
 
+// Longer than a screen: the store's prepared statements and its methods, each a few lines (splitting would pass the statements around).
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<HqStore> {
   const logger = options.logger ?? silentLogger();
   const where = redactUrl(url);

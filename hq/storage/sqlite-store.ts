@@ -73,6 +73,7 @@ function migrate(db: Database, file: string): void {
 
 const SELECT_RELEASE = `SELECT r.*, k.deliveries FROM releases r JOIN release_keys k ON k.store = r.store AND k.release_id = r.release_id`;
 
+// Longer than a screen: the store's prepared statements and its methods, each a few lines (splitting would pass the statements around).
 export function openSqliteStore(file: string, options: { readonly?: boolean; maxBytes?: number } = {}): HqStore {
   let db: Database;
   try {

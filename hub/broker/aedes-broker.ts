@@ -124,6 +124,7 @@ function closeServer(server: NetServer | TlsServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   // A WeakMap, not cleared on disconnect: aedes authorizes a client's last will after it closed.
   const sessions = new WeakMap<Client, Session>();

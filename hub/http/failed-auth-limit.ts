@@ -21,11 +21,7 @@ export interface FailedAuthLimits {
 /** Addresses tracked at most; full buckets (idle addresses) are dropped first. */
 const MAX_ADDRESSES = 50_000;
 
-export function installFailedAuthLimit(
-  app: HttpApp,
-  limits: FailedAuthLimits,
-  now: () => number = Date.now,
-): void {
+export function installFailedAuthLimit(app: HttpApp, limits: FailedAuthLimits, now: () => number = Date.now): void {
   const bucketLimits: BucketLimits = { ratePerSecond: limits.perMinute / 60, burst: limits.burst };
   const buckets = new Map<string, TokenBucket>();
 

@@ -57,6 +57,7 @@ const security = [{ bearer: [] }];
 /** The catalog validates its body itself (every problem at once, zones and classes from the config). */
 const catalogValidates = (): ((value: unknown) => boolean) => () => true;
 
+// Longer than a screen: one route after another, each with its schema; the logic is in the helpers above and in core/.
 export function registerOfferAdminRoutes(deps: OfferAdminDeps): void {
   const { offers } = deps;
   // The admin token is checked before the request is validated: a 401 comes before any 400.

@@ -108,6 +108,7 @@ export function offerCaps(config: OffersConfig): PeriodCaps {
   };
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createOfferService(deps: OfferServiceDeps): OfferService {
   const { db, config, clock, random, logger } = deps;
   const store = createOfferStore(db);

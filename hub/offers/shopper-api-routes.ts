@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors.ts';
 import { errors } from '../../shared/http/mod.ts';
 import { randomHex, type RandomSource } from '../../shared/ports/random.ts';
 import { currentShopper as shopperOfRequest, type EnrolledShopper, type ShopperService } from '../shoppers/mod.ts';
-import { streamReply, type ApiServer, type FastifyRequest } from '../http/mod.ts';
+import { streamReply, type ApiServer, type FastifyRequest, type HttpApp } from '../http/mod.ts';
 import {
   AuditEntryView,
   AuditQuery,
@@ -84,6 +84,16 @@ const security = [{ bearer: [] }];
 const deleted = Type.Null({ description: 'done' });
 
 export function registerShopperApiRoutes(deps: ShopperApiDeps): void {
+  const ctx = routeContext(deps);
+  deps.api.routes((app) => {
+    profileRoutes(app, ctx);
+    historyRoutes(app, ctx);
+    offerRoutes(app, ctx);
+  });
+}
+
+/** What the shopper routes share: the authenticated shopper of a request and the actions behind the handlers. */
+function routeContext(deps: ShopperApiDeps) {
   const { offers, shoppers, storeQuiet } = deps;
   // The shopper is found before the request is validated (a 401 comes before any 400, so the
   // schema answers nobody without a token) and kept for the handler.
@@ -95,385 +105,6 @@ export function registerShopperApiRoutes(deps: ShopperApiDeps): void {
     authenticated.get(request) ?? shopperOfRequest(shoppers, request);
   const consentOf = (shopper: EnrolledShopper) =>
     consentView(shopper, offers.store.profile(shopper.pk).quietHours, storeQuiet);
-
-  deps.api.routes((app) => {
-    const common = { preValidation: authenticate };
-    app.get(
-      '/v1/me',
-      {
-        ...common,
-        schema: {
-          summary: "The shopper's profile: consent, quiet hours, preferences",
-          tags,
-          security,
-          response: { 200: ProfileView, ...errors(401) },
-        },
-      },
-      async (request) => {
-        const shopper = currentShopper(request);
-        const profile = offers.store.profile(shopper.pk);
-        return {
-          id: shopper.id,
-          exponent: shopper.exponent,
-          enrolledAt: new Date(shopper.createdMs).toISOString(),
-          consent: consentView(shopper, profile.quietHours, storeQuiet),
-          preferences: preferencesView(profile.preferences),
-        };
-      },
-    );
-
-    app.delete(
-      '/v1/me',
-      {
-        ...common,
-        schema: {
-          summary: 'Erase everything held about the shopper (identity key, history, audit trail, ledger rows)',
-          tags,
-          security,
-          response: { 204: deleted, ...errors(401) },
-        },
-      },
-      async (request, reply) => {
-        shoppers.delete(currentShopper(request).id);
-        return reply.status(204).send(null);
-      },
-    );
-
-    app.get(
-      '/v1/me/consent',
-      {
-        ...common,
-        schema: {
-          summary: 'Consent, quiet hours and the pause',
-          tags,
-          security,
-          response: { 200: ConsentView, ...errors(401) },
-        },
-      },
-      async (request) => consentOf(currentShopper(request)),
-    );
-
-    app.patch(
-      '/v1/me/consent',
-      {
-        ...common,
-        schema: {
-          summary: 'Change consent (offers, analytics), quiet hours or the pause; takes effect at once',
-          tags,
-          security,
-          body: ConsentPatch,
-          response: { 200: ConsentView, ...errors(400, 401) },
-        },
-      },
-      async (request) => {
-        const shopper = currentShopper(request);
-        const body = request.body;
-        if (Object.keys(body).length === 0) {
-          throw new AppError(
-            'API_BAD_REQUEST',
-            'Consent body / is empty, expected at least one of presenceForOffers, analytics, pausedUntil, quietHours',
-            { details: { field: '' } },
-          );
-        }
-        const nowMs = deps.now();
-        const pausedUntilMs = body.pausedUntil === undefined ? undefined : pauseEnd(body.pausedUntil, nowMs);
-        if (
-          body.quietHours !== undefined &&
-          body.quietHours !== null &&
-          body.quietHours !== 'default' &&
-          body.quietHours.start === body.quietHours.end
-        ) {
-          throw new AppError(
-            'API_BAD_REQUEST',
-            `Consent body /quietHours/end is "${body.quietHours.end}", the same as start; use null for no quiet hours`,
-            { details: { field: '/quietHours/end' } },
-          );
-        }
-        const patch = {
-          ...(body.presenceForOffers !== undefined ? { presenceForOffers: body.presenceForOffers } : {}),
-          ...(body.analytics !== undefined ? { analytics: body.analytics } : {}),
-          ...(pausedUntilMs !== undefined ? { pausedUntilMs } : {}),
-        };
-        // Takes effect at once: the database (read by every decision and release) and the resolver's
-        // view (a paused shopper's sightings are discarded at ingest from the next batch on).
-        const updated =
-          Object.keys(patch).length > 0 ? (shoppers.updateConsent(shopper.id, patch) ?? shopper) : shopper;
-        if (body.quietHours !== undefined) offers.store.setQuietHours(shopper.pk, body.quietHours, nowMs);
-        return consentOf(updated);
-      },
-    );
-
-    app.get(
-      '/v1/me/preferences',
-      {
-        ...common,
-        schema: {
-          summary: 'Declared categories, brands and sizes',
-          tags,
-          security,
-          response: { 200: PreferencesView, ...errors(401) },
-        },
-      },
-      async (request) => preferencesView(offers.store.profile(currentShopper(request).pk).preferences),
-    );
-
-    app.put(
-      '/v1/me/preferences',
-      {
-        ...common,
-        schema: {
-          summary: 'Replace the declared preferences (omitted lists become empty)',
-          tags,
-          security,
-          body: PreferencesBody,
-          response: { 200: PreferencesView, ...errors(400, 401) },
-        },
-      },
-      async (request) => {
-        const shopper = currentShopper(request);
-        const preferences = {
-          categories: request.body.categories ?? [],
-          brands: request.body.brands ?? [],
-          sizes: request.body.sizes ?? [],
-        };
-        offers.store.setPreferences(shopper.pk, preferences, deps.now());
-        return preferences;
-      },
-    );
-
-    app.get(
-      '/v1/me/history',
-      {
-        ...common,
-        schema: {
-          summary: 'Purchases, with their exclusion state',
-          tags,
-          security,
-          response: { 200: Type.Object({ purchases: Type.Array(PurchaseView) }), ...errors(401) },
-        },
-      },
-      async (request) => {
-        const shopper = currentShopper(request);
-        const exclusions = offers.store.exclusions(shopper.pk);
-        const excludedBy = (id: string, sku: string | null): string | null =>
-          exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
-        return { purchases: offers.store.purchases(shopper.pk).map((p) => purchaseView(p, excludedBy(p.id, p.sku))) };
-      },
-    );
-
-    app.delete(
-      '/v1/me/history/:purchaseId',
-      {
-        ...common,
-        schema: {
-          summary: 'Forget a purchase',
-          tags,
-          security,
-          params: PurchaseIdParams,
-          response: { 204: deleted, ...errors(401, 404) },
-        },
-      },
-      async (request, reply) => {
-        const id = request.params.purchaseId;
-        if (!offers.store.deletePurchase(currentShopper(request).pk, id))
-          throw new AppError('API_NOT_FOUND', `No purchase "${id}" in your history`, {
-            details: { field: 'purchaseId' },
-          });
-        return reply.status(204).send(null);
-      },
-    );
-
-    app.get(
-      '/v1/me/exclusions',
-      {
-        ...common,
-        schema: {
-          summary: 'Purchases or items (e.g. gifts) never used for ranking',
-          tags,
-          security,
-          response: { 200: Type.Object({ exclusions: Type.Array(ExclusionView) }), ...errors(401) },
-        },
-      },
-      async (request) => ({ exclusions: offers.store.exclusions(currentShopper(request).pk).map(exclusionView) }),
-    );
-
-    app.post(
-      '/v1/me/exclusions',
-      {
-        ...common,
-        schema: {
-          summary: 'Exclude one purchase or every purchase of an item from ranking',
-          tags,
-          security,
-          body: ExclusionBody,
-          response: { 201: ExclusionView, ...errors(400, 401, 404, 409) },
-        },
-      },
-      async (request, reply) => {
-        const shopper = currentShopper(request);
-        const exclusion = addExclusion(shopper, request.body);
-        return reply.status(201).header('location', `/v1/me/exclusions/${exclusion.id}`).send(exclusionView(exclusion));
-      },
-    );
-
-    app.delete(
-      '/v1/me/exclusions/:exclusionId',
-      {
-        ...common,
-        schema: {
-          summary: 'Remove an exclusion',
-          tags,
-          security,
-          params: ExclusionIdParams,
-          response: { 204: deleted, ...errors(401, 404) },
-        },
-      },
-      async (request, reply) => {
-        const id = request.params.exclusionId;
-        if (!offers.store.deleteExclusion(currentShopper(request).pk, id))
-          throw new AppError('API_NOT_FOUND', `No exclusion "${id}"`, { details: { field: 'exclusionId' } });
-        return reply.status(204).send(null);
-      },
-    );
-
-    app.get(
-      '/v1/me/offers',
-      {
-        ...common,
-        schema: {
-          summary: 'Offers shown to the shopper, newest first',
-          tags,
-          security,
-          querystring: OffersQuery,
-          response: { 200: Type.Object({ offers: Type.Array(OfferShownView) }), ...errors(400, 401) },
-        },
-      },
-      async (request) => {
-        const { state, limit } = request.query;
-        const shown = offers.store
-          .shownOffers(currentShopper(request).pk, limit)
-          .filter((d) => state === 'all' || d.state === state);
-        return { offers: shown.map(offerView) };
-      },
-    );
-
-    for (const action of ['redeem', 'dismiss'] as const) {
-      app.post(
-        `/v1/me/offers/:decisionId/${action}`,
-        {
-          ...common,
-          schema: {
-            summary:
-              action === 'redeem'
-                ? 'Mark an active offer redeemed'
-                : 'Dismiss an active offer (it sinks in the ranking)',
-            tags,
-            security,
-            params: DecisionIdParams,
-            response: { 200: OfferShownView, ...errors(401, 404, 409) },
-          },
-        },
-        async (request) => offerView(changeState(currentShopper(request), request.params.decisionId, action)),
-      );
-    }
-
-    app.get(
-      '/v1/me/offers/stream',
-      {
-        ...common,
-        schema: {
-          summary: 'Server-sent events: an `offer` event for each new offer (Last-Event-ID replays missed ones)',
-          tags,
-          security,
-          response: {
-            200: {
-              description: 'text/event-stream',
-              content: { 'text/event-stream': { schema: Type.String() } },
-            },
-            ...errors(401),
-          },
-        },
-      },
-      async (request, reply) => {
-        const shopper = currentShopper(request);
-        const last = request.headers['last-event-id'];
-        const lastId = typeof last === 'string' && /^\d{1,15}$/.test(last) ? Number(last) : null;
-        const replay = lastId === null ? [] : offers.store.shownAfter(shopper.pk, lastId).map(offerEvent);
-        streamReply(
-          reply,
-          200,
-          { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' },
-          (res) => offers.streams.open(shopper.pk, res, replay),
-        );
-        return reply;
-      },
-    );
-
-    app.get(
-      '/v1/me/audit',
-      {
-        ...common,
-        schema: {
-          summary: "The audit trail: decisions and refusals, ε, data used, the period's budget",
-          tags,
-          security,
-          querystring: AuditQuery,
-          response: { 200: AuditView, ...errors(400, 401) },
-        },
-      },
-      async (request) => {
-        const shopper = currentShopper(request);
-        const nowMs = deps.now();
-        return {
-          offerBudget: offerBudgetView(offers.budget(shopper.pk, nowMs), offers.epsilonMicroByClass),
-          analyticsBudget: deps.analyticsBudget(shopper.pk, nowMs),
-          entries: offers.store.decisions(shopper.pk, request.query.limit).map(auditView),
-        };
-      },
-    );
-
-    app.get(
-      '/v1/me/audit/:decisionId',
-      {
-        ...common,
-        schema: {
-          summary: 'One decision of the audit trail',
-          tags,
-          security,
-          params: DecisionIdParams,
-          response: { 200: AuditEntryView, ...errors(401, 404) },
-        },
-      },
-      async (request) => {
-        const id = request.params.decisionId;
-        const decision = offers.store.decision(currentShopper(request).pk, id);
-        if (decision === null)
-          throw new AppError('API_NOT_FOUND', `No decision "${id}" in your audit trail`, {
-            details: { field: 'decisionId' },
-          });
-        return auditView(decision);
-      },
-    );
-
-    app.get(
-      '/v1/me/export',
-      {
-        ...common,
-        schema: {
-          summary: 'Everything held about the shopper (JSON download)',
-          tags,
-          security,
-          response: { 200: ExportView, ...errors(401) },
-        },
-      },
-      async (request, reply) => {
-        const shopper = currentShopper(request);
-        return reply
-          .header('content-disposition', `attachment; filename="hushpoint-${shopper.id}.json"`)
-          .send(exportShopper(deps.db, offers, shopper, deps.now()));
-      },
-    );
-  });
 
   function addExclusion(
     shopper: EnrolledShopper,
@@ -534,6 +165,407 @@ export function registerShopperApiRoutes(deps: ShopperApiDeps): void {
     offers.store.setState(shopper.pk, id, action === 'redeem' ? 'redeemed' : 'dismissed', nowMs);
     return offers.store.decision(shopper.pk, id) ?? decision;
   }
+
+  return {
+    deps,
+    offers,
+    shoppers,
+    storeQuiet,
+    common: { preValidation: authenticate },
+    currentShopper,
+    consentOf,
+    addExclusion,
+    changeState,
+  };
+}
+
+type RouteContext = ReturnType<typeof routeContext>;
+
+/** GET/DELETE /v1/me, consent, preferences. */
+// Longer than a screen: one route after another, each with its schema; the logic is in routeContext and views.ts.
+function profileRoutes(app: HttpApp, ctx: RouteContext): void {
+  const { deps, offers, shoppers, storeQuiet, common, currentShopper, consentOf } = ctx;
+  app.get(
+    '/v1/me',
+    {
+      ...common,
+      schema: {
+        summary: "The shopper's profile: consent, quiet hours, preferences",
+        tags,
+        security,
+        response: { 200: ProfileView, ...errors(401) },
+      },
+    },
+    async (request) => {
+      const shopper = currentShopper(request);
+      const profile = offers.store.profile(shopper.pk);
+      return {
+        id: shopper.id,
+        exponent: shopper.exponent,
+        enrolledAt: new Date(shopper.createdMs).toISOString(),
+        consent: consentView(shopper, profile.quietHours, storeQuiet),
+        preferences: preferencesView(profile.preferences),
+      };
+    },
+  );
+
+  app.delete(
+    '/v1/me',
+    {
+      ...common,
+      schema: {
+        summary: 'Erase everything held about the shopper (identity key, history, audit trail, ledger rows)',
+        tags,
+        security,
+        response: { 204: deleted, ...errors(401) },
+      },
+    },
+    async (request, reply) => {
+      shoppers.delete(currentShopper(request).id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/me/consent',
+    {
+      ...common,
+      schema: {
+        summary: 'Consent, quiet hours and the pause',
+        tags,
+        security,
+        response: { 200: ConsentView, ...errors(401) },
+      },
+    },
+    async (request) => consentOf(currentShopper(request)),
+  );
+
+  app.patch(
+    '/v1/me/consent',
+    {
+      ...common,
+      schema: {
+        summary: 'Change consent (offers, analytics), quiet hours or the pause; takes effect at once',
+        tags,
+        security,
+        body: ConsentPatch,
+        response: { 200: ConsentView, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const shopper = currentShopper(request);
+      const body = request.body;
+      if (Object.keys(body).length === 0) {
+        throw new AppError(
+          'API_BAD_REQUEST',
+          'Consent body / is empty, expected at least one of presenceForOffers, analytics, pausedUntil, quietHours',
+          { details: { field: '' } },
+        );
+      }
+      const nowMs = deps.now();
+      const pausedUntilMs = body.pausedUntil === undefined ? undefined : pauseEnd(body.pausedUntil, nowMs);
+      if (
+        body.quietHours !== undefined &&
+        body.quietHours !== null &&
+        body.quietHours !== 'default' &&
+        body.quietHours.start === body.quietHours.end
+      ) {
+        throw new AppError(
+          'API_BAD_REQUEST',
+          `Consent body /quietHours/end is "${body.quietHours.end}", the same as start; use null for no quiet hours`,
+          { details: { field: '/quietHours/end' } },
+        );
+      }
+      const patch = {
+        ...(body.presenceForOffers !== undefined ? { presenceForOffers: body.presenceForOffers } : {}),
+        ...(body.analytics !== undefined ? { analytics: body.analytics } : {}),
+        ...(pausedUntilMs !== undefined ? { pausedUntilMs } : {}),
+      };
+      // Takes effect at once: the database (read by every decision and release) and the resolver's
+      // view (a paused shopper's sightings are discarded at ingest from the next batch on).
+      const updated = Object.keys(patch).length > 0 ? (shoppers.updateConsent(shopper.id, patch) ?? shopper) : shopper;
+      if (body.quietHours !== undefined) offers.store.setQuietHours(shopper.pk, body.quietHours, nowMs);
+      return consentOf(updated);
+    },
+  );
+
+  app.get(
+    '/v1/me/preferences',
+    {
+      ...common,
+      schema: {
+        summary: 'Declared categories, brands and sizes',
+        tags,
+        security,
+        response: { 200: PreferencesView, ...errors(401) },
+      },
+    },
+    async (request) => preferencesView(offers.store.profile(currentShopper(request).pk).preferences),
+  );
+
+  app.put(
+    '/v1/me/preferences',
+    {
+      ...common,
+      schema: {
+        summary: 'Replace the declared preferences (omitted lists become empty)',
+        tags,
+        security,
+        body: PreferencesBody,
+        response: { 200: PreferencesView, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const shopper = currentShopper(request);
+      const preferences = {
+        categories: request.body.categories ?? [],
+        brands: request.body.brands ?? [],
+        sizes: request.body.sizes ?? [],
+      };
+      offers.store.setPreferences(shopper.pk, preferences, deps.now());
+      return preferences;
+    },
+  );
+}
+
+/** Purchases and exclusions. */
+function historyRoutes(app: HttpApp, ctx: RouteContext): void {
+  const { offers, common, currentShopper, addExclusion } = ctx;
+  app.get(
+    '/v1/me/history',
+    {
+      ...common,
+      schema: {
+        summary: 'Purchases, with their exclusion state',
+        tags,
+        security,
+        response: { 200: Type.Object({ purchases: Type.Array(PurchaseView) }), ...errors(401) },
+      },
+    },
+    async (request) => {
+      const shopper = currentShopper(request);
+      const exclusions = offers.store.exclusions(shopper.pk);
+      const excludedBy = (id: string, sku: string | null): string | null =>
+        exclusions.find((e) => e.purchaseId === id || (sku !== null && e.sku === sku))?.id ?? null;
+      return { purchases: offers.store.purchases(shopper.pk).map((p) => purchaseView(p, excludedBy(p.id, p.sku))) };
+    },
+  );
+
+  app.delete(
+    '/v1/me/history/:purchaseId',
+    {
+      ...common,
+      schema: {
+        summary: 'Forget a purchase',
+        tags,
+        security,
+        params: PurchaseIdParams,
+        response: { 204: deleted, ...errors(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.purchaseId;
+      if (!offers.store.deletePurchase(currentShopper(request).pk, id))
+        throw new AppError('API_NOT_FOUND', `No purchase "${id}" in your history`, {
+          details: { field: 'purchaseId' },
+        });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/me/exclusions',
+    {
+      ...common,
+      schema: {
+        summary: 'Purchases or items (e.g. gifts) never used for ranking',
+        tags,
+        security,
+        response: { 200: Type.Object({ exclusions: Type.Array(ExclusionView) }), ...errors(401) },
+      },
+    },
+    async (request) => ({ exclusions: offers.store.exclusions(currentShopper(request).pk).map(exclusionView) }),
+  );
+
+  app.post(
+    '/v1/me/exclusions',
+    {
+      ...common,
+      schema: {
+        summary: 'Exclude one purchase or every purchase of an item from ranking',
+        tags,
+        security,
+        body: ExclusionBody,
+        response: { 201: ExclusionView, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const shopper = currentShopper(request);
+      const exclusion = addExclusion(shopper, request.body);
+      return reply.status(201).header('location', `/v1/me/exclusions/${exclusion.id}`).send(exclusionView(exclusion));
+    },
+  );
+
+  app.delete(
+    '/v1/me/exclusions/:exclusionId',
+    {
+      ...common,
+      schema: {
+        summary: 'Remove an exclusion',
+        tags,
+        security,
+        params: ExclusionIdParams,
+        response: { 204: deleted, ...errors(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.exclusionId;
+      if (!offers.store.deleteExclusion(currentShopper(request).pk, id))
+        throw new AppError('API_NOT_FOUND', `No exclusion "${id}"`, { details: { field: 'exclusionId' } });
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+/** Offers shown, redeem/dismiss, the stream, the audit trail, the export. */
+// Longer than a screen: one route after another, each with its schema; the logic is in routeContext and views.ts.
+function offerRoutes(app: HttpApp, ctx: RouteContext): void {
+  const { deps, offers, common, currentShopper, changeState } = ctx;
+  app.get(
+    '/v1/me/offers',
+    {
+      ...common,
+      schema: {
+        summary: 'Offers shown to the shopper, newest first',
+        tags,
+        security,
+        querystring: OffersQuery,
+        response: { 200: Type.Object({ offers: Type.Array(OfferShownView) }), ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { state, limit } = request.query;
+      const shown = offers.store
+        .shownOffers(currentShopper(request).pk, limit)
+        .filter((d) => state === 'all' || d.state === state);
+      return { offers: shown.map(offerView) };
+    },
+  );
+
+  for (const action of ['redeem', 'dismiss'] as const) {
+    app.post(
+      `/v1/me/offers/:decisionId/${action}`,
+      {
+        ...common,
+        schema: {
+          summary:
+            action === 'redeem' ? 'Mark an active offer redeemed' : 'Dismiss an active offer (it sinks in the ranking)',
+          tags,
+          security,
+          params: DecisionIdParams,
+          response: { 200: OfferShownView, ...errors(401, 404, 409) },
+        },
+      },
+      async (request) => offerView(changeState(currentShopper(request), request.params.decisionId, action)),
+    );
+  }
+
+  app.get(
+    '/v1/me/offers/stream',
+    {
+      ...common,
+      schema: {
+        summary: 'Server-sent events: an `offer` event for each new offer (Last-Event-ID replays missed ones)',
+        tags,
+        security,
+        response: {
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...errors(401),
+        },
+      },
+    },
+    async (request, reply) => {
+      const shopper = currentShopper(request);
+      const last = request.headers['last-event-id'];
+      const lastId = typeof last === 'string' && /^\d{1,15}$/.test(last) ? Number(last) : null;
+      const replay = lastId === null ? [] : offers.store.shownAfter(shopper.pk, lastId).map(offerEvent);
+      streamReply(
+        reply,
+        200,
+        { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+        (res) => offers.streams.open(shopper.pk, res, replay),
+      );
+      return reply;
+    },
+  );
+
+  app.get(
+    '/v1/me/audit',
+    {
+      ...common,
+      schema: {
+        summary: "The audit trail: decisions and refusals, ε, data used, the period's budget",
+        tags,
+        security,
+        querystring: AuditQuery,
+        response: { 200: AuditView, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const shopper = currentShopper(request);
+      const nowMs = deps.now();
+      return {
+        offerBudget: offerBudgetView(offers.budget(shopper.pk, nowMs), offers.epsilonMicroByClass),
+        analyticsBudget: deps.analyticsBudget(shopper.pk, nowMs),
+        entries: offers.store.decisions(shopper.pk, request.query.limit).map(auditView),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/me/audit/:decisionId',
+    {
+      ...common,
+      schema: {
+        summary: 'One decision of the audit trail',
+        tags,
+        security,
+        params: DecisionIdParams,
+        response: { 200: AuditEntryView, ...errors(401, 404) },
+      },
+    },
+    async (request) => {
+      const id = request.params.decisionId;
+      const decision = offers.store.decision(currentShopper(request).pk, id);
+      if (decision === null)
+        throw new AppError('API_NOT_FOUND', `No decision "${id}" in your audit trail`, {
+          details: { field: 'decisionId' },
+        });
+      return auditView(decision);
+    },
+  );
+
+  app.get(
+    '/v1/me/export',
+    {
+      ...common,
+      schema: {
+        summary: 'Everything held about the shopper (JSON download)',
+        tags,
+        security,
+        response: { 200: ExportView, ...errors(401) },
+      },
+    },
+    async (request, reply) => {
+      const shopper = currentShopper(request);
+      return reply
+        .header('content-disposition', `attachment; filename="hushpoint-${shopper.id}.json"`)
+        .send(exportShopper(deps.db, offers, shopper, deps.now()));
+    },
+  );
 }
 
 function preferencesView(p: Preferences): Static<typeof PreferencesView> {

@@ -90,6 +90,7 @@ export interface Ingest {
   drain(): Promise<void>;
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createIngest(deps: IngestDeps): Ingest {
   const { db, counters, clock, logger } = deps;
   const maxGroup = deps.maxGroup ?? 256;

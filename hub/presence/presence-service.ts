@@ -54,6 +54,7 @@ interface SightingRow {
   hits: number;
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createPresenceService(deps: PresenceDeps): PresenceService {
   const { db, counters, params } = deps;
   const progress = new Map<string, GatewayProgress>();

@@ -52,6 +52,7 @@ interface Consenting {
   created: number;
 }
 
+// Longer than a screen: one release's transaction step by step, in the order docs/privacy.md proves it safe.
 export function computeRelease(
   deps: ComputeDeps,
   definition: ReleaseDefinition,

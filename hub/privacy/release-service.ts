@@ -122,6 +122,7 @@ export function checkDefinition(definition: AnyReleaseDefinition, privacy: Priva
   });
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const { db, privacy, logger, clock } = deps;
   const timeZone = privacy.timeZone;

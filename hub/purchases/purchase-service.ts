@@ -97,6 +97,7 @@ function customerHash(key: Buffer, customerId: string): Buffer {
   return createHmac('sha256', key).update(customerId, 'utf8').digest();
 }
 
+// Longer than a screen: one closure over the service's state whose methods are each short; the pure logic is in core/.
 export function createPurchaseService(deps: PurchaseServiceDeps) {
   const { db, config, logger } = deps;
   const store = createPurchaseStore(db);

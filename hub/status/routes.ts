@@ -174,6 +174,7 @@ function settle<T>(
   }
 }
 
+// Longer than a screen: one route after another, each with its schema; the logic is in the helpers above and in core/.
 export function registerStatusPage(hub: StatusSurface, deps: StatusPageDeps = {}): StatusPage {
   const { api } = hub;
   const clock = deps.clock ?? systemClock;

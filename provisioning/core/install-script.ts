@@ -14,6 +14,7 @@ export const NODE_MAJOR = 20;
  * reader's head, and the script's own structure spans the steps (`set -e`, the helpers, the
  * EXIT trap, the variables later steps read).
  */
+// Longer than a screen: the text of install.sh, kept in one piece so it reads as the script it writes.
 export function renderInstallScript(input: { store: string; gateway: string; zone: string }): string {
   return `#!/usr/bin/env bash
 # hushpoint gateway installer: store ${input.store}, gateway ${input.gateway}, zone ${input.zone}.

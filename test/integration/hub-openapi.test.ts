@@ -50,11 +50,7 @@ describe('hub OpenAPI document', () => {
           if (status === '204') continue;
           if (response.content === undefined) missing.push(`${method} ${path}: ${status} without content`);
         }
-        if (
-          ['post', 'put', 'patch'].includes(method) &&
-          !BODYLESS.has(path) &&
-          op.requestBody === undefined
-        )
+        if (['post', 'put', 'patch'].includes(method) && !BODYLESS.has(path) && op.requestBody === undefined)
           missing.push(`${method} ${path}: no request body schema`);
       }
     }

@@ -91,7 +91,8 @@ describe('hushpoint hq pool-models (seeds "cli-a", "cli-b")', () => {
   it('pools imported item statistics into the next signed model version', async () => {
     const keygen = await cli('recommend', 'keygen', '--out', join(dir, 'model'));
     expect(keygen.code).toBe(0);
-    for (const s of ['store-a', 'store-b']) writeFileSync(join(dir, `${s}.key`), `${'cd'.repeat(32)}\n`);
+    for (const s of ['store-a', 'store-b'])
+      writeFileSync(join(dir, `${s}.key`), `${'cd'.repeat(32)}\n`, { mode: 0o600 });
     const config = join(dir, 'hq.yaml');
     writeFileSync(
       config,

@@ -182,6 +182,7 @@ export function quietToColumn(value: QuietHours | null | 'default'): string | nu
 
 export type OfferStore = ReturnType<typeof createOfferStore>;
 
+// Longer than a screen: the store's prepared statements and its methods, each a few lines (splitting would pass the statements around).
 export function createOfferStore(db: Database) {
   const s = {
     catalogAll: db.prepare('SELECT id, body, source FROM offer_catalog ORDER BY id'),

@@ -142,6 +142,7 @@ function toRecord(r: ReleaseRow): ReleaseRecord {
   };
 }
 
+// Longer than a screen: the store's prepared statements and its methods, each a few lines (splitting would pass the statements around).
 export function createSqliteReleases(db: Database): SqliteReleases {
   const exists = db.prepare('SELECT 1 FROM privacy_releases WHERE id = ?').pluck();
   const insertRelease =
