@@ -80,9 +80,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     },
   });
   if (options.failedAuth !== undefined) installFailedAuthLimit(http.app, options.failedAuth, options.now);
-  http.app.addHook('onSend', async (_request, reply, payload) => {
+  http.app.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   return {
     routes: (register) => http.addRoutes(register),

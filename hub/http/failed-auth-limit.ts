@@ -39,13 +39,14 @@ export function installFailedAuthLimit(app: HttpApp, limits: FailedAuthLimits, n
     }
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const bucket = buckets.get(request.ip);
-    if (bucket === undefined) return;
+    if (bucket === undefined) return done();
     const nowMs = now();
-    if (refilled(bucket, nowMs) >= 1) return;
+    if (refilled(bucket, nowMs) >= 1) return done();
     const waitS = Math.max(1, Math.ceil((1 - refilled(bucket, nowMs)) / bucketLimits.ratePerSecond));
-    return reply
+    // Answered here: the request goes no further (a callback hook that replies does not call done).
+    void reply
       .code(429)
       .header('retry-after', String(waitS))
       .send({
@@ -57,8 +58,8 @@ export function installFailedAuthLimit(app: HttpApp, limits: FailedAuthLimits, n
       });
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 401) return;
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode !== 401) return done();
     const nowMs = now();
     let bucket = buckets.get(request.ip);
     if (bucket === undefined) {
@@ -67,5 +68,6 @@ export function installFailedAuthLimit(app: HttpApp, limits: FailedAuthLimits, n
       buckets.set(request.ip, bucket);
     }
     tryTake(bucket, bucketLimits, nowMs);
+    done();
   });
 }
