@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { NoHardwareGpioIo } from './no-hardware-gpio-io.ts';
 import { JohnnyFiveLeds } from './johnny-five-leds.ts';
+import { holdsFor, waitFor } from '../testing/harness.ts';
 
 const PINS = { scanning: 'GPIO17', hubLink: 'GPIO27', buffering: 'GPIO22', fault: 'GPIO23', button: 'GPIO24' };
 const opened: JohnnyFiveLeds[] = [];
@@ -23,15 +24,12 @@ describe('status LEDs through johnny-five on the no-hardware IO', () => {
     expect([io.level('GPIO17'), io.level('GPIO27'), io.level('GPIO22'), io.level('GPIO23')]).toEqual([1, 0, 1, 0]);
     leds.apply({ scanning: 'on', hubLink: 'blink-fast', buffering: 'off', fault: 'off' });
     const seen = new Set<number>();
-    for (let i = 0; i < 12; i++) {
-      seen.add(io.level('GPIO27'));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(() => seen.add(io.level('GPIO27')).size === 2, 'the hub-link LED to blink', 5000);
     expect(seen).toEqual(new Set([0, 1]));
     expect(io.level('GPIO22')).toBe(0);
     await leds.close();
     const writes = io.writes;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holdsFor(() => io.writes === writes, 'no LED write after close', 300);
     expect(io.writes).toBe(writes);
     expect([io.level('GPIO17'), io.level('GPIO27')]).toEqual([0, 0]);
   });
@@ -44,7 +42,7 @@ describe('status LEDs through johnny-five on the no-hardware IO', () => {
     a.leds.apply({ scanning: 'on', hubLink: 'on', buffering: 'on', fault: 'on' });
     expect(b.io.level('GPIO17')).toBe(0);
     await a.io.pressButton('GPIO24');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => presses > 0, 'the button press', 5000);
     expect(presses).toBe(1);
   });
 

@@ -9,6 +9,7 @@ import { systemClock } from '../../shared/ports/clock.ts';
 import { loadVirtualHciNoble } from './noble-loader.ts';
 import { checkTrace } from './replay-source.ts';
 import { captureTrace } from './trace-recorder.ts';
+import { waitFor } from '../testing/harness.ts';
 
 describe('capture', () => {
   it('records only opt-in frames, address zeroed and marked non-connectable, as a replayable trace', async () => {
@@ -19,7 +20,7 @@ describe('capture', () => {
       const socket = loaded.virtualSocket;
       if (socket === undefined) throw new Error('no virtual socket');
       const capturing = captureTrace(loaded, { seconds: 1, out, gateway: 'gw-9', clock: systemClock });
-      while (!socket.scanning) await new Promise((resolve) => setTimeout(resolve, 5));
+      await waitFor(() => socket.scanning, 'noble to start scanning', 10_000);
       const heard = [
         {
           eventType: ADV_EVENT_TYPES.ADV_NONCONN_IND,

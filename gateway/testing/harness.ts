@@ -135,14 +135,28 @@ export async function recordMessages(
 
 /** Polls `condition` every 20 ms until it holds. */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   what: string | (() => string),
   timeoutMs = 15_000,
 ): Promise<void> {
   const start = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - start > timeoutMs)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
   }
+}
+
+/**
+ * Checks that `condition` keeps holding for `ms` (polled every 20 ms), failing as soon as it does
+ * not: for what must NOT happen (no write after close, no second connection). Absence can only be
+ * shown over a span of time; load only shortens what is observed, it cannot fail a correct run.
+ */
+export async function holdsFor(condition: () => boolean, what: string, ms: number): Promise<void> {
+  const start = Date.now();
+  do {
+    if (!condition()) throw new Error(`${what} stopped holding after ${Date.now() - start} ms`);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  } while (Date.now() - start < ms);
+  if (!condition()) throw new Error(`${what} stopped holding after ${ms} ms`);
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds } from '../../gateway/mod.ts';
 import { createGateway } from '../../gateway/app.ts';
-import { captureLogger, gatewayWorkspace, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
+import { captureLogger, gatewayWorkspace, holdsFor, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
 import { ADV_EVENT_TYPES, encodeAdvertisingReport } from '../../shared/ble/hci-report.ts';
 import { encodeEddystoneAdvert } from '../../shared/eid/carriers.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
@@ -58,16 +58,15 @@ describe('gateway health', () => {
     expect(phrases.filter((m) => m === 'watchdog reset adapter')).toHaveLength(1);
     // The scanning LED blinks slowly while the watchdog acts.
     const levels = new Set<number>();
-    for (let i = 0; i < 15; i++) {
-      levels.add(io.level('GPIO17'));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(() => levels.add(io.level('GPIO17')).size === 2, 'the scanning LED to blink');
     expect(levels).toEqual(new Set([0, 1]));
 
     clock.advance(100);
     expect(inject(clock.now(), advert('0000000000000002'))).toBe(true);
     await waitFor(() => lines.some((line) => line.includes('"adverts resumed"')), 'the recovery');
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Back to steady on: lit, and staying lit for longer than a slow blink's half period.
+    await waitFor(() => io.level('GPIO17') === 1, 'the scanning LED on');
+    await holdsFor(() => io.level('GPIO17') === 1, 'the scanning LED steady on', 600);
     expect(io.level('GPIO17')).toBe(1);
   });
 

@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInjectedHciSource, NoHardwareGpioIo, JohnnyFiveLeds, loadGatewayConfig } from '../../gateway/mod.ts';
 import { createGateway } from '../../gateway/app.ts';
-import { captureLogger, gatewayWorkspace, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
+import { captureLogger, gatewayWorkspace, holdsFor, recordMessages, waitFor } from '../../gateway/testing/harness.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import { commandTopic, clockTopic, filters, statusTopic } from '../../shared/protocol/topics.ts';
@@ -108,11 +108,11 @@ describe('gateway ↔ hub link', () => {
     await recorder.until(() => replies('identify').length === 1);
     expect(replies('identify')[0]).toEqual({ v: 1, transaction: 'id-1', ok: true, data: { seconds: 2 } });
     const seen = new Map<string, Set<number>>();
-    for (let i = 0; i < 10; i++) {
+    await waitFor(() => {
       for (const pin of ['GPIO17', 'GPIO27', 'GPIO22', 'GPIO23'])
         seen.set(pin, (seen.get(pin) ?? new Set()).add(io.level(pin)));
-      await new Promise((resolve) => setTimeout(resolve, 60));
-    }
+      return [...seen.values()].every((levels) => levels.size === 2);
+    }, 'all four LEDs to blink');
     expect([...seen.values()].map((levels) => levels.size)).toEqual([2, 2, 2, 2]); // all four blink
 
     await send('rescan', { v: 1, transaction: 'rs-1' });
@@ -216,7 +216,12 @@ describe('gateway ↔ hub link', () => {
     cleanup.push(() => gateway.stop());
     await gateway.start();
     await waitFor(() => lines.filter((l) => l.includes('"hub unreachable"')).length >= 1, 'the TLS refusal');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Keeps refusing without retrying into a second log line or a connection.
+    await holdsFor(
+      () => connections === 0 && lines.filter((l) => l.includes('"hub unreachable"')).length === 1,
+      'no connection and one "hub unreachable" line',
+      1500,
+    );
     expect(connections).toBe(0);
     expect(gateway.stats().hubConnected).toBe(false);
     const unreachable = lines.filter((l) => l.includes('"hub unreachable"'));

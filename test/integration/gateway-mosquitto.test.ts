@@ -108,12 +108,14 @@ if (missing.length > 0 && process.env.CI) {
         );
         const broker = spawnCollect(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')]);
         cleanup.push(() => void broker.child.kill('SIGTERM'));
-        const started = Date.now();
-        while (!(await listening(port))) {
-          if (broker.child.exitCode !== null || Date.now() - started > 10_000)
-            throw new Error(`mosquitto did not start: ${broker.lines.join('\n')}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await waitFor(
+          async () => {
+            if (broker.child.exitCode !== null) throw new Error(`mosquitto exited: ${broker.lines.join('\n')}`);
+            return listening(port);
+          },
+          () => `mosquitto to listen: ${broker.lines.join('\n')}`,
+          10_000,
+        );
 
         // The reader: mosquitto_sub -v prints "topic payload" per message. A probe message tells
         // us when its subscription is in place.
@@ -135,10 +137,15 @@ if (missing.length > 0 && process.env.CI) {
         cleanup.push(() => void reader.child.kill('SIGTERM'));
         const prober = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'probe' });
         cleanup.push(() => prober.endAsync(true));
-        while (!reader.lines.some((line) => line.startsWith('probe/ready'))) {
-          await prober.publishAsync('probe/ready', 'x');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        await waitFor(
+          async () => {
+            if (reader.lines.some((line) => line.startsWith('probe/ready'))) return true;
+            await prober.publishAsync('probe/ready', 'x');
+            return false;
+          },
+          "mosquitto_sub's subscription",
+          10_000,
+        );
 
         const ws = gatewayWorkspace({
           gateway: 'gw-entrance',

@@ -5,6 +5,7 @@ import {
   captureLogger,
   gatewayWorkspace,
   recordMessages,
+  holdsFor,
   waitFor,
   type Recorder,
 } from '../../gateway/testing/harness.ts';
@@ -121,7 +122,7 @@ describe('gateway: the hub goes away for 30 windows', () => {
 
     await after.until((messages) => messages.length >= 30, 20_000);
     await waitFor(() => gateway.stats().outboxDepth === 0, 'the backlog acknowledged');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holdsFor(() => after.messages.length === 30, 'no window sent twice', 300);
 
     const all = [...batches(before), ...batches(after)];
     expect(all.map((b) => b.seq)).toEqual(Array.from({ length: 35 }, (_, i) => i));
