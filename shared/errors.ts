@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   SYNTH_TOO_FEW_ROWS: 'too few rows for the requested privacy parameters',
   SYNTH_BAD_RELEASE: 'a synthetic-data release cannot be decoded',
   SYNTH_MISSING_FILE: 'an input file does not exist',
-  // Recommender (issue 15, shared/recommend): POS files, DP item statistics, item models.
+  // Recommender (shared/recommend, docs/recommender.md): POS files, DP item statistics, item models.
   RECO_BAD_INPUT: 'purchase data is not a usable POS export',
   RECO_STATS_MISMATCH: 'item statistics cannot be pooled or used together',
   RECO_MODEL_INVALID: 'item model file is malformed or of an unknown format',
@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   UPDATE_UNHEALTHY: 'the new release did not report healthy in time and was rolled back',
   UPDATE_NO_PREVIOUS: 'there is no previous release to roll back to',
   UPDATE_BUSY: 'another update holds the lock on this release root',
-  // Real radio data (issue 17): labelled RSSI recordings, calibration.
+  // Real radio data (docs/zones.md): labelled RSSI recordings, calibration.
   RSSI_BAD_INPUT: 'RSSI recording is not a usable labelled CSV',
   CALIB_BAD_INPUT: 'calibration recording cannot give band thresholds',
 } as const;

@@ -12,7 +12,7 @@ import {
 import type { HubConnection } from '../link/mod.ts';
 
 /**
- * The retained status heartbeat (DESIGN §4; the payload is gateway/core/status-report.ts): every
+ * The retained status heartbeat (docs/architecture.md, "Wire protocol"; the payload is gateway/core/status-report.ts): every
  * `heartbeatSeconds`, on each connection and when the identify button is pressed. Rates are
  * measured since the previous published heartbeat, so a heartbeat is computed only when it can
  * be sent.

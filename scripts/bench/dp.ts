@@ -1,5 +1,5 @@
 /**
- * DP benchmark (issue 6 targets): `npm run bench -- dp --json` prints
+ * DP benchmark (targets and figures: docs/privacy.md): `npm run bench -- dp --json` prints
  *   discreteGaussianSamplesPerSec  exact discrete Gaussian at σ = 6 on CryptoRandomSource (target ≥ 500,000/s)
  *   naiveLaplaceSamplesPerSec      an insecure Math.random float Laplace in the same run, FOR REFERENCE ONLY
  *   dailyReleaseMs                 the release job of one day — footfall (zone × day) and store visits by

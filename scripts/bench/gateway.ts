@@ -11,7 +11,7 @@ import { buildRelease } from './release-build.ts';
 import { median } from './stats.ts';
 
 /**
- * Gateway benchmark (issue 3): adverts/s through noble's real parser + the opt-in filter + the
+ * Gateway benchmark (docs/gateway.md): adverts/s through noble's real parser + the opt-in filter + the
  * window coarsener (the whole gateway, outbox included) on one core, and through the filter +
  * window alone; CPU seconds per million adverts on the noble path; the gateway process's peak
  * RSS. Targets: ≥ 50,000/s, ≥ 500,000/s, ≤ 80 MB.

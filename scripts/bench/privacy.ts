@@ -1,5 +1,5 @@
 /**
- * Privacy utility benchmark (issue 14 targets): `npm run bench -- privacy [--json] [--runs N]`.
+ * Privacy utility benchmark (targets: docs/privacy.md §8): `npm run bench -- privacy [--json] [--runs N]`.
  *
  * A presence-level simulated store (scripts/sim/presence/visit-model.ts) of 2,000 visits a day
  * over two weeks is written into a real hub database; the real release service computes every

@@ -38,7 +38,7 @@ import { decisionFixture } from './offers.ts';
 import { median } from './stats.ts';
 
 /**
- * Recommender benchmark (issue 15 targets; docs/recommender.md §9 has the figures):
+ * Recommender benchmark (targets and figures: docs/recommender.md §9):
  *   importSeconds / importLinesPerSec  the whole training file through the POS importer (parse, checks, link)
  *   fitCliSeconds, fitSeconds, fitPeakRssMb  `hushpoint recommend fit` on the whole file at ε = 1 in a
  *                                      child process (dev launcher with tsx: its RSS is included)
@@ -55,7 +55,7 @@ import { median } from './stats.ts';
  *                                      "new" HR against the non-private model on the pooled data (same item
  *                                      list size, and 1,000 items), and 1 / 10 stores pooled for contrast (one
  *                                      chain draw, medians over noise seeds)
- * Reads the Online Retail training file from the kit beside the repository (docs/recommender.md §9).
+ * Reads the Online Retail training file (where it lives: docs/recommender.md §9).
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * Synthesizer benchmark (issue 16, part 4): `npm run bench -- synth [--runs N] [--json]` prints
+ * Synthesizer benchmark (docs/synthetic-data.md §9): `npm run bench -- synth [--runs N] [--json]` prints
  *   fitMs              one DP fit of 100,000 rows × 10 columns (8 numeric, a 3-way category and a
  *                      binary label) at ε = 1, δ = 1e-6 — DP Lloyd (3 iterations), keyed-hash
  *                      groups, exact discrete Gaussian noise — on CryptoRandomSource (target ≤ 10 s)

@@ -5,7 +5,7 @@ import { rational, type Rational } from '../../../../shared/privacy/rational.ts'
  * The public shape of a simulated chain and each store's hidden behaviour (docs/simulator.md,
  * "chain"). Presence level: no radio — shoppers, their visit days and hours, the zones they walk
  * through in floor order, how long they stay, whether they buy, and the offer arm they are in.
- * Every store releases the DESIGN §7 kinds in payload v2 with the cell conventions HQ reads
+ * Every store releases the kinds of docs/privacy.md §4 in payload v2 with the cell conventions HQ reads
  * (docs/hq.md, "Release kinds").
  */
 
