@@ -71,7 +71,16 @@ async function syntheticVisits(store: HqStore, scope: Scope): Promise<Decoded> {
   const out: Decoded = { releases: [], total: estimate(0, 0), records: [], skipped: [] };
   let totalValue = 0;
   let totalVariance = 0;
-  for (const stored of await store.listReleases({ kind: SYNTHETIC_VISITS_KIND })) {
+  // Only the windows that can start in the selection are read (local dates are within ±14 h of UTC);
+  // the local date decides.
+  const DAY_S = 86_400;
+  const candidates = await store.listReleases({
+    kind: SYNTHETIC_VISITS_KIND,
+    fromUnix: Date.parse(`${scope.from}T00:00:00Z`) / 1000 - DAY_S,
+    toUnix: Date.parse(`${scope.toExclusive}T00:00:00Z`) / 1000 + DAY_S,
+    ...(scope.stores !== null && scope.stores.length === 1 ? { store: scope.stores[0] as string } : {}),
+  });
+  for (const stored of candidates) {
     const day = stored.localStart.slice(0, 10);
     if (day < scope.from || day >= scope.toExclusive || (wanted !== null && !wanted.has(stored.store))) continue;
     const payload = decodeAnyReleasePayload(stored.body);
